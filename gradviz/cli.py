@@ -1,0 +1,293 @@
+"""Command line: the window by default; ``presets``, ``trace``, ``train`` and ``export`` subcommands.
+
+A stable contract for scripts: strict JSON (non-finite numbers written as ``null``); exit 0 on success,
+2 on bad input with one line ``gradviz: error: ...`` on stderr and no traceback, 1 on anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import traceback
+
+import numpy as np
+
+from . import __version__
+
+SUBCOMMANDS = ("presets", "trace", "train", "export")
+EXPORT_VIEWS = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
+EXPORT_STEPS = ("forward", "loss", "backward")
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _add_source(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("file", nargs="?", help="a network file (JSON)")
+    source.add_argument("--preset", metavar="NAME", help="a bundled preset (see `gradviz presets`)")
+
+
+def _add_activation(parser: argparse.ArgumentParser) -> None:
+    from .core.activations import ACTIVATION_NAMES
+
+    parser.add_argument(
+        "--activation", choices=ACTIVATION_NAMES, metavar="NAME",
+        help=f"replace every layer's activation ({', '.join(ACTIVATION_NAMES)})",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradviz", description="See the vanishing gradient, layer by layer.")
+    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    sub.add_parser("presets", help="list the bundled presets")
+
+    trace = sub.add_parser("trace", help="run one forward and backward pass and print every layer's numbers")
+    _add_source(trace)
+    _add_activation(trace)
+    trace.add_argument("--json", action="store_true", help="print one strict JSON object")
+
+    train = sub.add_parser("train", help="train with SGD and print the loss and gradient magnitudes per step")
+    _add_source(train)
+    _add_activation(train)
+    train.add_argument("--steps", type=_positive_int, required=True, help="number of SGD updates")
+    train.add_argument("--learning-rate", type=_finite_float, help="overrides the file's learning rate")
+    train.add_argument("--json", action="store_true", help="print one strict JSON object")
+
+    export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
+    _add_source(export)
+    _add_activation(export)
+    export.add_argument("--view", choices=EXPORT_VIEWS, default="diagram", help="which view (default: diagram)")
+    export.add_argument("--step", default="backward", help="a micro-step number, or forward, loss or backward (default)")
+    size = export.add_mutually_exclusive_group()
+    size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels")
+    size.add_argument("--scale", type=_finite_float, metavar="S", help="scale of the view's size, 1 to 4")
+    export.add_argument("--theme", choices=("screen", "slides"), default="screen")
+    export.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
+    export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
+    export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")
+    export.add_argument("--out", required=True, metavar="PATH", help="PATH.png, .svg, .pdf or (with --animate) .gif")
+    return parser
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gradviz",
+        description="Open the gradviz window. Subcommands: " + ", ".join(SUBCOMMANDS) + " (gradviz SUBCOMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    _add_source(parser, required=False)
+    parser.add_argument("--theme", choices=("screen", "slides"), default=None, help="the window's theme")
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+def json_safe(value):
+    """Arrays and floats as JSON values, with every non-finite number as None (null)."""
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def trace_json(record) -> dict:
+    """The `gradviz trace --json` object of a complete pass record."""
+    from .core.stats import grad_stats
+
+    layers = []
+    for layer in record.layers:
+        stats = grad_stats(layer.grad_w)
+        layers.append(
+            {
+                "index": layer.index,
+                "activation": layer.activation,
+                "z": layer.z,
+                "a": layer.a,
+                "delta": layer.delta,
+                "grad_w": layer.grad_w,
+                "grad_b": layer.grad_b,
+                "mean_abs_grad_w": stats.mean_abs_grad_w,
+                "max_abs_grad_w": stats.max_abs_grad_w,
+                "norm_grad_w": stats.norm_grad_w,
+            }
+        )
+    return json_safe({"loss": record.loss, "output": record.output, "layers": layers})
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
+
+
+def _fmt(value: float) -> str:
+    return "non-finite" if not math.isfinite(value) else f"{value:.6g}"
+
+
+def _print_trace_table(experiment, record) -> None:
+    from .core.stats import grad_stats, gradient_health
+
+    print(f"{experiment.name}: {experiment.network!r}")
+    print(f"loss ({record.loss_name}) = {_fmt(record.loss)}")
+    print(f"{'layer':>5}  {'activation':<11} {'mean|dL/dw|':>13} {'max|dL/dw|':>13} {'||dL/dW||':>13}")
+    for layer in record.layers:
+        s = grad_stats(layer.grad_w)
+        print(
+            f"{layer.index:>5}  {layer.activation:<11} {_fmt(s.mean_abs_grad_w):>13} "
+            f"{_fmt(s.max_abs_grad_w):>13} {_fmt(s.norm_grad_w):>13}"
+        )
+    print(gradient_health(record).describe())
+
+
+def _load(args):
+    from .core.netfile import load_network, load_preset
+
+    experiment = load_preset(args.preset) if args.preset else load_network(args.file)
+    if getattr(args, "activation", None):
+        experiment = experiment.with_activation(args.activation)
+    return experiment
+
+
+def _run_presets(args) -> int:
+    from .core.netfile import preset_descriptions
+
+    descriptions = preset_descriptions()
+    width = max(map(len, descriptions))
+    for name, description in descriptions.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _run_trace(args) -> int:
+    experiment = _load(args)
+    record = experiment.network.run(experiment.inputs, experiment.targets, experiment.loss)
+    if args.json:
+        _print_json(trace_json(record))
+    else:
+        _print_trace_table(experiment, record)
+    return 0
+
+
+def _run_train(args) -> int:
+    from .core.training import train
+
+    experiment = _load(args)
+    learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
+    if learning_rate < 0:
+        raise UsageError(f"argument --learning-rate: must not be negative, got {learning_rate}")
+    history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
+    if args.json:
+        steps = [
+            {
+                "step": k + 1,
+                "loss": history.losses[k],
+                "layers": [
+                    {
+                        "mean_abs_grad_w": history.mean_abs_grad_w[k, l],
+                        "max_abs_grad_w": history.max_abs_grad_w[k, l],
+                        "norm_grad_w": history.norm_grad_w[k, l],
+                    }
+                    for l in range(history.network.depth)
+                ],
+            }
+            for k in range(history.steps)
+        ]
+        net = history.network
+        _print_json(json_safe({"history": steps, "weights": list(net.weights), "biases": list(net.biases)}))
+    else:
+        every = max(1, history.steps // 20)
+        print(f"{experiment.name}: {history.steps} SGD steps, learning rate {learning_rate:g}")
+        print(f"{'step':>7} {'loss':>13} {'layer 1 mean|dL/dw|':>21} {'layer L mean|dL/dw|':>21}")
+        for k in list(range(0, history.steps, every)) + ([history.steps - 1] if (history.steps - 1) % every else []):
+            print(
+                f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.mean_abs_grad_w[k, 0]):>21} "
+                f"{_fmt(history.mean_abs_grad_w[k, -1]):>21}"
+            )
+    return 0
+
+
+def _run_export(args) -> int:
+    from .export import ExportError, export_command
+
+    experiment = _load(args)
+    try:
+        path = export_command(experiment, args)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _run_gui(args) -> int:
+    from .core.netfile import load_network, load_preset
+
+    if args.file:
+        experiment = load_network(args.file)
+    else:
+        experiment = load_preset(args.preset or "tiny-sigmoid")
+    from .ui.app import run_app
+
+    return run_app(experiment, theme=args.theme)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .core.netfile import NetworkFileError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            args = build_parser().parse_args(argv)
+            run = {"presets": _run_presets, "trace": _run_trace, "train": _run_train, "export": _run_export}[args.command]
+        else:
+            args = gui_parser().parse_args(argv)
+            run = _run_gui
+        return run(args)
+    except (UsageError, NetworkFileError) as exc:
+        print(f"gradviz: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - the contract: anything unexpected is exit 1, with the details
+        print("gradviz: internal error (please report it with the details below)", file=sys.stderr)
+        traceback.print_exc()
+        return 1

@@ -1,0 +1,134 @@
+"""Activation functions and their derivatives, all overflow-safe in float64.
+
+Each activation maps pre-activations ``z`` to ``f(z)`` and gives ``f'(z)``; neither warns nor returns
+NaN at ``z = +-1000``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+#: relu'(0): PyTorch's convention, so our gradients equal autograd's at the kink.
+RELU_GRAD_AT_ZERO = 0.0
+#: Slope of leaky ReLU for z < 0 (PyTorch's default).
+LEAKY_RELU_SLOPE = 0.01
+#: ELU's alpha (PyTorch's default).
+ELU_ALPHA = 1.0
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _sigmoid(z):
+    # exp of a non-positive number never overflows; both branches are exact in their half-line.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _d_sigmoid(z):
+    s = _sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _d_tanh(z):
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _d_relu(z):
+    return np.where(z > 0, 1.0, np.where(z == 0, RELU_GRAD_AT_ZERO, 0.0))
+
+
+def _leaky_relu(z):
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+def _d_leaky_relu(z):
+    return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE)
+
+
+def _elu(z):
+    return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+
+
+def _d_elu(z):
+    return np.where(z > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(z, 0.0)))
+
+
+def _softplus(z):
+    return np.logaddexp(0.0, z)
+
+
+def _gelu_cdf(z):
+    return 0.5 * (1.0 + _erf(np.asarray(z, dtype=np.float64) * _SQRT_HALF).astype(np.float64))
+
+
+def _gelu(z):
+    return z * _gelu_cdf(z)
+
+
+def _d_gelu(z):
+    # Phi(z) + z * phi(z); exp(-z^2/2) underflows quietly to 0 in the tails.
+    return _gelu_cdf(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * np.square(np.minimum(np.abs(z), 1e150)))
+
+
+def _linear(z):
+    return np.asarray(z, dtype=np.float64).copy()
+
+
+def _d_linear(z):
+    return np.ones_like(np.asarray(z, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function ``f`` with its derivative ``df`` (both elementwise on float64 arrays)."""
+
+    name: str
+    label: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    formula: str
+
+    def __call__(self, z):
+        return self.f(np.asarray(z, dtype=np.float64))
+
+    def derivative(self, z):
+        return self.df(np.asarray(z, dtype=np.float64))
+
+    def __repr__(self):
+        return f"Activation({self.name!r})"
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)"),
+        Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)"),
+        Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)"),
+        Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)"),
+        Activation("elu", "ELU", _elu, _d_elu, "z if z > 0 else eᶻ − 1"),
+        Activation("softplus", "softplus", _softplus, _sigmoid, "log(1 + eᶻ)"),
+        Activation("gelu", "GELU", _gelu, _d_gelu, "z·Φ(z)"),
+        Activation("linear", "linear", _linear, _d_linear, "z"),
+    )
+}
+
+ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
+
+
+def get_activation(name: str) -> Activation:
+    """Return the activation called ``name``; raise ``KeyError`` naming the choices otherwise."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}") from None

@@ -43,6 +43,8 @@ def init_weights(scheme: str, shape: tuple[int, int], rng: np.random.Generator, 
     rng : the generator every draw comes from, so a seed reproduces the network
     params : ``value`` (constant), ``low``/``high`` (uniform), ``std`` (normal)
     """
+    if scheme not in INIT_PARAMETERS:
+        raise KeyError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
     fan_out, fan_in = shape
     p = {**INIT_PARAMETERS[scheme], **params}
     if scheme == "constant":

@@ -114,7 +114,10 @@ def _is_number(value) -> bool:
 def _number(value, where: str, lo: float = -MAX_ABS_VALUE, hi: float = MAX_ABS_VALUE) -> float:
     if not _is_number(value):
         raise NetworkFileError(where, f"must be a number, got {_describe(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a whole number too large for a float, e.g. 1 followed by 400 zeros
+        value = math.inf if value > 0 else -math.inf
     if not math.isfinite(value):
         raise NetworkFileError(where, f"must be a finite number, got {value}")
     if not lo <= value <= hi:
@@ -303,6 +306,8 @@ def parse_text(text: str) -> Experiment:
         raise NetworkFileError("", f"the file nests lists or objects more than {MAX_NESTING} deep") from None
     except json.JSONDecodeError as exc:
         raise NetworkFileError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except ValueError:  # json refuses whole numbers of more than 4300 digits (sys.get_int_max_str_digits)
+        raise NetworkFileError("", "the file holds a number with too many digits to read") from None
     return parse_network(data)
 
 

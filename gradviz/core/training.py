@@ -33,6 +33,17 @@ class TrainingHistory:
     def measure(self, name: str) -> np.ndarray:
         return getattr(self, name)
 
+    def followed_by(self, later: "TrainingHistory") -> "TrainingHistory":
+        """This history with ``later`` (training resumed from this one's network) appended."""
+        return TrainingHistory(
+            frozen_array(np.concatenate([self.losses, later.losses])),
+            frozen_array(np.concatenate([self.mean_abs_grad_w, later.mean_abs_grad_w])),
+            frozen_array(np.concatenate([self.max_abs_grad_w, later.max_abs_grad_w])),
+            frozen_array(np.concatenate([self.norm_grad_w, later.norm_grad_w])),
+            later.network,
+            later.cancelled,
+        )
+
     def __repr__(self):
         return f"TrainingHistory(steps={self.steps}, final_loss={self.losses[-1] if self.steps else None})"
 

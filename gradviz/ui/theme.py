@@ -133,3 +133,26 @@ def gradient_colors(magnitudes, decades: tuple[int, int], theme: Theme) -> np.nd
     rgba[m == 0] = QtGui.QColor(theme.zero_edge).getRgb()
     rgba[~np.isfinite(m)] = QtGui.QColor(theme.nonfinite).getRgb()
     return rgba
+
+
+def qt_palette(theme: Theme) -> QtGui.QPalette:
+    """A widget palette in the theme's colours, for the window's docks, menus and controls."""
+    bg = QtGui.QColor(theme.panel_background)
+    fg = QtGui.QColor(theme.foreground)
+    base = QtGui.QColor(theme.background)
+    dark = theme.name == "screen"
+    button = bg.lighter(125) if dark else QtGui.QColor("#eeeeee")
+    palette = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    for r, c in (
+        (role.Window, bg), (role.WindowText, fg), (role.Base, base), (role.AlternateBase, bg),
+        (role.Text, fg), (role.Button, button), (role.ButtonText, fg), (role.ToolTipBase, bg),
+        (role.ToolTipText, fg), (role.Highlight, QtGui.QColor(theme.highlight)),
+        (role.HighlightedText, QtGui.QColor("#000000")), (role.PlaceholderText, QtGui.QColor(theme.muted)),
+        (role.Link, QtGui.QColor(theme.compare_colors[1])),
+    ):  # fmt: skip
+        palette.setColor(r, c)
+    disabled = QtGui.QPalette.ColorGroup.Disabled
+    for r in (role.Text, role.ButtonText, role.WindowText):
+        palette.setColor(disabled, r, QtGui.QColor(theme.muted))
+    return palette

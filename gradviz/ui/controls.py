@@ -1,0 +1,262 @@
+"""The network controls dock: depth and widths, activations, initialiser, data, loss, learning rate.
+
+Every edit builds a network-file dict and validates it with the same code that reads files, so a bad
+value is refused in place with that message and the current network stays.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
+from ..core.init import INIT_SCHEMES
+from ..core.losses import LOSS_NAMES, LOSSES
+from ..core.netfile import Experiment, NetworkFileError, parse_network, preset_names
+
+#: Fields whose change makes the current weights meaningless, so they are drawn anew from the initialiser.
+_REINIT_FIELDS = {"layers", "init"}
+PER_LAYER = "per layer…"
+
+
+def _format_rows(rows) -> str:
+    return "; ".join(", ".join(f"{v:g}" for v in row) for row in rows)
+
+
+def _parse_rows(text: str, field: str) -> list:
+    """'0.5, 0.3; 0.1, 0.2' -> [[0.5, 0.3], [0.1, 0.2]] (samples separated by ';')."""
+    rows = []
+    for i, chunk in enumerate(text.split(";")):
+        values = [v for v in chunk.replace(",", " ").split()]
+        if not values:
+            raise NetworkFileError(field, "give numbers separated by commas, and samples separated by ';'")
+        try:
+            rows.append([float(v) for v in values])
+        except ValueError:
+            bad = next(v for v in values if not _is_float(v))
+            raise NetworkFileError(field, f"{bad!r} is not a number") from None
+    return rows
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+class ControlsPanel(QtWidgets.QWidget):
+    """Edits the experiment. Emits ``sigExperimentEdited(experiment)`` with a validated new one and
+    ``sigPresetChosen(name)``; shows a refused edit's message in place."""
+
+    sigExperimentEdited = QtCore.Signal(object)
+    sigPresetChosen = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._data: dict = {}
+        self._updating = False
+        form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.preset = QtWidgets.QComboBox()
+        self.preset.addItem("(choose a preset)")
+        self.preset.addItems(preset_names())
+        self.preset.activated.connect(self._on_preset)
+        form.addRow("Preset", self.preset)
+
+        self.widths = QtWidgets.QLineEdit()
+        self.widths.setToolTip("Layer widths, input first, e.g. 1, 1, 1, 1 (1 to 512 each, up to 64 weight layers)")
+        self.widths.editingFinished.connect(self._on_widths)
+        form.addRow("Widths", self.widths)
+
+        self.activation = QtWidgets.QComboBox()
+        for name in ACTIVATION_NAMES:
+            self.activation.addItem(ACTIVATIONS[name].label, name)
+        self.activation.addItem(PER_LAYER, PER_LAYER)
+        self.activation.activated.connect(self._on_activation)
+        form.addRow("Activation", self.activation)
+
+        self.per_layer = QtWidgets.QLineEdit()
+        self.per_layer.setToolTip("One activation per weight layer, e.g. relu, relu, sigmoid")
+        self.per_layer.setPlaceholderText("relu, relu, sigmoid")
+        self.per_layer.editingFinished.connect(self._on_per_layer)
+        form.addRow("Per layer", self.per_layer)
+
+        self.init = QtWidgets.QComboBox()
+        self.init.addItems(INIT_SCHEMES)
+        self.init.activated.connect(self._on_init)
+        self.seed = QtWidgets.QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.editingFinished.connect(self._on_init)
+        init_row = QtWidgets.QHBoxLayout()
+        init_row.addWidget(self.init, 1)
+        init_row.addWidget(QtWidgets.QLabel("seed"))
+        init_row.addWidget(self.seed)
+        form.addRow("Initialiser", init_row)
+        self.reinit = QtWidgets.QPushButton("Draw new weights")
+        self.reinit.setToolTip("Replace the weights with a fresh draw from the initialiser and seed")
+        self.reinit.clicked.connect(self._on_init)
+        form.addRow("", self.reinit)
+
+        self.inputs = QtWidgets.QLineEdit()
+        self.inputs.setToolTip("One sample: 0.5, 0.2. Several: separate samples with ';'")
+        self.inputs.editingFinished.connect(lambda: self._on_rows("input", self.inputs))
+        form.addRow("Input", self.inputs)
+        self.targets = QtWidgets.QLineEdit()
+        self.targets.setToolTip("One target per sample, samples separated by ';'")
+        self.targets.editingFinished.connect(lambda: self._on_rows("target", self.targets))
+        form.addRow("Target", self.targets)
+
+        self.loss = QtWidgets.QComboBox()
+        for name in LOSS_NAMES:
+            self.loss.addItem(LOSSES[name].label, name)
+        self.loss.activated.connect(lambda: self._apply({"loss": self.loss.currentData()}))
+        form.addRow("Loss", self.loss)
+
+        self.learning_rate = QtWidgets.QLineEdit()
+        self.learning_rate.editingFinished.connect(self._on_learning_rate)
+        form.addRow("Learning rate", self.learning_rate)
+
+        self.residual = QtWidgets.QCheckBox("skip connections on equal-width hidden layers")
+        self.residual.toggled.connect(lambda on: self._apply({"residual": bool(on)}))
+        form.addRow("Residual", self.residual)
+
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("controlsMessage")
+        self.message.setStyleSheet("color: #ff6b6b; font-weight: bold;")
+        self.message.hide()
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+
+    # ------------------------------------------------------------------------------------------ display
+
+    def show_experiment(self, experiment: Experiment) -> None:
+        """Fill the fields from ``experiment`` (without emitting edits)."""
+        self._data = experiment.to_json()
+        self._updating = True
+        try:
+            d = self._data
+            self.widths.setText(", ".join(str(w) for w in d["layers"]))
+            acts = experiment.network.activations
+            if len(set(acts)) == 1:
+                self.activation.setCurrentIndex(self.activation.findData(acts[0]))
+            else:
+                self.activation.setCurrentIndex(self.activation.findData(PER_LAYER))
+            self.per_layer.setText(", ".join(acts))
+            self.init.setCurrentText(experiment.init.scheme)
+            self.seed.setValue(experiment.init.seed)
+            self.inputs.setText(_format_rows(experiment.inputs))
+            self.targets.setText(_format_rows(experiment.targets))
+            self.loss.setCurrentIndex(self.loss.findData(experiment.loss))
+            self.learning_rate.setText(f"{experiment.learning_rate:g}")
+            self.residual.setChecked(experiment.network.residual)
+            index = self.preset.findText(experiment.name)
+            self.preset.setCurrentIndex(max(index, 0))
+        finally:
+            self._updating = False
+        self._clear_error()
+
+    def error_text(self) -> str:
+        return self.message.text() if self.message.isVisible() or self.message.text() else ""
+
+    # ------------------------------------------------------------------------------------------ edits
+
+    def _apply(self, changes: dict) -> bool:
+        """Validate the current data with ``changes``; emit the new experiment, or show why not."""
+        if self._updating or not self._data:
+            return False
+        data = {**self._data, **changes}
+        if _REINIT_FIELDS & changes.keys():
+            data.pop("weights", None)
+            data.pop("biases", None)
+        if "layers" in changes:
+            data = self._fit_to_widths(data)
+        try:
+            experiment = parse_network(data)
+        except NetworkFileError as exc:
+            self._show_error(str(exc))
+            return False
+        self._clear_error()
+        self.sigExperimentEdited.emit(experiment)
+        return True
+
+    @staticmethod
+    def _fit_to_widths(data: dict) -> dict:
+        """Keep the activations, data and targets usable when the widths change."""
+        widths = data["layers"]
+        if not isinstance(widths, list) or len(widths) < 2 or not all(isinstance(w, int) for w in widths):
+            return data
+        acts = data.get("activation")
+        if isinstance(acts, list):
+            acts = (acts + [acts[-1]] * len(widths))[: len(widths) - 1]
+            data["activation"] = acts
+        for key, width in (("input", widths[0]), ("target", widths[-1])):
+            rows = data.get(key)
+            rows = rows if rows and isinstance(rows[0], list) else [rows]
+            data[key] = [(list(r) + [r[-1]] * width)[:width] if r else [0.0] * width for r in rows]
+        return data
+
+    def _on_preset(self, index: int) -> None:
+        if index > 0:
+            self.sigPresetChosen.emit(self.preset.itemText(index))
+
+    def _on_widths(self) -> None:
+        text = self.widths.text()
+        try:
+            widths = [int(v) for v in text.replace(",", " ").split()]
+        except ValueError:
+            self._show_error("layers: give whole numbers separated by commas, input first, e.g. 1, 4, 4, 1")
+            return
+        if widths != self._data.get("layers"):
+            self._apply({"layers": widths})
+
+    def _on_activation(self) -> None:
+        name = self.activation.currentData()
+        if name == PER_LAYER:
+            self.per_layer.setFocus()
+            return
+        self._apply({"activation": name})
+
+    def _on_per_layer(self) -> None:
+        names = [v.strip() for v in self.per_layer.text().replace(";", ",").split(",") if v.strip()]
+        if names != list(self._current_activations()):
+            self._apply({"activation": names})
+
+    def _current_activations(self):
+        acts = self._data.get("activation", [])
+        return acts if isinstance(acts, list) else [acts] * (len(self._data.get("layers", [1])) - 1)
+
+    def _on_init(self) -> None:
+        self._apply({"init": {"scheme": self.init.currentText(), "seed": self.seed.value()}})
+
+    def _on_rows(self, key: str, field: QtWidgets.QLineEdit) -> None:
+        try:
+            rows = _parse_rows(field.text(), key)
+        except NetworkFileError as exc:
+            self._show_error(str(exc))
+            return
+        if rows != self._data.get(key):
+            self._apply({key: rows})
+
+    def _on_learning_rate(self) -> None:
+        text = self.learning_rate.text().strip()
+        try:
+            value = float(text)
+        except ValueError:
+            self._show_error(f"learning_rate: {text!r} is not a number")
+            return
+        if value != self._data.get("learning_rate"):
+            self._apply({"learning_rate": value})
+
+    def _show_error(self, text: str) -> None:
+        self.message.setText(f"Not applied: {text}. The current network is unchanged.")
+        self.message.show()
+
+    def _clear_error(self) -> None:
+        self.message.clear()
+        self.message.hide()

@@ -1,0 +1,443 @@
+"""The main window: the diagram in the middle, stepping actions, and the docked panels around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.analysis import compare_activations
+from ..core.netfile import Experiment, NetworkFileError, load_network, load_preset, save_network
+from ..core.records import Phase, describe_step
+from ..core.stats import gradient_health
+from .bridge import MAX_SPEED, MIN_SPEED, CoreBridge
+from .controls import ControlsPanel
+from .inspector import InspectorPanel
+from .network_view import NetworkView
+from .panels.activation_curves import ActivationCurvesPanel
+from .panels.depth_chain import DepthChainPanel
+from .panels.gradient_bars import GradientBarsPanel
+from .panels.training_history import TrainingPanel
+from .theme import COLOR_MODES, SCREEN, THEMES, Theme, qt_palette
+
+#: Names of the views that can be exported, to the dock that holds each (None: the diagram / window).
+VIEW_NAMES = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
+#: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
+LAYOUT_VERSION = 1
+HEALTH_COLORS = {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "non-finite": "#ff3df2", "healthy": "#59c26b"}
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The gradviz window around one ``CoreBridge``.
+
+    ``settings`` (a QSettings) keeps the dock layout across launches; without it nothing is persisted.
+    """
+
+    def __init__(self, experiment: Experiment, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
+        super().__init__()
+        self.setObjectName("gradvizMainWindow")
+        self._settings = settings
+        self._theme = theme
+        self._selection: tuple | None = None
+        self._compared_network = None
+        self.bridge = CoreBridge(experiment, self)
+
+        self.diagram = NetworkView(theme)
+        self.diagram.setObjectName("diagram")
+        self.setCentralWidget(self.diagram)
+
+        self.controls = ControlsPanel()
+        self.inspector = InspectorPanel()
+        self.gradient_bars = GradientBarsPanel()
+        self.activation_curves = ActivationCurvesPanel()
+        self.depth_chain = DepthChainPanel()
+        self.training = TrainingPanel()
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self._make_docks()
+        self._make_actions()
+        self._make_menus_and_toolbar()
+        self._make_status_bar()
+        self._connect()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.resize(1500, 950)
+        self._restore_layout()
+        self.set_theme(theme)
+        self._on_experiment_changed(experiment)
+        self._on_record_changed(self.bridge.record, self.bridge.scale_record())
+
+    # ------------------------------------------------------------------------------------------ building
+
+    def _make_docks(self) -> None:
+        area = QtCore.Qt.DockWidgetArea
+        specs = [
+            ("controls", "Network", self.controls, area.RightDockWidgetArea),
+            ("inspector", "Inspector", self.inspector, area.RightDockWidgetArea),
+            ("gradient-bars", "Gradient bars: sigmoid vs ReLU", self.gradient_bars, area.BottomDockWidgetArea),
+            ("activation", "Activation curves", self.activation_curves, area.BottomDockWidgetArea),
+            ("depth-chain", "Gradient vs depth", self.depth_chain, area.BottomDockWidgetArea),
+            ("training", "Training history", self.training, area.BottomDockWidgetArea),
+        ]
+        for name, title, widget, where in specs:
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")  # saveState needs object names
+            dock.setWidget(widget)
+            dock.setFeatures(
+                QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
+            self.addDockWidget(where, dock)
+            self.docks[name] = dock
+        self.splitDockWidget(self.docks["gradient-bars"], self.docks["activation"], QtCore.Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["activation"], self.docks["depth-chain"])
+        self.tabifyDockWidget(self.docks["gradient-bars"], self.docks["training"])
+        self.docks["gradient-bars"].raise_()
+        self.docks["activation"].raise_()
+        self.splitDockWidget(self.docks["controls"], self.docks["inspector"], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["controls"]], [330], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["gradient-bars"]], [300], QtCore.Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        label = f"{tip or text} ({action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)})" if shortcut else tip or text
+        action.setToolTip(label)
+        action.setStatusTip(tip or text)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        key = QtCore.Qt.Key
+        b = self.bridge
+        icon = self.style().standardIcon
+        sp = QtWidgets.QStyle.StandardPixmap
+        self.act_reset = self._action("Reset", b.reset, key.Key_Home, "Back to the start, nothing computed")
+        self.act_reset.setIcon(icon(sp.SP_MediaSkipBackward))
+        self.act_back = self._action("Step back", b.step_back, key.Key_Left, "Undo the last micro-step")
+        self.act_back.setIcon(icon(sp.SP_MediaSeekBackward))
+        self.act_play = self._action("Play", b.toggle_play, key.Key_Space, "Play or pause the pass", checkable=True)
+        self.act_play.setIcon(icon(sp.SP_MediaPlay))
+        self.act_forward = self._action("Step forward", b.step_forward, key.Key_Right, "Compute the next layer, the loss or the update")
+        self.act_forward.setIcon(icon(sp.SP_MediaSeekForward))
+        self.act_end = self._action("Run to end of pass", b.run_to_end, key.Key_End, "Finish the backward pass")
+        self.act_end.setIcon(icon(sp.SP_MediaSkipForward))
+
+        self.act_open = self._action("Open network…", self.open_file, QtGui.QKeySequence.StandardKey.Open)
+        self.act_save = self._action("Save network as…", self.save_file, QtGui.QKeySequence.StandardKey.SaveAs)
+        self.act_save.setShortcut(QtGui.QKeySequence("Ctrl+Shift+S"))
+        self.act_export = self._action("Export image…", self.export_dialog, "Ctrl+E", "Export a view as PNG, SVG or PDF")
+        self.act_copy = self._action("Copy image", self.copy_image, "Ctrl+Shift+C", "Copy the diagram to the clipboard")
+        self.act_quit = self._action("Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
+        self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
+        self.act_about = self._action("About gradviz", self.show_about)
+
+        self.color_mode_group = QtGui.QActionGroup(self)
+        self.color_mode_actions = {}
+        for i, (mode, label) in enumerate(COLOR_MODES.items(), start=1):
+            action = self._action(f"Colour edges by {label}", lambda checked=False, m=mode: self.set_color_mode(m), f"Ctrl+{i}", checkable=True)
+            self.color_mode_group.addAction(action)
+            self.color_mode_actions[mode] = action
+        self.color_mode_actions["gradient"].setChecked(True)
+        self.theme_group = QtGui.QActionGroup(self)
+        self.theme_actions = {}
+        for name in THEMES:
+            action = self._action(f"{name.capitalize()} theme", lambda checked=False, n=name: self.set_theme(THEMES[n]), checkable=True,
+                                  tip="Dark, for the screen" if name == "screen" else "White background and large print, for a projector")
+            self.theme_group.addAction(action)
+            self.theme_actions[name] = action
+
+    def _make_menus_and_toolbar(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addActions([self.act_open, self.act_save])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit_menu = menu.addMenu("&Edit")
+        edit_menu.addAction(self.act_copy)
+        pass_menu = menu.addMenu("&Pass")
+        pass_menu.addActions([self.act_reset, self.act_back, self.act_play, self.act_forward, self.act_end])
+        view_menu = menu.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addActions(list(self.color_mode_actions.values()))
+        view_menu.addSeparator()
+        view_menu.addActions(list(self.theme_actions.values()))
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_reset_layout)
+        self.view_menu = view_menu
+        help_menu = menu.addMenu("&Help")
+        help_menu.addActions([self.act_shortcuts, self.act_about])
+
+        bar = self.addToolBar("Pass")
+        bar.setObjectName("toolbar-pass")
+        bar.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addActions([self.act_reset, self.act_back, self.act_play, self.act_forward, self.act_end])
+        bar.addSeparator()
+        bar.addWidget(QtWidgets.QLabel(" Speed "))
+        self.speed = QtWidgets.QDoubleSpinBox()
+        self.speed.setRange(MIN_SPEED, MAX_SPEED)
+        self.speed.setSingleStep(0.5)
+        self.speed.setDecimals(2)
+        self.speed.setSuffix(" steps/s")
+        self.speed.setValue(self.bridge.speed)
+        self.speed.setToolTip("How many micro-steps per second while playing")
+        self.speed.valueChanged.connect(self.bridge.set_speed)
+        bar.addWidget(self.speed)
+        bar.addSeparator()
+        bar.addWidget(QtWidgets.QLabel(" Colour edges by "))
+        self.color_mode = QtWidgets.QComboBox()
+        for mode, label in COLOR_MODES.items():
+            self.color_mode.addItem(label, mode)
+        self.color_mode.activated.connect(lambda i: self.set_color_mode(self.color_mode.itemData(i)))
+        bar.addWidget(self.color_mode)
+        self.toolbar = bar
+
+    def _make_status_bar(self) -> None:
+        self.status_step = QtWidgets.QLabel()
+        self.status_step.setObjectName("statusStep")
+        self.status_health = QtWidgets.QLabel()
+        self.status_health.setObjectName("statusHealth")
+        self.statusBar().addWidget(self.status_step, 1)
+        self.statusBar().addPermanentWidget(self.status_health)
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.sigRecordChanged.connect(self._on_record_changed)
+        b.sigExperimentChanged.connect(self._on_experiment_changed)
+        b.sigStepped.connect(self._on_stepped)
+        b.sigPlayingChanged.connect(self._on_playing_changed)
+        b.sigTrainingStarted.connect(lambda total: self.training.set_training(True))
+        b.sigTrainingProgress.connect(self.training.set_progress)
+        b.sigTrainingFinished.connect(self._on_training_finished)
+        self.diagram.sigBackgroundClicked.connect(b.step_forward)
+        self.diagram.sigNeuronClicked.connect(lambda layer, unit: self.select(("neuron", layer, unit)))
+        self.diagram.sigEdgeClicked.connect(lambda layer, to, frm: self.select(("edge", layer, to, frm)))
+        self.controls.sigExperimentEdited.connect(b.set_experiment)
+        self.controls.sigPresetChosen.connect(lambda name: b.set_experiment(load_preset(name)))
+        self.gradient_bars.sigSettingsChanged.connect(lambda *args: self._update_bars(force=True))
+        self.training.sigTrainRequested.connect(b.start_training)
+        self.training.sigCancelRequested.connect(b.cancel_training)
+
+    # ------------------------------------------------------------------------------------------ updates
+
+    def _on_record_changed(self, record, scale_record) -> None:
+        self.diagram.show_record(record, scale_record)
+        self._update_activation_panel(record)
+        self._update_bars()
+        self.inspector.show_selection(record, self._selection)
+        self._update_status(record, scale_record)
+        self.act_back.setEnabled(self.bridge.passes_done > 0 or record.step > 0)
+
+    def _on_experiment_changed(self, experiment: Experiment) -> None:
+        self.setWindowTitle(f"{experiment.name} — gradviz")
+        if self._selection is not None and not self._selection_valid(experiment.network):
+            self._selection = None
+            self.diagram.set_selection(None)
+        self.controls.show_experiment(experiment)
+        self.training.show_history(self.bridge.history)
+        self._update_bars(force=True)
+
+    def _on_stepped(self, direction: int) -> None:
+        if direction > 0 and self.bridge.playing:
+            self.diagram.animate_step(int(min(900, 0.8 * 1000 / self.bridge.speed)))
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self.act_play.setChecked(playing)
+        self.act_play.setText("Pause" if playing else "Play")
+        sp = QtWidgets.QStyle.StandardPixmap
+        self.act_play.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
+        if not playing:
+            self.diagram.stop_animation()
+
+    def _on_training_finished(self, history) -> None:
+        self.training.set_training(False)
+        self.training.show_history(history)
+        if history is not None:
+            state = "cancelled after" if history.cancelled else "finished:"
+            self.statusBar().showMessage(f"Training {state} {history.steps} steps; the diagram shows the trained network.", 8000)
+
+    def _update_status(self, record, scale_record) -> None:
+        text = describe_step(record.step, record.depth)
+        if record.loss is not None:
+            text += f"   ·   loss = {record.loss:.6g}"
+        text += f"   ·   pass {self.bridge.passes_done + 1}"
+        self.status_step.setText(text)
+        health = gradient_health(scale_record)
+        self.status_health.setText(health.describe())
+        color = HEALTH_COLORS.get(health.verdict, self._theme.foreground)
+        self.status_health.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 8px;")
+
+    def _current_layer(self, record) -> int:
+        """The layer the activation panel shows: the one just computed, else the output."""
+        if record.phase in (Phase.FORWARD, Phase.BACKWARD):
+            return record.layer
+        return record.depth if record.phase is not Phase.READY else 1
+
+    def _update_activation_panel(self, record) -> None:
+        index = self._current_layer(record)
+        layer = record.layers[index - 1]
+        self.activation_curves.show_layer(layer.activation, layer.z, f"layer {index}")
+
+    def _update_bars(self, force: bool = False) -> None:
+        network = self.bridge.network
+        if not force and network is self._compared_network:
+            return
+        self._compared_network = network
+        measure, first, second = self.gradient_bars.settings()
+        e = self.bridge.experiment
+        self.gradient_bars.show_comparison(compare_activations(network, e.inputs, e.targets, e.loss, (first, second), measure))
+
+    def _selection_valid(self, network) -> bool:
+        kind, layer, *units = self._selection
+        widths = network.widths
+        if kind == "neuron":
+            return layer <= network.depth and units[0] < widths[layer]
+        return layer <= network.depth and units[0] < widths[layer] and units[1] < widths[layer - 1]
+
+    # ------------------------------------------------------------------------------------------ commands
+
+    def select(self, selection: tuple | None) -> None:
+        self._selection = selection
+        self.diagram.set_selection(selection)
+        self.inspector.show_selection(self.bridge.record, selection)
+        self.docks["inspector"].show()
+
+    def set_color_mode(self, mode: str) -> None:
+        self.diagram.set_color_mode(mode)
+        self.color_mode_actions[mode].setChecked(True)
+        self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.setPalette(qt_palette(theme))
+        for widget in (self.diagram, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
+            widget.set_theme(theme)
+        self.theme_actions[theme.name].setChecked(True)
+        self._update_status(self.bridge.record, self.bridge.scale_record())
+
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    def view_widget(self, name: str) -> QtWidgets.QWidget:
+        """The widget of an exportable view (see ``VIEW_NAMES``)."""
+        if name == "window":
+            return self
+        if name == "diagram":
+            return self.diagram
+        if name in self.docks:
+            return self.docks[name].widget()
+        raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
+
+    def show_view(self, name: str) -> None:
+        """Make a docked view visible and on top (an export needs it laid out)."""
+        if name in self.docks:
+            self.docks[name].show()
+            self.docks[name].raise_()
+
+    def train_blocking(self, steps: int):
+        return self.bridge.train_blocking(steps)
+
+    def open_file(self, path: str | None = None) -> bool:
+        if not path:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a network file", "", "Network files (*.json);;All files (*)")
+            if not path:
+                return False
+        try:
+            experiment = load_network(path)
+        except NetworkFileError as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot open this network", f"{Path(path).name} was not opened: {exc}")
+            return False
+        self.bridge.set_experiment(experiment)
+        return True
+
+    def save_file(self, path: str | None = None) -> bool:
+        if not path:
+            suggested = f"{self.bridge.experiment.name}.json"
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the network", suggested, "Network files (*.json)")
+            if not path:
+                return False
+        try:
+            save_network(self.bridge.experiment.with_network(self.bridge.network), path)
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot save the network", f"Could not write {path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_dialog(self) -> None:
+        from .export_dialog import ExportDialog
+
+        ExportDialog(self).exec()
+
+    def copy_image(self) -> None:
+        from ..export import copy_to_clipboard
+
+        copy_to_clipboard(self.diagram)
+        self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["gradient-bars"].raise_()
+        self.docks["activation"].raise_()
+
+    def show_shortcuts(self) -> None:
+        rows = [
+            ("→ or a click on the background", "step forward one micro-step"),
+            ("←", "step back"),
+            ("Space", "play / pause the pass"),
+            ("End", "run to the end of the backward pass"),
+            ("Home", "reset to the start"),
+            ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
+            ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
+            ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
+        ]
+        html = "<table cellspacing=6>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+        QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", html)
+
+    def show_about(self) -> None:
+        from .. import __version__
+
+        QtWidgets.QMessageBox.about(
+            self, "About gradviz",
+            f"<b>gradviz {__version__}</b><p>See the vanishing gradient: step through backprop on a network "
+            "whose edges are coloured by |∂L/∂w|.</p>",
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------------------------------ layout
+
+    def _restore_layout(self) -> None:
+        if self._settings is None:
+            return
+        geometry = self._settings.value("window/geometry")
+        state = self._settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        if self._settings is None:
+            return
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self._settings.setValue("window/theme", self._theme.name)
+        self._settings.sync()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.save_layout()
+        self.bridge.shutdown()
+        self.diagram.stop_animation()
+        super().closeEvent(event)

@@ -1,0 +1,275 @@
+"""Grouped bars of each layer's gradient magnitude under two activations, on a true log axis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
+from ...core.analysis import ActivationComparison
+from ...core.stats import MEASURE_LABELS, MEASURES
+from ..theme import SCREEN, Theme
+from .log_axis import decade_span, log_heights
+from .plot_style import make_plot_widget, style_legend, style_plot, style_text
+
+#: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
+BAR_WIDTH = 0.38
+#: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
+MAX_LABELLED_LAYERS = 6
+_EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
+
+
+def format_value(value: float) -> str:
+    """A gradient magnitude as the bars label it: three significant digits, trailing zeros kept."""
+    if value == 0:
+        return "0"
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else "∞"
+    return f"{value:#.3g}".rstrip(".") if 1e-4 <= abs(value) < 1e4 else f"{value:.2e}"
+
+
+class GradientBarsPanel(QtWidgets.QWidget):
+    """Per-layer gradient magnitude of one network under two activations, as grouped bars (log axis).
+
+    The panel computes nothing: its measure and activation choices emit ``sigSettingsChanged`` and whoever
+    owns the model answers with ``show_comparison``.
+    """
+
+    #: measure, first activation, second activation
+    sigSettingsChanged = QtCore.Signal(str, str, str)
+
+    def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._theme = theme
+        self._comparison: ActivationComparison | None = None
+        self._floor_decade = -8
+        self._marks: list[pg.TextItem] = []
+        self._bars: list[pg.BarGraphItem] = []
+
+        self._measure_combo = QtWidgets.QComboBox()
+        for measure in MEASURES:
+            self._measure_combo.addItem(MEASURE_LABELS[measure], measure)
+        self._measure_combo.setToolTip("Which size of each layer's weight gradient ∂L/∂W the bars show.")
+        self._activation_combos = (QtWidgets.QComboBox(), QtWidgets.QComboBox())
+        for combo, default in zip(self._activation_combos, ("sigmoid", "relu")):
+            for name in ACTIVATION_NAMES:
+                combo.addItem(ACTIVATIONS[name].label, name)
+            combo.setCurrentIndex(ACTIVATION_NAMES.index(default))
+            combo.setToolTip("The network is run with this activation on its layers, same weights and input.")
+        self._measure_combo.currentIndexChanged.connect(self._on_settings_changed)
+        for combo in self._activation_combos:
+            combo.currentIndexChanged.connect(self._on_settings_changed)
+
+        controls = QtWidgets.QHBoxLayout()
+        controls.addWidget(QtWidgets.QLabel("Show"))
+        controls.addWidget(self._measure_combo)
+        controls.addSpacing(12)
+        controls.addWidget(QtWidgets.QLabel("for"))
+        controls.addWidget(self._activation_combos[0])
+        controls.addWidget(QtWidgets.QLabel("vs"))
+        controls.addWidget(self._activation_combos[1])
+        controls.addStretch(1)
+
+        self._plot_widget = make_plot_widget(log_y=True)
+        plot = self._plot_widget.getPlotItem()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMenuEnabled(False)
+        self._legend = plot.addLegend(offset=(10, 8), colCount=2)
+        self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
+        self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self._plot_widget, 1)
+        self.set_theme(theme)
+
+    # ------------------------------------------------------------------ public API
+
+    def plot_widget(self) -> pg.PlotWidget:
+        """The plot, for export."""
+        return self._plot_widget
+
+    def settings(self) -> tuple[str, str, str]:
+        """The chosen (measure, first activation, second activation)."""
+        return (
+            self._measure_combo.currentData(),
+            self._activation_combos[0].currentData(),
+            self._activation_combos[1].currentData(),
+        )
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._plot_widget.setBackground(theme.background)
+        style_legend(self._legend, theme)
+        self._redraw()
+
+    def show_comparison(self, comparison: ActivationComparison | None) -> None:
+        """Draw ``comparison`` (None clears the plot); the choosers follow what is shown."""
+        self._comparison = comparison
+        if comparison is not None:
+            self._select_quietly(comparison.measure, *comparison.activations)
+        self._redraw()
+
+    def bar_heights(self) -> np.ndarray:
+        """The drawn bar tops (log10 of the magnitude, or the floor), 2 x L; empty when nothing is shown."""
+        if not self._bars:
+            return np.empty((2, 0))
+        return np.array([np.asarray(b.opts["y0"]) + np.asarray(b.opts["height"]) for b in self._bars])
+
+    def floor_decade(self) -> int:
+        """The floor of the log axis, as a power of ten; zeros are drawn here."""
+        return self._floor_decade
+
+    def marks(self) -> list[tuple[float, float, str]]:
+        """The (x, y, text) of every mark drawn on a bar: values, "0" on zero bars, "NaN"/"∞"."""
+        return [(m.pos().x(), m.pos().y(), m.toPlainText()) for m in self._marks]
+
+    def bar_tooltip(self, layer: int, which: int | str) -> str:
+        """The tooltip of a bar: ``which`` is 0 or 1, or the activation's name."""
+        comparison = self._comparison
+        if comparison is None:
+            return ""
+        row = comparison.activations.index(which) if isinstance(which, str) else int(which)
+        name = comparison.activations[row]
+        value = float(comparison.values[row, layer - 1])
+        text = f"layer {layer}, {ACTIVATIONS[name].label}: {MEASURE_LABELS[comparison.measure]} = {value:.6g}"
+        if value == 0:
+            text += " (exactly zero: no gradient reaches this layer, drawn at the floor)"
+        elif not np.isfinite(value):
+            text += " (not a finite number: the gradient overflowed)"
+        elif np.log10(abs(value)) < self._floor_decade:
+            text += " (below the axis floor, drawn at the floor)"
+        if comparison.kept_output and layer == comparison.depth and name != comparison.kept_output:
+            text += f"\nThe output layer keeps {comparison.kept_output}: the loss needs it."
+        return text
+
+    def bar_at(self, x: float) -> tuple[int, int] | None:
+        """The (layer, row) of the bar covering view coordinate ``x``, or None."""
+        if self._comparison is None:
+            return None
+        layer = int(round(x))
+        if not 1 <= layer <= self._comparison.depth:
+            return None
+        offset = x - layer
+        if -BAR_WIDTH <= offset < 0:
+            return layer, 0
+        if 0 <= offset <= BAR_WIDTH:
+            return layer, 1
+        return None
+
+    # ------------------------------------------------------------------ drawing
+
+    def _redraw(self) -> None:
+        plot = self._plot_widget.getPlotItem()
+        plot.clear()
+        self._bars, self._marks = [], []
+        theme, comparison = self._theme, self._comparison
+        measure, act_a, act_b = self.settings()
+        if comparison is not None:
+            measure, (act_a, act_b) = comparison.measure, comparison.activations
+        labels = (ACTIVATIONS[act_a].label, ACTIVATIONS[act_b].label)
+        title = f"Gradient size per layer: {labels[0]} vs {labels[1]}"
+        if comparison is not None and comparison.kept_output:
+            title += f" (output stays {comparison.kept_output})"
+        style_plot(plot, theme, title, "layer  (1 = nearest the input)", f"{MEASURE_LABELS[measure]}  (log scale)")
+        if comparison is None or comparison.depth == 0:
+            style_text(self._empty_text, theme, theme.muted)
+            plot.addItem(self._empty_text)
+            self._empty_text.setPos(0.5, 0.5)
+            plot.setXRange(0, 1, padding=0)
+            plot.setYRange(0, 1, padding=0)
+            plot.getAxis("bottom").setTicks(None)
+            return
+
+        values = np.asarray(comparison.values, dtype=np.float64)
+        depth = comparison.depth
+        floor, top = decade_span(values)
+        self._floor_decade = floor
+        heights = log_heights(values, floor)
+        finite = np.isfinite(values)
+        layers = np.arange(1, depth + 1, dtype=np.float64)
+        for row in range(2):
+            tops = heights[row].copy()
+            # inf stands up to the top, NaN stays at the floor; both are marked below.
+            tops[~finite[row]] = np.where(np.isnan(values[row][~finite[row]]), floor, top)
+            color = QtGui.QColor(theme.compare_colors[row])
+            bars = pg.BarGraphItem(
+                x=layers + (row - 0.5) * BAR_WIDTH,
+                y0=np.full(depth, float(floor)),
+                height=tops - floor,
+                width=BAR_WIDTH * 0.94,
+                brush=pg.mkBrush(color),
+                pen=pg.mkPen(theme.background, width=1),
+            )
+            brushes = [
+                pg.mkBrush(theme.nonfinite if not finite[row, l] else color) for l in range(depth)
+            ]
+            bars.setOpts(brushes=brushes)
+            plot.addItem(bars)
+            self._legend.addItem(bars, labels[row])
+            self._bars.append(bars)
+        self._add_marks(values, heights, floor, top)
+
+        axis = plot.getAxis("bottom")
+        every = max(1, int(np.ceil(depth / 16)))
+        axis.setTicks([[(l, str(l)) for l in range(1, depth + 1) if (l - 1) % every == 0 or l == depth]])
+        span = top - floor
+        # Head room above the tallest bar for its value label and the legend.
+        plot.setYRange(floor, top + span * (0.28 if depth <= MAX_LABELLED_LAYERS else 0.18), padding=0)
+        plot.setXRange(0.4, depth + 0.6, padding=0)
+        style_legend(self._legend, theme)
+
+    def _add_marks(self, values, heights, floor, top) -> None:
+        theme = self._theme
+        depth = values.shape[1]
+        labelled = depth <= MAX_LABELLED_LAYERS
+        size = max(theme.font_size - (3 if theme.name == "slides" else 1), 8)
+        plot = self._plot_widget.getPlotItem()
+        for row in range(2):
+            for l in range(depth):
+                value = values[row, l]
+                x = l + 1 + (row - 0.5) * BAR_WIDTH
+                if value == 0:
+                    text, color, y, bold = "0", theme.zero_edge, floor, True
+                elif not np.isfinite(value):
+                    text, color, bold = format_value(value), theme.nonfinite, True
+                    y = floor if np.isnan(value) else top
+                elif labelled:
+                    text, color, y, bold = format_value(value), theme.foreground, heights[row, l], False
+                else:
+                    continue
+                mark = pg.TextItem(text, anchor=(0.5, 1.0))
+                style_text(mark, theme, color, size + (2 if bold else 0), bold=bold)
+                mark.setPos(x, y)
+                plot.addItem(mark)
+                self._marks.append(mark)
+
+    # ------------------------------------------------------------------ events
+
+    def _select_quietly(self, measure: str, act_a: str, act_b: str) -> None:
+        for combo, value in zip((self._measure_combo, *self._activation_combos), (measure, act_a, act_b)):
+            index = combo.findData(value)
+            if index >= 0:
+                blocked = combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(blocked)
+
+    def _on_settings_changed(self, _index: int) -> None:
+        self.sigSettingsChanged.emit(*self.settings())
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        plot = self._plot_widget.getPlotItem()
+        if not plot.vb.sceneBoundingRect().contains(scene_pos):
+            QtWidgets.QToolTip.hideText()
+            return
+        hit = self.bar_at(plot.vb.mapSceneToView(scene_pos).x())
+        if hit is None:
+            QtWidgets.QToolTip.hideText()
+            return
+        global_pos = self._plot_widget.mapToGlobal(self._plot_widget.mapFromScene(scene_pos))
+        QtWidgets.QToolTip.showText(global_pos, self.bar_tooltip(*hit), self._plot_widget)
+
+    def __repr__(self):
+        return f"GradientBarsPanel({self._comparison!r})"

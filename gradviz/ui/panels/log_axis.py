@@ -1,0 +1,92 @@
+"""A true logarithmic axis for items pyqtgraph cannot log-transform (bars), and the floor below it.
+
+The panels draw ``log10(value)`` themselves and give the plot a ``LogAxisItem``, which labels the
+view coordinate k as 10ᵏ. Zeros and values under the floor are drawn at the floor and marked by the
+panel, so nothing becomes -inf or NaN and nothing warns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+from ...core.stats import LOG_FLOOR, safe_log10
+
+#: The lowest floor a panel uses: one decade under the core's LOG_FLOOR, so 1e-300 still shows a bar.
+LOWEST_FLOOR_DECADE = round(math.log10(LOG_FLOOR)) - 1
+#: Floor and top used when there is nothing positive to show.
+DEFAULT_DECADES = (-8, 0)
+#: A log plot spans at least this many decades, so a small spread is not stretched over the whole plot.
+MIN_SPAN_DECADES = 2
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_label(exponent: int) -> str:
+    """``10⁻³`` for -3."""
+    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+
+
+def decade_span(values) -> tuple[int, int]:
+    """Whole decades ``(floor, top)`` for drawing ``|values|`` on a log axis.
+
+    The floor is one decade under the smallest finite non-zero magnitude, so the smallest bar still has
+    a visible height; zeros are drawn at the floor. The top is the decade at or above the largest.
+    """
+    m = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    m = m[np.isfinite(m) & (m > 0)]
+    if m.size == 0:
+        return DEFAULT_DECADES
+    with np.errstate(divide="ignore"):
+        lo = math.floor(math.log10(m.min())) - 1
+        hi = math.ceil(math.log10(m.max()))
+    lo = max(lo, LOWEST_FLOOR_DECADE)
+    hi = max(hi, lo + MIN_SPAN_DECADES)
+    return lo, hi
+
+
+def log_heights(values, floor_decade: int) -> np.ndarray:
+    """log10 of |values|, with zeros and anything under 10**floor_decade at the floor; NaN stays NaN."""
+    return safe_log10(values, 10.0**floor_decade)
+
+
+class LogAxisItem(pg.AxisItem):
+    """An axis whose view coordinate is log10 of the value it labels: tick k reads 10ᵏ.
+
+    Major ticks fall on whole decades (every decade, or every 2, 5, 10, ... when the range is wide);
+    minor ticks mark 2..9 times a decade when there is room.
+    """
+
+    def __init__(self, orientation: str = "left", **kwargs):
+        super().__init__(orientation, **kwargs)
+        # Only the first level (whole decades at the chosen step) carries text.
+        self.setStyle(maxTextLevel=0)
+
+    _STEPS = (1, 2, 3, 5, 10, 20, 25, 50, 100, 200, 500)
+
+    def tickValues(self, minVal, maxVal, size):
+        lo, hi = sorted((float(minVal), float(maxVal)))
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo <= 0:
+            return []
+        font_px = QtGui.QFontMetricsF(self.style.get("tickFont") or QtGui.QFont()).height()
+        # Room for a label every ~2.4 text heights vertically, or every ~4.5 horizontally ("10⁻¹²").
+        room = max(2, int(size / (font_px * (2.4 if self.orientation in ("left", "right") else 4.5))))
+        span = hi - lo
+        step = next((s for s in self._STEPS if span / s <= room), self._STEPS[-1])
+        first = math.ceil(lo / step - 1e-9) * step
+        major = [float(v) for v in np.arange(first, hi + 1e-9, step)]
+        levels = [(float(step), major)]
+        if step == 1 and span <= 6:
+            minor = [
+                d + math.log10(m) for d in range(math.floor(lo), math.ceil(hi)) for m in range(2, 10)
+            ]
+            levels.append((None, [v for v in minor if lo <= v <= hi]))
+        elif step > 1 and span <= size / 4:
+            levels.append((1.0, [float(d) for d in range(math.ceil(lo), math.floor(hi) + 1) if d % step]))
+        return levels
+
+    def tickStrings(self, values, scale, spacing):
+        return [decade_label(round(v)) if abs(v - round(v)) < 1e-6 else "" for v in values]

@@ -73,12 +73,14 @@ def _gelu_cdf(z):
 
 
 def _gelu(z):
-    return z * _gelu_cdf(z)
+    # Phi(z) is exactly 0 below -40, so clipping there changes nothing but keeps -inf * 0 = NaN out.
+    return np.maximum(z, -40.0) * _gelu_cdf(z)
 
 
 def _d_gelu(z):
     # Phi(z) + z * phi(z); exp(-z^2/2) underflows quietly to 0 in the tails.
-    return _gelu_cdf(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * np.square(np.minimum(np.abs(z), 1e150)))
+    z_clipped = np.clip(z, -1e150, 1e150)  # so that z = +-inf gives inf * 0 = NaN nowhere
+    return _gelu_cdf(z) + z_clipped * _INV_SQRT_2PI * np.exp(-0.5 * np.square(z_clipped))
 
 
 def _linear(z):

@@ -128,10 +128,15 @@ def _number(value, where: str, lo: float = -MAX_ABS_VALUE, hi: float = MAX_ABS_V
 def _whole(value, where: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, float) and value.is_integer()):
         raise NetworkFileError(where, f"must be a whole number from {lo} to {hi}, got {_describe(value)}")
-    value = int(value)
     if not lo <= value <= hi:
-        raise NetworkFileError(where, f"must be a whole number from {lo} to {hi}, got {value}")
-    return value
+        shown = value if abs(value) < 1e15 else f"{float(value):.3g}" if abs(value) < 1e308 else "a number too large to hold"
+        raise NetworkFileError(where, f"must be a whole number from {lo} to {hi}, got {shown}")
+    return int(value)
+
+
+def _name(value) -> str:
+    """A name the user gave, quoted; anything that is not a name, described."""
+    return repr(value[:40]) if isinstance(value, str) else _describe(value)
 
 
 def _describe(value) -> str:
@@ -148,11 +153,15 @@ def _describe(value) -> str:
     return repr(value)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _vector(value, where: str, length: int) -> np.ndarray:
     if not isinstance(value, list):
-        raise NetworkFileError(where, f"must be a list of {length} numbers, got {_describe(value)}")
+        raise NetworkFileError(where, f"must be a list of {_count(length, 'number')}, got {_describe(value)}")
     if len(value) != length:
-        raise NetworkFileError(where, f"must hold {length} numbers, got {len(value)}")
+        raise NetworkFileError(where, f"must hold {_count(length, 'number')}, got {len(value)}")
     return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(value)], dtype=np.float64)
 
 
@@ -230,7 +239,7 @@ def parse_network(data) -> Experiment:
         raise NetworkFileError("activation", f"must be a name or a list of names, got {_describe(activation)}")
     for w, act in zip(where, activations):
         if act not in ACTIVATION_NAMES:
-            raise NetworkFileError(w, f"unknown activation {_describe(act)}; choose one of {', '.join(ACTIVATION_NAMES)}")
+            raise NetworkFileError(w, f"unknown activation {_name(act)}; choose one of {', '.join(ACTIVATION_NAMES)}")
 
     init = _parse_init(data.get("init", {}))
     if "weights" in data:
@@ -260,7 +269,7 @@ def parse_network(data) -> Experiment:
 
     loss = data.get("loss", "half_squared_error")
     if loss not in LOSS_NAMES:
-        raise NetworkFileError("loss", f"unknown loss {_describe(loss)}; choose one of {', '.join(LOSS_NAMES)}")
+        raise NetworkFileError("loss", f"unknown loss {_name(loss)}; choose one of {', '.join(LOSS_NAMES)}")
     if loss == "binary_cross_entropy" and not np.all((targets >= 0) & (targets <= 1)):
         raise NetworkFileError("target", "binary_cross_entropy needs every target from 0 to 1")
     learning_rate = _number(data.get("learning_rate", 0.5), "learning_rate", 0.0, MAX_LEARNING_RATE)
@@ -278,7 +287,7 @@ def _parse_init(value) -> InitSpec:
         raise NetworkFileError("init", f"must be an object like {{\"scheme\": \"he_normal\", \"seed\": 0}}, got {_describe(value)}")
     scheme = value.get("scheme", "he_normal")
     if scheme not in INIT_SCHEMES:
-        raise NetworkFileError("init.scheme", f"unknown initialiser {_describe(scheme)}; choose one of {', '.join(INIT_SCHEMES)}")
+        raise NetworkFileError("init.scheme", f"unknown initialiser {_name(scheme)}; choose one of {', '.join(INIT_SCHEMES)}")
     seed = _whole(value.get("seed", 0), "init.seed", 0, 2**32 - 1)
     allowed = INIT_PARAMETERS[scheme]
     params = {}

@@ -34,11 +34,21 @@ class GradStats:
         return getattr(self, name)
 
 
+def l2_norm(abs_values: np.ndarray) -> float:
+    """sqrt(sum(v^2)) of non-negative values, scaled by the largest so it overflows only when the norm does."""
+    largest = abs_values.max()
+    if not np.isfinite(largest) or largest == 0.0:
+        return float(largest)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        scaled = abs_values / largest
+        return float(largest * np.sqrt(np.sum(scaled * scaled)))
+
+
 def grad_stats(grad_w: np.ndarray) -> GradStats:
     """mean |g|, max |g| and the L2 (Frobenius) norm of a weight gradient."""
     g = np.abs(np.asarray(grad_w, dtype=np.float64))
     with np.errstate(over="ignore", invalid="ignore"):
-        return GradStats(float(g.mean()), float(g.max()), float(np.sqrt(np.sum(np.square(g)))))
+        return GradStats(float(g.mean()), float(g.max()), l2_norm(g))
 
 
 def record_stats(record) -> list[GradStats | None]:

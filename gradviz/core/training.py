@@ -9,6 +9,7 @@ import numpy as np
 
 from .network import Network
 from .records import frozen_array
+from .stats import l2_norm
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def train(
             with np.errstate(over="ignore", invalid="ignore"):
                 stats[0, step, l] = abs_g.mean()
                 stats[1, step, l] = abs_g.max()
-                stats[2, step, l] = np.sqrt(np.sum(abs_g * abs_g))
+                stats[2, step, l] = l2_norm(abs_g)
                 weights[l] -= learning_rate * grad_w
                 biases[l] -= learning_rate * grad_b
         done = step + 1

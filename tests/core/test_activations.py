@@ -58,6 +58,19 @@ def test_no_warning_and_no_nan_at_extremes(name):
     assert df[EXTREMES.argmax()] in (0.0, 1.0)
 
 
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_no_nan_at_infinity(name):
+    """An overflowing network hands on z = +-inf: f and f' take their limits, never NaN."""
+    act = get_activation(name)
+    z = np.array([-np.inf, np.inf])
+    with warnings.catch_warnings(), strict_numpy():
+        warnings.simplefilter("error")
+        f = act(z)
+        df = act.derivative(z)
+    assert not np.isnan(f).any() and not np.isnan(df).any()
+    assert df[1] in (0.0, 1.0) and df[0] in (0.0, LEAKY_RELU_SLOPE, 1.0)
+
+
 def test_limits_at_extremes():
     z = np.array([-1000.0, 1000.0])
     np.testing.assert_array_equal(get_activation("sigmoid")(z), [0.0, 1.0])

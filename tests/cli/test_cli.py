@@ -1,0 +1,294 @@
+"""The command line contract: strict JSON with a fixed schema, numbers equal to the core's, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gradviz import __version__, cli
+from gradviz.core.netfile import load_preset, preset_descriptions, preset_names
+from gradviz.core.stats import grad_stats
+from gradviz.core.training import train
+
+LAYER_KEYS = {"index", "activation", "z", "a", "delta", "grad_w", "grad_b", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"}
+MEASURES = {"mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"}
+
+
+def refuse_constant(name):
+    raise AssertionError(f"the output holds {name}, which strict JSON does not allow")
+
+
+def strict_json(text: str):
+    assert text.endswith("\n") and text.count("\n") == 1
+    return json.loads(text, parse_constant=refuse_constant)
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, message):
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gradviz: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def overflowing_file(tmp_path):
+    """Linear layers with weights 1e90: the forward pass overflows to inf at the fourth layer."""
+    path = tmp_path / "overflow.json"
+    path.write_text(
+        json.dumps(
+            {
+                "layers": [1, 1, 1, 1, 1],
+                "activation": "linear",
+                "weights": [[[1e90]]] * 4,
+                "biases": [[0.0]] * 4,
+                "input": [1.0],
+                "target": [0.5],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- presets
+
+
+def test_presets_lists_every_preset_with_its_description(capsys):
+    code, out, err = run_cli(capsys, "presets")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == len(preset_names())
+    for line, (name, description) in zip(lines, preset_descriptions().items()):
+        assert line.startswith(name + " ")
+        assert line.endswith(description)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gradviz {__version__}"
+
+
+# ---------------------------------------------------------------------------------------------- trace
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_trace_json_schema_and_numbers(capsys, name):
+    code, out, err = run_cli(capsys, "trace", "--preset", name, "--json")
+    assert code == 0 and err == ""
+    data = strict_json(out)
+    assert set(data) == {"loss", "output", "layers"}
+    exp = load_preset(name)
+    record = exp.network.run(exp.inputs, exp.targets, exp.loss)
+    samples = len(exp.inputs)
+    assert data["loss"] == record.loss
+    assert np.array_equal(data["output"], record.output)
+    assert len(data["layers"]) == exp.network.depth
+    for entry, layer, weights in zip(data["layers"], record.layers, exp.network.weights):
+        assert set(entry) == LAYER_KEYS
+        assert entry["index"] == layer.index
+        assert entry["activation"] == layer.activation
+        units = weights.shape[0]
+        for key in ("z", "a", "delta"):
+            assert np.shape(entry[key]) == (samples, units)
+            assert np.array_equal(entry[key], getattr(layer, key))
+        assert np.shape(entry["grad_w"]) == weights.shape
+        assert np.shape(entry["grad_b"]) == (units,)
+        assert np.array_equal(entry["grad_w"], layer.grad_w)
+        assert np.array_equal(entry["grad_b"], layer.grad_b)
+        stats = grad_stats(layer.grad_w)
+        for key in MEASURES:
+            assert entry[key] == stats.measure(key)
+
+
+def test_trace_tiny_sigmoid_figures(capsys):
+    data = strict_json(run_cli(capsys, "trace", "--preset", "tiny-sigmoid", "--json")[1])
+    assert [round(layer["grad_w"][0][0], 6) for layer in data["layers"]] == [-0.000424, -0.003870, -0.032004]
+
+
+def test_activation_relu_on_tiny_sigmoid_gives_tiny_relu(capsys):
+    code, out, _ = run_cli(capsys, "trace", "--preset", "tiny-sigmoid", "--activation", "relu", "--json")
+    assert code == 0
+    replaced = strict_json(out)
+    relu = strict_json(run_cli(capsys, "trace", "--preset", "tiny-relu", "--json")[1])
+    assert replaced == relu
+    assert [layer["grad_w"] for layer in replaced["layers"]] == [[[-0.0921875]]] * 3
+
+
+def test_trace_file_equals_preset(capsys, tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(load_preset("deep-relu").to_json()), encoding="utf-8")
+    from_file = strict_json(run_cli(capsys, "trace", str(path), "--json")[1])
+    from_preset = strict_json(run_cli(capsys, "trace", "--preset", "deep-relu", "--json")[1])
+    assert from_file == from_preset
+
+
+def test_trace_table_mentions_every_layer(capsys):
+    code, out, err = run_cli(capsys, "trace", "--preset", "deep-sigmoid")
+    assert code == 0 and err == ""
+    exp = load_preset("deep-sigmoid")
+    record = exp.network.run(exp.inputs, exp.targets, exp.loss)
+    lines = out.splitlines()
+    assert lines[0].startswith("deep-sigmoid: Network(widths=[4, 8,")
+    assert lines[1] == f"loss (half_squared_error) = {record.loss:.6g}"
+    rows = [line.split() for line in lines[3:-1]]
+    assert [int(row[0]) for row in rows] == list(range(1, exp.network.depth + 1))
+    for row, layer in zip(rows, record.layers):
+        assert row[1] == layer.activation
+        assert float(row[2]) == pytest.approx(grad_stats(layer.grad_w).mean_abs_grad_w, rel=1e-5)
+    assert lines[-1].startswith("Gradient health: ") and lines[-1].endswith(": vanishing")
+
+
+def test_non_finite_values_are_null(capsys, overflowing_file):
+    code, out, err = run_cli(capsys, "trace", str(overflowing_file), "--json")
+    assert code == 0 and err == ""
+    assert "null" in out
+    assert "Infinity" not in out and "NaN" not in out
+    data = strict_json(out)
+    assert data["loss"] is None
+    assert data["output"] == [[None]]
+    assert data["layers"][0]["z"] == [[1e90]]
+    assert data["layers"][3]["z"] == [[None]]
+    assert all(layer["grad_w"] == [[None]] and layer["norm_grad_w"] is None for layer in data["layers"])
+
+
+def test_non_finite_table_and_train(capsys, overflowing_file):
+    code, out, err = run_cli(capsys, "trace", str(overflowing_file))
+    assert code == 0 and err == ""
+    assert "loss (half_squared_error) = non-finite" in out
+    assert out.splitlines()[-1] == "Gradient health: non-finite gradients (overflow): exploding"
+    code, out, err = run_cli(capsys, "train", str(overflowing_file), "--steps", "2", "--json")
+    assert code == 0 and err == ""
+    data = strict_json(out)
+    assert [entry["loss"] for entry in data["history"]] == [None, None]
+    assert data["weights"][3] == [[None]]
+
+
+def test_trace_in_a_real_process_is_strict_json():
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradviz", "trace", "--preset", "tiny-relu", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert strict_json(proc.stdout)["loss"] == pytest.approx(0.271953125, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- train
+
+
+@pytest.mark.parametrize(("name", "steps"), [("tiny-sigmoid", 5), ("deep-relu", 3), ("residual-sigmoid", 2)])
+def test_train_json_schema_and_numbers(capsys, name, steps):
+    code, out, err = run_cli(capsys, "train", "--preset", name, "--steps", str(steps), "--json")
+    assert code == 0 and err == ""
+    data = strict_json(out)
+    assert set(data) == {"history", "weights", "biases"}
+    exp = load_preset(name)
+    history = train(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, steps)
+    assert len(data["history"]) == steps
+    for k, entry in enumerate(data["history"]):
+        assert set(entry) == {"step", "loss", "layers"}
+        assert entry["step"] == k + 1
+        assert entry["loss"] == history.losses[k]
+        assert len(entry["layers"]) == exp.network.depth
+        for l, layer in enumerate(entry["layers"]):
+            assert set(layer) == MEASURES
+            for key in MEASURES:
+                assert layer[key] == history.measure(key)[k, l]
+    assert len(data["weights"]) == len(data["biases"]) == exp.network.depth
+    for w, w_core, b, b_core in zip(data["weights"], history.network.weights, data["biases"], history.network.biases):
+        assert np.shape(w) == w_core.shape and np.array_equal(w, w_core)
+        assert np.array_equal(b, b_core)
+
+
+def test_train_learning_rate_and_activation_options(capsys):
+    code, out, _ = run_cli(
+        capsys, "train", "--preset", "tiny-sigmoid", "--activation", "relu", "--steps", "3", "--learning-rate", "0.1", "--json"
+    )
+    assert code == 0
+    exp = load_preset("tiny-relu")
+    history = train(exp.network, exp.inputs, exp.targets, exp.loss, 0.1, 3)
+    data = strict_json(out)
+    assert [entry["loss"] for entry in data["history"]] == list(history.losses)
+    assert np.array_equal(data["weights"][0], history.network.weights[0])
+
+
+def test_train_table(capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "tiny-relu", "--steps", "45")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "tiny-relu: 45 SGD steps, learning rate 0.5"
+    steps = [int(line.split()[0]) for line in lines[2:]]
+    assert steps[0] == 1 and steps[-1] == 45 and steps == sorted(set(steps))
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["trace", "--preset", "nope"], "no preset called 'nope'; the presets are tiny-sigmoid"),
+        (["train", "--preset", "tiny-relu", "--steps", "0"], "argument --steps: must be at least 1, got 0"),
+        (["train", "--preset", "tiny-relu", "--steps", "abc"], "argument --steps: must be a whole number, got 'abc'"),
+        (["train", "--preset", "tiny-relu"], "the following arguments are required: --steps"),
+        (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "-1"], "--learning-rate: must not be negative"),
+        (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "nan"], "--learning-rate: must be a finite number"),
+        (["trace"], "one of the arguments file --preset is required"),
+        (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (["trace", "some.json", "--preset", "tiny-relu"], "argument --preset: not allowed with argument file"),
+        (["trace", "--preset", "tiny-relu", "--colour"], "unrecognized arguments: --colour"),
+        (["train", "--preset", "tiny-relu", "--steps", "1", "extra.json"], "not allowed with argument --preset"),
+    ],
+    ids=[
+        "unknown-preset", "steps-zero", "steps-text", "steps-missing", "negative-learning-rate", "nan-learning-rate",
+        "missing-source", "unknown-activation", "file-and-preset", "unknown-option", "preset-and-file",
+    ],
+)  # fmt: skip
+def test_bad_arguments_are_one_line_errors(capsys, argv, message):
+    assert_one_line_error(*run_cli(capsys, *argv), message)
+
+
+def test_activation_that_breaks_the_loss_is_a_one_line_error(capsys, tmp_path):
+    path = tmp_path / "bce.json"
+    path.write_text(
+        json.dumps({"layers": [1, 1], "loss": "binary_cross_entropy", "input": [0.5], "target": [1.0]}), encoding="utf-8"
+    )
+    assert run_cli(capsys, "trace", str(path), "--json")[0] == 0
+    assert_one_line_error(
+        *run_cli(capsys, "trace", str(path), "--activation", "relu"), "loss: binary_cross_entropy needs a sigmoid output layer"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--preset", "tiny-relu", "--steps", "abc"], "argument --steps: must be a whole number, got 'abc'"),
+        (["trace", "--preset", "nope", "--json"], "no preset called 'nope'"),
+    ],
+    ids=["steps-text", "unknown-preset"],
+)
+def test_bad_arguments_in_a_real_process(argv, message):
+    proc = subprocess.run([sys.executable, "-m", "gradviz", *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradviz: error: ") and message in lines[0]
+
+
+def test_json_safe():
+    value = cli.json_safe({"a": np.array([1.0, np.inf, -np.inf, np.nan]), "b": (np.float64(2.5), np.int64(3)), "c": "x"})
+    assert value == {"a": [1.0, None, None, None], "b": [2.5, 3], "c": "x"}
+    assert json.dumps(value, allow_nan=False)

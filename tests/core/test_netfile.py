@@ -1,0 +1,310 @@
+"""Network files: every kind of bad file is refused with a message naming the field and the problem,
+in the core and through the command line; saving round-trips exactly and is atomic."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gradviz import cli
+from gradviz.core import netfile
+from gradviz.core.netfile import (
+    NetworkFileError,
+    load_network,
+    load_preset,
+    parse_network,
+    preset_descriptions,
+    preset_names,
+    save_network,
+)
+
+
+def good(**changes):
+    """A valid 1-2-1 network file as a dict, with ``changes`` applied (a value of None deletes the field)."""
+    data = {
+        "name": "test",
+        "layers": [1, 2, 1],
+        "activation": "sigmoid",
+        "weights": [[[0.5], [-0.5]], [[1.0, 2.0]]],
+        "biases": [[0.0, 0.1], [0.2]],
+        "input": [0.5],
+        "target": [0.8],
+        "loss": "half_squared_error",
+        "learning_rate": 0.5,
+        "residual": False,
+    }
+    for key, value in changes.items():
+        if value is None:
+            del data[key]
+        else:
+            data[key] = value
+    return json.dumps(data)
+
+
+def with_text(old: str, new: str) -> str:
+    text = good()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# (id, file text, field named in the message, what the message says is wrong)
+BAD_FILES = [
+    ("not-json", '{"layers": [1, 1],', "", "not valid JSON: Expecting property name enclosed in double quotes at line 1"),
+    ("empty-file", "", "", "not valid JSON: Expecting value at line 1, column 1"),
+    ("whitespace-only", "  \n", "", "not valid JSON: Expecting value at line 2, column 1"),
+    ("not-an-object", "[1, 2]", "", "a network file must hold one JSON object, got a list of 2"),
+    ("missing-layers", good(layers=None), "layers", "is missing; give the layer widths"),
+    ("layers-wrong-type", good(layers="1,2,1"), "layers", "must be a list of 2 to 65 widths (input first), got the text '1,2,1'"),
+    ("layers-too-few", good(layers=[1]), "layers", "must be a list of 2 to 65 widths (input first), got 1 widths"),
+    ("width-zero", with_text('"layers": [1, 2, 1]', '"layers": [1, 0, 1]'), "layers[1]", "must be a whole number from 1 to 512, got 0"),
+    ("width-513", with_text('"layers": [1, 2, 1]', '"layers": [1, 513, 1]'), "layers[1]", "must be a whole number from 1 to 512, got 513"),
+    ("width-fraction", with_text('"layers": [1, 2, 1]', '"layers": [1, 2.5, 1]'), "layers[1]", "must be a whole number from 1 to 512, got 2.5"),
+    ("too-deep", good(layers=[1] * 66, weights=None, biases=None), "layers", "must be a list of 2 to 65 widths (input first), got 66 widths"),
+    ("unknown-activation", good(activation="swish"), "activation", "unknown activation 'swish'; choose one of sigmoid"),
+    ("unknown-activation-in-list", good(activation=["relu", "swish"]), "activation[1]", "unknown activation 'swish'"),
+    ("activation-wrong-type", good(activation=3), "activation", "must be a name or a list of names, got 3"),
+    ("activation-list-wrong-length", good(activation=["relu"]), "activation", "must name one activation per weight layer (2), got 1"),
+    ("weights-wrong-count", good(weights=[[[0.5], [0.5]]]), "weights", "must be a list of 2 matrices (one per weight layer), got 1 matrices"),
+    ("weights-wrong-shape", good(weights=[[[0.5, 0.5]], [[1.0, 2.0]]]), "weights[0]", "must be a 2 x 1 matrix (a list of 2 rows of 1 numbers), got 1 rows"),
+    ("weights-row-wrong-length", good(weights=[[[0.5], [0.5]], [[1.0]]]), "weights[1][0]", "must hold 2 numbers, got 1"),
+    ("weights-string", good(weights=[[[0.5], ["x"]], [[1.0, 2.0]]]), "weights[0][1][0]", "must be a number, got the text 'x'"),
+    ("weights-null", good(weights=[[[0.5], [None]], [[1.0, 2.0]]]), "weights[0][1][0]", "must be a number, got null"),
+    ("boolean-for-number", good(input=[True]), "input[0]", "must be a number, got true"),
+    ("boolean-for-width", with_text('"layers": [1, 2, 1]', '"layers": [1, true, 1]'), "layers[1]", "must be a whole number from 1 to 512, got true"),
+    ("biases-wrong-length", good(biases=[[0.0], [0.2]]), "biases[0]", "must hold 2 numbers, got 1"),
+    ("nan", with_text('"input": [0.5]', '"input": [NaN]'), "", "the file holds NaN, which is not a finite number"),
+    ("infinity", with_text('"target": [0.8]', '"target": [-Infinity]'), "", "the file holds -Infinity, which is not a finite number"),
+    ("huge-float-1e400", with_text('"input": [0.5]', '"input": [1e400]'), "input[0]", "must be a finite number, got inf"),
+    ("huge-weight-1e400", with_text('[[0.5], [-0.5]]', '[[0.5], [-1e400]]'), "weights[0][1][0]", "must be a finite number, got -inf"),
+    ("huge-whole-number", with_text('"learning_rate": 0.5', '"learning_rate": 1' + "0" * 400), "learning_rate", "must be a finite number, got inf"),
+    ("too-many-digits", with_text('"input": [0.5]', '"input": [1' + "0" * 5000 + "]"), "", "the file holds a number with too many digits to read"),
+    ("beyond-max-value", with_text('"input": [0.5]', '"input": [1e101]'), "input[0]", "must be from -1e+100 to 1e+100, got 1e+101"),
+    ("unknown-field", good(momentum=0.9), "momentum", "unknown field; the fields are name, description, layers"),
+    ("unknown-loss", good(loss="mse"), "loss", "unknown loss 'mse'; choose one of half_squared_error, binary_cross_entropy"),
+    ("bce-without-sigmoid", good(loss="binary_cross_entropy", activation="relu"), "loss", "binary_cross_entropy needs a sigmoid output layer"),
+    ("bce-target-outside", good(loss="binary_cross_entropy", target=[1.5]), "target", "binary_cross_entropy needs every target from 0 to 1"),
+    ("input-wrong-width", good(input=[0.5, 0.5]), "input", "must hold 1 number, got 2"),
+    ("input-missing", good(input=None), "input", "is missing; give one sample as a list of numbers"),
+    ("target-count-mismatch", good(input=[[0.5], [0.1]], target=[[0.8]]), "target", "must hold one target per input sample (2), got 1"),
+    ("bad-init-scheme", good(weights=None, init={"scheme": "glorot"}), "init.scheme", "unknown initialiser 'glorot'; choose one of constant"),
+    ("bad-init-param", good(weights=None, init={"scheme": "he_normal", "std": 2.0}), "init.std", "is not a parameter of he_normal (its parameters: none)"),
+    ("bad-init-param-value", good(weights=None, init={"scheme": "constant", "value": "big"}), "init.value", "must be a number, got the text 'big'"),
+    ("bad-init-seed", good(weights=None, init={"scheme": "he_normal", "seed": -1}), "init.seed", "must be a whole number from 0 to 4294967295, got -1"),
+    ("init-not-an-object", good(init="he_normal"), "init", "must be an object like"),
+    ("negative-learning-rate", good(learning_rate=-0.1), "learning_rate", "must be from 0 to 1e+06, got -0.1"),
+    ("learning-rate-text", good(learning_rate="fast"), "learning_rate", "must be a number, got the text 'fast'"),
+    ("residual-not-bool", good(residual=1), "residual", "must be true or false, got 1"),
+    ("name-empty", good(name=" "), "name", "must be a non-empty text of at most 200 characters"),
+    ("absurd-nesting", "[" * 100000, "", "the file nests lists or objects more than 8 deep"),
+    ("deep-nesting", '{"layers": ' + "[" * 50 + "]" * 50 + "}", "", "the file nests lists or objects more than 8 deep"),
+]
+BAD_FILE_PARAMS = [pytest.param(text, field, problem, id=kind) for kind, text, field, problem in BAD_FILES]
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write_file(text: str, name: str = "net.json"):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write_file
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, message):
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gradviz: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+def test_the_good_file_loads(write):
+    exp = load_network(write(good()))
+    assert exp.network.widths == (1, 2, 1)
+    np.testing.assert_array_equal(exp.network.weights[0], [[0.5], [-0.5]])
+    np.testing.assert_array_equal(exp.inputs, [[0.5]])
+
+
+@pytest.mark.parametrize(("text", "field", "problem"), BAD_FILE_PARAMS)
+def test_bad_file_is_refused_with_field_and_problem(write, text, field, problem):
+    with pytest.raises(NetworkFileError) as info:
+        load_network(write(text))
+    assert info.value.field == field
+    assert problem in info.value.problem
+    assert str(info.value) == (f"{field}: {info.value.problem}" if field else info.value.problem)
+
+
+@pytest.mark.parametrize(("text", "field", "problem"), BAD_FILE_PARAMS)
+def test_bad_file_through_the_cli(write, capsys, text, field, problem):
+    code, out, err = run_cli(capsys, "trace", str(write(text)), "--json")
+    assert_one_line_error(code, out, err, f"{field}: {problem}" if field else problem)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["not-json", "width-zero", "huge-float-1e400", "absurd-nesting"],
+)
+def test_bad_file_through_a_real_process(write, kind):
+    text, field, problem = next((t, f, p) for k, t, f, p in BAD_FILES if k == kind)
+    path = write(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradviz", "trace", str(path), "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradviz: error: ") and problem in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+def test_directory(tmp_path, capsys):
+    with pytest.raises(NetworkFileError, match="is a folder, not a network file"):
+        load_network(tmp_path)
+    assert_one_line_error(*run_cli(capsys, "trace", str(tmp_path), "--json"), f"{tmp_path} is a folder, not a network file")
+
+
+def test_missing_file(tmp_path, capsys):
+    path = tmp_path / "nope.json"
+    with pytest.raises(NetworkFileError, match="no such file"):
+        load_network(path)
+    assert_one_line_error(*run_cli(capsys, "trace", str(path), "--json"), f"no such file: {path}")
+
+
+def test_missing_file_in_a_real_process(tmp_path):
+    path = tmp_path / "nope.json"
+    proc = subprocess.run([sys.executable, "-m", "gradviz", "trace", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [f"gradviz: error: no such file: {path}"]
+
+
+def test_non_utf8_file(tmp_path, capsys):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(with_text('"name": "test"', '"name": "caf\u00e9"').encode("latin-1"))
+    assert b"caf\xe9" in path.read_bytes()
+    with pytest.raises(NetworkFileError, match="is not a text file \\(it is not UTF-8\\)"):
+        load_network(path)
+    assert_one_line_error(*run_cli(capsys, "trace", str(path), "--json"), "is not a text file (it is not UTF-8)")
+
+
+def test_too_large_file(write, monkeypatch, capsys):
+    path = write(good())
+    monkeypatch.setattr(netfile, "MAX_FILE_BYTES", 100)
+    with pytest.raises(NetworkFileError, match="network files are at most 0 MiB"):
+        load_network(path)
+    assert_one_line_error(*run_cli(capsys, "trace", str(path), "--json"), f"{path} is 0 MiB")
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + good().encode("utf-8"))
+    assert load_network(path).name == "test"
+
+
+def test_parse_network_refuses_non_objects():
+    with pytest.raises(NetworkFileError, match="must hold one JSON object, got null"):
+        parse_network(None)
+
+
+# ---------------------------------------------------------------------------------------------- save
+
+
+def assert_experiments_equal(a, b):
+    assert (a.name, a.description, a.loss, a.learning_rate, a.init) == (b.name, b.description, b.loss, b.learning_rate, b.init)
+    assert a.network.widths == b.network.widths
+    assert a.network.activations == b.network.activations
+    assert a.network.residual == b.network.residual
+    for x, y in zip(a.network.weights + a.network.biases, b.network.weights + b.network.biases, strict=True):
+        assert np.array_equal(x, y)
+    assert np.array_equal(a.inputs, b.inputs) and np.array_equal(a.targets, b.targets)
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_save_then_load_round_trips_exactly(tmp_path, name):
+    exp = load_preset(name)
+    path = tmp_path / f"{name}.json"
+    save_network(exp, path)
+    again = load_network(path)
+    assert_experiments_equal(exp, again)
+    assert not [p for p in tmp_path.iterdir() if p.name != path.name]
+
+
+def test_round_trip_keeps_every_bit_of_awkward_floats(tmp_path):
+    rng = np.random.default_rng(0)
+    exp = load_preset("residual-sigmoid")
+    weights = [w * rng.uniform(0.1, 10.0, size=w.shape) / 3.0 for w in exp.network.weights]
+    exp = exp.with_network(exp.network.with_params(weights, exp.network.biases))
+    save_network(exp, tmp_path / "net.json")
+    assert_experiments_equal(exp, load_network(tmp_path / "net.json"))
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "net.json"
+    original = good()
+    path.write_text(original, encoding="utf-8")
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_network(load_preset("deep-relu"), path)
+    assert path.read_text(encoding="utf-8") == original
+    assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+def test_save_failing_mid_write_leaves_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "net.json"
+    path.write_text(good(), encoding="utf-8")
+
+    def failing_fsync(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        save_network(load_preset("tiny-relu"), path)
+    assert load_network(path).name == "test"
+    assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+# ---------------------------------------------------------------------------------------------- presets
+
+
+def test_presets_all_load_with_descriptions():
+    names = preset_names()
+    assert names[:6] == ["tiny-sigmoid", "tiny-relu", "deep-sigmoid", "deep-relu", "residual-sigmoid", "exploding"]
+    descriptions = preset_descriptions()
+    assert list(descriptions) == names
+    assert all(len(text) > 20 for text in descriptions.values())
+    assert load_preset("residual-sigmoid").network.residual
+
+
+def test_unknown_preset_names_the_presets():
+    with pytest.raises(NetworkFileError, match="no preset called 'nope'; the presets are tiny-sigmoid, tiny-relu"):
+        load_preset("nope")
+
+
+def test_with_activation_checks_the_loss(write):
+    exp = load_network(write(good(loss="binary_cross_entropy")))
+    with pytest.raises(NetworkFileError) as info:
+        exp.with_activation("relu")
+    assert info.value.field == "loss" and "needs a sigmoid output layer" in info.value.problem
+    with pytest.raises(NetworkFileError, match="unknown activation 'swish'"):
+        exp.with_activation("swish")
+    assert exp.with_activation("sigmoid").network.activations == ("sigmoid", "sigmoid")

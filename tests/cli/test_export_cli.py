@@ -30,7 +30,7 @@ def test_export_writes_the_file_and_says_so(fake_window, tmp_path, capsys):  # n
     ("options", "message"),
     [
         (["--step", "99"], "gradviz: error: --step must be from 0 to 8 for this network of 3 layers"),
-        (["--scale", "0.5"], "gradviz: error: --scale must be from 1 to 4, got 0.5"),
+        (["--scale", "0.5"], "gradviz: error: the scale must be from 1 to 4 times the view's size, got 0.5"),
         (["--animate"], "gradviz: error: cannot export to .png files; end the name with .gif"),
     ],
 )

@@ -69,7 +69,7 @@ def _softplus(z):
 
 
 def _gelu_cdf(z):
-    return 0.5 * (1.0 + _erf(np.asarray(z, dtype=np.float64) * _SQRT_HALF).astype(np.float64))
+    return 0.5 * (1.0 + np.asarray(_erf(np.asarray(z, dtype=np.float64) * _SQRT_HALF), dtype=np.float64))
 
 
 def _gelu(z):

@@ -210,3 +210,11 @@ def test_init_network_weights_seeded():
 def test_unknown_init_scheme_names_the_choices():
     with pytest.raises(KeyError, match="unknown initialiser 'glorot'; choose one of constant"):
         init_weights("glorot", (2, 2), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_scalar_inputs_work_like_arrays(name):
+    act = get_activation(name)
+    for z in (-2.0, 0.0, 3.0):
+        assert float(act(z)) == float(act(np.array([z]))[0])
+        assert float(act.derivative(z)) == float(act.derivative(np.array([z]))[0])

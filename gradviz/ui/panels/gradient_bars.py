@@ -11,7 +11,7 @@ from ...core.analysis import ActivationComparison
 from ...core.stats import MEASURE_LABELS, MEASURES
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
-from .plot_style import make_plot_widget, style_legend, style_plot, style_text
+from .plot_style import make_plot_widget, show_axes, style_legend, style_plot, style_text
 
 #: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
 BAR_WIDTH = 0.38
@@ -26,7 +26,10 @@ def format_value(value: float) -> str:
         return "0"
     if not np.isfinite(value):
         return "NaN" if np.isnan(value) else "∞"
-    return f"{value:#.3g}".rstrip(".") if 1e-4 <= abs(value) < 1e4 else f"{value:.2e}"
+    if 1e-4 <= abs(value) < 1e4:
+        return f"{value:#.3g}".rstrip(".")
+    mantissa, exponent = f"{value:.3g}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 class GradientBarsPanel(QtWidgets.QWidget):
@@ -46,6 +49,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._floor_decade = -8
         self._marks: list[pg.TextItem] = []
         self._bars: list[pg.BarGraphItem] = []
+        self._y_extent: tuple[int, int] | None = None
 
         self._measure_combo = QtWidgets.QComboBox()
         for measure in MEASURES:
@@ -78,6 +82,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._legend = plot.addLegend(offset=(10, 8), colCount=2)
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        plot.vb.sigResized.connect(self._update_y_range)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -174,6 +179,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         if comparison is not None and comparison.kept_output:
             title += f" (output stays {comparison.kept_output})"
         style_plot(plot, theme, title, "layer  (1 = nearest the input)", f"{MEASURE_LABELS[measure]}  (log scale)")
+        show_axes(plot, comparison is not None and comparison.depth > 0)
         if comparison is None or comparison.depth == 0:
             style_text(self._empty_text, theme, theme.muted)
             plot.addItem(self._empty_text)
@@ -181,6 +187,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
             plot.setXRange(0, 1, padding=0)
             plot.setYRange(0, 1, padding=0)
             plot.getAxis("bottom").setTicks(None)
+            self._y_extent = None
             return
 
         values = np.asarray(comparison.values, dtype=np.float64)
@@ -194,19 +201,16 @@ class GradientBarsPanel(QtWidgets.QWidget):
             tops = heights[row].copy()
             # inf stands up to the top, NaN stays at the floor; both are marked below.
             tops[~finite[row]] = np.where(np.isnan(values[row][~finite[row]]), floor, top)
-            color = QtGui.QColor(theme.compare_colors[row])
+            color = theme.compare_colors[row]
             bars = pg.BarGraphItem(
                 x=layers + (row - 0.5) * BAR_WIDTH,
                 y0=np.full(depth, float(floor)),
                 height=tops - floor,
                 width=BAR_WIDTH * 0.94,
-                brush=pg.mkBrush(color),
+                brush=pg.mkBrush(color),  # the legend's swatch
+                brushes=[pg.mkBrush(color if finite[row, l] else theme.nonfinite) for l in range(depth)],
                 pen=pg.mkPen(theme.background, width=1),
             )
-            brushes = [
-                pg.mkBrush(theme.nonfinite if not finite[row, l] else color) for l in range(depth)
-            ]
-            bars.setOpts(brushes=brushes)
             plot.addItem(bars)
             self._legend.addItem(bars, labels[row])
             self._bars.append(bars)
@@ -215,11 +219,10 @@ class GradientBarsPanel(QtWidgets.QWidget):
         axis = plot.getAxis("bottom")
         every = max(1, int(np.ceil(depth / 16)))
         axis.setTicks([[(l, str(l)) for l in range(1, depth + 1) if (l - 1) % every == 0 or l == depth]])
-        span = top - floor
-        # Head room above the tallest bar for its value label and the legend.
-        plot.setYRange(floor, top + span * (0.28 if depth <= MAX_LABELLED_LAYERS else 0.18), padding=0)
         plot.setXRange(0.4, depth + 0.6, padding=0)
         style_legend(self._legend, theme)
+        self._y_extent = (floor, top)
+        self._update_y_range()
 
     def _add_marks(self, values, heights, floor, top) -> None:
         theme = self._theme
@@ -245,6 +248,18 @@ class GradientBarsPanel(QtWidgets.QWidget):
                 mark.setPos(x, y)
                 plot.addItem(mark)
                 self._marks.append(mark)
+
+    def _update_y_range(self, *_args) -> None:
+        """Fit floor..top, leaving room above the tallest bar for its value label and the legend."""
+        if self._y_extent is None:
+            return
+        floor, top = self._y_extent
+        plot = self._plot_widget.getPlotItem()
+        label_px = QtGui.QFontMetricsF(self._theme.font(self._theme.font_size)).height()
+        needed = self._legend.boundingRect().height() + label_px + 16
+        height = plot.vb.height() if plot.vb.height() > 50 else 320.0
+        room = min(needed / height, 0.6)
+        plot.setYRange(floor, (top - room * floor) / (1 - room), padding=0)
 
     # ------------------------------------------------------------------ events
 

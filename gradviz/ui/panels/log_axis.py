@@ -30,6 +30,22 @@ def decade_label(exponent: int) -> str:
     return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
 
 
+def value_label(log_value: float) -> str:
+    """The label of log10 position ``log_value``: ``10⁻³`` on a whole decade, else ``2·10⁻³``."""
+    exponent = math.floor(log_value + 1e-9)
+    mantissa = 10 ** (log_value - exponent)
+    if abs(mantissa - round(mantissa)) > 1e-6 or round(mantissa) == 10:
+        return ""
+    mantissa = round(mantissa)
+    return decade_label(exponent) if mantissa == 1 else f"{mantissa}·{decade_label(exponent)}"
+
+
+def _mantissa_ticks(lo: float, hi: float, mantissas) -> list[float]:
+    """log10 positions of m·10ᵈ, for the given mantissas m, from lo to hi."""
+    ticks = [d + math.log10(m) for d in range(math.floor(lo), math.ceil(hi) + 1) for m in mantissas]
+    return [v for v in ticks if lo - 1e-9 <= v <= hi + 1e-9]
+
+
 def decade_span(values) -> tuple[int, int]:
     """Whole decades ``(floor, top)`` for drawing ``|values|`` on a log axis.
 
@@ -65,28 +81,47 @@ class LogAxisItem(pg.AxisItem):
         # Only the first level (whole decades at the chosen step) carries text.
         self.setStyle(maxTextLevel=0)
 
-    _STEPS = (1, 2, 3, 5, 10, 20, 25, 50, 100, 200, 500)
+    _STEPS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500)
 
     def tickValues(self, minVal, maxVal, size):
         lo, hi = sorted((float(minVal), float(maxVal)))
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo <= 0:
             return []
         font_px = QtGui.QFontMetricsF(self.style.get("tickFont") or QtGui.QFont()).height()
-        # Room for a label every ~2.4 text heights vertically, or every ~4.5 horizontally ("10⁻¹²").
-        room = max(2, int(size / (font_px * (2.4 if self.orientation in ("left", "right") else 4.5))))
+        # Room for a label every ~2 text heights vertically, or every ~4.5 horizontally ("10⁻¹²").
+        room = max(2, int(size / (font_px * (2.0 if self.orientation in ("left", "right") else 4.5))))
         span = hi - lo
-        step = next((s for s in self._STEPS if span / s <= room), self._STEPS[-1])
+        if span < 1.5:
+            # Under two decades there may be no whole decade in view: label 1, 2 and 5 times a decade.
+            mantissas = (1, 2, 5) if span > 0.6 else range(1, 10)
+            major = _mantissa_ticks(lo, hi, mantissas)
+            minor = [v for v in _mantissa_ticks(lo, hi, range(1, 10)) if v not in major]
+            return [(1.0, major), (None, minor)]
+
+        def count(step):
+            return math.floor(hi / step + 1e-9) - math.ceil(lo / step - 1e-9) + 1
+
+        step = next((s for s in self._STEPS if count(s) <= room), self._STEPS[-1])
+        if count(step) < 2:
+            # A short axis over many decades: crowd the labels a little rather than show just one.
+            step = max((s for s in self._STEPS if count(s) >= 2), default=step)
         first = math.ceil(lo / step - 1e-9) * step
         major = [float(v) for v in np.arange(first, hi + 1e-9, step)]
         levels = [(float(step), major)]
         if step == 1 and span <= 6:
-            minor = [
-                d + math.log10(m) for d in range(math.floor(lo), math.ceil(hi)) for m in range(2, 10)
-            ]
-            levels.append((None, [v for v in minor if lo <= v <= hi]))
+            levels.append((None, [v for v in _mantissa_ticks(lo, hi, range(2, 10))]))
         elif step > 1 and span <= size / 4:
             levels.append((1.0, [float(d) for d in range(math.ceil(lo), math.floor(hi) + 1) if d % step]))
         return levels
 
+    def boundingRect(self):
+        # With a grid, pyqtgraph hides labels that stick out of the axis at all, which drops the floor's
+        # label (it sits on the axis end). Leave half a label's height of room at each end.
+        rect = super().boundingRect()
+        if self.orientation in ("left", "right"):
+            half = QtGui.QFontMetricsF(self.style.get("tickFont") or QtGui.QFont()).height() * 0.6
+            rect = rect.adjusted(0, -half, 0, half)
+        return rect
+
     def tickStrings(self, values, scale, spacing):
-        return [decade_label(round(v)) if abs(v - round(v)) < 1e-6 else "" for v in values]
+        return [value_label(v) for v in values]

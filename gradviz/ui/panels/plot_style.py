@@ -62,3 +62,30 @@ def mix(color_a: str, color_b: str, t: float) -> QtGui.QColor:
         round(a.green() + (b.green() - a.green()) * t),
         round(a.blue() + (b.blue() - a.blue()) * t),
     )
+
+
+def make_layout_widget() -> pg.GraphicsLayoutWidget:
+    """A GraphicsLayoutWidget for a panel whose legend sits outside its plot(s), in a row of its own."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.ci.setContentsMargins(4, 4, 4, 4)
+    return widget
+
+
+def add_legend_row(widget: pg.GraphicsLayoutWidget, row: int, columns: int) -> pg.LegendItem:
+    """A legend laid out in ``columns`` columns in row ``row`` of ``widget``, under the plots."""
+    legend = pg.LegendItem(colCount=columns)
+    widget.ci.addItem(legend, row=row, col=0)
+    return legend
+
+
+def style_outside_legend(legend: pg.LegendItem, theme: Theme) -> None:
+    """A legend outside the plots: no frame, the theme's text."""
+    style_legend(legend, theme)
+    legend.setPen(pg.mkPen(None))
+    legend.setBrush(pg.mkBrush(None))
+
+
+def show_axes(plot: pg.PlotItem, visible: bool) -> None:
+    """Show or hide the left and bottom axes (hidden while a plot has nothing to show)."""
+    for name in ("left", "bottom"):
+        plot.showAxis(name, visible)

@@ -1,0 +1,172 @@
+"""An activation f and its derivative f′, with one layer's pre-activations z marked on both curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from ...core.activations import ACTIVATIONS
+from ...core.analysis import activation_curve
+from ..theme import SCREEN, Theme
+from .plot_style import make_plot_widget, style_legend, style_plot, style_text
+
+#: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
+Z_RANGE = (-10.0, 10.0)
+#: Where f′ falls below this fraction of its peak, the curve is "saturated" (flat): shaded.
+SATURATION_FRACTION = 0.05
+
+
+def _saturated_spans(z: np.ndarray, df: np.ndarray) -> list[tuple[float, float]]:
+    """The z intervals where |f′| is under SATURATION_FRACTION of its peak on the plot."""
+    peak = np.max(np.abs(df))
+    if not peak > 0:
+        return []
+    flat = np.abs(df) < SATURATION_FRACTION * peak
+    spans, start = [], None
+    for i, is_flat in enumerate(flat):
+        if is_flat and start is None:
+            start = i
+        if start is not None and (not is_flat or i == len(flat) - 1):
+            end = i if is_flat else i - 1
+            if end > start:
+                spans.append((float(z[start]), float(z[end])))
+            start = None
+    return spans
+
+
+class ActivationCurvesPanel(QtWidgets.QWidget):
+    """f(z) and f′(z) over z in [-10, 10], with the current layer's z values as points on both.
+
+    Points in the flat tails of f (where f′ is nearly zero) are the neurons that pass almost no gradient.
+    """
+
+    def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._theme = theme
+        self._activation = "sigmoid"
+        self._z: np.ndarray | None = None
+        self._layer_label = ""
+        self._marked = (np.empty(0), np.empty(0), np.empty(0))
+
+        self._plot_widget = make_plot_widget(log_y=False)
+        plot = self._plot_widget.getPlotItem()
+        plot.setMenuEnabled(False)
+        self._legend = plot.addLegend(offset=(10, 8))
+        self._note = QtWidgets.QLabel()
+        self._note.setWordWrap(True)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._plot_widget, 1)
+        layout.addWidget(self._note)
+        self.set_theme(theme)
+
+    # ------------------------------------------------------------------ public API
+
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot_widget
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._plot_widget.setBackground(theme.background)
+        self._redraw()
+
+    def show_layer(self, activation_name: str, z_values: np.ndarray | None, layer_label: str) -> None:
+        """Draw ``activation_name`` and mark ``z_values`` (any shape; None marks nothing) on it."""
+        if activation_name not in ACTIVATIONS:
+            raise KeyError(f"unknown activation {activation_name!r}")
+        self._activation = activation_name
+        self._z = None if z_values is None else np.asarray(z_values, dtype=np.float64).ravel()
+        self._layer_label = layer_label
+        self._redraw()
+
+    def marked_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The finite z values marked, with f(z) and f′(z) at those (unclamped) z."""
+        return self._marked
+
+    def note(self) -> str:
+        """The sentence under the plot about clamped or ignored values ("" when there is none)."""
+        return self._note.text()
+
+    # ------------------------------------------------------------------ drawing
+
+    def _redraw(self) -> None:
+        theme = self._theme
+        activation = ACTIVATIONS[self._activation]
+        plot = self._plot_widget.getPlotItem()
+        plot.clear()
+        title = f"{activation.label}: f(z) = {activation.formula.split(' = ')[-1]} and its slope f′(z)"
+        if self._layer_label:
+            title = f"{self._layer_label}: {activation.label} and its slope f′"
+        style_plot(plot, theme, title, "pre-activation z  (input to the activation)", "f(z) and f′(z)")
+
+        z, f, df = activation_curve(self._activation, *Z_RANGE)
+        f_color, df_color = theme.layer_colors[0], theme.highlight
+        y_lo, y_hi = min(f.min(), df.min(), 0.0), max(f.max(), df.max())
+        pad = 0.06 * (y_hi - y_lo)
+        y_lo, y_hi = y_lo - pad, y_hi + pad
+        for lo, hi in _saturated_spans(z, df):
+            shade = pg.mkBrush(theme.muted + "30")
+            region = pg.LinearRegionItem((lo, hi), movable=False, brush=shade, pen=pg.mkPen(None))
+            region.setZValue(-10)
+            plot.addItem(region)
+            if hi - lo >= 3:
+                flat = pg.TextItem("flat: f′ ≈ 0", anchor=(0.5, 0.5))
+                style_text(flat, theme, theme.foreground, max(theme.font_size - 1, 8))
+                # Low enough to clear the legend (top left), high enough to clear curves lying on 0.
+                flat.setPos((lo + hi) / 2, y_lo + 0.3 * (y_hi - y_lo))
+                plot.addItem(flat)
+        plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(theme.muted, width=1)))
+        plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(theme.muted, width=1)))
+        plot.addItem(pg.PlotDataItem(z, f, pen=theme.pen(f_color), antialias=True, name="f(z)"))
+        peak = float(np.max(df))
+        plot.addItem(pg.PlotDataItem(z, df, pen=theme.pen(df_color), antialias=True, name=f"f′(z)  (max {peak:.3g})"))
+
+        notes = self._mark_points(plot, f_color, df_color)
+        self._note.setText(" ".join(notes))
+        self._note.setVisible(bool(notes))
+        plot.setXRange(*Z_RANGE, padding=0.04)
+        plot.setYRange(y_lo, y_hi, padding=0)
+        style_legend(self._legend, theme)
+
+    def _mark_points(self, plot: pg.PlotItem, f_color: str, df_color: str) -> list[str]:
+        """Mark the layer's z on both curves; return sentences about values clamped or ignored."""
+        activation = ACTIVATIONS[self._activation]
+        theme = self._theme
+        if self._z is None or self._z.size == 0:
+            self._marked = (np.empty(0), np.empty(0), np.empty(0))
+            return []
+        finite = np.isfinite(self._z)
+        z = self._z[finite]
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._marked = (z, activation(z), activation.derivative(z))
+        lo, hi = Z_RANGE
+        inside = (z >= lo) & (z <= hi)
+        shown = np.clip(z, lo, hi)
+        f_shown, df_shown = activation(shown), activation.derivative(shown)
+        size = 11 if theme.name == "screen" else 15
+        outline = pg.mkPen(theme.background, width=1.5)
+        name = "this layer's z"
+        for y, color, label in ((f_shown, f_color, name), (df_shown, df_color, None)):
+            plot.addItem(pg.ScatterPlotItem(
+                shown[inside], y[inside], symbol="o", size=size, brush=pg.mkBrush(color), pen=outline, name=label,
+            ))
+            if not inside.all():
+                symbols = ["t3" if v < lo else "t2" for v in z[~inside]]
+                plot.addItem(pg.ScatterPlotItem(
+                    shown[~inside], y[~inside], symbol=symbols, size=size + 4,
+                    brush=pg.mkBrush(theme.nonfinite), pen=outline,
+                ))
+        notes = []
+        outside = int((~inside).sum())
+        if outside:
+            notes.append(f"{outside} z value{'s' if outside > 1 else ''} beyond ±{hi:g} "
+                         f"drawn at the edge as triangles (largest |z| = {np.max(np.abs(z)):.3g}).")
+        ignored = int((~finite).sum())
+        if ignored:
+            notes.append(f"{ignored} non-finite z value{'s' if ignored > 1 else ''} (overflow) not drawn.")
+        return notes
+
+    def __repr__(self):
+        return f"ActivationCurvesPanel({self._activation!r}, {self._layer_label!r})"

@@ -1,0 +1,373 @@
+"""The docked panels, built headless and handed data directly, as the window and the exporter do."""
+
+import warnings
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.core.analysis import ActivationComparison, compare_activations, derivative_chain, sigmoid_bound_chain
+from gradviz.core.netfile import load_preset
+from gradviz.core.stats import MEASURES
+from gradviz.core.training import train
+from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
+from gradviz.ui.panels.log_axis import LogAxisItem, decade_span, value_label
+from gradviz.ui.theme import SCREEN, SLIDES
+
+
+def _shown(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.resize(700, 450)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def tiny_comparison():
+    experiment = load_preset("tiny-sigmoid")
+    return compare_activations(experiment.network, experiment.inputs, experiment.targets, experiment.loss)
+
+
+@pytest.fixture
+def bars(qtbot):
+    return _shown(qtbot, GradientBarsPanel())
+
+
+# ---------------------------------------------------------------------------------------------- log axis
+
+
+def test_log_axis_labels_whole_decades_and_sub_decades(qapp):
+    assert value_label(-3.0) == "10⁻³"
+    assert value_label(0.0) == "10⁰"
+    assert value_label(np.log10(2e-3)) == "2·10⁻³"
+    assert value_label(np.log10(3.3e-3)) == ""
+    axis = LogAxisItem("left")
+    levels = axis.tickValues(-12.0, 0.0, 400)
+    assert all(float(v).is_integer() for v in levels[0][1])
+    assert -12.0 in levels[0][1] and 0.0 in levels[0][1]
+    assert axis.tickStrings(levels[0][1], 1, levels[0][0])[0] == value_label(levels[0][1][0])
+    # A narrow range (less than a decade) still gets labels.
+    narrow = axis.tickValues(np.log10(3e-2), np.log10(6e-2), 200)[0][1]
+    assert [value_label(v) for v in narrow] == ["3·10⁻²", "4·10⁻²", "5·10⁻²", "6·10⁻²"]
+
+
+def test_decade_span_floor_sits_below_the_smallest_value():
+    assert decade_span([0.0922, 0.000424, 0.0]) == (-5, -1)
+    assert decade_span([0.0, np.nan]) == (-8, 0)
+    assert decade_span([1e-300]) == (-301, -299)
+
+
+# ---------------------------------------------------------------------------------------------- gradient bars
+
+
+def test_bars_heights_are_log10_of_the_traced_magnitudes(bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison)
+    np.testing.assert_allclose(bars.bar_heights(), np.log10(tiny_comparison.values), rtol=0, atol=1e-12)
+    expected_sigmoid = np.log10([0.000423584197, 0.00386990829, 0.0320037376])
+    np.testing.assert_allclose(bars.bar_heights()[0], expected_sigmoid, atol=1e-9)
+    assert bars.floor_decade() == -5
+    labels = [text for _x, _y, text in bars.marks()]
+    assert labels == ["0.000424", "0.00387", "0.0320", "0.0922", "0.0922", "0.0922"]
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_bars_for_each_measure(bars, measure):
+    experiment = load_preset("deep-sigmoid")
+    comparison = compare_activations(
+        experiment.network, experiment.inputs, experiment.targets, experiment.loss, ("sigmoid", "relu"), measure
+    )
+    bars.show_comparison(comparison)
+    heights = bars.bar_heights()
+    assert heights.shape == (2, 11)
+    positive = comparison.values > 0
+    np.testing.assert_allclose(heights[positive], np.log10(comparison.values[positive]), atol=1e-12)
+    assert np.all(heights[~positive] == bars.floor_decade())
+    assert bars.settings()[0] == measure
+
+
+def test_dead_relu_bars_are_drawn_at_the_floor_and_marked_zero(bars):
+    experiment = load_preset("tiny-relu")
+    comparison = compare_activations(experiment.network, [[-0.5]], experiment.targets, experiment.loss)
+    assert np.all(comparison.values[1] == 0.0)
+    bars.show_comparison(comparison)
+    floor = bars.floor_decade()
+    np.testing.assert_array_equal(bars.bar_heights()[1], [floor] * 3)
+    zero_marks = [(x, y) for x, y, text in bars.marks() if text == "0"]
+    assert len(zero_marks) == 3
+    np.testing.assert_allclose([x for x, _ in zero_marks], [1.19, 2.19, 3.19])
+    assert all(y == floor for _, y in zero_marks)
+    assert "exactly zero" in bars.bar_tooltip(2, "relu")
+
+
+def test_bars_with_tiny_zero_and_non_finite_values_draw_no_nan_and_do_not_warn(bars):
+    values = np.array([[1e-300, 0.0, 1e-12, np.nan], [np.inf, 1e-5, 0.1, 5e-324]])
+    comparison = ActivationComparison(("sigmoid", "relu"), "mean_abs_grad_w", values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bars.show_comparison(comparison)
+        bars.grab()
+    heights = bars.bar_heights()
+    assert np.all(np.isfinite(heights))
+    floor = bars.floor_decade()
+    assert heights[0, 0] == pytest.approx(-300.0) and heights[0, 0] > floor
+    assert heights[0, 2] == pytest.approx(-12.0)
+    assert heights[0, 1] == floor and heights[0, 3] == floor and heights[1, 3] == floor
+    texts = [text for _x, _y, text in bars.marks()]
+    assert "0" in texts and "NaN" in texts and "∞" in texts
+    for item in bars._bars:
+        assert np.all(np.isfinite(item.opts["height"])) and np.all(np.isfinite(item.opts["y0"]))
+
+
+def test_bar_tooltip_gives_the_exact_value(bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison)
+    tip = bars.bar_tooltip(2, 0)
+    assert tip.startswith("layer 2, sigmoid: mean |∂L/∂w| = 0.00386991")
+    assert bars.bar_tooltip(3, "relu") == "layer 3, ReLU: mean |∂L/∂w| = 0.0921875"
+    assert bars.bar_at(2 - 0.2) == (2, 0)
+    assert bars.bar_at(2 + 0.2) == (2, 1)
+    assert bars.bar_at(2.45) is None and bars.bar_at(7.0) is None
+
+
+def test_hovering_a_bar_shows_its_tooltip(bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison)
+    plot = bars.plot_widget().getPlotItem()
+    scene_pos = plot.vb.mapViewToScene(QtCore.QPointF(1 - 0.19, -4.0))
+    bars._on_mouse_moved(scene_pos)
+    assert "layer 1, sigmoid" in QtWidgets.QToolTip.text() and "0.000423584" in QtWidgets.QToolTip.text()
+    QtWidgets.QToolTip.hideText()
+
+
+def test_bars_choosers_emit_settings_and_follow_what_is_shown(qtbot, bars, tiny_comparison):
+    assert bars.settings() == ("mean_abs_grad_w", "sigmoid", "relu")
+    combo = bars.findChildren(QtWidgets.QComboBox)[0]
+    with qtbot.waitSignal(bars.sigSettingsChanged) as blocker:
+        combo.setCurrentIndex(combo.findData("norm_grad_w"))
+    assert blocker.args == ["norm_grad_w", "sigmoid", "relu"]
+    shown = ActivationComparison(("tanh", "gelu"), "max_abs_grad_w", tiny_comparison.values)
+    with qtbot.assertNotEmitted(bars.sigSettingsChanged):
+        bars.show_comparison(shown)
+    assert bars.settings() == ("max_abs_grad_w", "tanh", "gelu")
+    assert "max |∂L/∂w|" in bars.bar_tooltip(1, 0)
+
+
+def test_bars_theme_restyles_background_and_bars(qtbot, bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison)
+    for theme in (SLIDES, SCREEN):
+        bars.set_theme(theme)
+        assert bars.plot_widget().backgroundBrush().color() == QtGui.QColor(theme.background)
+        colors = [item.opts["brush"].color().name() for item in bars._bars]
+        assert colors == [c.lower() for c in theme.compare_colors]
+        np.testing.assert_allclose(bars.bar_heights(), np.log10(tiny_comparison.values))
+
+
+def test_bars_without_a_comparison(bars):
+    bars.show_comparison(None)
+    assert bars.bar_heights().shape == (2, 0)
+    assert bars.bar_tooltip(1, 0) == ""
+
+
+# ---------------------------------------------------------------------------------------------- curves
+
+
+def test_activation_panel_marks_the_layer_z_on_both_curves(qtbot):
+    panel = _shown(qtbot, ActivationCurvesPanel())
+    experiment = load_preset("deep-sigmoid")
+    record = experiment.network.run(experiment.inputs, experiment.targets, experiment.loss)
+    z = record.layers[1].z
+    panel.show_layer("sigmoid", z, "layer 2 of 11")
+    marked_z, f, df = panel.marked_points()
+    np.testing.assert_array_equal(marked_z, z.ravel())
+    np.testing.assert_allclose(f, 1 / (1 + np.exp(-z.ravel())), rtol=1e-12)
+    np.testing.assert_allclose(df, f * (1 - f), rtol=1e-12)
+    assert panel.note() == ""
+
+
+def test_activation_panel_clamps_far_z_and_ignores_non_finite(qtbot):
+    panel = _shown(qtbot, ActivationCurvesPanel(SLIDES))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        panel.show_layer("relu", np.array([[-3.0, 0.5, 40.0], [np.nan, -25.0, np.inf]]), "layer 1")
+    z, f, df = panel.marked_points()
+    np.testing.assert_array_equal(z, [-3.0, 0.5, 40.0, -25.0])
+    np.testing.assert_array_equal(f, [0.0, 0.5, 40.0, 0.0])
+    np.testing.assert_array_equal(df, [0.0, 1.0, 1.0, 0.0])
+    assert "2 z values beyond ±10" in panel.note()
+    assert "2 non-finite" in panel.note()
+    xs = np.concatenate([item.data["x"] for item in panel.plot_widget().getPlotItem().items
+                         if hasattr(item, "data") and isinstance(getattr(item, "data"), np.ndarray)])
+    assert xs.min() >= -10 and xs.max() <= 10
+
+
+def test_activation_panel_without_z(qtbot):
+    panel = _shown(qtbot, ActivationCurvesPanel())
+    panel.show_layer("tanh", None, "")
+    assert all(a.size == 0 for a in panel.marked_points())
+    with pytest.raises(KeyError):
+        panel.show_layer("swish", None, "")
+
+
+# ---------------------------------------------------------------------------------------------- depth chain
+
+
+def _parse_table(text):
+    lines = text.strip().splitlines()
+    assert lines[0].split("\t") == ["k", "sigmoid", "tanh", "ReLU", "0.25^k"]
+    return np.array([[float(v) for v in line.split("\t")] for line in lines[1:]])
+
+
+def test_depth_chain_table_equals_the_products(qtbot):
+    panel = _shown(qtbot, DepthChainPanel())
+    assert (panel.x(), panel.depth()) == (5.0, 10)
+    table = _parse_table(panel.table_text())
+    expected = derivative_chain(("sigmoid", "tanh", "relu"), 5.0, 10)
+    np.testing.assert_array_equal(table[:, 0], np.arange(1, 11))
+    np.testing.assert_array_equal(table[:, 1], expected["sigmoid"])
+    np.testing.assert_array_equal(table[:, 2], expected["tanh"])
+    np.testing.assert_array_equal(table[:, 3], np.ones(10))
+    np.testing.assert_array_equal(table[:, 4], sigmoid_bound_chain(10))
+    np.testing.assert_allclose(table[:3, 1], [0.00664806, 4.420e-5, 2.939e-7], rtol=1e-3)
+    widget = panel.table()
+    assert widget.rowCount() == 10
+    assert widget.item(0, 1).text() == "0.006648"
+    assert widget.item(1, 1).data(QtCore.Qt.ItemDataRole.UserRole) == expected["sigmoid"][1]
+
+
+def test_moving_the_slider_updates_the_table(qtbot):
+    panel = _shown(qtbot, DepthChainPanel())
+    slider = panel.findChild(QtWidgets.QSlider)
+    slider.setValue(0)
+    assert panel.x() == 0.0
+    table = _parse_table(panel.table_text())
+    np.testing.assert_array_equal(table[:, 1], 0.25 ** np.arange(1, 11))
+    np.testing.assert_array_equal(table[:, 3], np.zeros(10))
+    slider.setValue(-23)
+    assert panel.x() == pytest.approx(-2.3)
+    s = 1 / (1 + np.exp(2.3))
+    np.testing.assert_allclose(_parse_table(panel.table_text())[:, 1], (s * (1 - s)) ** np.arange(1, 11), rtol=1e-12)
+    panel.set_depth(3)
+    assert panel.table().rowCount() == 3 and len(_parse_table(panel.table_text())) == 3
+
+
+def test_copy_button_and_ctrl_c_put_the_table_on_the_clipboard(qtbot):
+    panel = _shown(qtbot, DepthChainPanel())
+    clipboard = QtGui.QGuiApplication.clipboard()
+    clipboard.setText("")
+    panel.findChild(QtWidgets.QPushButton).click()
+    assert clipboard.text() == panel.table_text()
+    parsed = _parse_table(clipboard.text())
+    np.testing.assert_array_equal(parsed[:, 1], panel.chains()["sigmoid"])
+    panel.set_x(-2.0)
+    clipboard.setText("")
+    panel.table().setFocus()
+    qtbot.keyClick(panel.table(), QtCore.Qt.Key.Key_C, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == panel.table_text()
+    np.testing.assert_array_equal(_parse_table(clipboard.text())[:, 2], derivative_chain(("tanh",), -2.0, 10)["tanh"])
+
+
+@pytest.mark.parametrize("x, depth", [(-30.0, 64), (30.0, 64), (5.0, 64), (0.0, 64)])
+def test_depth_chain_underflow_draws_no_nan_and_does_not_warn(qtbot, x, depth):
+    panel = _shown(qtbot, DepthChainPanel(SLIDES))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        panel.set_depth(depth)
+        panel.set_x(x)
+        panel.grab()
+    parsed = _parse_table(panel.table_text())
+    assert parsed.shape == (depth, 5) and np.all(np.isfinite(parsed))
+    items = panel.plot_item().listDataItems()
+    curves = [item for item in items if isinstance(item, pg.PlotDataItem)]
+    assert len(curves) == 4
+    for item in curves:
+        assert np.all(np.isfinite(item.yData))
+    for scatter in (item for item in items if isinstance(item, pg.ScatterPlotItem)):
+        assert np.all(np.isfinite(scatter.data["y"]))
+        assert np.all(scatter.data["y"] == panel.floor_decade())  # the "exactly 0" marks
+    if x == -30.0:
+        assert np.all(parsed[:, 3] == 0)  # relu'(-30) = 0
+        assert parsed[-1, 1] == 0.0  # sigmoid'(-30)**64 underflows
+
+
+# ---------------------------------------------------------------------------------------------- training
+
+
+def test_training_panel_draws_one_line_per_layer(qtbot):
+    panel = _shown(qtbot, TrainingPanel())
+    experiment = load_preset("tiny-sigmoid")
+    history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, 0.5, 40)
+    panel.show_history(history)
+    lines = panel.layer_lines()
+    assert len(lines) == 3
+    for l, (steps, logs) in enumerate(lines):
+        np.testing.assert_array_equal(steps, np.arange(1, 41))
+        np.testing.assert_allclose(logs, np.log10(history.mean_abs_grad_w[:, l]), rtol=1e-12)
+    np.testing.assert_allclose(panel.loss_line()[1], np.log10(history.losses), rtol=1e-12)
+    assert panel.legend_labels() == ["layer 1", "layer 2", "layer 3"]
+    panel.set_measure("max_abs_grad_w")
+    np.testing.assert_allclose(panel.layer_lines()[1][1], np.log10(history.max_abs_grad_w[:, 1]), rtol=1e-12)
+    panel.set_theme(SLIDES)
+    assert panel.plot_widget().backgroundBrush().color() == QtGui.QColor(SLIDES.background)
+    assert len(panel.layer_lines()) == 3
+    panel.show_history(None)
+    assert panel.layer_lines() == [] and panel.loss_line() is None
+
+
+def test_training_panel_deep_network_uses_a_colour_gradient(qtbot):
+    panel = _shown(qtbot, TrainingPanel())
+    experiment = load_preset("deep-sigmoid")
+    history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, 0.5, 20)
+    panel.show_history(history)
+    assert len(panel.layer_lines()) == 11
+    assert panel.legend_labels() == ["layer 1 (nearest the input)", "layer 11 (output)"]
+    colors = panel.layer_colors(11)
+    assert len({QtGui.QColor(c).name() for c in colors}) == 11
+
+
+def test_training_panel_exploding_history_draws_no_inf(qtbot):
+    panel = _shown(qtbot, TrainingPanel())
+    experiment = load_preset("exploding")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss,
+                        experiment.learning_rate, 60)
+        panel.show_history(history)
+        panel.grab()
+    for _steps, logs in panel.layer_lines():
+        assert not np.any(np.isinf(logs))
+
+
+def test_training_controls(qtbot):
+    panel = _shown(qtbot, TrainingPanel())
+    assert panel.steps() == 500
+    assert panel.train_button().isEnabled() and not panel.cancel_button().isEnabled()
+    panel.set_steps(120)
+    with qtbot.waitSignal(panel.sigTrainRequested) as blocker:
+        panel.train_button().click()
+    assert blocker.args == [120]
+    panel.set_training(True)
+    assert not panel.train_button().isEnabled() and panel.cancel_button().isEnabled()
+    panel.set_progress(30, 120)
+    assert (panel.progress_bar().value(), panel.progress_bar().maximum()) == (30, 120)
+    with qtbot.waitSignal(panel.sigCancelRequested):
+        panel.cancel_button().click()
+    panel.set_training(False)
+    assert panel.train_button().isEnabled() and not panel.cancel_button().isEnabled()
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+def test_every_panel_renders_in_both_themes(qtbot, theme, tiny_comparison, tmp_path):
+    bars = GradientBarsPanel(theme)
+    bars.show_comparison(tiny_comparison)
+    curves = ActivationCurvesPanel(theme)
+    curves.show_layer("sigmoid", np.array([-6.0, 0.0, 2.0]), "layer 1")
+    panels = [bars, curves, DepthChainPanel(theme), TrainingPanel(theme)]
+    for panel in panels:
+        _shown(qtbot, panel)
+        image = panel.plot_widget().grab().toImage()
+        assert not image.isNull() and image.width() > 300
+        assert image.pixelColor(3, 3) == QtGui.QColor(theme.background)
+        assert panel.plot_widget().grab().save(str(tmp_path / f"{type(panel).__name__}.png"))

@@ -49,17 +49,29 @@ class ActivationComparison:
         return f"ActivationComparison({self.activations!r}, measure={self.measure!r}, depth={self.depth})"
 
 
-def network_with_activation(network: Network, name: str, loss_name: str) -> Network:
-    """``network``'s weights with ``name`` on every layer, the output excepted when the loss needs its own.
+def kept_output_activation(network: Network, loss_name: str) -> str | None:
+    """The output activation a comparison keeps, or None when the output layer is switched too.
 
-    A loss such as binary cross-entropy requires a sigmoid output (its outputs must lie in (0, 1)); then
-    the output layer keeps that activation and only the hidden layers change.
+    A loss such as binary cross-entropy requires its own output (sigmoid: outputs in (0, 1)); a linear
+    output layer is a regression head, not part of the activation under study, and switching it to ReLU
+    would silence the whole network whenever its output is negative.
+    """
+    required = get_loss(loss_name).requires_output
+    if required is not None:
+        return required
+    return "linear" if network.activations[-1] == "linear" and network.depth > 1 else None
+
+
+def network_with_activation(network: Network, name: str, loss_name: str) -> Network:
+    """``network``'s weights with ``name`` on every layer, the output excepted where it is kept.
+
+    See ``kept_output_activation``: the output keeps a loss's required activation or a linear head.
     """
     get_activation(name)
-    required = get_loss(loss_name).requires_output
-    if required is None or name == required:
+    kept = kept_output_activation(network, loss_name)
+    if kept is None or name == kept:
         return network.with_activation(name)
-    acts = [name] * (network.depth - 1) + [required]
+    acts = [name] * (network.depth - 1) + [kept]
     return Network(network.widths, acts, network.weights, network.biases, network.residual)
 
 
@@ -81,7 +93,8 @@ def compare_activations(
     network : weights, biases and widths to use (its own activations are ignored)
     inputs, targets : samples x units
     loss : a name from ``losses.LOSSES``. If it requires a particular output activation (binary
-        cross-entropy needs sigmoid), the output layer keeps it in both runs; see ``kept_output``.
+        cross-entropy needs sigmoid), or the output layer is linear (a regression head), the output
+        layer keeps it in both runs; see ``kept_output``.
     activations : the two activation names to compare
     measure : one of ``stats.MEASURES``
 
@@ -94,7 +107,7 @@ def compare_activations(
     names = tuple(activations)
     if len(names) != 2:
         raise ValueError(f"compare exactly two activations, got {len(names)}")
-    required = get_loss(loss).requires_output
+    required = kept_output_activation(network, loss)
     rows = []
     for name in names:
         record = network_with_activation(network, name, loss).run(inputs, targets, loss)

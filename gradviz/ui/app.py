@@ -42,4 +42,8 @@ def run_app(experiment: Experiment, theme: str | None = None) -> int:
     theme_name = theme or settings.value("window/theme", "screen")
     window = MainWindow(experiment, get_theme(theme_name if theme_name in ("screen", "slides") else "screen"), settings)
     window.show()
+    # Ask for the keyboard focus: without a window manager (a kiosk, a bare X server) nobody else gives it,
+    # and the arrow keys would do nothing.
+    window.raise_()
+    window.activateWindow()
     return app.exec()

@@ -64,6 +64,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.set_theme(theme)
         self._on_experiment_changed(experiment)
         self._on_record_changed(self.bridge.record, self.bridge.scale_record())
+        # The arrow keys step the pass: the diagram has the focus at launch and gets it back after an edit
+        # (a focused text field keeps ← and → for its cursor).
+        self.diagram.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.diagram.setFocus()
+        for field in self.controls.findChildren(QtWidgets.QLineEdit):
+            field.returnPressed.connect(self.diagram.setFocus)
 
     # ------------------------------------------------------------------------------------------ building
 

@@ -65,8 +65,10 @@ def test_compare_activations_each_measure_equals_network_run(measure):
     comparison = compare_activations(
         net, experiment.inputs, experiment.targets, experiment.loss, ("tanh", "leaky_relu"), measure
     )
+    assert comparison.kept_output == "linear"  # deep-sigmoid's regression head stays linear in both runs
     for row, name in enumerate(("tanh", "leaky_relu")):
-        record = net.with_activation(name).run(experiment.inputs, experiment.targets, experiment.loss)
+        switched = Network(net.widths, [name] * (net.depth - 1) + ["linear"], net.weights, net.biases)
+        record = switched.run(experiment.inputs, experiment.targets, experiment.loss)
         expected = [grad_stats(layer.grad_w).measure(measure) for layer in record.layers]
         np.testing.assert_allclose(comparison.values[row], expected, rtol=1e-12)
 
@@ -159,3 +161,14 @@ def test_analysis_imports_no_qt():
     code = "import sys, gradviz.core.analysis; print(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_linear_output_head_is_kept_so_relu_does_not_silence_the_network():
+    experiment = load_preset("deep-sigmoid")
+    comparison = compare_activations(experiment.network, experiment.inputs, experiment.targets, experiment.loss)
+    sigmoid, relu = comparison.values
+    assert np.all(relu > 0)  # with a ReLU output every gradient would be exactly 0 on these weights
+    assert sigmoid[0] / sigmoid[-1] < 1e-6 < relu[0] / relu[-1]
+    # A one-layer linear network has no hidden layers: its only layer is switched.
+    single = Network([2, 1], "linear", [[[0.5, -0.5]]])
+    assert network_with_activation(single, "relu", "half_squared_error").activations == ("relu",)

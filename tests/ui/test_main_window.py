@@ -1,0 +1,250 @@
+"""The window end to end: launch, stepping by keys and clicks, colours, docks, editing, training."""
+
+import json
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.core.netfile import load_preset
+from gradviz.core.stats import decade_range
+from gradviz.ui.main_window import VIEW_NAMES, MainWindow
+from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
+
+Key = QtCore.Qt.Key
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QtCore.QSettings(str(tmp_path / "gradviz.ini"), QtCore.QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    w = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def press(qtbot, window, key, times=1):
+    for _ in range(times):
+        qtbot.keyClick(window, key)
+
+
+def grab(widget) -> QtGui.QImage:
+    QtWidgets.QApplication.processEvents()
+    return widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+
+
+def pixel(image: QtGui.QImage, point: QtCore.QPoint):
+    c = image.pixelColor(point)
+    return np.array([c.red(), c.green(), c.blue()])
+
+
+def expected_color(window, layer):
+    scale = window.bridge.scale_record()
+    decades = decade_range(np.concatenate([np.abs(l.grad_w).ravel() for l in scale.layers]))
+    grad = window.bridge.record.layers[layer - 1].grad_w[0, 0]
+    return gradient_colors([abs(grad)], decades, window.theme)[0, :3].astype(int)
+
+
+def test_launch_shows_the_tiny_preset(window):
+    assert "gradviz" in window.windowTitle() and "tiny-sigmoid" in window.windowTitle()
+    assert window.bridge.record.step == 0
+    assert window.status_step.text().startswith("Ready")
+
+
+def test_right_walks_every_phase_in_order(qtbot, window):
+    seen = []
+    for _ in range(8):
+        press(qtbot, window, Key.Key_Right)
+        r = window.bridge.record
+        seen.append((r.phase.value, r.layer))
+    assert seen == [
+        ("forward", 1), ("forward", 2), ("forward", 3), ("loss", None),
+        ("backward", 3), ("backward", 2), ("backward", 1), ("update", None),
+    ]  # fmt: skip
+
+
+def test_status_line_says_where_the_pass_is(qtbot, window):
+    press(qtbot, window, Key.Key_Right, 6)
+    assert window.status_step.text().startswith("Backward: layer 2 of 3")
+    assert "loss = 0.0262781" in window.status_step.text()
+    assert "0.0132" in window.status_health.text()
+
+
+def test_edge_colours_after_the_backward_pass_follow_the_colour_scale(qtbot, window):
+    press(qtbot, window, Key.Key_Right, 7)
+    image = grab(window.diagram)
+    first = pixel(image, window.diagram.edge_midpoint(1, 0, 0))
+    last = pixel(image, window.diagram.edge_midpoint(3, 0, 0))
+    np.testing.assert_allclose(first, expected_color(window, 1), atol=4)
+    np.testing.assert_allclose(last, expected_color(window, 3), atol=4)
+    assert np.abs(first - last).sum() > 60
+
+
+def test_left_restores_the_earlier_image_exactly(qtbot, window):
+    press(qtbot, window, Key.Key_Right, 5)
+    before = grab(window.diagram)
+    press(qtbot, window, Key.Key_Right)
+    assert grab(window.diagram) != before
+    press(qtbot, window, Key.Key_Left)
+    assert window.bridge.record.step == 5
+    assert grab(window.diagram) == before
+
+
+def test_space_plays_and_pauses(qtbot, window):
+    press(qtbot, window, Key.Key_Space)
+    assert window.bridge.playing and window.act_play.isChecked()
+    press(qtbot, window, Key.Key_Space)
+    assert not window.bridge.playing and not window.act_play.isChecked()
+    assert window.bridge.record.step >= 1
+
+
+def test_play_runs_to_the_end_of_the_backward_pass(qtbot, window):
+    window.speed.setValue(20)
+    press(qtbot, window, Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.bridge.playing, timeout=5000)
+    assert window.bridge.record.step == 7
+
+
+def test_home_and_end(qtbot, window):
+    press(qtbot, window, Key.Key_End)
+    assert window.bridge.record.step == 7
+    press(qtbot, window, Key.Key_Home)
+    assert window.bridge.record.step == 0
+
+
+def _click(qtbot, view, point):
+    target = view.childAt(point) or view
+    qtbot.mouseClick(target, QtCore.Qt.MouseButton.LeftButton, pos=target.mapFrom(view, point))
+
+
+def test_clicking_the_background_steps(qtbot, window):
+    view = window.diagram
+    _click(qtbot, view, QtCore.QPoint(12, view.height() - 12))
+    assert window.bridge.record.step == 1
+
+
+def test_clicking_a_neuron_and_an_edge_fills_the_inspector(qtbot, window):
+    press(qtbot, window, Key.Key_Right, 7)
+    view = window.diagram
+    _click(qtbot, view, view.neuron_center(1, 0))
+    text = "\n".join(window.inspector.lines())
+    assert "δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838) × 0.246134 = −0.000847168" in text
+    _click(qtbot, view, view.edge_midpoint(1, 0, 0))
+    assert "∂L/∂w1 = δ1 · a0 = (−0.000847168) × 0.5 = −0.000423584" in window.inspector.lines()
+    assert window.bridge.record.step == 7  # clicking an item does not step
+
+
+def test_gradient_bars_read_the_comparison(window):
+    heights = window.gradient_bars.bar_heights()
+    np.testing.assert_allclose(
+        10 ** heights, [[0.000423584, 0.00386991, 0.0320037], [0.0921875] * 3], rtol=1e-5
+    )
+
+
+def test_editing_the_network_redraws_everything_and_bad_values_keep_it(qtbot, window):
+    window.controls.widths.setText("2, 3, 1")
+    window.controls.widths.editingFinished.emit()
+    assert window.bridge.network.widths == (2, 3, 1)
+    assert window.gradient_bars.bar_heights().shape == (2, 2)
+    window.controls.widths.setText("2, 0, 1")
+    window.controls.widths.editingFinished.emit()
+    assert window.bridge.network.widths == (2, 3, 1)
+    assert "layers[1]" in window.controls.message.text()
+
+
+def test_opening_a_bad_file_shows_one_message_and_keeps_the_session(qtbot, window, tmp_path, monkeypatch):
+    press(qtbot, window, Key.Key_Right, 3)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"layers": [1, 0]}')
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: shown.append((title, text)))
+    assert window.open_file(str(bad)) is False
+    assert shown == [("Cannot open this network", "bad.json was not opened: layers[1]: must be a whole number from 1 to 512, got 0")]
+    assert window.bridge.record.step == 3 and window.bridge.experiment.name == "tiny-sigmoid"
+
+
+def test_save_and_open_round_trip(qtbot, window, tmp_path):
+    press(qtbot, window, Key.Key_Right, 8)  # one SGD update
+    path = tmp_path / "trained.json"
+    assert window.save_file(str(path))
+    saved = json.loads(path.read_text())
+    np.testing.assert_allclose(saved["weights"][0], window.bridge.network.weights[0])
+    assert window.open_file(str(path))
+    np.testing.assert_array_equal(window.bridge.network.weights[0], np.array(saved["weights"][0]))
+
+
+def test_docks_are_listed_in_the_view_menu_and_close_and_reopen(qtbot, window):
+    entries = {a.text(): a for a in window.view_menu.actions()}
+    for name, dock in window.docks.items():
+        action = entries[dock.windowTitle()]
+        assert action.isCheckable()
+        assert dock.objectName() == f"dock-{name}"
+    dock = window.docks["depth-chain"]
+    entries[dock.windowTitle()].trigger()
+    assert dock.isHidden()
+    entries[dock.windowTitle()].trigger()
+    assert not dock.isHidden()
+
+
+def test_layout_persists_and_resets(qtbot, settings):
+    first = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["depth-chain"].close()
+    first.docks["inspector"].setFloating(True)
+    first.close()
+    second = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.docks["depth-chain"].isHidden()
+    assert second.docks["inspector"].isFloating()
+    second.reset_layout()
+    assert not second.docks["depth-chain"].isHidden()
+    assert not second.docks["inspector"].isFloating()
+    second.close()
+
+
+def test_training_from_the_panel_shows_the_trained_network(qtbot, window):
+    start = window.bridge.network.weights[0].copy()
+    with qtbot.waitSignal(window.bridge.sigTrainingFinished, timeout=10000):
+        window.training.sigTrainRequested.emit(200)
+    assert window.bridge.history.steps == 200
+    assert not np.array_equal(window.bridge.network.weights[0], start)
+    assert window.bridge.record.step == 0
+    assert "Training finished: 200 steps" in window.statusBar().currentMessage()
+
+
+def test_slides_theme_turns_the_diagram_white(qtbot, window):
+    window.set_theme(SLIDES)
+    image = grab(window.diagram)
+    assert image.pixelColor(5, 5).name() == "#ffffff"
+    window.set_theme(SCREEN)
+    assert grab(window.diagram).pixelColor(5, 5).name() == SCREEN.background
+
+
+def test_every_exportable_view_exists(window):
+    for name in VIEW_NAMES:
+        assert isinstance(window.view_widget(name), QtWidgets.QWidget)
+    with pytest.raises(KeyError):
+        window.view_widget("nope")
+
+
+def test_the_diagram_has_the_focus_so_arrow_keys_step_at_launch(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.focusWidget() is not None)
+    focus = QtWidgets.QApplication.focusWidget()
+    assert focus is window.diagram or window.diagram.isAncestorOf(focus)
+    # After typing in a field and pressing Enter, the focus returns to the diagram.
+    field = window.controls.learning_rate
+    field.setFocus()
+    qtbot.keyClicks(field, "5")
+    qtbot.keyClick(field, Key.Key_Return)
+    focus = QtWidgets.QApplication.focusWidget()
+    assert focus is window.diagram or window.diagram.isAncestorOf(focus)

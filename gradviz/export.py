@@ -18,6 +18,7 @@ import contextlib
 import inspect
 import io
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,8 @@ FRAME_MS = 600
 LAST_FRAME_MS = 2400
 #: The window size the headless exporter lays views out at, and the training it runs for --view training.
 HEADLESS_WINDOW_SIZE = (1400, 900)
+#: The size a panel (gradient bars, curves, ...) is laid out at for a headless export: a 16:9 slide.
+HEADLESS_PANEL_SIZE = (1280, 720)
 HEADLESS_TRAINING_STEPS = 500
 
 _PILLOW_MISSING = "writing GIF needs Pillow: pip install 'gradviz[gif]'"
@@ -467,10 +470,20 @@ def _ensure_app() -> QtWidgets.QApplication:
     if QtWidgets.QApplication.instance() is None:
         # Headless: no window ever appears, with or without a display.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        QtCore.qInstallMessageHandler(_quiet_offscreen_messages)
     # The window's own application set-up (style, pyqtgraph options), so exports look like the window.
     app = make_app()
     _ensure_app.app = app  # keep a reference alive for the process's lifetime
     return app
+
+
+#: What the offscreen platform says about window-manager requests it ignores: harmless, and not for users.
+_OFFSCREEN_CHATTER = "This plugin does not support"
+
+
+def _quiet_offscreen_messages(mode, context, message: str) -> None:
+    if not message.startswith(_OFFSCREEN_CHATTER):
+        print(message, file=sys.stderr)
 
 
 def _settle(app: QtWidgets.QApplication, rounds: int = 5) -> None:
@@ -510,7 +523,7 @@ def export_command(experiment, args) -> Path:
             window.train_blocking(HEADLESS_TRAINING_STEPS)
         show_view = getattr(window, "show_view", None)
         if callable(show_view):  # a docked view tabbed behind another is not laid out until raised
-            show_view(args.view)
+            show_view(args.view, HEADLESS_PANEL_SIZE)
             _settle(app)
         widget = window.view_widget(args.view)
         size = {"width": args.width, "scale": args.scale, "transparent": args.transparent}

@@ -334,20 +334,29 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._theme
 
     def view_widget(self, name: str) -> QtWidgets.QWidget:
-        """The widget of an exportable view (see ``VIEW_NAMES``)."""
+        """The widget an export of a view draws (see ``VIEW_NAMES``): a panel's plot, without its controls."""
         if name == "window":
             return self
         if name == "diagram":
             return self.diagram
-        if name in self.docks:
-            return self.docks[name].widget()
+        if name in VIEW_NAMES and name in self.docks:
+            return self.docks[name].widget().plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
-    def show_view(self, name: str) -> None:
-        """Make a docked view visible and on top (an export needs it laid out)."""
-        if name in self.docks:
-            self.docks[name].show()
-            self.docks[name].raise_()
+    def show_view(self, name: str, size: tuple[int, int] | None = None) -> None:
+        """Make a docked view visible and on top (an export needs it laid out).
+
+        With ``size`` the panel is floated at that size: the headless exporter lays panels out for a slide
+        rather than as the strip a dock gives them.
+        """
+        if name not in self.docks:
+            return
+        dock = self.docks[name]
+        dock.show()
+        dock.raise_()
+        if size is not None:
+            dock.setFloating(True)
+            dock.resize(*size)
 
     def train_blocking(self, steps: int):
         return self.bridge.train_blocking(steps)

@@ -215,8 +215,11 @@ class NetworkView(QtWidgets.QWidget):
             return self._theme.color("node_fill")
         return _qcolor(self._layer_node_colours(self._record, layer, np.array([unit]), cache=False)[0])
 
-    def render_to(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
-        """Paint the whole diagram as vectors into ``target`` of any painter (QImage, SVG, PDF, printer)."""
+    def render_to(self, painter: QtGui.QPainter, target: QtCore.QRectF, paint_background: bool = True) -> None:
+        """Paint the whole diagram as vectors into ``target`` of any painter (QImage, SVG, PDF, printer).
+
+        Without ``paint_background`` the theme's background is left out (a transparent or recoloured export).
+        """
         target = QtCore.QRectF(target)
         # Lay out at a screen-like size and scale up, so text keeps its proportion on a 1200 dpi PDF.
         scale = max(1.0, target.width() / 1600.0, target.height() / 1000.0)
@@ -224,7 +227,7 @@ class NetworkView(QtWidgets.QWidget):
         painter.translate(target.topLeft())
         painter.scale(scale, scale)
         painter.setClipRect(QtCore.QRectF(0, 0, target.width() / scale, target.height() / scale))
-        self._paint(painter, target.width() / scale, target.height() / scale, vector=True)
+        self._paint(painter, target.width() / scale, target.height() / scale, vector=True, background=paint_background)
         painter.restore()
 
     # ------------------------------------------------------------------------------------------ Qt events
@@ -496,9 +499,10 @@ class NetworkView(QtWidgets.QWidget):
         colour.setAlphaF(HIGHLIGHT_ALPHA)
         return colour
 
-    def _paint(self, painter: QtGui.QPainter, width: float, height: float, vector: bool) -> None:
+    def _paint(self, painter: QtGui.QPainter, width: float, height: float, vector: bool, background: bool = True) -> None:
         theme = self._theme
-        painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
+        if background:
+            painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
         scene = self._scene
         if scene is None:
             painter.setPen(theme.color("muted"))

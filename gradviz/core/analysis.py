@@ -34,12 +34,15 @@ class ActivationComparison:
     values : 2 x L read-only array; ``values[i, l - 1]`` is layer l's magnitude under ``activations[i]``
     kept_output : the output activation both runs kept because the loss requires it
         (sigmoid for binary cross-entropy), or None when every layer used the compared activation
+    blocked_at : per run, where no gradient gets through at all: the layer nearest the output whose
+        f'(z) is 0 for every unit and sample (a dead layer of ReLUs), or None when some gradient flows
     """
 
     activations: tuple[str, str]
     measure: str
     values: np.ndarray
     kept_output: str | None = None
+    blocked_at: tuple[int | None, int | None] = (None, None)
 
     @property
     def depth(self) -> int:
@@ -108,12 +111,23 @@ def compare_activations(
     if len(names) != 2:
         raise ValueError(f"compare exactly two activations, got {len(names)}")
     required = kept_output_activation(network, loss)
-    rows = []
+    rows, blocked = [], []
     for name in names:
         record = network_with_activation(network, name, loss).run(inputs, targets, loss)
         rows.append([grad_stats(layer.grad_w).measure(measure) for layer in record.layers])
+        blocked.append(_blocked_layer(record))
     kept = required if required is not None and any(name != required for name in names) else None
-    return ActivationComparison(names, measure, frozen_array(rows), kept)
+    return ActivationComparison(names, measure, frozen_array(rows), kept, tuple(blocked))
+
+
+def _blocked_layer(record) -> int | None:
+    """The layer nearest the output whose delta is exactly 0 everywhere, when no weight gets any gradient."""
+    if any(np.any(layer.grad_w != 0) for layer in record.layers):
+        return None
+    for layer in reversed(record.layers):
+        if np.all(layer.delta == 0):
+            return layer.index
+    return None
 
 
 def derivative_chain(names=CHAIN_ACTIVATIONS, x: float = 5.0, depth: int = 10) -> dict[str, np.ndarray]:

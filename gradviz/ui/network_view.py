@@ -631,7 +631,8 @@ class NetworkView(QtWidgets.QWidget):
     def _paint_raster(self, painter, layout: DiagramLayout, edge_argb: np.ndarray) -> None:
         theme, scene = self._theme, self._scene
         scale = self.devicePixelRatioF() if painter.device() is self else 1.0
-        thickness = 2 if max(np.diff(layout.edge_offsets), default=0) <= 1500 else 1
+        # Two-pixel lines: one-pixel lines leave a moire of background dots wherever a fan of edges is dense.
+        thickness = 2
         key = (id(layout), self._layout_key, scale, thickness)
         if key != self._raster_key:
             self._raster = IdRaster(layout, scale, thickness)

@@ -172,3 +172,13 @@ def test_a_linear_output_head_is_kept_so_relu_does_not_silence_the_network():
     # A one-layer linear network has no hidden layers: its only layer is switched.
     single = Network([2, 1], "linear", [[[0.5, -0.5]]])
     assert network_with_activation(single, "relu", "half_squared_error").activations == ("relu",)
+
+
+def test_a_run_where_no_gradient_gets_through_names_the_blocking_layer():
+    # All tanh; switched to ReLU the output's z is negative, so relu'(z) = 0 stops everything at layer 2.
+    net = Network([1, 2, 1], "tanh", [[[1.0], [0.5]], [[-1.0, -1.0]]])
+    comparison = compare_activations(net, [[0.5]], [[0.3]], "half_squared_error", ("tanh", "relu"))
+    assert np.all(comparison.values[1] == 0)
+    assert comparison.blocked_at == (None, 2)
+    tiny = load_preset("tiny-sigmoid")
+    assert compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss).blocked_at == (None, None)

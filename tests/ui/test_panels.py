@@ -371,3 +371,18 @@ def test_every_panel_renders_in_both_themes(qtbot, theme, tiny_comparison, tmp_p
         assert not image.isNull() and image.width() > 300
         assert image.pixelColor(3, 3) == QtGui.QColor(theme.background)
         assert panel.plot_widget().grab().save(str(tmp_path / f"{type(panel).__name__}.png"))
+
+
+def test_bars_explain_a_run_in_which_no_gradient_gets_through(qtbot):
+    from gradviz.core.analysis import compare_activations
+    from gradviz.core.network import Network
+    from gradviz.ui.panels.gradient_bars import GradientBarsPanel
+
+    panel = GradientBarsPanel()
+    qtbot.addWidget(panel)
+    net = Network([1, 2, 1], "tanh", [[[1.0], [0.5]], [[-1.0, -1.0]]])
+    panel.show_comparison(compare_activations(net, [[0.5]], [[0.3]], "half_squared_error", ("tanh", "relu")))
+    assert panel.blocked_note().startswith("ReLU: every gradient is exactly 0. Layer 2's ReLUs are all off")
+    tiny = load_preset("tiny-sigmoid")
+    panel.show_comparison(compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss))
+    assert panel.blocked_note() == ""

@@ -50,6 +50,8 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._marks: list[pg.TextItem] = []
         self._bars: list[pg.BarGraphItem] = []
         self._y_extent: tuple[int, int] | None = None
+        self._blocked_note = ""
+        self._note_item: pg.LabelItem | None = None
 
         self._measure_combo = QtWidgets.QComboBox()
         for measure in MEASURES:
@@ -170,6 +172,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         plot = self._plot_widget.getPlotItem()
         plot.clear()
         self._bars, self._marks = [], []
+        self._blocked_note = ""
         theme, comparison = self._theme, self._comparison
         measure, act_a, act_b = self.settings()
         if comparison is not None:
@@ -193,6 +196,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         values = np.asarray(comparison.values, dtype=np.float64)
         depth = comparison.depth
         floor, top = decade_span(values)
+        self._add_blocked_note(comparison, labels, floor, top)
         self._floor_decade = floor
         heights = log_heights(values, floor)
         finite = np.isfinite(values)
@@ -248,6 +252,31 @@ class GradientBarsPanel(QtWidgets.QWidget):
                 mark.setPos(x, y)
                 plot.addItem(mark)
                 self._marks.append(mark)
+
+    def blocked_note(self) -> str:
+        """The note explaining a run in which no gradient gets through at all ('' when there is none)."""
+        return self._blocked_note
+
+    def _add_blocked_note(self, comparison, labels, floor: float, top: float) -> None:
+        notes = [
+            f"{labels[row]}: every gradient is exactly 0. Layer {layer}'s {labels[row]}s are all off\n"
+            f"(f′(z) = 0 for every unit and sample), so nothing gets back past it."
+            for row, layer in enumerate(comparison.blocked_at)
+            if layer is not None
+        ]
+        self._blocked_note = "\n".join(notes)
+        if self._note_item is not None:  # parented to the view box, so plot.clear() leaves it
+            if self._note_item.scene() is not None:
+                self._note_item.scene().removeItem(self._note_item)
+            self._note_item = None
+        if notes:
+            theme = self._theme
+            html = "<br>".join(n.replace("\n", "<br>") for n in notes)
+            note = pg.LabelItem(html, color=theme.zero_edge, size=f"{theme.font_size}pt", justify="right")
+            # In the strip kept free above the tallest bar for the legend, at the other end from it.
+            note.setParentItem(self._plot_widget.getPlotItem().vb)
+            note.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 4))
+            self._note_item = note
 
     def _update_y_range(self, *_args) -> None:
         """Fit floor..top, leaving room above the tallest bar for its value label and the legend."""

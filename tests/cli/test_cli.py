@@ -13,6 +13,7 @@ from gradviz import __version__, cli
 from gradviz.core.netfile import load_preset, preset_descriptions, preset_names
 from gradviz.core.stats import grad_stats
 from gradviz.core.training import train
+from tests.helpers import assert_one_line_error, run_cli
 
 LAYER_KEYS = {"index", "activation", "z", "a", "delta", "grad_w", "grad_b", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"}
 MEASURES = {"mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"}
@@ -27,20 +28,6 @@ def strict_json(text: str):
     return json.loads(text, parse_constant=refuse_constant)
 
 
-def run_cli(capsys, *argv):
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, out, err, message):
-    assert code == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("gradviz: error: ")
-    assert message in lines[0]
-    assert "Traceback" not in err
 
 
 @pytest.fixture

@@ -19,25 +19,10 @@ from gradviz.core.analysis import (
 from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import MEASURES, grad_stats
+from tests.helpers import hand_tiny_sigmoid
+from tests.helpers import sigmoid as logistic
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _tiny_sigmoid_by_hand():
-    """|dL/dw| of the 1-1-1-1 sigmoid chain (w = 0.5, b = 0, x = 0.5, t = 0.8, L = ½(y - t)²)."""
-    x, w, t = 0.5, 0.5, 0.8
-    z1 = w * x
-    a1 = _sigmoid(z1)
-    z2 = w * a1
-    a2 = _sigmoid(z2)
-    z3 = w * a2
-    a3 = _sigmoid(z3)
-    d3 = (a3 - t) * a3 * (1 - a3)
-    d2 = d3 * w * a2 * (1 - a2)
-    d1 = d2 * w * a1 * (1 - a1)
-    return np.abs([d1 * x, d2 * a1, d3 * a2])
 
 
 @pytest.fixture
@@ -51,7 +36,7 @@ def test_compare_activations_on_tiny_sigmoid_matches_hand_computation(tiny):
     assert comparison.measure == "mean_abs_grad_w"
     assert comparison.values.shape == (2, 3)
     assert comparison.kept_output is None
-    np.testing.assert_allclose(comparison.values[0], _tiny_sigmoid_by_hand(), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(comparison.values[0], np.abs(hand_tiny_sigmoid()["grad_w"]), rtol=0, atol=1e-15)
     np.testing.assert_allclose(comparison.values[0], [0.000423584197, 0.00386990829, 0.0320037376], atol=1e-9)
     # relu: z = 0.25, 0.125, 0.0625 > 0, so every layer gets (0.0625 - 0.8) * 0.5 * 0.25 ... = 0.0921875.
     np.testing.assert_array_equal(comparison.values[1], [0.0921875] * 3)
@@ -114,7 +99,7 @@ def test_derivative_chain_at_five():
     sigmoid = chains["sigmoid"]
     assert sigmoid.shape == (10,)
     np.testing.assert_allclose(sigmoid[:3], [0.00664806, 4.420e-5, 2.939e-7], rtol=1e-3)
-    s = _sigmoid(5.0)
+    s = logistic(5.0)
     np.testing.assert_allclose(sigmoid, (s * (1 - s)) ** np.arange(1, 11), rtol=1e-13)
     np.testing.assert_allclose(chains["tanh"], (1 - np.tanh(5.0) ** 2) ** np.arange(1, 11), rtol=1e-13)
     np.testing.assert_array_equal(chains["relu"], np.ones(10))
@@ -151,7 +136,7 @@ def test_activation_curve():
     assert z.shape == f.shape == df.shape == (801,)
     assert z[0] == -10 and z[-1] == 10
     assert df.max() == pytest.approx(0.25) and z[np.argmax(df)] == pytest.approx(0.0)
-    np.testing.assert_allclose(f, _sigmoid(z), rtol=1e-12)
+    np.testing.assert_allclose(f, logistic(z), rtol=1e-12)
     z, f, df = activation_curve("relu", -1, 1, 5)
     np.testing.assert_array_equal(f, [0, 0, 0, 0.5, 1])
     np.testing.assert_array_equal(df, [0, 0, get_activation("relu").derivative(0.0), 1, 1])

@@ -1,15 +1,10 @@
-import math
-
 import numpy as np
 
 from gradviz.core.explain import explain_edge, explain_neuron, fmt
 from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
-
-
-def _sig(z):
-    return 1.0 / (1.0 + math.exp(-z))
+from tests.helpers import hand_tiny_sigmoid
 
 
 def _tiny_record():
@@ -20,13 +15,7 @@ def _tiny_record():
 def test_edge_formula_fills_in_the_chain_rule_numbers():
     record = _tiny_record()
     lines = explain_edge(record, 1, 0, 0)
-    # Hand-computed: a1 = σ(0.25), a2 = σ(0.5 a1), y = σ(0.5 a2); δ3 = (y − t) y(1 − y), δ2 = 0.5 δ3 a2(1 − a2), ...
-    a1 = _sig(0.25)
-    a2 = _sig(0.5 * a1)
-    y = _sig(0.5 * a2)
-    d3 = (y - 0.8) * y * (1 - y)
-    d2 = 0.5 * d3 * a2 * (1 - a2)
-    d1 = 0.5 * d2 * a1 * (1 - a1)
+    d1 = hand_tiny_sigmoid()["delta"][0]
     assert lines[1] == "w1 = 0.5"
     assert lines[2] == f"∂L/∂w1 = δ1 · a0 = ({fmt(d1)}) × 0.5 = {fmt(d1 * 0.5)}"
     assert fmt(d1 * 0.5) == "−0.000423584"

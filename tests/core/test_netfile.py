@@ -22,6 +22,7 @@ from gradviz.core.netfile import (
     preset_names,
     save_network,
 )
+from tests.helpers import assert_one_line_error, run_cli
 
 
 def good(**changes):
@@ -116,20 +117,6 @@ def write(tmp_path):
     return write_file
 
 
-def run_cli(capsys, *argv):
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, out, err, message):
-    assert code == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("gradviz: error: ")
-    assert message in lines[0]
-    assert "Traceback" not in err
 
 
 def test_the_good_file_loads(write):

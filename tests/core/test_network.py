@@ -11,31 +11,7 @@ from gradviz.core.netfile import load_preset, preset_names
 from gradviz.core.network import Network
 from gradviz.core.records import Phase
 from gradviz.core.stats import gradient_health
-
-
-def sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def hand_tiny_sigmoid():
-    """The 1-1-1-1 sigmoid chain (w = 0.5, b = 0, x = 0.5, t = 0.8, L = ½(a3 - t)²) by the chain rule."""
-    w, x, t = 0.5, 0.5, 0.8
-    z1 = w * x
-    a1 = sigmoid(z1)
-    z2 = w * a1
-    a2 = sigmoid(z2)
-    z3 = w * a2
-    a3 = sigmoid(z3)
-    delta3 = (a3 - t) * a3 * (1 - a3)
-    delta2 = delta3 * w * a2 * (1 - a2)
-    delta1 = delta2 * w * a1 * (1 - a1)
-    return {
-        "z": (z1, z2, z3),
-        "a": (a1, a2, a3),
-        "delta": (delta1, delta2, delta3),
-        "grad_w": (delta1 * x, delta2 * a1, delta3 * a2),
-        "loss": 0.5 * (a3 - t) ** 2,
-    }
+from tests.helpers import hand_tiny_sigmoid
 
 
 def test_tiny_sigmoid_matches_hand_computation():

@@ -1,0 +1,49 @@
+"""Helpers shared by the tests: an independent hand computation, and running the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradviz import cli
+
+
+def sigmoid(z):
+    """The logistic function, written out independently of the core (scalars or arrays)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+def hand_tiny_sigmoid():
+    """The 1-1-1-1 sigmoid chain (w = 0.5, b = 0, x = 0.5, t = 0.8, L = ½(a3 - t)²) by the chain rule."""
+    w, x, t = 0.5, 0.5, 0.8
+    z1 = w * x
+    a1 = sigmoid(z1)
+    z2 = w * a1
+    a2 = sigmoid(z2)
+    z3 = w * a2
+    a3 = sigmoid(z3)
+    delta3 = (a3 - t) * a3 * (1 - a3)
+    delta2 = delta3 * w * a2 * (1 - a2)
+    delta1 = delta2 * w * a1 * (1 - a1)
+    return {
+        "z": (z1, z2, z3),
+        "a": (a1, a2, a3),
+        "delta": (delta1, delta2, delta3),
+        "grad_w": (delta1 * x, delta2 * a1, delta3 * a2),
+        "loss": 0.5 * (a3 - t) ** 2,
+    }
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, message):
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gradviz: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in err

@@ -256,6 +256,19 @@ def _run_export(args) -> int:
     return 0
 
 
+def _check_display() -> None:
+    """On Linux, say plainly when there is no screen to open a window on (Qt would abort with a page of text)."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError(
+            "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "`gradviz export` draws every view without one"
+        )
+
+
 def _run_gui(args) -> int:
     from .core.netfile import load_network, load_preset
 
@@ -263,6 +276,7 @@ def _run_gui(args) -> int:
         experiment = load_network(args.file)
     else:
         experiment = load_preset(args.preset or "tiny-sigmoid")
+    _check_display()
     from .ui.app import run_app
 
     return run_app(experiment, theme=args.theme)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -279,3 +280,13 @@ def test_json_safe():
     value = cli.json_safe({"a": np.array([1.0, np.inf, -np.inf, np.nan]), "b": (np.float64(2.5), np.int64(3)), "c": "x"})
     assert value == {"a": [1.0, None, None, None], "b": [2.5, 3], "c": "x"}
     assert json.dumps(value, allow_nan=False)
+
+
+def test_the_window_without_a_display_is_one_clear_line():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "gradviz"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "gradviz: error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+        "`gradviz export` draws every view without one\n"
+    )

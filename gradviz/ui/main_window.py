@@ -323,7 +323,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self.setPalette(qt_palette(theme))
+        palette = qt_palette(theme)
+        self.setPalette(palette)
+        # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
+        QtWidgets.QApplication.setPalette(palette)
         for widget in (self.diagram, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)

@@ -139,8 +139,9 @@ def qt_palette(theme: Theme) -> QtGui.QPalette:
     """A widget palette in the theme's colours, for the window's docks, menus and controls."""
     bg = QtGui.QColor(theme.panel_background)
     fg = QtGui.QColor(theme.foreground)
-    base = QtGui.QColor(theme.background)
     dark = theme.name == "screen"
+    # Fields and check boxes a shade lighter than the panels, so empty ones still show on a dark theme.
+    base = bg.lighter(150) if dark else QtGui.QColor(theme.background)
     button = bg.lighter(125) if dark else QtGui.QColor("#eeeeee")
     palette = QtGui.QPalette()
     role = QtGui.QPalette.ColorRole

@@ -16,7 +16,7 @@ from .records import PassRecord
 
 def fmt(value: float) -> str:
     """A number as the inspector prints it: 6 significant digits, 'NaN'/'∞' for non-finite values."""
-    value = float(value)
+    value = float(value) + 0.0  # -0.0 + 0.0 is +0.0: a zero shows as "0", never "−0"
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):

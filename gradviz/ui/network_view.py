@@ -34,6 +34,9 @@ from .theme import COLOR_MODES, SCREEN, Theme, gradient_colors
 
 #: On screen, diagrams with more shown edges than this are drawn through the edge-id raster.
 RASTER_MIN_EDGES = 2000
+#: An exactly zero gradient is drawn dashed, this fraction of a live edge's width (and at least this many px).
+ZERO_EDGE_WIDTH = 0.6
+ZERO_EDGE_MIN_PX = 2.0
 #: Opacity of the band behind the layer being computed.
 HIGHLIGHT_ALPHA = 0.18
 #: Most edges that carry a pulse dot during ``animate_step`` (a sample of the layer's edges beyond that).
@@ -571,8 +574,10 @@ class NetworkView(QtWidgets.QWidget):
             pen = QtGui.QPen(_qcolor(argb[members[0]]), width)
             pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
             if dashed[members[0]]:
+                # Thinner than a live edge: a layer of dead ReLUs is clearly marked without drowning the rest.
+                pen.setWidthF(max(ZERO_EDGE_MIN_PX, ZERO_EDGE_WIDTH * width))
                 # Each half runs outwards from the midpoint, so a dash always sits on the middle.
-                pen.setDashPattern([2.5, 1.5])
+                pen.setDashPattern([3.0, 2.0])
                 # They overlap by a pixel either side of the middle, so antialiasing leaves no seam there.
                 dx, dy = x1[members] - x0[members], y1[members] - y0[members]
                 length = np.maximum(np.hypot(dx, dy), 1e-9)

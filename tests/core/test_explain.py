@@ -51,3 +51,8 @@ def test_batches_explain_the_mean_and_non_finite_values_are_named():
     net = Network([1, 1], "linear", [[[1e308]]])
     overflow = net.run([[10.0]], [[0.0]])
     assert "∞" in explain_neuron(overflow, 1, 0)[1]
+
+
+def test_negative_zero_is_shown_as_zero():
+    assert fmt(-0.0) == "0"
+    assert fmt(0.0) == "0"

@@ -18,7 +18,6 @@ from . import __version__
 
 SUBCOMMANDS = ("presets", "trace", "train", "export")
 EXPORT_VIEWS = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
-EXPORT_STEPS = ("forward", "loss", "backward")
 
 
 class UsageError(Exception):
@@ -37,6 +36,15 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _training_steps(text: str) -> int:
+    from .core.training import MAX_TRAINING_STEPS
+
+    value = _positive_int(text)
+    if value > MAX_TRAINING_STEPS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TRAINING_STEPS:,}, got {value:,}")
     return value
 
 
@@ -80,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train with SGD and print the loss and gradient magnitudes per step")
     _add_source(train)
     _add_activation(train)
-    train.add_argument("--steps", type=_positive_int, required=True, help="number of SGD updates")
+    train.add_argument("--steps", type=_training_steps, required=True, help="number of SGD updates (at most 100,000)")
     train.add_argument("--learning-rate", type=_finite_float, help="overrides the file's learning rate")
     train.add_argument("--json", action="store_true", help="print one strict JSON object")
 
@@ -211,8 +219,10 @@ def _run_train(args) -> int:
 
     experiment = _load(args)
     learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
-    if learning_rate < 0:
-        raise UsageError(f"argument --learning-rate: must not be negative, got {learning_rate}")
+    from .core.netfile import MAX_LEARNING_RATE
+
+    if not 0 <= learning_rate <= MAX_LEARNING_RATE:
+        raise UsageError(f"argument --learning-rate: must be from 0 to {MAX_LEARNING_RATE:g}, got {learning_rate:g}")
     history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
     if args.json:
         steps = [

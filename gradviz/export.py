@@ -534,9 +534,13 @@ def export_command(experiment, args) -> Path:
             return export_widget(widget, out, title=title, **size)
 
         def frames():
-            # The pass from the reset to the end of the backward pass, one frame per micro-step.
-            for number, s in enumerate(range(2 * depth + 2), start=1):
-                window.bridge.go_to_step(s)
+            # The pass from the reset to the end of the backward pass, one frame per micro-step: one reset,
+            # then one step each (go_to_step(s) would replay all s steps for every frame).
+            for number in range(1, 2 * depth + 3):
+                if number == 1:
+                    window.bridge.go_to_step(0)
+                else:
+                    window.bridge.step_forward()
                 _settle(app, rounds=2)
                 image = render_image(widget, **size)
                 if frames_dir is not None:

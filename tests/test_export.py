@@ -415,9 +415,19 @@ class FakeBridge:
     def __init__(self, window, depth):
         self.window = window
         self.steps_per_pass = 2 * depth + 2
+        #: The micro-step shown after each call, and the calls themselves.
         self.steps = []
+        self.calls = []
 
     def go_to_step(self, step):
+        self.calls.append(("go_to_step", step))
+        self._show(step)
+
+    def step_forward(self):
+        self.calls.append(("step_forward",))
+        self._show(self.steps[-1] + 1)
+
+    def _show(self, step):
         self.steps.append(step)
         self.window.show_step(step)
         self.window.sizes = {name: self.window.view_widget(name).size().toTuple() for name in ("diagram", "gradient-bars")}
@@ -442,7 +452,7 @@ class FakeDiagram(QtWidgets.QWidget):
 
 
 class FakeMainWindow(QtWidgets.QMainWindow):
-    """The MainWindow API export_command relies on: bridge.go_to_step, view_widget, train_blocking."""
+    """The MainWindow API export_command relies on: bridge.go_to_step and step_forward, view_widget, train_blocking."""
 
     instances: list["FakeMainWindow"] = []
 
@@ -559,6 +569,16 @@ def test_export_command_animates_one_frame_per_micro_step(fake_window, tmp_path)
         assert gif.info["loop"] == 0
         assert gif.size == window.sizes["diagram"]
     assert window.closed
+
+
+@pytest.mark.parametrize("preset", ["tiny-sigmoid", "deep-sigmoid"])
+def test_export_command_animates_by_stepping_not_by_replaying_the_pass(fake_window, tmp_path, preset):
+    depth = load_preset(preset).network.depth
+    _run(tmp_path, "--animate", "--out", str(tmp_path / "pass.gif"), preset=preset)
+    bridge = fake_window.instances[0].bridge
+    # One reset, then one micro-step per frame (not a reset and s steps for frame s): frames 0..2L+1.
+    assert bridge.calls == [("go_to_step", 0)] + [("step_forward",)] * (2 * depth + 1)
+    assert bridge.steps == list(range(2 * depth + 2))
 
 
 def test_export_command_writes_numbered_frames(fake_window, tmp_path):

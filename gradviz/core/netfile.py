@@ -64,10 +64,16 @@ class Experiment:
     init: InitSpec = field(default_factory=InitSpec)
 
     def with_activation(self, name: str) -> "Experiment":
-        """The same weights, biases and data with ``name`` on every layer."""
+        """The same weights, biases and data with ``name`` on every layer.
+
+        As in the sigmoid-vs-ReLU comparison, a linear output layer (a regression head) and an output the
+        loss requires (sigmoid for binary cross-entropy) are kept: see ``analysis.kept_output_activation``.
+        """
+        from .analysis import network_with_activation
+
         if name not in ACTIVATION_NAMES:
             raise NetworkFileError("activation", f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
-        return self._checked(replace(self, network=self.network.with_activation(name)))
+        return self._checked(replace(self, network=network_with_activation(self.network, name, self.loss)))
 
     def with_network(self, network: Network) -> "Experiment":
         return replace(self, network=network)
@@ -81,17 +87,17 @@ class Experiment:
             )
         return experiment
 
-    def to_json(self) -> dict:
-        """The network file of this experiment, weights included."""
+    def to_json(self, include_params: bool = True) -> dict:
+        """The network file of this experiment, weights and biases included unless ``include_params`` is False."""
         net = self.network
         acts = net.activations
+        params = {"weights": [w.tolist() for w in net.weights], "biases": [b.tolist() for b in net.biases]}
         return {
             "name": self.name,
             "description": self.description,
             "layers": list(net.widths),
             "activation": acts[0] if len(set(acts)) == 1 else list(acts),
-            "weights": [w.tolist() for w in net.weights],
-            "biases": [b.tolist() for b in net.biases],
+            **(params if include_params else {}),
             "init": self.init.to_json(),
             "input": self.inputs.tolist(),
             "target": self.targets.tolist(),
@@ -198,8 +204,12 @@ def _reject_constant(name):
 # ---------------------------------------------------------------------------------------------- parse
 
 
-def parse_network(data) -> Experiment:
-    """Validate a decoded network file (a dict) and build its ``Experiment``."""
+def parse_network(data, params: tuple | None = None) -> Experiment:
+    """Validate a decoded network file (a dict) and build its ``Experiment``.
+
+    ``params``: ``(weights, biases)`` already held by a network of the same widths, used in place of the
+    file's (which must then be absent) without checking every number again.
+    """
     if not isinstance(data, dict):
         raise NetworkFileError("", f"a network file must hold one JSON object, got {_describe(data)}")
     if _nesting(data) > MAX_NESTING:
@@ -242,7 +252,9 @@ def parse_network(data) -> Experiment:
             raise NetworkFileError(w, f"unknown activation {_name(act)}; choose one of {', '.join(ACTIVATION_NAMES)}")
 
     init = _parse_init(data.get("init", {}))
-    if "weights" in data:
+    if params is not None:
+        weights, biases = params
+    elif "weights" in data:
         weights = data["weights"]
         if not isinstance(weights, list) or len(weights) != depth:
             got = f"{len(weights)} matrices" if isinstance(weights, list) else _describe(weights)
@@ -250,7 +262,9 @@ def parse_network(data) -> Experiment:
         weights = [_matrix(w, f"weights[{l}]", widths[l + 1], widths[l]) for l, w in enumerate(weights)]
     else:
         weights = init_network_weights(widths, init)
-    if "biases" in data:
+    if params is not None:
+        pass
+    elif "biases" in data:
         biases = data["biases"]
         if not isinstance(biases, list) or len(biases) != depth:
             got = f"{len(biases)} vectors" if isinstance(biases, list) else _describe(biases)
@@ -280,6 +294,58 @@ def parse_network(data) -> Experiment:
     network = Network(widths, activations, weights, biases, residual)
     experiment = Experiment(name, network, inputs, targets, loss, learning_rate, description, init)
     return Experiment._checked(experiment)
+
+
+#: Edits that make the current weights meaningless, so they are drawn anew from the initialiser.
+REINIT_FIELDS = frozenset({"layers", "init"})
+
+
+def edit_experiment(experiment: Experiment, changes: dict) -> Experiment:
+    """``experiment`` with ``changes`` (network-file fields) applied and validated as a file would be.
+
+    The weights and biases stay unless the widths or the initialiser change. New widths are checked
+    before the data are fitted to them (a first or last width changes the input or target width: values
+    are kept where they fit, and the last one repeated). One activation name for every layer keeps a
+    linear output and a loss-required output, as ``Experiment.with_activation`` does.
+    """
+    unknown = [k for k in changes if k not in KNOWN_FIELDS or k in ("weights", "biases")]
+    if unknown:
+        raise NetworkFileError(str(unknown[0]), "cannot be edited here")
+    data = {**experiment.to_json(include_params=False), **changes}
+    if "layers" in changes:
+        layers = changes["layers"]
+        if not isinstance(layers, list) or not 2 <= len(layers) <= MAX_WEIGHT_LAYERS + 1:
+            got = f"{len(layers)} widths" if isinstance(layers, list) else _describe(layers)
+            raise NetworkFileError("layers", f"must be a list of 2 to {MAX_WEIGHT_LAYERS + 1} widths (input first), got {got}")
+        widths = [_whole(w, f"layers[{i}]", 1, MAX_WIDTH) for i, w in enumerate(layers)]
+        _fit_to_widths(data, widths)
+    if isinstance(changes.get("activation"), str):
+        name = changes["activation"]
+        if name not in ACTIVATION_NAMES:
+            raise NetworkFileError("activation", f"unknown activation {_name(name)}; choose one of {', '.join(ACTIVATION_NAMES)}")
+        from .analysis import kept_output_activation
+
+        kept = kept_output_activation(experiment.network, data.get("loss", experiment.loss))
+        depth = len(data["layers"]) - 1
+        if kept is not None and name != kept and depth > 1:
+            data["activation"] = [name] * (depth - 1) + [kept]
+    net = experiment.network
+    keep_params = not (REINIT_FIELDS & changes.keys())
+    return parse_network(data, (net.weights, net.biases) if keep_params else None)
+
+
+def _fit_to_widths(data: dict, widths: list[int]) -> None:
+    """Fit per-layer activations, inputs and targets to new widths (checked already), in place."""
+    data["layers"] = widths
+    acts = data.get("activation")
+    if isinstance(acts, list) and acts:
+        # The output keeps its activation; hidden layers keep theirs, new ones repeat the last hidden one.
+        hidden, output = acts[:-1] or [acts[-1]], acts[-1]
+        count = len(widths) - 2
+        data["activation"] = (hidden + [hidden[-1]] * count)[:count] + [output]
+    for key, width in (("input", widths[0]), ("target", widths[-1])):
+        rows = data[key] if data[key] and isinstance(data[key][0], list) else [data[key]]
+        data[key] = [(list(row) + [row[-1]] * width)[:width] if row else [0.0] * width for row in rows]
 
 
 def _parse_init(value) -> InitSpec:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .activations import get_activation
 from .losses import get_loss
-from .records import LayerRecord, PassRecord, frozen_array
+from .records import LayerRecord, PassRecord, freeze, frozen_array
 
 MAX_WEIGHT_LAYERS = 64
 MAX_WIDTH = 512
@@ -143,11 +143,11 @@ class Network:
                 index=l + 1,
                 activation=self.activations[l],
                 residual=self._skip[l],
-                z=frozen_array(zs[l]),
-                a=frozen_array(activations[l + 1]),
-                delta=frozen_array(deltas[l]),
-                grad_w=frozen_array(grads_w[l]),
-                grad_b=frozen_array(grads_b[l]),
+                z=freeze(zs[l]),
+                a=freeze(activations[l + 1]),
+                delta=freeze(deltas[l]),
+                grad_w=freeze(grads_w[l]),
+                grad_b=freeze(grads_b[l]),
             )
             for l in range(self.depth)
         )
@@ -160,7 +160,7 @@ class Network:
             loss_name=loss_name,
             step=2 * self.depth + 1,
             loss=float(np.mean(sample_losses)),
-            sample_losses=frozen_array(sample_losses),
+            sample_losses=freeze(sample_losses),
         )
 
     def __repr__(self):

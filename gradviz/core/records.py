@@ -21,6 +21,14 @@ def frozen_array(values) -> np.ndarray:
     return arr
 
 
+def freeze(arr: np.ndarray) -> np.ndarray:
+    """Make a float64 array the caller has just computed, and owns, read-only in place (no copy)."""
+    if arr.dtype != np.float64:
+        return frozen_array(arr)
+    arr.flags.writeable = False
+    return arr
+
+
 class Phase(str, Enum):
     """Where a pass stands after its latest micro-step."""
 

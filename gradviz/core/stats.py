@@ -61,11 +61,13 @@ class Health:
     """How the first layer's mean |grad| compares with the last layer's."""
 
     ratio: float | None
-    verdict: str  # "vanishing", "exploding", "healthy", "non-finite" or "unknown"
+    verdict: str  # "vanishing", "exploding", "healthy", "no gradient", "non-finite" or "unknown"
 
     def describe(self) -> str:
         if self.verdict == "unknown":
             return "Gradient health: shown once the backward pass is complete"
+        if self.verdict == "no gradient":
+            return "Gradient health: no gradient at all (the first and last layers' ∂L/∂w are exactly 0)"
         if self.verdict == "non-finite":
             return "Gradient health: non-finite gradients (overflow): exploding"
         ratio = "∞" if self.ratio == math.inf else f"{self.ratio:.3g}"
@@ -80,7 +82,7 @@ def gradient_health(record) -> Health:
     if not (math.isfinite(first) and math.isfinite(last)):
         return Health(None, "non-finite")
     if last == 0.0:
-        return Health(math.inf if first > 0 else None, "exploding" if first > 0 else "unknown")
+        return Health(math.inf, "exploding") if first > 0 else Health(None, "no gradient")
     ratio = first / last
     verdict = "vanishing" if ratio < VANISHING_RATIO else "exploding" if ratio > EXPLODING_RATIO else "healthy"
     return Health(ratio, verdict)

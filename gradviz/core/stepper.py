@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Network
-from .records import LayerRecord, PassRecord, Phase, frozen_array
+from .records import LayerRecord, PassRecord, Phase, freeze, frozen_array
+
+
+#: Most memory the step history may hold. Beyond it the oldest passes are forgotten (stepping back stops
+#: there; reset still returns to the very start). A 512-wide, 64-layer network takes about 260 MB a pass.
+HISTORY_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,8 @@ class _StepState:
     record: PassRecord
     #: dL_s/da of the layer the backward pass reaches next (None outside the backward pass).
     grad_a: np.ndarray | None = None
+    #: SGD updates applied up to and including this state.
+    passes: int = 0
 
 
 def _fresh_record(network: Network, inputs, targets, loss_name: str) -> PassRecord:
@@ -34,13 +41,14 @@ def _fresh_record(network: Network, inputs, targets, loss_name: str) -> PassReco
 
 def _replace_layer(record: PassRecord, index: int, **arrays) -> tuple[LayerRecord, ...]:
     layers = list(record.layers)
-    layers[index - 1] = dataclasses.replace(layers[index - 1], **{k: frozen_array(v) for k, v in arrays.items()})
+    # The arrays were just computed for this step and belong to nobody else.
+    layers[index - 1] = dataclasses.replace(layers[index - 1], **{k: freeze(v) for k, v in arrays.items()})
     return tuple(layers)
 
 
 def advance(state: _StepState, learning_rate: float) -> _StepState:
     """The state one micro-step after ``state``."""
-    network, record = state.network, state.record
+    network, record, passes = state.network, state.record, state.passes
     depth = network.depth
     step = record.step
     if step >= 2 * depth + 2:
@@ -50,14 +58,14 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
     if step < depth:
         index = step + 1
         z, a = network.forward_layer(index, record.activations(index - 1))
-        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=_replace_layer(record, index, z=z, a=a)))
+        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=_replace_layer(record, index, z=z, a=a)), passes=passes)
     if step == depth:
         last = record.layers[-1]
         sample_losses = network.loss_values(loss_name, last.z, last.a, targets)
         record = dataclasses.replace(
-            record, step=step + 1, loss=float(np.mean(sample_losses)), sample_losses=frozen_array(sample_losses)
+            record, step=step + 1, loss=float(np.mean(sample_losses)), sample_losses=freeze(sample_losses)
         )
-        return _StepState(network, record)
+        return _StepState(network, record, passes=passes)
     if step <= 2 * depth:
         index = 2 * depth + 1 - step
         layer = record.layers[index - 1]
@@ -67,9 +75,18 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
             delta = network.hidden_delta(index, state.grad_a, layer.z)
         grad_w, grad_b, grad_a_prev = network.backward_layer(index, delta, record.activations(index - 1), state.grad_a)
         layers = _replace_layer(record, index, delta=delta, grad_w=grad_w, grad_b=grad_b)
-        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev)
+        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev, passes)
     updated = network.sgd_step([l.grad_w for l in record.layers], [l.grad_b for l in record.layers], learning_rate)
-    return _StepState(updated, dataclasses.replace(record, step=step + 1, weights=updated.weights, biases=updated.biases))
+    record = dataclasses.replace(record, step=step + 1, weights=updated.weights, biases=updated.biases)
+    return _StepState(updated, record, passes=passes + 1)
+
+
+def _pass_bytes(network: Network, samples: int) -> int:
+    """About how much memory the states of one pass hold: the new weights, the gradients, z, a and delta."""
+    params = sum(w.nbytes + b.nbytes for w, b in zip(network.weights, network.biases))
+    units = sum(network.widths[1:])
+    # States share their arrays: each micro-step adds one layer's worth, so a pass holds each array once.
+    return 2 * params + 3 * units * samples * 8
 
 
 class Stepper:
@@ -87,7 +104,9 @@ class Stepper:
         inputs = frozen_array(np.atleast_2d(inputs))
         targets = frozen_array(np.atleast_2d(targets))
         self.learning_rate = float(learning_rate)
-        self._history = [_StepState(network, _fresh_record(network, inputs, targets, loss_name))]
+        self._start = _StepState(network, _fresh_record(network, inputs, targets, loss_name))
+        self._history = [self._start]
+        self._passes_kept = max(2, HISTORY_BYTES // max(1, _pass_bytes(network, len(inputs))))
         self._complete_cache: tuple[Network, PassRecord] | None = None
 
     @property
@@ -107,11 +126,16 @@ class Stepper:
     @property
     def passes_done(self) -> int:
         """Number of SGD updates since the start."""
-        return sum(1 for s in self._history[1:] if s.record.phase is Phase.UPDATE)
+        return self._history[-1].passes
 
     @property
     def at_start(self) -> bool:
-        return len(self._history) == 1
+        return len(self._history) == 1 and self._history[0] is self._start
+
+    @property
+    def can_step_back(self) -> bool:
+        """False at the start, and at the oldest state the history still holds."""
+        return len(self._history) > 1
 
     @property
     def position(self) -> int:
@@ -131,7 +155,13 @@ class Stepper:
         return self._complete_cache[1]
 
     def step_forward(self) -> PassRecord:
-        self._history.append(advance(self._history[-1], self.learning_rate))
+        state = advance(self._history[-1], self.learning_rate)
+        self._history.append(state)
+        if state.passes > self._history[0].passes + self._passes_kept:
+            # Forget the oldest pass: its states are the ones before the first of the pass after it.
+            oldest = self._history[0].passes
+            keep = next(i for i, s in enumerate(self._history) if s.passes > oldest)
+            del self._history[:keep]
         return self.record
 
     def step_back(self) -> PassRecord:
@@ -142,7 +172,7 @@ class Stepper:
 
     def reset(self) -> PassRecord:
         """Back to the very start: the first network, nothing computed."""
-        del self._history[1:]
+        self._history = [self._start]
         return self.record
 
     def run_to_end_of_pass(self) -> PassRecord:

@@ -11,6 +11,9 @@ from .network import Network
 from .records import frozen_array
 from .stats import l2_norm
 
+#: Most SGD steps one training run takes (the window's panel and `gradviz train` alike).
+MAX_TRAINING_STEPS = 100_000
+
 
 @dataclass(frozen=True)
 class TrainingHistory:
@@ -34,16 +37,16 @@ class TrainingHistory:
     def measure(self, name: str) -> np.ndarray:
         return getattr(self, name)
 
-    def followed_by(self, later: "TrainingHistory") -> "TrainingHistory":
-        """This history with ``later`` (training resumed from this one's network) appended."""
+    @staticmethod
+    def joined(parts: "list[TrainingHistory]") -> "TrainingHistory":
+        """Histories of consecutive runs (each resumed from the one before's network), as one."""
+        def stack(name):
+            return frozen_array(np.concatenate([getattr(p, name) for p in parts]))
+
         return TrainingHistory(
-            frozen_array(np.concatenate([self.losses, later.losses])),
-            frozen_array(np.concatenate([self.mean_abs_grad_w, later.mean_abs_grad_w])),
-            frozen_array(np.concatenate([self.max_abs_grad_w, later.max_abs_grad_w])),
-            frozen_array(np.concatenate([self.norm_grad_w, later.norm_grad_w])),
-            later.network,
-            later.cancelled,
-        )
+            stack("losses"), stack("mean_abs_grad_w"), stack("max_abs_grad_w"), stack("norm_grad_w"),
+            parts[-1].network, parts[-1].cancelled,
+        )  # fmt: skip
 
     def __repr__(self):
         return f"TrainingHistory(steps={self.steps}, final_loss={self.losses[-1] if self.steps else None})"

@@ -8,7 +8,7 @@ import time
 
 from PySide6 import QtCore
 
-from ..core.netfile import Experiment
+from ..core.netfile import Experiment, NetworkFileError, edit_experiment
 from ..core.records import Phase
 from ..core.stepper import Stepper
 from ..core.training import TrainingHistory, train
@@ -32,10 +32,10 @@ class CoreBridge(QtCore.QObject):
     sigExperimentChanged = QtCore.Signal(object)
     sigStepped = QtCore.Signal(int)
     sigPlayingChanged = QtCore.Signal(bool)
-    sigSpeedChanged = QtCore.Signal(float)
     sigTrainingStarted = QtCore.Signal(int)
     sigTrainingProgress = QtCore.Signal(int, int)
     sigTrainingFinished = QtCore.Signal(object)
+    sigEditRefused = QtCore.Signal(str)
 
     def __init__(self, experiment: Experiment, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -80,6 +80,10 @@ class CoreBridge(QtCore.QObject):
         return self._stepper.passes_done
 
     @property
+    def can_step_back(self) -> bool:
+        return self._stepper.can_step_back
+
+    @property
     def playing(self) -> bool:
         return self._play_timer.isActive()
 
@@ -109,7 +113,7 @@ class CoreBridge(QtCore.QObject):
 
     @QtCore.Slot()
     def step_back(self) -> None:
-        if self.training or self._stepper.at_start:
+        if self.training or not self._stepper.can_step_back:
             return
         self.set_playing(False)
         self._stepper.step_back()
@@ -153,15 +157,16 @@ class CoreBridge(QtCore.QObject):
             return
         if playing:
             self._play_timer.start()
+            self.sigPlayingChanged.emit(True)
+            # The first step comes at once; if it ends the pass it pauses again, announcing that itself.
             self._on_play_tick()
         else:
             self._play_timer.stop()
-        self.sigPlayingChanged.emit(playing)
+            self.sigPlayingChanged.emit(False)
 
     def set_speed(self, steps_per_second: float) -> None:
         self._speed = min(MAX_SPEED, max(MIN_SPEED, float(steps_per_second)))
         self._play_timer.setInterval(self._interval_ms())
-        self.sigSpeedChanged.emit(self._speed)
 
     def _on_play_tick(self) -> None:
         self.step_forward()
@@ -182,6 +187,21 @@ class CoreBridge(QtCore.QObject):
         self.sigExperimentChanged.emit(experiment)
         self._emit_record()
 
+    @QtCore.Slot(dict)
+    def request_edit(self, changes: dict) -> bool:
+        """Apply an edit (network-file fields) to the network on screen: trained or stepped weights stay.
+
+        A refused edit emits ``sigEditRefused(message)`` and changes nothing.
+        """
+        self.cancel_training()  # the edit starts from what training has reached
+        try:
+            edited = edit_experiment(self._experiment.with_network(self._stepper.network), changes)
+        except NetworkFileError as exc:
+            self.sigEditRefused.emit(str(exc))
+            return False
+        self.set_experiment(edited)
+        return True
+
     # ------------------------------------------------------------------------------------------ training
 
     def start_training(self, steps: int) -> None:
@@ -189,7 +209,7 @@ class CoreBridge(QtCore.QObject):
         if self.training or steps < 1:
             return
         self.set_playing(False)
-        self._training = {"total": int(steps), "history": None, "network": self._stepper.network, "slice": 10}
+        self._training = {"total": int(steps), "done": 0, "parts": [], "network": self._stepper.network, "slice": 10}
         self.sigTrainingStarted.emit(int(steps))
         self._train_timer.start()
 
@@ -208,7 +228,7 @@ class CoreBridge(QtCore.QObject):
 
     def _on_train_slice(self) -> None:
         job = self._training
-        done = 0 if job["history"] is None else job["history"].steps
+        done = job["done"]
         steps = min(job["slice"], job["total"] - done)
         e = self._experiment
         started = time.perf_counter()
@@ -216,9 +236,10 @@ class CoreBridge(QtCore.QObject):
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         # Size the next slice so each takes about TRAINING_SLICE_MS.
         job["slice"] = max(1, min(5000, int(steps * TRAINING_SLICE_MS / max(elapsed_ms, 0.1))))
-        job["history"] = part if job["history"] is None else job["history"].followed_by(part)
+        job["parts"].append(part)  # joined once at the end: appending to one array each slice is quadratic
         job["network"] = part.network
         done += steps
+        job["done"] = done
         self.sigTrainingProgress.emit(done, job["total"])
         if done >= job["total"]:
             self._finish_training(cancelled=False)
@@ -226,10 +247,10 @@ class CoreBridge(QtCore.QObject):
     def _finish_training(self, cancelled: bool) -> None:
         self._train_timer.stop()
         job, self._training = self._training, None
-        history = job["history"]
-        if history is None:
+        if not job["parts"]:
             self.sigTrainingFinished.emit(None)
             return
+        history = TrainingHistory.joined(job["parts"])
         if cancelled:
             history = dataclasses.replace(history, cancelled=True)
         self._adopt(history)

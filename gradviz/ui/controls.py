@@ -1,7 +1,8 @@
 """The network controls dock: depth and widths, activations, initialiser, data, loss, learning rate.
 
-Every edit builds a network-file dict and validates it with the same code that reads files, so a bad
-value is refused in place with that message and the current network stays.
+Each edit is a change request in network-file fields (``{"layers": [2, 4, 1]}``). The bridge applies it
+to the network on screen with the same validation that reads files; a refused edit's message is shown in
+place (``show_error``) and the current network stays.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from PySide6 import QtCore, QtWidgets
 from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ..core.init import INIT_SCHEMES
 from ..core.losses import LOSS_NAMES, LOSSES
-from ..core.netfile import Experiment, NetworkFileError, parse_network, preset_names
+from ..core.netfile import Experiment, NetworkFileError, preset_names
 
-#: Fields whose change makes the current weights meaningless, so they are drawn anew from the initialiser.
-_REINIT_FIELDS = {"layers", "init"}
 PER_LAYER = "per layer…"
 
 
@@ -46,15 +45,14 @@ def _is_float(text: str) -> bool:
 
 
 class ControlsPanel(QtWidgets.QWidget):
-    """Edits the experiment. Emits ``sigExperimentEdited(experiment)`` with a validated new one and
-    ``sigPresetChosen(name)``; shows a refused edit's message in place."""
+    """Edits the experiment: emits ``sigEditRequested(changes)`` and ``sigPresetChosen(name)``."""
 
-    sigExperimentEdited = QtCore.Signal(object)
+    sigEditRequested = QtCore.Signal(dict)
     sigPresetChosen = QtCore.Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._data: dict = {}
+        self._shown: dict = {}
         self._updating = False
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -136,17 +134,21 @@ class ControlsPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------------------------------ display
 
     def show_experiment(self, experiment: Experiment) -> None:
-        """Fill the fields from ``experiment`` (without emitting edits)."""
-        self._data = experiment.to_json()
+        """Fill the fields from ``experiment`` (without emitting edits) and clear any refusal."""
+        net = experiment.network
+        self._shown = {
+            "layers": list(net.widths),
+            "activation": list(net.activations),
+            "input": experiment.inputs.tolist(),
+            "target": experiment.targets.tolist(),
+            "learning_rate": experiment.learning_rate,
+        }
         self._updating = True
         try:
-            d = self._data
-            self.widths.setText(", ".join(str(w) for w in d["layers"]))
-            acts = experiment.network.activations
-            if len(set(acts)) == 1:
-                self.activation.setCurrentIndex(self.activation.findData(acts[0]))
-            else:
-                self.activation.setCurrentIndex(self.activation.findData(PER_LAYER))
+            self.widths.setText(", ".join(str(w) for w in net.widths))
+            acts = net.activations
+            uniform = len(set(acts)) == 1 or (len(set(acts[:-1])) == 1 and acts[-1] == "linear")
+            self.activation.setCurrentIndex(self.activation.findData(acts[0] if uniform else PER_LAYER))
             self.per_layer.setText(", ".join(acts))
             self.init.setCurrentText(experiment.init.scheme)
             self.seed.setValue(experiment.init.seed)
@@ -154,52 +156,26 @@ class ControlsPanel(QtWidgets.QWidget):
             self.targets.setText(_format_rows(experiment.targets))
             self.loss.setCurrentIndex(self.loss.findData(experiment.loss))
             self.learning_rate.setText(f"{experiment.learning_rate:g}")
-            self.residual.setChecked(experiment.network.residual)
-            index = self.preset.findText(experiment.name)
-            self.preset.setCurrentIndex(max(index, 0))
+            self.residual.setChecked(net.residual)
+            self.preset.setCurrentIndex(max(self.preset.findText(experiment.name), 0))
         finally:
             self._updating = False
-        self._clear_error()
+        self.clear_error()
 
-    def error_text(self) -> str:
-        return self.message.text() if self.message.isVisible() or self.message.text() else ""
+    def show_error(self, text: str) -> None:
+        """Show why an edit was refused; the network on screen is the one before it."""
+        self.message.setText(f"Not applied: {text}. The current network is unchanged.")
+        self.message.show()
+
+    def clear_error(self) -> None:
+        self.message.clear()
+        self.message.hide()
 
     # ------------------------------------------------------------------------------------------ edits
 
-    def _apply(self, changes: dict) -> bool:
-        """Validate the current data with ``changes``; emit the new experiment, or show why not."""
-        if self._updating or not self._data:
-            return False
-        data = {**self._data, **changes}
-        if _REINIT_FIELDS & changes.keys():
-            data.pop("weights", None)
-            data.pop("biases", None)
-        if "layers" in changes:
-            data = self._fit_to_widths(data)
-        try:
-            experiment = parse_network(data)
-        except NetworkFileError as exc:
-            self._show_error(str(exc))
-            return False
-        self._clear_error()
-        self.sigExperimentEdited.emit(experiment)
-        return True
-
-    @staticmethod
-    def _fit_to_widths(data: dict) -> dict:
-        """Keep the activations, data and targets usable when the widths change."""
-        widths = data["layers"]
-        if not isinstance(widths, list) or len(widths) < 2 or not all(isinstance(w, int) for w in widths):
-            return data
-        acts = data.get("activation")
-        if isinstance(acts, list):
-            acts = (acts + [acts[-1]] * len(widths))[: len(widths) - 1]
-            data["activation"] = acts
-        for key, width in (("input", widths[0]), ("target", widths[-1])):
-            rows = data.get(key)
-            rows = rows if rows and isinstance(rows[0], list) else [rows]
-            data[key] = [(list(r) + [r[-1]] * width)[:width] if r else [0.0] * width for r in rows]
-        return data
+    def _apply(self, changes: dict) -> None:
+        if not self._updating and self._shown:
+            self.sigEditRequested.emit(changes)
 
     def _on_preset(self, index: int) -> None:
         if index > 0:
@@ -210,9 +186,9 @@ class ControlsPanel(QtWidgets.QWidget):
         try:
             widths = [int(v) for v in text.replace(",", " ").split()]
         except ValueError:
-            self._show_error("layers: give whole numbers separated by commas, input first, e.g. 1, 4, 4, 1")
+            self.show_error("layers: give whole numbers separated by commas, input first, e.g. 1, 4, 4, 1")
             return
-        if widths != self._data.get("layers"):
+        if widths != self._shown.get("layers"):
             self._apply({"layers": widths})
 
     def _on_activation(self) -> None:
@@ -224,12 +200,8 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def _on_per_layer(self) -> None:
         names = [v.strip() for v in self.per_layer.text().replace(";", ",").split(",") if v.strip()]
-        if names != list(self._current_activations()):
+        if names != self._shown.get("activation"):
             self._apply({"activation": names})
-
-    def _current_activations(self):
-        acts = self._data.get("activation", [])
-        return acts if isinstance(acts, list) else [acts] * (len(self._data.get("layers", [1])) - 1)
 
     def _on_init(self) -> None:
         self._apply({"init": {"scheme": self.init.currentText(), "seed": self.seed.value()}})
@@ -238,9 +210,9 @@ class ControlsPanel(QtWidgets.QWidget):
         try:
             rows = _parse_rows(field.text(), key)
         except NetworkFileError as exc:
-            self._show_error(str(exc))
+            self.show_error(str(exc))
             return
-        if rows != self._data.get(key):
+        if rows != self._shown.get(key):
             self._apply({key: rows})
 
     def _on_learning_rate(self) -> None:
@@ -248,15 +220,7 @@ class ControlsPanel(QtWidgets.QWidget):
         try:
             value = float(text)
         except ValueError:
-            self._show_error(f"learning_rate: {text!r} is not a number")
+            self.show_error(f"learning_rate: {text!r} is not a number")
             return
-        if value != self._data.get("learning_rate"):
+        if value != self._shown.get("learning_rate"):
             self._apply({"learning_rate": value})
-
-    def _show_error(self, text: str) -> None:
-        self.message.setText(f"Not applied: {text}. The current network is unchanged.")
-        self.message.show()
-
-    def _clear_error(self) -> None:
-        self.message.clear()
-        self.message.hide()

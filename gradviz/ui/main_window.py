@@ -24,7 +24,9 @@ from .theme import COLOR_MODES, SCREEN, THEMES, Theme, qt_palette
 VIEW_NAMES = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
 LAYOUT_VERSION = 1
-HEALTH_COLORS = {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "non-finite": "#ff3df2", "healthy": "#59c26b"}
+HEALTH_COLORS = {
+    "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "non-finite": "#ff3df2", "healthy": "#59c26b", "no gradient": "#ff6b6b",
+}  # fmt: skip
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -226,7 +228,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.diagram.sigBackgroundClicked.connect(b.step_forward)
         self.diagram.sigNeuronClicked.connect(lambda layer, unit: self.select(("neuron", layer, unit)))
         self.diagram.sigEdgeClicked.connect(lambda layer, to, frm: self.select(("edge", layer, to, frm)))
-        self.controls.sigExperimentEdited.connect(b.set_experiment)
+        self.controls.sigEditRequested.connect(b.request_edit)
+        b.sigEditRefused.connect(self.controls.show_error)
         self.controls.sigPresetChosen.connect(lambda name: b.set_experiment(load_preset(name)))
         self.gradient_bars.sigSettingsChanged.connect(lambda *args: self._update_bars(force=True))
         self.training.sigTrainRequested.connect(b.start_training)
@@ -240,7 +243,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_bars()
         self.inspector.show_selection(record, self._selection)
         self._update_status(record, scale_record)
-        self.act_back.setEnabled(self.bridge.passes_done > 0 or record.step > 0)
+        self.act_back.setEnabled(self.bridge.can_step_back)
 
     def _on_experiment_changed(self, experiment: Experiment) -> None:
         self.setWindowTitle(f"{experiment.name} — gradviz")

@@ -84,6 +84,13 @@ def _max_derivative(name: str) -> float:
     return value if value > 0 else 1.0
 
 
+def _largest_abs(arrays) -> float:
+    """The largest finite |value| over all the arrays, or 1 when there is none above 0."""
+    values = np.abs(np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays]))
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size and values.max() > 0 else 1.0
+
+
 def _widths_of(record: PassRecord) -> tuple[int, ...]:
     return (record.weights[0].shape[1],) + tuple(w.shape[0] for w in record.weights)
 
@@ -165,7 +172,11 @@ class NetworkView(QtWidgets.QWidget):
         self._rebuild_scene()
 
     def show_record(self, record: PassRecord, scale_record: PassRecord | None = None) -> None:
-        """Draw ``record``; ``scale_record`` (the complete pass) fixes the colour scale so it does not jump."""
+        """Draw ``record``; ``scale_record`` fixes the colour scale so it does not jump.
+
+        ``scale_record`` is the complete pass ``record`` is part of (the same network and inputs), as
+        ``Stepper.complete_record`` gives it; without one, ``record`` is scaled on its own values.
+        """
         self.stop_animation()
         previous = self._scene
         self._record = record
@@ -278,34 +289,31 @@ class NetworkView(QtWidgets.QWidget):
 
     def _decades(self) -> tuple[int, int]:
         scale = self._scale_record
-        key = ("decades", id(scale))
-        hit = self._scale_cache.get(key)
+        hit = self._scale_cache.get("decades")
         if hit is None or hit[0] is not scale:
             grads = [l.grad_w.ravel() for l in scale.layers if l.backward_done]
             if not grads and scale is not self._record:
                 grads = [l.grad_w.ravel() for l in self._record.layers if l.backward_done]
             decades = decade_range(np.concatenate(grads)) if grads else decade_range([])
-            self._scale_cache = {k: v for k, v in self._scale_cache.items() if k[0] != "decades"}
-            self._scale_cache[key] = hit = (scale, decades)
+            self._scale_cache["decades"] = hit = (scale, decades)
         return hit[1]
 
     def _max_abs(self, kind: str) -> float:
-        """Largest finite |w| of the record (kind "weight") or |a| of the scale record (kind "activation")."""
-        source = self._record if kind == "weight" else self._scale_record
-        key = (kind, id(source))
-        hit = self._scale_cache.get(key)
+        """Largest finite |w| of the record's weights (kind "weight") or |a| of the scale record ("activation").
+
+        Cached on the object the value is computed from, compared with ``is``: the weights tuple, shared by
+        every record of a pass (until the update step makes new weights), or the scale record.
+        """
+        source = self._record.weights if kind == "weight" else self._scale_record
+        hit = self._scale_cache.get(kind)
         if hit is None or hit[0] is not source:
             if kind == "weight":
-                arrays = list(source.weights)
+                arrays = list(source)
             else:
+                # The current record's activations are a subset of the complete scale record's (the same
+                # network and inputs, computed layer by layer alike), so the scale record's alone suffice.
                 arrays = [source.inputs] + [l.a for l in source.layers if l.a is not None]
-                if source is not self._record:
-                    arrays += [self._record.inputs] + [l.a for l in self._record.layers if l.a is not None]
-            values = np.abs(np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays]))
-            values = values[np.isfinite(values)]
-            largest = float(values.max()) if values.size and values.max() > 0 else 1.0
-            self._scale_cache = {k: v for k, v in self._scale_cache.items() if k[0] != kind}
-            self._scale_cache[key] = hit = (source, largest)
+            self._scale_cache[kind] = hit = (source, _largest_abs(arrays))
         return hit[1]
 
     def _layer_edge_colours(self, record, layer: int, to_idx, from_idx, cache: bool = True):

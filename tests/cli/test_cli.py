@@ -233,7 +233,9 @@ def test_train_table(capsys):
         (["train", "--preset", "tiny-relu", "--steps", "0"], "argument --steps: must be at least 1, got 0"),
         (["train", "--preset", "tiny-relu", "--steps", "abc"], "argument --steps: must be a whole number, got 'abc'"),
         (["train", "--preset", "tiny-relu"], "the following arguments are required: --steps"),
-        (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "-1"], "--learning-rate: must not be negative"),
+        (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "-1"], "--learning-rate: must be from 0 to 1e+06, got -1"),
+        (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "1e308"], "--learning-rate: must be from 0 to 1e+06, got 1e+308"),
+        (["train", "--preset", "tiny-relu", "--steps", "100000000000"], "--steps: must be at most 100,000, got 100,000,000,000"),
         (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "nan"], "--learning-rate: must be a finite number"),
         (["trace"], "one of the arguments file --preset is required"),
         (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
@@ -242,7 +244,8 @@ def test_train_table(capsys):
         (["train", "--preset", "tiny-relu", "--steps", "1", "extra.json"], "not allowed with argument --preset"),
     ],
     ids=[
-        "unknown-preset", "steps-zero", "steps-text", "steps-missing", "negative-learning-rate", "nan-learning-rate",
+        "unknown-preset", "steps-zero", "steps-text", "steps-missing", "negative-learning-rate", "huge-learning-rate",
+        "too-many-steps", "nan-learning-rate",
         "missing-source", "unknown-activation", "file-and-preset", "unknown-option", "preset-and-file",
     ],
 )  # fmt: skip
@@ -250,15 +253,20 @@ def test_bad_arguments_are_one_line_errors(capsys, argv, message):
     assert_one_line_error(*run_cli(capsys, *argv), message)
 
 
-def test_activation_that_breaks_the_loss_is_a_one_line_error(capsys, tmp_path):
+def test_activation_keeps_the_output_layer_the_loss_needs(capsys, tmp_path):
     path = tmp_path / "bce.json"
     path.write_text(
-        json.dumps({"layers": [1, 1], "loss": "binary_cross_entropy", "input": [0.5], "target": [1.0]}), encoding="utf-8"
+        json.dumps({"layers": [1, 2, 1], "loss": "binary_cross_entropy", "input": [0.5], "target": [1.0]}), encoding="utf-8"
     )
-    assert run_cli(capsys, "trace", str(path), "--json")[0] == 0
-    assert_one_line_error(
-        *run_cli(capsys, "trace", str(path), "--activation", "relu"), "loss: binary_cross_entropy needs a sigmoid output layer"
-    )
+    code, out, err = run_cli(capsys, "trace", str(path), "--activation", "relu", "--json")
+    assert code == 0 and err == ""
+    assert [layer["activation"] for layer in strict_json(out)["layers"]] == ["relu", "sigmoid"]
+
+
+def test_activation_keeps_a_linear_output_head(capsys):
+    code, out, _ = run_cli(capsys, "trace", "--preset", "deep-sigmoid", "--activation", "relu", "--json")
+    assert code == 0
+    assert [layer["activation"] for layer in strict_json(out)["layers"]] == ["relu"] * 10 + ["linear"]
 
 
 @pytest.mark.parametrize(

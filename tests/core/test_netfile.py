@@ -287,11 +287,46 @@ def test_unknown_preset_names_the_presets():
         load_preset("nope")
 
 
-def test_with_activation_checks_the_loss(write):
+def test_with_activation_keeps_the_output_the_loss_needs(write):
     exp = load_network(write(good(loss="binary_cross_entropy")))
-    with pytest.raises(NetworkFileError) as info:
-        exp.with_activation("relu")
-    assert info.value.field == "loss" and "needs a sigmoid output layer" in info.value.problem
+    switched = exp.with_activation("relu")
+    assert switched.network.activations[:-1] == ("relu",) * (exp.network.depth - 1)
+    assert switched.network.activations[-1] == "sigmoid"  # binary cross-entropy needs it, as in the bars
     with pytest.raises(NetworkFileError, match="unknown activation 'swish'"):
         exp.with_activation("swish")
     assert exp.with_activation("sigmoid").network.activations == ("sigmoid", "sigmoid")
+
+
+def test_edit_experiment_keeps_or_redraws_the_weights():
+    from gradviz.core.netfile import edit_experiment
+
+    deep = load_preset("deep-sigmoid")
+    same = edit_experiment(deep, {"learning_rate": 0.1})
+    assert same.learning_rate == 0.1
+    assert all(a is b for a, b in zip(same.network.weights, deep.network.weights))  # no copy, no re-check
+    redrawn = edit_experiment(deep, {"init": {"scheme": "he_normal", "seed": 3}})
+    assert redrawn.init.seed == 3 and not np.array_equal(redrawn.network.weights[0], deep.network.weights[0])
+    # One activation for every layer keeps deep-sigmoid's linear head, as the comparison does.
+    relu = edit_experiment(deep, {"activation": "relu"})
+    assert relu.network.activations == ("relu",) * 10 + ("linear",)
+    shorter = edit_experiment(deep, {"layers": [4, 8, 8, 1]})
+    assert shorter.network.activations == ("sigmoid", "sigmoid", "linear")
+    wider_input = edit_experiment(load_preset("tiny-sigmoid"), {"layers": [3, 1, 1]})
+    assert wider_input.inputs.tolist() == [[0.5, 0.5, 0.5]]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"layers": [1, 1, 300_000_000]}, "layers[2]: must be a whole number from 1 to 512, got 300000000"),
+        ({"layers": "1,2"}, "layers: must be a list of 2 to 65 widths"),
+        ({"activation": "swish"}, "activation: unknown activation 'swish'"),
+        ({"weights": []}, "weights: cannot be edited here"),
+    ],
+)
+def test_edit_experiment_refuses_with_the_field_named(changes, message):
+    from gradviz.core.netfile import edit_experiment
+
+    with pytest.raises(NetworkFileError) as refused:
+        edit_experiment(load_preset("tiny-sigmoid"), changes)
+    assert str(refused.value).startswith(message)

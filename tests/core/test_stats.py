@@ -79,7 +79,9 @@ def test_health_non_finite_and_zero():
     assert health.verdict == "non-finite" and health.ratio is None
     assert health.describe() == "Gradient health: non-finite gradients (overflow): exploding"
     zero = Network((1, 1, 1), "linear", [np.array([[0.0]]), np.array([[0.0]])])
-    assert gradient_health(zero.run([[1.0]], [[0.0]])).verdict == "unknown"
+    dead = gradient_health(zero.run([[1.0]], [[0.0]]))
+    assert dead.verdict == "no gradient" and dead.ratio is None
+    assert dead.describe() == "Gradient health: no gradient at all (the first and last layers' ∂L/∂w are exactly 0)"
 
 
 def test_decade_range():

@@ -208,3 +208,24 @@ def test_phase_at_and_describe_step():
     assert describe_step(4, 3) == "Loss computed"
     assert describe_step(5, 3) == "Backward: layer 3 of 3"
     assert describe_step(8, 3) == "SGD update applied"
+
+
+def test_history_is_bounded_by_memory_and_reset_still_returns_to_the_start(monkeypatch):
+    from gradviz.core import stepper as stepper_module
+
+    experiment = load_preset("tiny-sigmoid")
+    monkeypatch.setattr(stepper_module, "HISTORY_BYTES", 1)  # keep the minimum: two passes
+    stepper = Stepper(experiment.network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+    start_weights = stepper.network.weights
+    per_pass = stepper.steps_per_pass
+    for _ in range(10 * per_pass):
+        stepper.step_forward()
+    assert stepper.passes_done == 10
+    assert len(stepper._history) <= 3 * per_pass + 1
+    # Stepping back stops at the oldest state kept, then reset goes to the very start.
+    while stepper.can_step_back:
+        stepper.step_back()
+    assert stepper.passes_done >= 7 and not stepper.at_start
+    stepper.reset()
+    assert stepper.at_start and stepper.passes_done == 0
+    assert stepper.network.weights is start_weights and stepper.record.step == 0

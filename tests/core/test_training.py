@@ -7,7 +7,7 @@ import pytest
 
 from gradviz.core.netfile import load_preset
 from gradviz.core.stats import MEASURES, grad_stats
-from gradviz.core.training import train
+from gradviz.core.training import TrainingHistory, train
 
 
 def run(preset, steps, **kwargs):
@@ -103,10 +103,10 @@ def test_progress_is_reported_after_the_last_step_and_true_there_is_not_a_cancel
     assert calls == [10] and not history.cancelled and history.steps == 10
 
 
-def test_resumed_training_followed_by_equals_one_run():
+def test_resumed_training_joined_equals_one_run():
     exp, first = run("deep-relu", 12)
     later = train(first.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, 8)
-    joined = first.followed_by(later)
+    joined = TrainingHistory.joined([first, later])
     _, whole = run("deep-relu", 20)
     assert joined.steps == 20 and not joined.cancelled
     for name in ("losses", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"):

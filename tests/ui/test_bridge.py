@@ -63,3 +63,13 @@ def test_training_to_the_end_adopts_the_trained_network(bridge, qtbot):
     assert history.steps == 300 and not history.cancelled
     assert history.losses[-1] < history.losses[0]
     assert bridge.experiment.network is bridge.network is history.network
+
+
+def test_play_from_the_last_backward_step_pauses_and_says_so_last(bridge, qtbot):
+    bridge.go_to_step(6)  # backward layer 2: the first tick reaches layer 1 and ends the pass
+    states = []
+    bridge.sigPlayingChanged.connect(states.append)
+    bridge.toggle_play()
+    assert bridge.record.step == 7
+    assert not bridge.playing
+    assert states == [True, False]  # the last word is "paused", matching the timer

@@ -1,18 +1,25 @@
+"""The Network dock: edits become change requests the bridge applies to the network on screen."""
+
 import numpy as np
 import pytest
 
 from gradviz.core.netfile import load_preset
+from gradviz.ui.bridge import CoreBridge
 from gradviz.ui.controls import ControlsPanel
 
 
 @pytest.fixture
-def panel(qtbot):
-    p = ControlsPanel()
-    qtbot.addWidget(p)
-    p.show_experiment(load_preset("tiny-sigmoid"))
-    edits = []
-    p.sigExperimentEdited.connect(edits.append)
-    return p, edits
+def wired(qtbot):
+    """The panel and a bridge, connected as the main window connects them."""
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    bridge = CoreBridge(load_preset("tiny-sigmoid"))
+    panel.sigEditRequested.connect(bridge.request_edit)
+    bridge.sigEditRefused.connect(panel.show_error)
+    bridge.sigExperimentChanged.connect(panel.show_experiment)
+    panel.show_experiment(bridge.experiment)
+    yield panel, bridge
+    bridge.shutdown()
 
 
 def _enter(field, text):
@@ -20,8 +27,8 @@ def _enter(field, text):
     field.editingFinished.emit()
 
 
-def test_fields_show_the_experiment(panel):
-    p, _ = panel
+def test_fields_show_the_experiment(wired):
+    p, _ = wired
     assert p.widths.text() == "1, 1, 1, 1"
     assert p.activation.currentData() == "sigmoid"
     assert p.inputs.text() == "0.5" and p.targets.text() == "0.8"
@@ -29,25 +36,44 @@ def test_fields_show_the_experiment(panel):
     assert p.preset.currentText() == "tiny-sigmoid"
 
 
-def test_changing_the_activation_keeps_the_weights(panel):
-    p, edits = panel
+def test_an_edit_is_a_change_request(wired, qtbot):
+    p, _ = wired
+    with qtbot.waitSignal(p.sigEditRequested) as request:
+        _enter(p.widths, "2, 4, 1")
+    assert request.args == [{"layers": [2, 4, 1]}]
+    with qtbot.assertNotEmitted(p.sigEditRequested):
+        _enter(p.widths, "2, 4, 1")  # unchanged: nothing to do
+
+
+def test_changing_the_activation_keeps_the_weights(wired):
+    p, bridge = wired
     p.activation.setCurrentIndex(p.activation.findData("relu"))
     p.activation.activated.emit(p.activation.currentIndex())
-    (experiment,) = edits
-    assert experiment.network.activations == ("relu",) * 3
-    for w in experiment.network.weights:
+    assert bridge.network.activations == ("relu",) * 3
+    for w in bridge.network.weights:
         np.testing.assert_array_equal(w, [[0.5]])
-    record = experiment.network.run(experiment.inputs, experiment.targets)
-    assert record.layers[0].grad_w[0, 0] == pytest.approx(-0.0921875, abs=1e-15)
+    assert bridge.scale_record().layers[0].grad_w[0, 0] == pytest.approx(-0.0921875, abs=1e-15)
 
 
-def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(panel):
-    p, edits = panel
+def test_an_edit_keeps_the_weights_training_and_stepping_reached(wired):
+    p, bridge = wired
+    for _ in range(3 * bridge.steps_per_pass):  # three SGD updates by stepping
+        bridge.step_forward()
+    stepped = bridge.network.weights
+    _enter(p.learning_rate, "0.25")
+    assert bridge.experiment.learning_rate == 0.25
+    for got, want in zip(bridge.network.weights, stepped):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(stepped[0], [[0.5]])
+
+
+def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(wired):
+    p, bridge = wired
     _enter(p.widths, "2, 4, 4, 1")
-    (experiment,) = edits
-    assert experiment.network.widths == (2, 4, 4, 1)
-    assert experiment.inputs.shape == (1, 2)
-    assert experiment.init.scheme == "he_normal"
+    assert bridge.network.widths == (2, 4, 4, 1)
+    assert bridge.experiment.inputs.tolist() == [[0.5, 0.5]]
+    assert bridge.experiment.init.scheme == "he_normal"
+    assert p.widths.text() == "2, 4, 4, 1" and p.message.isHidden()
 
 
 @pytest.mark.parametrize(
@@ -56,6 +82,7 @@ def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(panel):
         ("widths", "1, 0, 1", "layers[1]: must be a whole number from 1 to 512, got 0"),
         ("widths", "1, x, 1", "layers: give whole numbers"),
         ("widths", "1, 600, 1", "layers[1]: must be a whole number from 1 to 512, got 600"),
+        ("widths", "1, 1, 300000000", "layers[2]: must be a whole number from 1 to 512, got 300000000"),
         ("inputs", "0.5, 0.2", "input[0]: must hold 1 number, got 2"),
         ("inputs", "abc", "input: 'abc' is not a number"),
         ("targets", "0.8; 0.1", "target: must hold one target per input sample (1), got 2"),
@@ -64,32 +91,33 @@ def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(panel):
         ("per_layer", "relu, nope, relu", "activation[1]: unknown activation 'nope'"),
     ],
 )
-def test_invalid_values_are_refused_in_place_and_the_network_stays(panel, field, text, message):
-    p, edits = panel
+def test_invalid_values_are_refused_in_place_and_the_network_stays(wired, field, text, message):
+    p, bridge = wired
+    before = bridge.experiment
     _enter(getattr(p, field), text)
-    assert edits == []
+    assert bridge.experiment is before
     assert not p.message.isHidden()
     assert message in p.message.text()
     assert "The current network is unchanged" in p.message.text()
     # A valid edit afterwards clears the message.
     _enter(p.learning_rate, "0.25")
-    assert edits and edits[-1].learning_rate == 0.25
+    assert bridge.experiment.learning_rate == 0.25
     assert p.message.isHidden()
 
 
-def test_binary_cross_entropy_needs_a_sigmoid_output(panel):
-    p, edits = panel
-    p.activation.setCurrentIndex(p.activation.findData("relu"))
-    p.activation.activated.emit(p.activation.currentIndex())
-    p.show_experiment(edits[-1])
+def test_binary_cross_entropy_needs_a_sigmoid_output(wired):
+    p, bridge = wired
+    p.per_layer.setText("relu, relu, relu")
+    p.per_layer.editingFinished.emit()
+    before = bridge.experiment
     p.loss.setCurrentIndex(p.loss.findData("binary_cross_entropy"))
     p.loss.activated.emit(p.loss.currentIndex())
-    assert len(edits) == 1
+    assert bridge.experiment is before
     assert "binary_cross_entropy needs a sigmoid output layer" in p.message.text()
 
 
-def test_preset_choice_is_announced(panel, qtbot):
-    p, _ = panel
+def test_preset_choice_is_announced(wired, qtbot):
+    p, _ = wired
     with qtbot.waitSignal(p.sigPresetChosen) as chosen:
         p.preset.activated.emit(p.preset.findText("deep-relu"))
     assert chosen.args == ["deep-relu"]

@@ -248,3 +248,17 @@ def test_the_diagram_has_the_focus_so_arrow_keys_step_at_launch(qtbot, window):
     qtbot.keyClick(field, Key.Key_Return)
     focus = QtWidgets.QApplication.focusWidget()
     assert focus is window.diagram or window.diagram.isAncestorOf(focus)
+
+
+def test_an_edit_during_training_keeps_what_training_reached(qtbot, window):
+    start = window.bridge.network.weights[0].copy()
+    with qtbot.waitSignal(window.bridge.sigTrainingProgress, timeout=5000):
+        window.training.sigTrainRequested.emit(100000)
+    qtbot.waitUntil(lambda: window.bridge.training and window.bridge.network is not None, timeout=5000)
+    window.controls.learning_rate.setText("0.25")
+    window.controls.learning_rate.editingFinished.emit()
+    assert not window.bridge.training
+    assert window.bridge.experiment.learning_rate == 0.25
+    assert window.bridge.history is None  # the edited network starts a history of its own
+    assert not np.array_equal(window.bridge.network.weights[0], start)  # the trained weights stayed
+    assert "Training cancelled after" in window.statusBar().currentMessage()

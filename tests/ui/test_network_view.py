@@ -12,6 +12,7 @@ from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import decade_range
 from gradviz.core.stepper import Stepper
+from gradviz.ui import network_view
 from gradviz.ui.diagram_items import format_power_of_ten, format_value
 from gradviz.ui.network_view import NetworkView
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
@@ -328,6 +329,42 @@ def test_weight_and_activation_modes_recolour_the_edges(view):
     assert_close(view.edge_color(3, 0, 0), SCREEN.neutral_edge, 0)  # layer 2 is not yet
     with pytest.raises(ValueError):
         view.set_color_mode("rainbow")
+
+
+@pytest.mark.parametrize("mode", ["weight", "activation"])
+def test_colour_scale_is_computed_once_a_pass_not_once_a_step(view, monkeypatch, mode):
+    scaled_on = []
+    largest_abs = network_view._largest_abs
+
+    def counted(arrays):
+        scaled_on.append(len(arrays))
+        return largest_abs(arrays)
+
+    monkeypatch.setattr(network_view, "_largest_abs", counted)
+    stepper = stepper_for("deep-sigmoid")
+    view.set_color_mode(mode)
+    depth = stepper.network.depth
+    for _ in range(2 * depth + 1):  # the whole pass up to the end of the backward pass
+        stepper.step_forward()
+        show(view, stepper)
+    assert len(scaled_on) == 1
+    record = stepper.record
+    if mode == "weight":
+        largest = max(np.abs(w).max() for w in record.weights)
+        position = 0.5 + 0.5 * record.weights[1][0, 0] / largest
+        expected = SCREEN.colormap("weight").map(np.array([position]), mode="byte")[0]
+    else:
+        largest = max(np.abs(a).max() for a in [record.inputs] + [l.a for l in record.layers])
+        position = np.mean(np.abs(record.activations(1)[:, 0])) / largest
+        expected = SCREEN.colormap("activation").map(np.array([position]), mode="byte")[0]
+    assert_close(view.edge_color(2, 0, 0), expected, 1)
+
+    stepper.step_forward()  # the SGD update: new weights (weight mode), the same pass (activation mode)
+    show(view, stepper)
+    assert len(scaled_on) == (2 if mode == "weight" else 1)
+    stepper.step_forward()  # the next pass, on the updated network: a new complete record
+    show(view, stepper)
+    assert len(scaled_on) == 2
 
 
 def test_neuron_fill_shows_the_local_derivative(view):

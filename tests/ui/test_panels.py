@@ -208,6 +208,52 @@ def test_activation_panel_without_z(qtbot):
         panel.show_layer("swish", None, "")
 
 
+def _items_of(panel, kind):
+    return [item for item in panel.plot_widget().getPlotItem().items if isinstance(item, kind)]
+
+
+def test_activation_panel_moves_its_marks_without_rebuilding_the_curves(qtbot):
+    panel = _shown(qtbot, ActivationCurvesPanel())
+    panel.show_layer("tanh", np.array([[0.5, -1.0]]), "layer 1")
+    curves = _items_of(panel, pg.PlotDataItem)
+    regions = _items_of(panel, pg.LinearRegionItem)
+    assert len(curves) == 2 and len(regions) == 2  # f and f′; tanh is flat on both sides
+
+    z = np.array([[2.0, 30.0, -0.25]])
+    panel.show_layer("tanh", z, "layer 2")
+    assert [id(c) for c in _items_of(panel, pg.PlotDataItem)] == [id(c) for c in curves]
+    assert [id(r) for r in _items_of(panel, pg.LinearRegionItem)] == [id(r) for r in regions]
+    marked_z, f, df = panel.marked_points()
+    np.testing.assert_array_equal(marked_z, z.ravel())
+    np.testing.assert_allclose(f, np.tanh(z.ravel()), rtol=1e-12)
+    np.testing.assert_allclose(df, 1 - np.tanh(z.ravel()) ** 2, rtol=1e-12)
+    (on_f,) = [s for s in _items_of(panel, pg.ScatterPlotItem) if s.name() == "this layer's z"]
+    np.testing.assert_array_equal(on_f.data["x"], [2.0, -0.25])
+    np.testing.assert_allclose(on_f.data["y"], np.tanh([2.0, -0.25]), rtol=1e-12)
+    assert "1 z value beyond ±10" in panel.note()
+    assert "layer 2" in panel.plot_widget().getPlotItem().titleLabel.text
+
+    # Another activation, or another theme, draws new curves.
+    panel.show_layer("relu", z, "layer 3")
+    relu_curves = _items_of(panel, pg.PlotDataItem)
+    assert not {id(c) for c in relu_curves} & {id(c) for c in curves}
+    panel.set_theme(SLIDES)
+    assert not {id(c) for c in _items_of(panel, pg.PlotDataItem)} & {id(c) for c in relu_curves}
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES])
+def test_activation_panel_stepped_to_a_layer_draws_what_a_fresh_panel_draws(qtbot, theme):
+    stepped = _shown(qtbot, ActivationCurvesPanel(theme))
+    stepped.show_layer("sigmoid", None, "layer 1")
+    stepped.show_layer("sigmoid", np.array([[0.5, -12.0, np.nan]]), "layer 1")
+    stepped.show_layer("sigmoid", np.array([[2.0, -0.25]]), "layer 2")
+    fresh = _shown(qtbot, ActivationCurvesPanel(theme))
+    fresh.show_layer("sigmoid", np.array([[2.0, -0.25]]), "layer 2")
+    assert stepped.note() == fresh.note() == ""
+    # The note shown and hidden again resizes the plot: equal once the layouts have settled.
+    qtbot.waitUntil(lambda: stepped.grab().toImage() == fresh.grab().toImage())
+
+
 # ---------------------------------------------------------------------------------------------- depth chain
 
 

@@ -48,6 +48,11 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self._z: np.ndarray | None = None
         self._layer_label = ""
         self._marked = (np.empty(0), np.empty(0), np.empty(0))
+        #: What the curves, shaded regions and legend were last built for: (activation, has marks), or None.
+        self._curves_key: tuple[str, bool] | None = None
+        self._title: str | None = None
+        #: Scatter items of the marked z: (inside the range, clamped to its edge) on f, then the same on f′.
+        self._mark_items: tuple[pg.ScatterPlotItem, ...] = ()
 
         self._plot_widget = make_plot_widget(log_y=False)
         plot = self._plot_widget.getPlotItem()
@@ -70,6 +75,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._plot_widget.setBackground(theme.background)
+        self._curves_key = None
         self._redraw()
 
     def show_layer(self, activation_name: str, z_values: np.ndarray | None, layer_label: str) -> None:
@@ -92,15 +98,30 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ drawing
 
     def _redraw(self) -> None:
-        theme = self._theme
+        # The main window calls show_layer on every micro-step: the curves, shaded regions and legend are
+        # rebuilt only when what they show changes; otherwise only the marks, title and note are updated.
+        has_marks = self._z is not None and self._z.size > 0
+        if self._curves_key != (self._activation, has_marks):
+            self._build_curves(has_marks)
         activation = ACTIVATIONS[self._activation]
-        plot = self._plot_widget.getPlotItem()
-        plot.clear()
         title = f"{activation.label}: f(z) = {activation.formula.split(' = ')[-1]} and its slope f′(z)"
         if self._layer_label:
             title = f"{self._layer_label}: {activation.label} and its slope f′"
-        style_plot(plot, theme, title, "pre-activation z  (input to the activation)", "f(z) and f′(z)")
+        if title != self._title:
+            style_plot(self._plot_widget.getPlotItem(), self._theme, title,
+                       "pre-activation z  (input to the activation)", "f(z) and f′(z)")
+            self._title = title
+        notes = self._update_marks()
+        self._note.setText(" ".join(notes))
+        self._note.setVisible(bool(notes))
 
+    def _build_curves(self, has_marks: bool) -> None:
+        """The curves, shaded regions and legend (of the activation, the theme and whether z is marked), and
+        the mark items, empty until ``_update_marks`` fills them."""
+        theme = self._theme
+        plot = self._plot_widget.getPlotItem()
+        plot.clear()
+        self._title = None
         z, f, df = activation_curve(self._activation, *Z_RANGE)
         f_color, df_color = theme.layer_colors[0], theme.highlight
         y_lo, y_hi = min(f.min(), df.min(), 0.0), max(f.max(), df.max())
@@ -123,19 +144,29 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         peak = float(np.max(df))
         plot.addItem(pg.PlotDataItem(z, df, pen=theme.pen(df_color), antialias=True, name=f"f′(z)  (max {peak:.3g})"))
 
-        notes = self._mark_points(plot, f_color, df_color)
-        self._note.setText(" ".join(notes))
-        self._note.setVisible(bool(notes))
+        size = 11 if theme.name == "screen" else 15
+        outline = pg.mkPen(theme.background, width=1.5)
+        # The legend lists "this layer's z" only while there is a layer's z to mark.
+        name = "this layer's z" if has_marks else None
+        items = []
+        for color, label in ((f_color, name), (df_color, None)):
+            items.append(pg.ScatterPlotItem(symbol="o", size=size, brush=pg.mkBrush(color), pen=outline, name=label))
+            items.append(pg.ScatterPlotItem(size=size + 4, brush=pg.mkBrush(theme.nonfinite), pen=outline))
+        for item in items:
+            plot.addItem(item)
+        self._mark_items = tuple(items)
         plot.setXRange(*Z_RANGE, padding=0.04)
         plot.setYRange(y_lo, y_hi, padding=0)
         style_legend(self._legend, theme)
+        self._curves_key = (self._activation, has_marks)
 
-    def _mark_points(self, plot: pg.PlotItem, f_color: str, df_color: str) -> list[str]:
+    def _update_marks(self) -> list[str]:
         """Mark the layer's z on both curves; return sentences about values clamped or ignored."""
         activation = ACTIVATIONS[self._activation]
-        theme = self._theme
         if self._z is None or self._z.size == 0:
             self._marked = (np.empty(0), np.empty(0), np.empty(0))
+            for item in self._mark_items:
+                item.setData([], [])
             return []
         finite = np.isfinite(self._z)
         z = self._z[finite]
@@ -145,19 +176,11 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         inside = (z >= lo) & (z <= hi)
         shown = np.clip(z, lo, hi)
         f_shown, df_shown = activation(shown), activation.derivative(shown)
-        size = 11 if theme.name == "screen" else 15
-        outline = pg.mkPen(theme.background, width=1.5)
-        name = "this layer's z"
-        for y, color, label in ((f_shown, f_color, name), (df_shown, df_color, None)):
-            plot.addItem(pg.ScatterPlotItem(
-                shown[inside], y[inside], symbol="o", size=size, brush=pg.mkBrush(color), pen=outline, name=label,
-            ))
-            if not inside.all():
-                symbols = ["t3" if v < lo else "t2" for v in z[~inside]]
-                plot.addItem(pg.ScatterPlotItem(
-                    shown[~inside], y[~inside], symbol=symbols, size=size + 4,
-                    brush=pg.mkBrush(theme.nonfinite), pen=outline,
-                ))
+        symbols = ["t3" if v < lo else "t2" for v in z[~inside]]
+        f_inside, f_edge, df_inside, df_edge = self._mark_items
+        for y, inside_item, edge_item in ((f_shown, f_inside, f_edge), (df_shown, df_inside, df_edge)):
+            inside_item.setData(shown[inside], y[inside])
+            edge_item.setData(shown[~inside], y[~inside], symbol=symbols)
         notes = []
         outside = int((~inside).sum())
         if outside:

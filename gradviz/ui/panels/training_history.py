@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ...core.stats import MEASURE_LABELS, MEASURES
-from ...core.training import TrainingHistory
+from ...core.training import MAX_TRAINING_STEPS, TrainingHistory
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
 from .plot_style import (
@@ -22,7 +22,6 @@ from .plot_style import (
 )
 
 DEFAULT_STEPS = 500
-MAX_STEPS = 100_000
 #: Up to this many layers each gets its own colour and legend entry; deeper networks use a gradient.
 MAX_NAMED_LAYERS = 8
 _EMPTY_MESSAGE = "Press Train to run gradient descent\nand watch each layer's gradient."
@@ -50,7 +49,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self._train_button = QtWidgets.QPushButton("Train")
         self._train_button.setToolTip("Run this many steps of gradient descent from the current network.")
         self._steps_spin = QtWidgets.QSpinBox()
-        self._steps_spin.setRange(1, MAX_STEPS)
+        self._steps_spin.setRange(1, MAX_TRAINING_STEPS)
         self._steps_spin.setValue(DEFAULT_STEPS)
         self._steps_spin.setSuffix(" steps")
         self._steps_spin.setToolTip("How many gradient-descent steps Train runs.")

@@ -153,8 +153,7 @@ def derivative_chain(names=CHAIN_ACTIVATIONS, x: float = 5.0, depth: int = 10) -
     k = np.arange(1, depth + 1, dtype=np.float64)
     chains = {}
     for name in names:
-        # A 1-element array, not a scalar: GELU's derivative needs an array with at least one dimension.
-        slope = float(get_activation(name).derivative(np.array([x], dtype=np.float64))[0])
+        slope = float(get_activation(name).derivative(x))
         with np.errstate(under="ignore", over="ignore", invalid="ignore"):
             chains[name] = frozen_array(np.power(slope, k))
     return chains

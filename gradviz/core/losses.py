@@ -41,10 +41,6 @@ class Loss:
     #: The output activation this loss requires, if any.
     requires_output: str | None = None
 
-    def value(self, z, a, target) -> float:
-        """The batch loss: the mean over samples of each sample's loss."""
-        return float(np.mean(self.per_sample(z, a, target)))
-
     def output_delta(self, z, a, target, activation: Activation) -> np.ndarray:
         """dL_s/dz at the output, one row per sample."""
         return self.output_delta_fn(z, a, target, activation)

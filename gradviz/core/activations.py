@@ -100,6 +100,8 @@ class Activation:
     f: Callable[[np.ndarray], np.ndarray]
     df: Callable[[np.ndarray], np.ndarray]
     formula: str
+    #: The largest f'(z) over all z (its supremum where it is only approached, as softplus' 1 at +inf).
+    max_slope: float
 
     def __call__(self, z):
         return self.f(np.asarray(z, dtype=np.float64))
@@ -114,14 +116,15 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)"),
-        Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)"),
-        Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)"),
-        Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)"),
-        Activation("elu", "ELU", _elu, _d_elu, "z if z > 0 else eᶻ − 1"),
-        Activation("softplus", "softplus", _softplus, _sigmoid, "log(1 + eᶻ)"),
-        Activation("gelu", "GELU", _gelu, _d_gelu, "z·Φ(z)"),
-        Activation("linear", "linear", _linear, _d_linear, "z"),
+        Activation("sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25),
+        Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)", 1.0),
+        Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)", 1.0),
+        Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)", 1.0),
+        Activation("elu", "ELU", _elu, _d_elu, "z if z > 0 else eᶻ − 1", 1.0),
+        Activation("softplus", "softplus", _softplus, _sigmoid, "log(1 + eᶻ)", 1.0),
+        # GELU's slope Φ(z) + z·φ(z) peaks where φ(z)(2 − z²) = 0, at z = √2.
+        Activation("gelu", "GELU", _gelu, _d_gelu, "z·Φ(z)", 0.5 * (1 + math.erf(1.0)) + math.sqrt(2.0) * _INV_SQRT_2PI * math.exp(-1.0)),
+        Activation("linear", "linear", _linear, _d_linear, "z", 1.0),
     )
 }
 

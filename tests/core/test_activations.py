@@ -218,3 +218,17 @@ def test_scalar_inputs_work_like_arrays(name):
     for z in (-2.0, 0.0, 3.0):
         assert float(act(z)) == float(act(np.array([z]))[0])
         assert float(act.derivative(z)) == float(act.derivative(np.array([z]))[0])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_max_slope_is_the_largest_derivative(name):
+    # A dense grid finds the largest slope to within the grid's resolution; softplus only approaches 1.
+    z = np.linspace(-30.0, 30.0, 600_001)
+    largest = float(np.max(get_activation(name).derivative(z)))
+    assert get_activation(name).max_slope == pytest.approx(largest, rel=1e-6)
+
+
+def test_max_slope_hand_values():
+    assert get_activation("sigmoid").max_slope == 0.25
+    # GELU: Phi(sqrt 2) + sqrt 2 * phi(sqrt 2) = 0.9213503964748575 + 0.20755374871029733
+    assert get_activation("gelu").max_slope == pytest.approx(1.1289041451851548, abs=1e-15)

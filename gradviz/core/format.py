@@ -1,0 +1,74 @@
+"""The one way gradviz prints a number or a power of ten, on screen, in exports and in the CLI table.
+
+One rule everywhere: NaN prints as ``NaN``, infinities as ``∞`` and ``−∞``, a negative number with the
+minus sign U+2212 (``−0.0320``), and −0 as ``0``. Significant digits are kept, trailing zeros included,
+so ``format_number(-0.032004)`` is ``−0.0320``. Magnitudes from 1e-4 up to 1e4 print as decimals
+(``0.000424``, ``12.3``, ``1234``); others in scientific notation without a plus sign or leading zeros
+(``4.24e−5``, ``1.23e5``).
+"""
+
+from __future__ import annotations
+
+import math
+
+#: The minus sign every number is printed with (U+2212, as wide as a plus; a hyphen reads as a dash).
+MINUS = "\u2212"
+#: Magnitudes in [FIXED_LOW, FIXED_HIGH) print as decimals, the rest in scientific notation.
+FIXED_LOW = 1e-4
+FIXED_HIGH = 1e4
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_number(value: float, digits: int = 3, trailing_zeros: bool = True) -> str:
+    """``value`` with ``digits`` significant digits, by the module's one rule.
+
+    Parameters
+    ----------
+    value : any real number, finite or not
+    digits : significant digits, at least 1
+    trailing_zeros : keep zeros that are significant (``−0.0320``); False drops them (``−0.032``), for
+        long read-outs such as the inspector's six digits
+
+    Returns
+    -------
+    str
+        e.g. ``0.000424``, ``−0.00387``, ``1.00``, ``1234``, ``4.24e−5``, ``NaN``, ``∞``
+    """
+    value = float(value)
+    digits = max(1, int(digits))
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else MINUS + "∞"
+    if value == 0.0:
+        return "0"
+    sign = MINUS if value < 0 else ""
+    magnitude = abs(value)
+    # The exponent after rounding to ``digits`` digits: 9.996 at 3 digits is 10.0, exponent 1.
+    mantissa, exponent_text = f"{magnitude:.{digits - 1}e}".split("e")
+    exponent = int(exponent_text)
+    if FIXED_LOW <= float(f"{mantissa}e{exponent}") < FIXED_HIGH:
+        return sign + _trim(f"{magnitude:.{max(digits - 1 - exponent, 0)}f}", trailing_zeros)
+    return f"{sign}{_trim(mantissa, trailing_zeros)}e{str(exponent).replace('-', MINUS)}"
+
+
+def _trim(text: str, keep: bool) -> str:
+    if keep or "." not in text:
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
+def format_power_of_ten(exponent: int) -> str:
+    """The label of 10**exponent on a log scale: ``1`` for 0, ``10`` for 1, else ``10⁻³``, ``10²``."""
+    exponent = int(exponent)
+    if exponent == 0:
+        return "1"
+    if exponent == 1:
+        return "10"
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+def format_factor(value: float) -> str:
+    """A ratio as a multiplier, two significant digits: ``9×``, ``1.5×``, ``2.3e5×``."""
+    return format_number(value, 2 if abs(value) < 10 else 1 if abs(value) < 1e4 else 2) + "×"

@@ -1,0 +1,18 @@
+"""The names the CLI, the window and the dialogs share: views, themes and colour modes (no Qt here)."""
+
+from __future__ import annotations
+
+#: Views that can be shown and exported. "window" is the whole main window.
+VIEW_NAMES = ("diagram", "compare", "gradient-bars", "activation", "depth-chain", "training", "window")
+#: The views that are docked panels (a plot each), in the order the window shows them.
+PANEL_VIEWS = ("gradient-bars", "activation", "depth-chain", "training")
+#: Themes: dark for a screen, white and large print for a projector.
+THEME_NAMES = ("screen", "slides")
+DEFAULT_THEME = "screen"
+#: Colour modes of the diagram's edges, each with what it maps.
+COLOR_MODES = {
+    "gradient": "|∂L/∂w| (log scale)",
+    "weight": "weight w (by sign)",
+    "activation": "|activation| of the source neuron",
+}
+DEFAULT_COLOR_MODE = "gradient"

@@ -1,0 +1,55 @@
+"""The one number formatter: expected strings written out by hand from the module's rule."""
+
+import math
+
+import pytest
+
+from gradviz.core.format import format_factor, format_number, format_power_of_ten
+
+
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (0.000423584, 3, "0.000424"),
+        (-0.00387, 3, "−0.00387"),
+        (-0.032004, 3, "−0.0320"),
+        (1234.5, 3, "1234"),
+        (9.996, 3, "10.0"),
+        (1.0, 3, "1.00"),
+        (-0.0, 3, "0"),
+        (0.0, 6, "0"),
+        (4.2358e-5, 3, "4.24e−5"),
+        (123456.0, 3, "1.23e5"),
+        (-2.5e-300, 2, "−2.5e−300"),
+        (9999.6, 3, "1.00e4"),
+        (0.0001, 2, "0.00010"),
+        (0.000423584, 6, "0.000423584"),
+        (math.nan, 3, "NaN"),
+        (math.inf, 3, "∞"),
+        (-math.inf, 6, "−∞"),
+    ],
+)
+def test_format_number(value, digits, expected):
+    assert format_number(value, digits) == expected
+
+
+def test_trailing_zeros_can_be_dropped():
+    assert format_number(-0.00387, 6, trailing_zeros=False) == "−0.00387"
+    assert format_number(2.0, 6, trailing_zeros=False) == "2"
+    assert format_number(1.5e-7, 6, trailing_zeros=False) == "1.5e−7"
+
+
+def test_no_hyphen_minus_anywhere():
+    for value in (-1e-9, -0.5, -3.0, -1e9, -math.inf):
+        assert "-" not in format_number(value)
+
+
+@pytest.mark.parametrize("exponent, expected", [(0, "1"), (1, "10"), (2, "10²"), (-3, "10⁻³"), (-12, "10⁻¹²")])
+def test_format_power_of_ten(exponent, expected):
+    assert format_power_of_ten(exponent) == expected
+
+
+def test_format_factor():
+    assert format_factor(9.09) == "9.1×"
+    assert format_factor(45.2) == "45×"
+    assert format_factor(2.2e8) == "2.2e8×"

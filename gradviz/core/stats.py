@@ -7,12 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .format import format_factor
+
 #: Magnitudes at or below this are drawn at the bottom of a log scale (and zeros are marked as zero).
 LOG_FLOOR = 1e-300
-#: Ratio of the first layer's mean |grad| to the last layer's below which gradients "vanish".
-VANISHING_RATIO = 1e-2
-#: ... and above which they "explode".
-EXPLODING_RATIO = 1e2
 #: A colour scale spans at least this many powers of ten, so a tiny spread is not stretched to the whole map.
 MIN_DECADES = 4
 #: Default colour scale when a pass has no finite non-zero gradient: 1e-8 ... 1.
@@ -44,11 +42,20 @@ def l2_norm(abs_values: np.ndarray) -> float:
         return float(largest * np.sqrt(np.sum(scaled * scaled)))
 
 
+def mean_abs(abs_values: np.ndarray) -> float:
+    """mean(v) of non-negative values, scaled by the largest so the sum cannot overflow when the mean does not."""
+    largest = abs_values.max()
+    if not np.isfinite(largest) or largest == 0.0:
+        return float(largest)
+    with np.errstate(under="ignore"):
+        return float(largest * np.mean(abs_values / largest))
+
+
 def grad_stats(grad_w: np.ndarray) -> GradStats:
     """mean |g|, max |g| and the L2 (Frobenius) norm of a weight gradient."""
     g = np.abs(np.asarray(grad_w, dtype=np.float64))
     with np.errstate(over="ignore", invalid="ignore"):
-        return GradStats(float(g.mean()), float(g.max()), l2_norm(g))
+        return GradStats(mean_abs(g), float(g.max()), l2_norm(g))
 
 
 def record_stats(record) -> list[GradStats | None]:
@@ -56,36 +63,104 @@ def record_stats(record) -> list[GradStats | None]:
     return [grad_stats(layer.grad_w) if layer.backward_done else None for layer in record.layers]
 
 
+#: The verdict's rule, in one place (README "Gradient health verdict"). The gradient's mean size per
+#: layer, g_l = mean |∂L/∂W_l|, is followed over the span of layers 1..L−1 (1..2 when L = 2): the output
+#: layer is left out because its gradient is set by the loss, not by depth. The per-layer factor is
+#: f = (g_first / g_last) ** (1 / (n − 1)) over the span's n layers, the mean factor by which the
+#: gradient grows from one layer to the one below it.
+#: f below this: the gradient "vanishes" (it halves, or worse, with every layer it goes down).
+VANISHING_FACTOR = 0.5
+#: f above this, or any non-finite gradient: it "explodes" (it doubles, or worse, per layer).
+EXPLODING_FACTOR = 2.0
+
+VANISHING = "vanishing"
+EXPLODING = "exploding"
+HEALTHY = "healthy"
+NO_GRADIENT = "no gradient"
+NOT_COMPUTED = "unknown"
+#: Every verdict gradient_health can give.
+VERDICTS = (VANISHING, EXPLODING, HEALTHY, NO_GRADIENT, NOT_COMPUTED)
+
+_LOG_MAX_FLOAT = math.log(np.finfo(np.float64).max)
+
+
 @dataclass(frozen=True)
 class Health:
-    """How the first layer's mean |grad| compares with the last layer's."""
+    """The gradient-health verdict of a pass and the per-layer factor f it rests on.
 
-    ratio: float | None
-    verdict: str  # "vanishing", "exploding", "healthy", "no gradient", "non-finite" or "unknown"
+    ``per_layer_factor`` is None where f is undefined: a single weight layer, a non-finite gradient,
+    no gradient at all, or a pass whose backward pass has not reached layer 1 (``verdict`` "unknown").
+    It is ``inf`` or 0 when exactly one end of the span has a zero gradient.
+    """
+
+    verdict: str
+    per_layer_factor: float | None = None
+    finite: bool = True
+
+    @property
+    def computed(self) -> bool:
+        return self.verdict != NOT_COMPUTED
 
     def describe(self) -> str:
-        if self.verdict == "unknown":
-            return "Gradient health: shown once the backward pass is complete"
-        if self.verdict == "no gradient":
-            return "Gradient health: no gradient at all (the first and last layers' ∂L/∂w are exactly 0)"
-        if self.verdict == "non-finite":
-            return "Gradient health: non-finite gradients (overflow): exploding"
-        ratio = "∞" if self.ratio == math.inf else f"{self.ratio:.3g}"
-        return f"Gradient health: first/last layer mean |∂L/∂w| = {ratio}: {self.verdict}"
+        """The verdict in words, e.g. "the gradient shrinks about 9.1× per layer: vanishing"."""
+        f = self.per_layer_factor
+        if self.verdict == NOT_COMPUTED:
+            return "shown once the backward pass reaches layer 1"
+        if self.verdict == NO_GRADIENT:
+            return "no gradient reaches the layers (∂L/∂w is exactly 0): no gradient"
+        if not self.finite:
+            return f"some gradients are not finite (overflow): {self.verdict}"
+        if f is None:
+            return f"a single weight layer, no depth for the gradient to change over: {self.verdict}"
+        if f == 0.0:
+            return f"no gradient reaches layer 1: {self.verdict}"
+        if self.verdict == VANISHING:
+            return f"the gradient shrinks about {format_factor(1.0 / f)} per layer: {self.verdict}"
+        if self.verdict == EXPLODING:
+            return f"the gradient grows about {format_factor(f)} per layer: {self.verdict}"
+        return f"the gradient keeps its size (about {format_factor(f)} per layer): {self.verdict}"
+
+
+def verdict_span(depth: int) -> tuple[int, int]:
+    """The first and last layer (1-based) the verdict compares: 1..L−1, or 1..2 when L = 2, 1..1 when L = 1."""
+    if depth <= 2:
+        return 1, depth
+    return 1, depth - 1
+
+
+def health_from_magnitudes(mean_abs_grads) -> Health:
+    """The verdict for the per-layer mean |∂L/∂W_l| of a whole pass (layers 1..L, in order).
+
+    Computed in logs, so f is right (or inf/0) even where g_first / g_last would overflow.
+    """
+    g = [float(v) for v in mean_abs_grads]
+    if not all(math.isfinite(v) for v in g):
+        return Health(EXPLODING, None, finite=False)
+    first, last = verdict_span(len(g))
+    g_first, g_last = g[first - 1], g[last - 1]
+    if g_first == 0.0 and g_last == 0.0:
+        return Health(NO_GRADIENT, None)
+    n = last - first + 1
+    if n == 1:
+        return Health(HEALTHY, None)
+    if g_last == 0.0:
+        return Health(EXPLODING, math.inf)
+    if g_first == 0.0:
+        return Health(VANISHING, 0.0)
+    log_factor = (math.log(g_first) - math.log(g_last)) / (n - 1)
+    factor = math.exp(log_factor) if log_factor < _LOG_MAX_FLOAT else math.inf
+    if log_factor < math.log(VANISHING_FACTOR):
+        return Health(VANISHING, factor)
+    if log_factor > math.log(EXPLODING_FACTOR):
+        return Health(EXPLODING, factor)
+    return Health(HEALTHY, factor)
 
 
 def gradient_health(record) -> Health:
+    """The verdict of a pass record by the rule above; "unknown" until the backward pass reaches layer 1."""
     if not record.complete:
-        return Health(None, "unknown")
-    first = grad_stats(record.layers[0].grad_w).mean_abs_grad_w
-    last = grad_stats(record.layers[-1].grad_w).mean_abs_grad_w
-    if not (math.isfinite(first) and math.isfinite(last)):
-        return Health(None, "non-finite")
-    if last == 0.0:
-        return Health(math.inf, "exploding") if first > 0 else Health(None, "no gradient")
-    ratio = first / last
-    verdict = "vanishing" if ratio < VANISHING_RATIO else "exploding" if ratio > EXPLODING_RATIO else "healthy"
-    return Health(ratio, verdict)
+        return Health(NOT_COMPUTED, None)
+    return health_from_magnitudes(grad_stats(layer.grad_w).mean_abs_grad_w for layer in record.layers)
 
 
 def decade_range(magnitudes, min_decades: int = MIN_DECADES) -> tuple[int, int]:

@@ -12,16 +12,21 @@ from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import (
     DEFAULT_DECADES,
+    EXPLODING_FACTOR,
     LOG_FLOOR,
     MIN_DECADES,
+    VANISHING_FACTOR,
     decade_range,
     grad_stats,
     gradient_health,
+    health_from_magnitudes,
     log_position,
     record_stats,
     safe_log10,
+    verdict_span,
 )
 from gradviz.core.stepper import Stepper
+from tests.helpers import hand_tiny_sigmoid
 
 
 def test_grad_stats_values():
@@ -49,39 +54,143 @@ def test_record_stats_of_a_partial_record():
     assert stats[0] is None and stats[1] is None
     assert stats[2].mean_abs_grad_w == abs(float(stepper.record.layers[2].grad_w[0, 0]))
     assert gradient_health(stepper.record).verdict == "unknown"
-    assert gradient_health(stepper.record).describe() == "Gradient health: shown once the backward pass is complete"
+    assert gradient_health(stepper.record).per_layer_factor is None
+    assert not gradient_health(stepper.record).computed
+    assert gradient_health(stepper.record).describe() == "shown once the backward pass reaches layer 1"
+    stepper.go_to_step(7)  # backward has reached layer 1: the verdict is there
+    assert gradient_health(stepper.record).verdict == "vanishing"
 
 
 @pytest.mark.parametrize(
-    ("weights", "verdict"),
+    ("weights", "verdict", "words"),
     [
-        ((1.0, 1.0), "healthy"),  # grads equal: ratio 1
-        ((1.0, 1e-3), "vanishing"),
-        ((1e-3, 1.0), "exploding"),
-        ((1.0, 0.02), "healthy"),
-        ((1.0, 1e3), "exploding"),
+        ((1.0, 1.0), "healthy", "the gradient keeps its size (about 1.0× per layer): healthy"),  # grads equal
+        ((1.0, 1e-3), "vanishing", "the gradient shrinks about 1000× per layer: vanishing"),
+        ((1e-3, 1.0), "exploding", "the gradient grows about 1000× per layer: exploding"),
+        ((1.0, 0.02), "vanishing", "the gradient shrinks about 50× per layer: vanishing"),
+        ((1.0, 1e3), "exploding", "the gradient grows about 1000× per layer: exploding"),
+        ((1.0, 0.49), "vanishing", "the gradient shrinks about 2.0× per layer: vanishing"),
+        ((1.0, 0.51), "healthy", "the gradient keeps its size (about 0.51× per layer): healthy"),
+        ((1.0, 1.99), "healthy", "the gradient keeps its size (about 2.0× per layer): healthy"),
+        ((1.0, 2.01), "exploding", "the gradient grows about 2.0× per layer: exploding"),
     ],
 )
-def test_health_verdicts_by_ratio(weights, verdict):
-    # 1-1-1 linear net, x = 1, b = 0, t = 0: y = w1·w2, dL/dw2 = y·w1, dL/dw1 = y·w2, ratio first/last = w2/w1.
+def test_health_verdicts_by_factor(weights, verdict, words):
+    # 1-1-1 linear net, x = 1, b = 0, t = 0: y = w1·w2, dL/dw2 = y·w1, dL/dw1 = y·w2. With L = 2 the span
+    # is layers 1..2 (n = 2), so f = g1 / g2 = w2 / w1.
     w1, w2 = weights
     net = Network((1, 1, 1), "linear", [np.array([[w1]]), np.array([[w2]])])
     record = net.run([[1.0]], [[0.0]])
     health = gradient_health(record)
-    assert health.ratio == pytest.approx(w2 / w1, rel=1e-12)
+    assert health.per_layer_factor == pytest.approx(w2 / w1, rel=1e-12)
     assert health.verdict == verdict
-    assert health.describe() == f"Gradient health: first/last layer mean |∂L/∂w| = {w2 / w1:.3g}: {verdict}"
+    assert health.describe() == words
+
+
+def test_thresholds_are_the_documented_ones():
+    assert (VANISHING_FACTOR, EXPLODING_FACTOR) == (0.5, 2.0)
+    assert health_from_magnitudes([0.5, 1.0, 7.0]).verdict == "healthy"  # f = 0.5 exactly is not below 0.5
+    assert health_from_magnitudes([2.0, 1.0, 7.0]).verdict == "healthy"  # nor 2 above 2
+
+
+def test_the_span_leaves_out_the_output_layer():
+    # L = 4: span 1..3, n = 3, f = (g1 / g3) ** (1/2); the output's 1e6 plays no part.
+    health = health_from_magnitudes([1e-2, 1e-1, 1.0, 1e6])
+    assert health.per_layer_factor == pytest.approx(0.1, rel=1e-12)
+    assert health.verdict == "vanishing"
+    assert health.describe() == "the gradient shrinks about 10× per layer: vanishing"
+    assert verdict_span(1) == (1, 1) and verdict_span(2) == (1, 2) and verdict_span(3) == (1, 2)
+    assert verdict_span(11) == (1, 10)
+
+
+def test_single_layer_has_no_factor():
+    health = health_from_magnitudes([0.3])
+    assert health.verdict == "healthy" and health.per_layer_factor is None
+    assert health.describe() == "a single weight layer, no depth for the gradient to change over: healthy"
+    assert health_from_magnitudes([0.0]).verdict == "no gradient"
+    assert health_from_magnitudes([math.inf]).verdict == "exploding"
+
+
+def test_factor_is_computed_in_logs_without_overflow():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = health_from_magnitudes([1e300, 1e-300, 1.0])  # g1/g2 = 1e600 overflows a float
+        tiny = health_from_magnitudes([1e-300, 1e300, 1.0])
+        spread = health_from_magnitudes([1e300] + [1.0] * 9 + [1e-300, 1.0])  # f = (1e600) ** (1/10)
+    assert huge.verdict == "exploding" and huge.per_layer_factor == math.inf
+    assert tiny.verdict == "vanishing" and tiny.per_layer_factor == 0.0
+    assert spread.per_layer_factor == pytest.approx(1e60, rel=1e-9)
+    assert spread.describe() == "the gradient grows about 1.0e60× per layer: exploding"
+
+
+def test_one_end_exactly_zero():
+    starved = health_from_magnitudes([0.0, 1e-3, 1.0])
+    assert starved.verdict == "vanishing" and starved.per_layer_factor == 0.0
+    assert starved.describe() == "no gradient reaches layer 1: vanishing"
+    top_dead = health_from_magnitudes([1e-3, 0.0, 1.0])
+    assert top_dead.verdict == "exploding" and top_dead.per_layer_factor == math.inf
 
 
 def test_health_non_finite_and_zero():
     net = Network((1, 1, 1, 1, 1), "linear", [np.array([[1e90]])] * 4)
     health = gradient_health(net.run([[1.0]], [[0.0]]))
-    assert health.verdict == "non-finite" and health.ratio is None
-    assert health.describe() == "Gradient health: non-finite gradients (overflow): exploding"
+    assert health.verdict == "exploding" and health.per_layer_factor is None
+    assert health.describe() == "some gradients are not finite (overflow): exploding"
+    # Any non-finite gradient, even the output layer's alone, is exploding.
+    output_only = health_from_magnitudes([1e-3, 1e-3, math.nan])
+    assert output_only.verdict == "exploding" and not output_only.finite
     zero = Network((1, 1, 1), "linear", [np.array([[0.0]]), np.array([[0.0]])])
     dead = gradient_health(zero.run([[1.0]], [[0.0]]))
-    assert dead.verdict == "no gradient" and dead.ratio is None
-    assert dead.describe() == "Gradient health: no gradient at all (the first and last layers' ∂L/∂w are exactly 0)"
+    assert dead.verdict == "no gradient" and dead.per_layer_factor is None
+    assert dead.describe() == "no gradient reaches the layers (∂L/∂w is exactly 0): no gradient"
+
+
+def test_tiny_sigmoid_by_hand():
+    # The tutorial's gradients of layers 1 and 2 of 3: f = g1 / g2 = 0.000424 / 0.003870 (rounded numbers).
+    exp = load_preset("tiny-sigmoid")
+    health = gradient_health(exp.network.run(exp.inputs, exp.targets, exp.loss))
+    assert health.per_layer_factor == pytest.approx(0.000424 / 0.003870, rel=2e-3)
+    grads = hand_tiny_sigmoid()["grad_w"]
+    assert health.per_layer_factor == pytest.approx(abs(grads[0]) / abs(grads[1]), rel=1e-12)
+    assert health.per_layer_factor == pytest.approx(0.10945587477855, rel=1e-12)
+    assert health.verdict == "vanishing"
+    assert health.describe() == "the gradient shrinks about 9.1× per layer: vanishing"
+
+
+@pytest.mark.parametrize(
+    ("preset", "verdict"),
+    [
+        ("tiny-sigmoid", "vanishing"),
+        ("tiny-relu", "healthy"),
+        ("deep-sigmoid", "vanishing"),
+        ("deep-relu", "healthy"),
+        ("residual-sigmoid", "healthy"),
+        ("exploding", "exploding"),
+    ],
+)
+def test_every_preset_tells_the_lesson(preset, verdict):
+    exp = load_preset(preset)
+    record = exp.network.run(exp.inputs, exp.targets, exp.loss)
+    # f from the record's raw gradients with plain numpy: span 1..L-1, nth root of the end-to-end ratio.
+    g = np.array([np.mean(np.abs(np.asarray(layer.grad_w))) for layer in record.layers])
+    span = g[: len(g) - 1] if len(g) > 2 else g[:2]
+    expected = (span[0] / span[-1]) ** (1.0 / (len(span) - 1))
+    health = gradient_health(record)
+    assert health.per_layer_factor == pytest.approx(expected, rel=1e-12)
+    assert health.verdict == verdict
+
+
+def test_exploding_preset_triples_per_layer():
+    exp = load_preset("exploding")
+    health = gradient_health(exp.network.run(exp.inputs, exp.targets, exp.loss))
+    assert health.per_layer_factor == pytest.approx(3.0, rel=1e-12)  # each 4x4 layer of 0.75s: 4·0.75 = 3
+    assert health.describe() == "the gradient grows about 3.0× per layer: exploding"
+
+
+def test_mean_does_not_overflow_while_the_mean_is_finite():
+    g = np.full((2, 2), 1e308)
+    assert grad_stats(g).mean_abs_grad_w == pytest.approx(1e308, rel=1e-12)
+    assert grad_stats(np.array([[1e308, 1e308, 0.0, 0.0]])).mean_abs_grad_w == pytest.approx(5e307, rel=1e-12)
 
 
 def test_decade_range():

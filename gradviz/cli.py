@@ -14,10 +14,10 @@ import traceback
 
 import numpy as np
 
-from . import __version__
+from . import __version__, names
+from .core.format import format_number, printable
 
 SUBCOMMANDS = ("presets", "trace", "train", "export")
-EXPORT_VIEWS = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
 
 
 class UsageError(Exception):
@@ -95,12 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
     _add_activation(export)
-    export.add_argument("--view", choices=EXPORT_VIEWS, default="diagram", help="which view (default: diagram)")
+    export.add_argument("--view", choices=names.VIEW_NAMES, default="diagram", help="which view (default: diagram)")
     export.add_argument("--step", default="backward", help="a micro-step number, or forward, loss or backward (default)")
     size = export.add_mutually_exclusive_group()
     size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels")
     size.add_argument("--scale", type=_finite_float, metavar="S", help="scale of the view's size, 1 to 4")
-    export.add_argument("--theme", choices=("screen", "slides"), default="screen")
+    export.add_argument("--theme", choices=names.THEME_NAMES, default=names.DEFAULT_THEME)
     export.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
     export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")
@@ -115,7 +115,7 @@ def gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
     _add_source(parser, required=False)
-    parser.add_argument("--theme", choices=("screen", "slides"), default=None, help="the window's theme")
+    parser.add_argument("--theme", choices=names.THEME_NAMES, default=None, help="the window's theme")
     return parser
 
 
@@ -140,7 +140,7 @@ def json_safe(value):
 
 def trace_json(record) -> dict:
     """The `gradviz trace --json` object of a complete pass record."""
-    from .core.stats import grad_stats
+    from .core.stats import grad_stats, gradient_health
 
     layers = []
     for layer in record.layers:
@@ -159,7 +159,15 @@ def trace_json(record) -> dict:
                 "norm_grad_w": stats.norm_grad_w,
             }
         )
-    return json_safe({"loss": record.loss, "output": record.output, "layers": layers})
+    health = gradient_health(record)
+    return json_safe(
+        {
+            "loss": record.loss,
+            "output": record.output,
+            "layers": layers,
+            "health": {"verdict": health.verdict, "per_layer_factor": health.per_layer_factor},
+        }
+    )
 
 
 def _print_json(obj) -> None:
@@ -167,13 +175,14 @@ def _print_json(obj) -> None:
 
 
 def _fmt(value: float) -> str:
-    return "non-finite" if not math.isfinite(value) else f"{value:.6g}"
+    """A number in a table: the one formatter, with six significant digits as the inspector shows them."""
+    return format_number(value, 6, trailing_zeros=False)
 
 
 def _print_trace_table(experiment, record) -> None:
-    from .core.stats import grad_stats, gradient_health
+    from .core.stats import grad_stats, gradient_health, verdict_span
 
-    print(f"{experiment.name}: {experiment.network!r}")
+    print(f"{printable(experiment.name)}: {experiment.network!r}")
     print(f"loss ({record.loss_name}) = {_fmt(record.loss)}")
     print(f"{'layer':>5}  {'activation':<11} {'mean|dL/dw|':>13} {'max|dL/dw|':>13} {'||dL/dW||':>13}")
     for layer in record.layers:
@@ -182,7 +191,14 @@ def _print_trace_table(experiment, record) -> None:
             f"{layer.index:>5}  {layer.activation:<11} {_fmt(s.mean_abs_grad_w):>13} "
             f"{_fmt(s.max_abs_grad_w):>13} {_fmt(s.norm_grad_w):>13}"
         )
-    print(gradient_health(record).describe())
+    health = gradient_health(record)
+    first, last = verdict_span(record.depth)
+    factor = "undefined" if health.per_layer_factor is None else _fmt(health.per_layer_factor)
+    if last > first:
+        print(f"per-layer factor f = (g{first} / g{last})^(1/{last - first}) = {factor}")
+    else:
+        print("per-layer factor f: undefined for a single weight layer")
+    print(f"Gradient health: {health.describe()}")
 
 
 def _load(args):
@@ -244,7 +260,7 @@ def _run_train(args) -> int:
         _print_json(json_safe({"history": steps, "weights": list(net.weights), "biases": list(net.biases)}))
     else:
         every = max(1, history.steps // 20)
-        print(f"{experiment.name}: {history.steps} SGD steps, learning rate {learning_rate:g}")
+        print(f"{printable(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
         print(f"{'step':>7} {'loss':>13} {'layer 1 mean|dL/dw|':>21} {'layer L mean|dL/dw|':>21}")
         for k in list(range(0, history.steps, every)) + ([history.steps - 1] if (history.steps - 1) % every else []):
             print(
@@ -262,7 +278,7 @@ def _run_export(args) -> int:
         path = export_command(experiment, args)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {path}", file=sys.stderr)
+    print(f"wrote {printable(path)}", file=sys.stderr)
     return 0
 
 
@@ -305,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             run = _run_gui
         return run(args)
     except (UsageError, NetworkFileError) as exc:
-        print(f"gradviz: error: {exc}", file=sys.stderr)
+        print(f"gradviz: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

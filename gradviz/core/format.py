@@ -10,6 +10,7 @@ so ``format_number(-0.032004)`` is ``−0.0320``. Magnitudes from 1e-4 up to 1e4
 from __future__ import annotations
 
 import math
+import unicodedata
 
 #: The minus sign every number is printed with (U+2212, as wide as a plus; a hyphen reads as a dash).
 MINUS = "\u2212"
@@ -72,3 +73,18 @@ def format_power_of_ten(exponent: int) -> str:
 def format_factor(value: float) -> str:
     """A ratio as a multiplier, two significant digits: ``9×``, ``1.5×``, ``2.3e5×``."""
     return format_number(value, 2 if abs(value) < 10 else 1 if abs(value) < 1e4 else 2) + "×"
+
+
+#: Characters that are not control characters by category but still move or reorder terminal text:
+#: line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+_INVISIBLE_LAYOUT = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on one terminal line: control characters, lone surrogates and characters
+    that reorder text are written as Python escapes (``\\x1b``, ``\\n``, ``\\ud800``); the rest is kept.
+    """
+    return "".join(
+        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cs") or char in _INVISIBLE_LAYOUT else char
+        for char in str(text)
+    )

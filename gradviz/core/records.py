@@ -136,10 +136,13 @@ def phase_at(step: int, depth: int) -> tuple[Phase, int | None]:
 
 
 def describe_step(step: int, depth: int) -> str:
-    """Where a pass stands, as a sentence for the status line ("Backward: layer 2 of 3")."""
+    """Where a pass stands, in neutral words ("Ready", "Forward: layer 2 of 3", "Loss computed").
+
+    No key or button is named here: the window adds its own hint (which key steps) to the sentence.
+    """
     phase, layer = phase_at(step, depth)
     if phase is Phase.READY:
-        return "Ready: press → to start the forward pass"
+        return "Ready"
     if phase is Phase.FORWARD:
         return f"Forward: layer {layer} of {depth}"
     if phase is Phase.LOSS:

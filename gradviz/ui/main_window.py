@@ -275,12 +275,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_status(self, record, scale_record) -> None:
         text = describe_step(record.step, record.depth)
+        if record.phase is Phase.READY:
+            text += ": press → to start the forward pass"
         if record.loss is not None:
             text += f"   ·   loss = {record.loss:.6g}"
         text += f"   ·   pass {self.bridge.passes_done + 1}"
         self.status_step.setText(text)
         health = gradient_health(scale_record)
-        self.status_health.setText(health.describe())
+        self.status_health.setText(f"Gradient health: {health.describe()}")
         color = HEALTH_COLORS.get(health.verdict, self._theme.foreground)
         self.status_health.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 8px;")
 

@@ -79,7 +79,7 @@ def test_trace_json_schema_and_numbers(capsys, name):
     code, out, err = run_cli(capsys, "trace", "--preset", name, "--json")
     assert code == 0 and err == ""
     data = strict_json(out)
-    assert set(data) == {"loss", "output", "layers"}
+    assert set(data) == {"loss", "output", "layers", "health"}
     exp = load_preset(name)
     record = exp.network.run(exp.inputs, exp.targets, exp.loss)
     samples = len(exp.inputs)
@@ -108,6 +108,64 @@ def test_trace_tiny_sigmoid_figures(capsys):
     assert [round(layer["grad_w"][0][0], 6) for layer in data["layers"]] == [-0.000424, -0.003870, -0.032004]
 
 
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [
+        ("tiny-sigmoid", "vanishing"),
+        ("tiny-relu", "healthy"),
+        ("deep-sigmoid", "vanishing"),
+        ("deep-relu", "healthy"),
+        ("residual-sigmoid", "healthy"),
+        ("exploding", "exploding"),
+    ],
+)
+def test_trace_json_health(capsys, name, verdict):
+    data = strict_json(run_cli(capsys, "trace", "--preset", name, "--json")[1])
+    # f from the JSON's own grad_w: the span is layers 1..L-1 (1..2 for L <= 3), the nth root of the ratio.
+    g = [np.mean(np.abs(layer["grad_w"])) for layer in data["layers"]]
+    span = g[: len(g) - 1] if len(g) > 2 else g[:2]
+    assert set(data["health"]) == {"verdict", "per_layer_factor"}
+    assert data["health"]["verdict"] == verdict
+    assert data["health"]["per_layer_factor"] == pytest.approx((span[0] / span[-1]) ** (1 / (len(span) - 1)), rel=1e-12)
+
+
+def test_trace_tiny_sigmoid_health_by_hand(capsys):
+    data = strict_json(run_cli(capsys, "trace", "--preset", "tiny-sigmoid", "--json")[1])
+    assert data["health"]["per_layer_factor"] == pytest.approx(0.000423584 / 0.00386991, rel=1e-5)  # g1 / g2
+    code, out, _ = run_cli(capsys, "trace", "--preset", "tiny-sigmoid")
+    assert out.splitlines()[-2:] == [
+        "per-layer factor f = (g1 / g2)^(1/1) = 0.109456",
+        "Gradient health: the gradient shrinks about 9.1× per layer: vanishing",
+    ]
+
+
+def test_trace_single_layer_health_is_null(capsys, tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"layers": [1, 1], "activation": "linear", "weights": [[[2.0]]], "biases": [[0.0]],
+                                "input": [1.0], "target": [0.0]}), encoding="utf-8")  # fmt: skip
+    data = strict_json(run_cli(capsys, "trace", str(path), "--json")[1])
+    assert data["health"] == {"verdict": "healthy", "per_layer_factor": None}
+    out = run_cli(capsys, "trace", str(path))[1]
+    assert out.splitlines()[-2] == "per-layer factor f: undefined for a single weight layer"
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [("\x1b[31mred", "\\x1b[31mred"), ("a\nb", "a\\nb"), ("\ud800x", "\\ud800x")],
+    ids=["escape-sequence", "newline", "lone-surrogate"],
+)
+def test_table_escapes_control_characters_in_names(capsys, tmp_path, name, escaped):
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps({"name": name, "layers": [1, 1, 1], "input": [1.0], "target": [0.0]}), encoding="utf-8")
+    for argv in (["trace", str(path)], ["train", str(path), "--steps", "1"]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0 and err == ""
+        first = out.splitlines()[0]
+        assert first.startswith(escaped + ": ")
+        assert "\x1b" not in out and "\ud800" not in out
+        out.encode("utf-8")  # no lone surrogate left: it would not encode
+
+
 def test_activation_relu_on_tiny_sigmoid_gives_tiny_relu(capsys):
     code, out, _ = run_cli(capsys, "trace", "--preset", "tiny-sigmoid", "--activation", "relu", "--json")
     assert code == 0
@@ -133,12 +191,18 @@ def test_trace_table_mentions_every_layer(capsys):
     lines = out.splitlines()
     assert lines[0].startswith("deep-sigmoid: Network(widths=[4, 8,")
     assert lines[1] == f"loss (half_squared_error) = {record.loss:.6g}"
-    rows = [line.split() for line in lines[3:-1]]
+    rows = [line.split() for line in lines[3:-2]]
     assert [int(row[0]) for row in rows] == list(range(1, exp.network.depth + 1))
     for row, layer in zip(rows, record.layers):
         assert row[1] == layer.activation
-        assert float(row[2]) == pytest.approx(grad_stats(layer.grad_w).mean_abs_grad_w, rel=1e-5)
+        assert float(row[2].replace("−", "-")) == pytest.approx(grad_stats(layer.grad_w).mean_abs_grad_w, rel=1e-5)
+    assert rows[0][2] == "1.31373e−8"  # the one formatter: six digits, a true minus sign
+    g = [np.abs(layer.grad_w).mean() for layer in record.layers]
+    factor = lines[-2].split("= ")[-1]
+    assert lines[-2].startswith("per-layer factor f = (g1 / g10)^(1/9) = ")
+    assert float(factor) == pytest.approx((g[0] / g[9]) ** (1 / 9), rel=1e-5)
     assert lines[-1].startswith("Gradient health: ") and lines[-1].endswith(": vanishing")
+    assert lines[-1] == "Gradient health: the gradient shrinks about 5.2× per layer: vanishing"
 
 
 def test_non_finite_values_are_null(capsys, overflowing_file):
@@ -152,13 +216,15 @@ def test_non_finite_values_are_null(capsys, overflowing_file):
     assert data["layers"][0]["z"] == [[1e90]]
     assert data["layers"][3]["z"] == [[None]]
     assert all(layer["grad_w"] == [[None]] and layer["norm_grad_w"] is None for layer in data["layers"])
+    assert data["health"] == {"verdict": "exploding", "per_layer_factor": None}
 
 
 def test_non_finite_table_and_train(capsys, overflowing_file):
     code, out, err = run_cli(capsys, "trace", str(overflowing_file))
     assert code == 0 and err == ""
-    assert "loss (half_squared_error) = non-finite" in out
-    assert out.splitlines()[-1] == "Gradient health: non-finite gradients (overflow): exploding"
+    assert "loss (half_squared_error) = ∞" in out  # the one formatter's infinity
+    assert out.splitlines()[-1] == "Gradient health: some gradients are not finite (overflow): exploding"
+    assert out.splitlines()[-2] == "per-layer factor f = (g1 / g3)^(1/2) = undefined"
     code, out, err = run_cli(capsys, "train", str(overflowing_file), "--steps", "2", "--json")
     assert code == 0 and err == ""
     data = strict_json(out)
@@ -282,6 +348,24 @@ def test_bad_arguments_in_a_real_process(argv, message):
     assert proc.returncode == 2 and proc.stdout == ""
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("gradviz: error: ") and message in lines[0]
+
+
+@pytest.mark.parametrize("key", ["\x1b[31mred", "a\nb", "\ud800"], ids=["escape-sequence", "newline", "lone-surrogate"])
+def test_errors_naming_user_text_are_one_escaped_line(capsys, tmp_path, key):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"layers": [1, 1], key: 1}), encoding="utf-8")
+    code, out, err = run_cli(capsys, "trace", str(path))
+    assert_one_line_error(code, out, err, "unknown field")
+    assert "\x1b" not in err and "\ud800" not in err
+    assert err.startswith("gradviz: error: " + repr(key)[1:-1] + ": unknown field")
+
+
+def test_a_lone_surrogate_in_a_name_prints_in_a_real_process(tmp_path):
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps({"name": "x\ud800\x1b[2J", "layers": [1, 1, 1], "input": [1.0], "target": [0.0]}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "gradviz", "trace", str(path)], capture_output=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert proc.stdout.decode("utf-8").splitlines()[0].startswith("x\\ud800\\x1b[2J: Network(")
 
 
 def test_json_safe():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from gradviz.core.format import format_factor, format_number, format_power_of_ten
+from gradviz.core.format import format_factor, format_number, format_power_of_ten, printable
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,21 @@ def test_format_factor():
     assert format_factor(9.09) == "9.1×"
     assert format_factor(45.2) == "45×"
     assert format_factor(2.2e8) == "2.2e8×"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("\x1b[31m", "\\x1b[31m"),
+        ("a\nb", "a\\nb"),
+        ("\ud800", "\\ud800"),
+        ("tab\tand\r", "tab\\tand\\r"),
+        ("\x7f\x00", "\\x7f\\x00"),
+        ("\u202eevil", "\\u202eevil"),
+        ("line\u2028sep", "line\\u2028sep"),
+        ("∂L/∂w ü 日本 🙂", "∂L/∂w ü 日本 🙂"),
+    ],
+)
+def test_printable_escapes_what_would_break_a_terminal_line(text, expected):
+    assert printable(text) == expected
+    printable(text).encode("utf-8")

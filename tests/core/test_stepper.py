@@ -203,7 +203,7 @@ def test_phase_at_and_describe_step():
         (Phase.BACKWARD, 1),
         (Phase.UPDATE, None),
     ]
-    assert describe_step(0, 3) == "Ready: press → to start the forward pass"
+    assert describe_step(0, 3) == "Ready"  # neutral: the window adds which key starts the pass
     assert describe_step(2, 3) == "Forward: layer 2 of 3"
     assert describe_step(4, 3) == "Loss computed"
     assert describe_step(5, 3) == "Backward: layer 3 of 3"

@@ -56,6 +56,7 @@ def test_launch_shows_the_tiny_preset(window):
     assert "gradviz" in window.windowTitle() and "tiny-sigmoid" in window.windowTitle()
     assert window.bridge.record.step == 0
     assert window.status_step.text().startswith("Ready")
+    assert window.status_step.text().startswith("Ready: press → to start the forward pass")  # the window's key hint
 
 
 def test_right_walks_every_phase_in_order(qtbot, window):
@@ -74,7 +75,8 @@ def test_status_line_says_where_the_pass_is(qtbot, window):
     press(qtbot, window, Key.Key_Right, 6)
     assert window.status_step.text().startswith("Backward: layer 2 of 3")
     assert "loss = 0.0262781" in window.status_step.text()
-    assert "0.0132" in window.status_health.text()
+    # The verdict's rule (issue 9): f = g1 / g2 = 0.000424 / 0.00387, about 1/9.1 per layer.
+    assert "the gradient shrinks about 9.1× per layer: vanishing" in window.status_health.text()
 
 
 def test_edge_colours_after_the_backward_pass_follow_the_colour_scale(qtbot, window):

@@ -87,6 +87,9 @@ class PassRecord:
     step: int = 0
     loss: float | None = None
     sample_losses: np.ndarray | None = None
+    #: After the SGD update micro-step: the weights the pass ran with (``weights`` then holds the updated
+    #: ones). None before the update, and for records made without a stepper.
+    weights_before_update: tuple[np.ndarray, ...] | None = None
 
     @property
     def depth(self) -> int:
@@ -105,6 +108,11 @@ class PassRecord:
     def layer(self) -> int | None:
         """The layer the latest micro-step computed, or None for the loss, the update and before any step."""
         return phase_at(self.step, self.depth)[1]
+
+    @property
+    def pass_weights(self) -> tuple[np.ndarray, ...]:
+        """The weights this pass's z, a, δ and gradients were computed with (before any update)."""
+        return self.weights if self.weights_before_update is None else self.weights_before_update
 
     @property
     def output(self) -> np.ndarray | None:

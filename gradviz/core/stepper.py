@@ -77,7 +77,9 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
         layers = _replace_layer(record, index, delta=delta, grad_w=grad_w, grad_b=grad_b)
         return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev, passes)
     updated = network.sgd_step([l.grad_w for l in record.layers], [l.grad_b for l in record.layers], learning_rate)
-    record = dataclasses.replace(record, step=step + 1, weights=updated.weights, biases=updated.biases)
+    record = dataclasses.replace(
+        record, step=step + 1, weights=updated.weights, biases=updated.biases, weights_before_update=record.weights
+    )
     return _StepState(updated, record, passes=passes + 1)
 
 

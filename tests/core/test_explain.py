@@ -183,3 +183,17 @@ def test_neuron_of_a_batch_shows_the_mean_or_one_sample():
     title, value = explain_neuron(record, 0, 1, sample=3)
     assert title == "Input 2, sample 4 of 4"
     assert _parse(value.split("= ")[1]) == pytest.approx(record.inputs[3, 1], rel=5e-6)
+
+
+@pytest.mark.parametrize("weight", [2000.0, -2000.0])
+def test_saturated_and_overflowing_chains_print_without_warnings(weight):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        saturated = Network([1, 1, 1, 1], "sigmoid", [[[weight]]] * 3).run([[0.5]], [[0.8]])  # z1 = ±1000
+        lines = explain_edge(saturated, 1, 0, 0)
+        overflow = Network([1, 1, 1, 1, 1], "linear", [[[1e90]]] * 4).run([[1.0]], [[0.0]])
+        infinite = explain_edge(overflow, 1, 0, 0)
+    assert lines[5] == "= 0"  # σ′(±1000) underflows to 0: no gradient reaches w1
+    assert infinite[4] == "= ∞ × 1 × 1e90 × 1 × 1e90 × 1 × 1e90 × 1 × 1" and infinite[5] == "= ∞"

@@ -121,6 +121,10 @@ class Health:
         return f"the gradient keeps its size (about {format_factor(f)} per layer): {self.verdict}"
 
 
+#: The verdict of a pass whose backward pass has not reached layer 1 yet (nothing is given away early).
+NOT_COMPUTED_HEALTH = Health(NOT_COMPUTED)
+
+
 def verdict_span(depth: int) -> tuple[int, int]:
     """The first and last layer (1-based) the verdict compares: 1..L−1, or 1..2 when L = 2, 1..1 when L = 1."""
     if depth <= 2:
@@ -159,7 +163,7 @@ def health_from_magnitudes(mean_abs_grads) -> Health:
 def gradient_health(record) -> Health:
     """The verdict of a pass record by the rule above; "unknown" until the backward pass reaches layer 1."""
     if not record.complete:
-        return Health(NOT_COMPUTED, None)
+        return NOT_COMPUTED_HEALTH
     return health_from_magnitudes(grad_stats(layer.grad_w).mean_abs_grad_w for layer in record.layers)
 
 

@@ -15,6 +15,7 @@ from gradviz.core.stats import (
     EXPLODING_FACTOR,
     LOG_FLOOR,
     MIN_DECADES,
+    NOT_COMPUTED_HEALTH,
     VANISHING_FACTOR,
     decade_range,
     grad_stats,
@@ -56,6 +57,7 @@ def test_record_stats_of_a_partial_record():
     assert gradient_health(stepper.record).verdict == "unknown"
     assert gradient_health(stepper.record).per_layer_factor is None
     assert not gradient_health(stepper.record).computed
+    assert gradient_health(stepper.record) == NOT_COMPUTED_HEALTH
     assert gradient_health(stepper.record).describe() == "shown once the backward pass reaches layer 1"
     stepper.go_to_step(7)  # backward has reached layer 1: the verdict is there
     assert gradient_health(stepper.record).verdict == "vanishing"

@@ -227,10 +227,13 @@ def colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSpe
     return ColourBarSpec("|a| of source", "mean over samples", stops, ticks, swatches, fills)
 
 
-def node_value_text(value: float) -> str:
-    """A neuron's value as printed on it: three significant digits, two where three take over NODE_TEXT_CHARS."""
-    text = format_number(value, 3)
-    return text if len(text) <= NODE_TEXT_CHARS else format_number(value, 2)
+def node_value_texts(values) -> tuple[str, ...]:
+    """The values printed on one layer's neurons: three significant digits, or two for the whole layer where
+    three would take more than ``NODE_TEXT_CHARS`` characters on any of them (one precision per column)."""
+    texts = tuple(format_number(float(v), 3) for v in values)
+    if any(len(t) > NODE_TEXT_CHARS for t in texts):
+        texts = tuple(format_number(float(v), 2) for v in values)
+    return texts
 
 
 class SceneCache:
@@ -393,7 +396,7 @@ def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[
         return None
     with np.errstate(invalid="ignore", over="ignore"):
         means = np.mean(np.asarray(values)[:, units], axis=0)
-    return tuple(node_value_text(float(v)) for v in means)
+    return node_value_texts(means)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from gradviz.core.stats import decade_range
 from gradviz.core.stepper import Stepper
 from gradviz.core.format import format_number, format_power_of_ten
 from gradviz.ui.diagram import NetworkView, scene as diagram_scene
-from gradviz.ui.diagram.scene import node_value_text
+from gradviz.ui.diagram.scene import node_value_texts
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
 
 TOLERANCE = 3
@@ -210,17 +210,14 @@ def test_small_layers_print_values_forward_a_then_backward_delta(view):
 
 
 def test_values_on_neurons_are_compact_numbers_of_the_one_formatter():
-    # Three significant digits where they fit in seven characters, else two (gradviz.core.format's rule).
-    assert node_value_text(0.62245) == "0.622"
-    assert node_value_text(-0.00085) == "−0.00085"
-    assert node_value_text(-0.032004) == "−0.0320"
-    assert node_value_text(0.00042358) == "0.00042"
-    assert node_value_text(float("nan")) == "NaN"
-    assert node_value_text(float("-inf")) == "−∞"
-    assert node_value_text(0.0) == "0"
-    assert node_value_text(-0.0) == "0"
-    assert node_value_text(1234.0) == "1234"
-    assert node_value_text(4.2449e-5) == "4.24e−5"
+    # Three significant digits where each fits in seven characters, else two for the whole layer.
+    for value, text in [
+        (0.62245, "0.622"), (-0.00085, "\u22120.00085"), (-0.032004, "\u22120.0320"), (0.00042358, "0.00042"),
+        (float("nan"), "NaN"), (float("-inf"), "\u2212∞"), (0.0, "0"), (-0.0, "0"), (1234.0, "1234"),
+        (4.2449e-5, "4.24e\u22125"),
+    ]:  # fmt: skip
+        assert node_value_texts([value]) == (text,)
+    assert node_value_texts([0.62245, -6.5e-8]) == ("0.62", "\u22126.5e\u22128")
 
 
 # ------------------------------------------------------------------------------------------ big networks

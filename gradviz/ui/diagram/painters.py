@@ -1,8 +1,8 @@
 """One function per element of the diagram, each drawing a :class:`~.scene.DiagramScene` on a layout.
 
 Every painter takes ``(painter, layout, scene, theme, ...)`` and works on any QPainter (a widget, a QImage,
-SVG, PDF). :func:`paint_diagram` draws them all in order; the widget adds the screen-only fast paths (edge
-tiles and the edge-id raster) through its arguments.
+SVG, PDF). The widget chooses how to draw the edges (vectors, its cached :class:`EdgeTiles` on screen, or the
+edge-id raster for big networks), then :func:`paint_labels_and_overlays` draws everything on top, in order.
 """
 
 from __future__ import annotations

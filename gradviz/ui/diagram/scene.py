@@ -115,6 +115,7 @@ def widths_of(record: PassRecord) -> tuple[int, ...]:
 
 
 def check_mode(mode: str) -> None:
+    """Raise ValueError naming the choices unless ``mode`` is a colour mode."""
     if mode not in COLOR_MODES:
         raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
 

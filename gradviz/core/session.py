@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .analysis import ActivationComparison, compare_activations, network_with_activation
-from .netfile import Experiment, edit_experiment, load_network, load_preset, save_network
+from .netfile import Experiment, edit_experiment, load_preset, save_network
 from .network import Network
 from .records import PassRecord
 from .stats import MEASURES, Health, gradient_health
@@ -350,10 +350,6 @@ class Session:
     def load_preset(self, name: str) -> None:
         """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown)."""
         self.set_experiment(load_preset(name))
-
-    def open(self, path) -> None:
-        """Start over on the network file at ``path``; a ``NetworkFileError`` says what is wrong with it."""
-        self.set_experiment(load_network(path))
 
     def save(self, path) -> None:
         """Write the network on screen (trained or stepped weights included) to ``path``, atomically."""

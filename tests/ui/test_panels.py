@@ -439,3 +439,20 @@ def test_bars_explain_a_run_in_which_no_gradient_gets_through(qtbot):
     tiny = load_preset("tiny-sigmoid")
     panel.show_comparison(compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss))
     assert panel.blocked_note() == ""
+
+
+def test_inspector_names_the_side_a_selection_came_from(qtbot):
+    from gradviz.core.explain import explain_edge
+    from gradviz.ui.inspector import HINT, InspectorPanel
+
+    experiment = load_preset("tiny-sigmoid")
+    record = experiment.network.run(experiment.inputs, experiment.targets, experiment.loss)
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    panel.show_selection(record, ("edge", 1, 0, 0), "right: ReLU")
+    assert panel.lines() == ["right: ReLU", *explain_edge(record, 1, 0, 0)]
+    assert "right: ReLU" in panel.text.toPlainText()
+    panel.show_selection(record, ("edge", 1, 0, 0))
+    assert panel.lines() == explain_edge(record, 1, 0, 0)
+    panel.show_selection(record, None, "right: ReLU")
+    assert panel.lines() == [HINT]

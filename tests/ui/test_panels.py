@@ -40,7 +40,9 @@ def bars(qtbot):
 
 def test_log_axis_labels_whole_decades_and_sub_decades(qapp):
     assert value_label(-3.0) == "10⁻³"
-    assert value_label(0.0) == "10⁰"
+    # Issue 8: one way to print a power of ten (core/format), so 10⁰ reads "1" as on the diagram's colour bar.
+    assert value_label(0.0) == "1"
+    assert value_label(1.0) == "10" and value_label(np.log10(20)) == "20" and value_label(np.log10(5)) == "5"
     assert value_label(np.log10(2e-3)) == "2·10⁻³"
     assert value_label(np.log10(3.3e-3)) == ""
     axis = LogAxisItem("left")

@@ -1,4 +1,5 @@
-"""The main window: the diagram in the middle, stepping actions, and the docked panels around it."""
+"""The main window: the diagram (or the Compare view) in the middle, stepping actions, and the docked
+panels around it. It wires actions to bridge slots and bridge signals to views, and computes nothing."""
 
 from __future__ import annotations
 
@@ -6,26 +7,27 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.analysis import compare_activations
-from ..core.netfile import Experiment, NetworkFileError, load_network, load_preset, save_network
-from ..core.records import Phase, describe_step
-from ..core.stats import gradient_health
-from .bridge import MAX_SPEED, MIN_SPEED, CoreBridge
-from .controls import ControlsPanel
+from ..core.format import format_number
+from ..core.netfile import Experiment, NetworkFileError
+from ..core.records import describe_step
+from ..core.session import Cursor, Session
+from ..core.stats import Health
+from ..names import COLOR_MODES, VIEW_NAMES
+from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
+from .controls import CompareBar, ControlsPanel
+from .diagram import CompareView, NetworkView
 from .inspector import InspectorPanel
-from .diagram import NetworkView
 from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
-from .theme import COLOR_MODES, SCREEN, THEMES, Theme, qt_palette
+from .theme import SCREEN, THEMES, Theme, qt_palette
 
-#: Names of the views that can be exported, to the dock that holds each (None: the diagram / window).
-VIEW_NAMES = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
+__all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
 LAYOUT_VERSION = 1
 HEALTH_COLORS = {
-    "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "non-finite": "#ff3df2", "healthy": "#59c26b", "no gradient": "#ff6b6b",
+    "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b",
 }  # fmt: skip
 
 
@@ -35,18 +37,29 @@ class MainWindow(QtWidgets.QMainWindow):
     ``settings`` (a QSettings) keeps the dock layout across launches; without it nothing is persisted.
     """
 
-    def __init__(self, experiment: Experiment, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
+    def __init__(self, experiment: Experiment | Session, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
         super().__init__()
         self.setObjectName("gradvizMainWindow")
         self._settings = settings
         self._theme = theme
-        self._selection: tuple | None = None
-        self._compared_network = None
         self.bridge = CoreBridge(experiment, self)
 
         self.diagram = NetworkView(theme)
         self.diagram.setObjectName("diagram")
-        self.setCentralWidget(self.diagram)
+        self.compare_view = CompareView(theme)
+        self.compare_view.setObjectName("compare")
+        self.compare_bar = CompareBar()
+        compare_page = QtWidgets.QWidget()
+        compare_layout = QtWidgets.QVBoxLayout(compare_page)
+        compare_layout.setContentsMargins(0, 0, 0, 0)
+        compare_layout.setSpacing(0)
+        compare_layout.addWidget(self.compare_bar)
+        compare_layout.addWidget(self.compare_view, 1)
+        # The middle shows the diagram or, under View > Compare side by side, the Compare view.
+        self.central = QtWidgets.QStackedWidget()
+        self.central.addWidget(self.diagram)
+        self.central.addWidget(compare_page)
+        self.setCentralWidget(self.central)
 
         self.controls = ControlsPanel()
         self.inspector = InspectorPanel()
@@ -64,8 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1500, 950)
         self._restore_layout()
         self.set_theme(theme)
-        self._on_experiment_changed(experiment)
-        self._on_record_changed(self.bridge.record, self.bridge.scale_record())
+        self.bridge.announce()
         # The arrow keys step the pass: the diagram has the focus at launch and gets it back after an edit
         # (a focused text field keeps ← and → for its cursor).
         self.diagram.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
@@ -140,6 +152,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_export = self._action("Export image…", self.export_dialog, "Ctrl+E", "Export a view as PNG, SVG or PDF")
         self.act_copy = self._action("Copy image", self.copy_image, "Ctrl+Shift+C", "Copy the diagram to the clipboard")
         self.act_quit = self._action("Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.act_compare = self._action(
+            "Compare side by side", self.bridge.set_compare_active, "Ctrl+K",
+            "The network as loaded beside the same weights with another activation", checkable=True,
+        )  # fmt: skip
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
         self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
         self.act_about = self._action("About gradviz", self.show_about)
@@ -175,6 +191,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
+        view_menu.addAction(self.act_compare)
+        view_menu.addSeparator()
         view_menu.addActions(list(self.color_mode_actions.values()))
         view_menu.addSeparator()
         view_menu.addActions(list(self.theme_actions.values()))
@@ -195,7 +213,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed.setSingleStep(0.5)
         self.speed.setDecimals(2)
         self.speed.setSuffix(" steps/s")
-        self.speed.setValue(self.bridge.speed)
+        self.speed.setValue(DEFAULT_SPEED)
         self.speed.setToolTip("How many micro-steps per second while playing")
         self.speed.valueChanged.connect(self.bridge.set_speed)
         bar.addWidget(self.speed)
@@ -219,8 +237,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def _connect(self) -> None:
         b = self.bridge
         b.sigRecordChanged.connect(self._on_record_changed)
+        b.sigCursorChanged.connect(self._on_cursor_changed)
+        b.sigHealthChanged.connect(self._on_health_changed)
+        b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
+        b.sigColorModeChanged.connect(self._on_color_mode_changed)
+        b.sigSelectionChanged.connect(self._on_selection_changed)
+        b.sigInspected.connect(self.inspector.show_selection)
         b.sigExperimentChanged.connect(self._on_experiment_changed)
-        b.sigStepped.connect(self._on_stepped)
+        b.sigHistoryChanged.connect(self.training.show_history)
+        b.sigAnimateStep.connect(self._on_animate_step)
+        b.sigCompareChanged.connect(self.compare_view.show_records)
+        b.sigCompareSettingsChanged.connect(self._on_compare_settings_changed)
         b.sigPlayingChanged.connect(self._on_playing_changed)
         b.sigTrainingStarted.connect(lambda total: self.training.set_training(True))
         b.sigTrainingProgress.connect(self.training.set_progress)
@@ -228,10 +255,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.diagram.sigBackgroundClicked.connect(b.step_forward)
         self.diagram.sigNeuronClicked.connect(lambda layer, unit: self.select(("neuron", layer, unit)))
         self.diagram.sigEdgeClicked.connect(lambda layer, to, frm: self.select(("edge", layer, to, frm)))
+        self.compare_view.sigBackgroundClicked.connect(b.step_forward)
+        self.compare_view.sigNeuronClicked.connect(lambda side, layer, unit: self.select(("neuron", layer, unit), side))
+        self.compare_view.sigEdgeClicked.connect(lambda side, layer, to, frm: self.select(("edge", layer, to, frm), side))
+        self.compare_bar.sigActivationChosen.connect(b.set_compare_activation)
+        self.compare_bar.sigResidualChosen.connect(b.set_compare_residual)
+        self.compare_bar.sigSharedScaleChosen.connect(b.set_shared_scale)
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
-        self.controls.sigPresetChosen.connect(lambda name: b.set_experiment(load_preset(name)))
-        self.gradient_bars.sigSettingsChanged.connect(lambda *args: self._update_bars(force=True))
+        self.controls.sigPresetChosen.connect(b.switch_preset)
+        self.gradient_bars.sigSettingsChanged.connect(b.set_bars_settings)
         self.training.sigTrainRequested.connect(b.start_training)
         self.training.sigCancelRequested.connect(b.cancel_training)
 
@@ -239,24 +272,51 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_record_changed(self, record, scale_record) -> None:
         self.diagram.show_record(record, scale_record)
-        self._update_activation_panel(record)
-        self._update_bars()
-        self.inspector.show_selection(record, self._selection)
-        self._update_status(record, scale_record)
-        self.act_back.setEnabled(self.bridge.can_step_back)
+        self.activation_curves.show_record(record)
+
+    def _on_cursor_changed(self, cursor: Cursor) -> None:
+        text = describe_step(cursor.step, cursor.depth)
+        if cursor.step == 0:
+            text += ": press → to start the forward pass"
+        if cursor.loss is not None:
+            text += f"   ·   loss = {format_number(cursor.loss, 6, trailing_zeros=False)}"
+        text += f"   ·   pass {cursor.passes_done + 1}"
+        self.status_step.setText(text)
+        self.act_back.setEnabled(cursor.can_step_back)
+
+    def _on_health_changed(self, health: Health) -> None:
+        self.status_health.setText(f"Gradient health: {health.describe()}")
+        color = HEALTH_COLORS.get(health.verdict)
+        # Without a verdict colour the label takes the theme's text colour from the palette.
+        self.status_health.setStyleSheet(f"{f'color: {color}; ' if color else ''}font-weight: bold; padding-right: 8px;")
 
     def _on_experiment_changed(self, experiment: Experiment) -> None:
         self.setWindowTitle(f"{experiment.name} — gradviz")
-        if self._selection is not None and not self._selection_valid(experiment.network):
-            self._selection = None
-            self.diagram.set_selection(None)
         self.controls.show_experiment(experiment)
-        self.training.show_history(self.bridge.history)
-        self._update_bars(force=True)
 
-    def _on_stepped(self, direction: int) -> None:
-        if direction > 0 and self.bridge.playing:
-            self.diagram.animate_step(int(min(900, 0.8 * 1000 / self.bridge.speed)))
+    def _on_selection_changed(self, side: str, selection) -> None:
+        self.diagram.set_selection(selection if side == "left" else None)
+        self.compare_view.set_selection(side, selection)
+
+    def _on_compare_settings_changed(self, settings) -> None:
+        self.act_compare.setChecked(settings.active)
+        self.compare_bar.show_settings(settings)
+        page = self.compare_view.parentWidget() if settings.active else self.diagram
+        if self.central.currentWidget() is not page:
+            self.diagram.stop_animation()
+            self.compare_view.stop_animation()
+            self.central.setCurrentWidget(page)
+            # The arrow keys keep stepping: the view in the middle takes the focus.
+            (self.compare_view.left if settings.active else self.diagram).setFocus()
+
+    def _on_animate_step(self, duration_ms: int) -> None:
+        self.central_view().animate_step(duration_ms)
+
+    def _on_color_mode_changed(self, mode: str) -> None:
+        self.diagram.set_color_mode(mode)
+        self.compare_view.set_color_mode(mode)
+        self.color_mode_actions[mode].setChecked(True)
+        self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.act_play.setChecked(playing)
@@ -265,66 +325,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_play.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
         if not playing:
             self.diagram.stop_animation()
+            self.compare_view.stop_animation()
 
     def _on_training_finished(self, history) -> None:
         self.training.set_training(False)
-        self.training.show_history(history)
         if history is not None:
             state = "cancelled after" if history.cancelled else "finished:"
             self.statusBar().showMessage(f"Training {state} {history.steps} steps; the diagram shows the trained network.", 8000)
 
-    def _update_status(self, record, scale_record) -> None:
-        text = describe_step(record.step, record.depth)
-        if record.phase is Phase.READY:
-            text += ": press → to start the forward pass"
-        if record.loss is not None:
-            text += f"   ·   loss = {record.loss:.6g}"
-        text += f"   ·   pass {self.bridge.passes_done + 1}"
-        self.status_step.setText(text)
-        health = gradient_health(scale_record)
-        self.status_health.setText(f"Gradient health: {health.describe()}")
-        color = HEALTH_COLORS.get(health.verdict, self._theme.foreground)
-        self.status_health.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 8px;")
-
-    def _current_layer(self, record) -> int:
-        """The layer the activation panel shows: the one just computed, else the output."""
-        if record.phase in (Phase.FORWARD, Phase.BACKWARD):
-            return record.layer
-        return record.depth if record.phase is not Phase.READY else 1
-
-    def _update_activation_panel(self, record) -> None:
-        index = self._current_layer(record)
-        layer = record.layers[index - 1]
-        self.activation_curves.show_layer(layer.activation, layer.z, f"layer {index}")
-
-    def _update_bars(self, force: bool = False) -> None:
-        network = self.bridge.network
-        if not force and network is self._compared_network:
-            return
-        self._compared_network = network
-        measure, first, second = self.gradient_bars.settings()
-        e = self.bridge.experiment
-        self.gradient_bars.show_comparison(compare_activations(network, e.inputs, e.targets, e.loss, (first, second), measure))
-
-    def _selection_valid(self, network) -> bool:
-        kind, layer, *units = self._selection
-        widths = network.widths
-        if kind == "neuron":
-            return layer <= network.depth and units[0] < widths[layer]
-        return layer <= network.depth and units[0] < widths[layer] and units[1] < widths[layer - 1]
-
     # ------------------------------------------------------------------------------------------ commands
 
-    def select(self, selection: tuple | None) -> None:
-        self._selection = selection
-        self.diagram.set_selection(selection)
-        self.inspector.show_selection(self.bridge.record, selection)
+    def select(self, selection: tuple | None, side: str = "left") -> None:
+        """Show ``selection`` in the inspector (picked on the ``side`` half of the Compare view)."""
+        self.bridge.select(selection, side)
         self.docks["inspector"].show()
 
     def set_color_mode(self, mode: str) -> None:
-        self.diagram.set_color_mode(mode)
-        self.color_mode_actions[mode].setChecked(True)
-        self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
+        self.bridge.set_color_mode(mode)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -332,10 +349,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setPalette(palette)
         # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
         QtWidgets.QApplication.setPalette(palette)
-        for widget in (self.diagram, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
+        for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
-        self._update_status(self.bridge.record, self.bridge.scale_record())
 
     @property
     def theme(self) -> Theme:
@@ -347,6 +363,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return self
         if name == "diagram":
             return self.diagram
+        if name == "compare":
+            return self.compare_view
         if name in VIEW_NAMES and name in self.docks:
             return self.docks[name].widget().plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
@@ -357,6 +375,9 @@ class MainWindow(QtWidgets.QMainWindow):
         With ``size`` the panel is floated at that size: the headless exporter lays panels out for a slide
         rather than as the strip a dock gives them.
         """
+        if name == "compare":
+            self.bridge.set_compare_active(True)
+            return
         if name not in self.docks:
             return
         dock = self.docks[name]
@@ -365,6 +386,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if size is not None:
             dock.setFloating(True)
             dock.resize(*size)
+
+    def central_view(self) -> QtWidgets.QWidget:
+        """The view in the middle: the diagram, or the Compare view while it is on."""
+        return self.compare_view if self.act_compare.isChecked() else self.diagram
 
     def train_blocking(self, steps: int):
         return self.bridge.train_blocking(steps)
@@ -375,11 +400,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return False
         try:
-            experiment = load_network(path)
+            self.bridge.open_file(path)
         except NetworkFileError as exc:
             QtWidgets.QMessageBox.warning(self, "Cannot open this network", f"{Path(path).name} was not opened: {exc}")
             return False
-        self.bridge.set_experiment(experiment)
         return True
 
     def save_file(self, path: str | None = None) -> bool:
@@ -389,7 +413,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return False
         try:
-            save_network(self.bridge.experiment.with_network(self.bridge.network), path)
+            self.bridge.save_file(path)
         except OSError as exc:
             QtWidgets.QMessageBox.warning(self, "Cannot save the network", f"Could not write {path}: {exc.strerror or exc}")
             return False
@@ -404,7 +428,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def copy_image(self) -> None:
         from ..export import copy_to_clipboard
 
-        copy_to_clipboard(self.diagram)
+        copy_to_clipboard(self.central_view())
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:
@@ -424,6 +448,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("End", "run to the end of the backward pass"),
             ("Home", "reset to the start"),
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
+            ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
             ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
         ]
@@ -463,4 +488,5 @@ class MainWindow(QtWidgets.QMainWindow):
         self.save_layout()
         self.bridge.shutdown()
         self.diagram.stop_animation()
+        self.compare_view.stop_animation()
         super().closeEvent(event)

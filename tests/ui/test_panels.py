@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.analysis import ActivationComparison, compare_activations, derivative_chain, sigmoid_bound_chain
 from gradviz.core.netfile import load_preset
-from gradviz.core.stats import MEASURES
+from gradviz.core.stats import MEASURE_LABELS, MEASURES
 from gradviz.core.training import train
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
 from gradviz.ui.panels.log_axis import LogAxisItem, decade_span, value_label
@@ -40,7 +40,9 @@ def bars(qtbot):
 
 def test_log_axis_labels_whole_decades_and_sub_decades(qapp):
     assert value_label(-3.0) == "10⁻³"
-    assert value_label(0.0) == "10⁰"
+    # Issue 8: one way to print a power of ten (core/format), so 10⁰ reads "1" as on the diagram's colour bar.
+    assert value_label(0.0) == "1"
+    assert value_label(1.0) == "10" and value_label(np.log10(20)) == "20" and value_label(np.log10(5)) == "5"
     assert value_label(np.log10(2e-3)) == "2·10⁻³"
     assert value_label(np.log10(3.3e-3)) == ""
     axis = LogAxisItem("left")
@@ -84,7 +86,9 @@ def test_bars_for_each_measure(bars, measure):
     positive = comparison.values > 0
     np.testing.assert_allclose(heights[positive], np.log10(comparison.values[positive]), atol=1e-12)
     assert np.all(heights[~positive] == bars.floor_decade())
-    assert bars.settings()[0] == measure
+    # The axis names the measure shown; the choosers stay as the user left them (nothing is written back).
+    assert bars.plot_widget().getPlotItem().getAxis("left").labelText == f"{MEASURE_LABELS[measure]}  (log scale)"
+    assert bars.settings() == ("mean_abs_grad_w", "sigmoid", "relu")
 
 
 def test_dead_relu_bars_are_drawn_at_the_floor_and_marked_zero(bars):
@@ -139,7 +143,7 @@ def test_hovering_a_bar_shows_its_tooltip(bars, tiny_comparison):
     QtWidgets.QToolTip.hideText()
 
 
-def test_bars_choosers_emit_settings_and_follow_what_is_shown(qtbot, bars, tiny_comparison):
+def test_bars_choosers_emit_settings_and_the_plot_names_what_is_shown(qtbot, bars, tiny_comparison):
     assert bars.settings() == ("mean_abs_grad_w", "sigmoid", "relu")
     combo = bars.findChildren(QtWidgets.QComboBox)[0]
     with qtbot.waitSignal(bars.sigSettingsChanged) as blocker:
@@ -148,7 +152,12 @@ def test_bars_choosers_emit_settings_and_follow_what_is_shown(qtbot, bars, tiny_
     shown = ActivationComparison(("tanh", "gelu"), "max_abs_grad_w", tiny_comparison.values)
     with qtbot.assertNotEmitted(bars.sigSettingsChanged):
         bars.show_comparison(shown)
-    assert bars.settings() == ("max_abs_grad_w", "tanh", "gelu")
+    # Issue 8: the panel never writes a comparison back into its own choosers (the settings circle is
+    # gone); its title, legend and tooltips name what the comparison holds.
+    assert bars.settings() == ("norm_grad_w", "sigmoid", "relu")
+    plot = bars.plot_widget().getPlotItem()
+    assert plot.titleLabel.text.startswith("Gradient size per layer: tanh vs GELU")
+    assert [label.text for _sample, label in plot.legend.items] == ["tanh", "GELU"]
     assert "max |∂L/∂w|" in bars.bar_tooltip(1, 0)
 
 
@@ -432,3 +441,20 @@ def test_bars_explain_a_run_in_which_no_gradient_gets_through(qtbot):
     tiny = load_preset("tiny-sigmoid")
     panel.show_comparison(compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss))
     assert panel.blocked_note() == ""
+
+
+def test_inspector_names_the_side_a_selection_came_from(qtbot):
+    from gradviz.core.explain import explain_edge
+    from gradviz.ui.inspector import HINT, InspectorPanel
+
+    experiment = load_preset("tiny-sigmoid")
+    record = experiment.network.run(experiment.inputs, experiment.targets, experiment.loss)
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    panel.show_selection(record, ("edge", 1, 0, 0), "right: ReLU")
+    assert panel.lines() == ["right: ReLU", *explain_edge(record, 1, 0, 0)]
+    assert "right: ReLU" in panel.text.toPlainText()
+    panel.show_selection(record, ("edge", 1, 0, 0))
+    assert panel.lines() == explain_edge(record, 1, 0, 0)
+    panel.show_selection(record, None, "right: ReLU")
+    assert panel.lines() == [HINT]

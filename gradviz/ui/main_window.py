@@ -400,9 +400,9 @@ class MainWindow(QtWidgets.QMainWindow):
         ExportDialog(self).exec()
 
     def copy_image(self) -> None:
-        from ..export import copy_to_clipboard
+        from .export_dialog import copy_image
 
-        copy_to_clipboard(self.diagram)
+        copy_image(self)
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:

@@ -1,5 +1,6 @@
-"""CoreBridge: the one bridge from core state to Qt signals. It owns the stepper, the play timer and
-the training job; views only ever see the immutable records it emits."""
+"""CoreBridge: the one bridge from core state to Qt signals. It wraps one ``Session`` (the model the
+headless exporter runs too) and owns the play timer and the training job; views only ever see the
+immutable core objects it emits."""
 
 from __future__ import annotations
 
@@ -8,39 +9,67 @@ import time
 
 from PySide6 import QtCore
 
-from ..core.netfile import Experiment, NetworkFileError, edit_experiment
+from ..core.netfile import Experiment, NetworkFileError, load_network
 from ..core.records import Phase
-from ..core.stepper import Stepper
-from ..core.training import TrainingHistory, train
+from ..core.session import Session
+from ..core.training import TrainingHistory
 
 #: Play speed, in micro-steps per second.
 DEFAULT_SPEED = 2.0
 MIN_SPEED, MAX_SPEED = 0.25, 20.0
 #: Training runs in slices of about this many milliseconds, so the window stays responsive.
 TRAINING_SLICE_MS = 30.0
+#: The longest a step's animation runs, in ms, and the share of the play interval it takes.
+MAX_ANIMATION_MS = 900
+ANIMATION_SHARE = 0.8
 
 
 class CoreBridge(QtCore.QObject):
-    """Drives a ``Stepper`` from user actions and announces every new state.
+    """Drives a ``Session`` from user actions and announces every new state.
 
-    Signals carry immutable core objects: ``sigRecordChanged(record, scale_record)`` after every move
-    (``scale_record`` is the complete pass that fixes the colour scale), ``sigExperimentChanged`` when a
-    new network is loaded or edited, ``sigStepped(+1/-1)`` for a single step in either direction.
+    Every signal carries immutable core objects, so a view never asks the bridge back:
+
+    - ``sigRecordChanged(record, scale_record)``: after every move; ``scale_record`` is the complete pass
+      that fixes the colour scale.
+    - ``sigCursorChanged(cursor)``: a ``session.Cursor`` (step, depth, loss, passes done, can step back).
+    - ``sigHealthChanged(health)``: the current pass's ``stats.Health`` verdict.
+    - ``sigComparisonChanged(comparison)``: the bars' ``ActivationComparison``, when it changes.
+    - ``sigCompareChanged(left, left_scale, right, right_scale, titles, shared_scale)``: both halves of
+      the Compare view after every move, only while it is active.
+    - ``sigCompareSettingsChanged(settings)``: a ``session.CompareSettings`` (active, activation,
+      residual, shared scale).
+    - ``sigColorModeChanged(mode)``: a key of ``names.COLOR_MODES``.
+    - ``sigSelectionChanged(side, selection)``: what is outlined, and on which half ("left" when compare
+      is off); ``sigInspected(record, selection, side_title)``: what the inspector explains, with the
+      record it belongs to ("" for ``side_title`` when compare is off).
+    - ``sigExperimentChanged(experiment)``, ``sigHistoryChanged(history or None)``: a new network.
+    - ``sigStepped(+1/-1)`` for a single step; ``sigAnimateStep(ms)`` for a forward step while playing.
+    - ``sigPlayingChanged``, ``sigTrainingStarted(total)``, ``sigTrainingProgress(done, total)``,
+      ``sigTrainingFinished(history or None)``, ``sigEditRefused(message)``.
     """
 
     sigRecordChanged = QtCore.Signal(object, object)
+    sigCursorChanged = QtCore.Signal(object)
+    sigHealthChanged = QtCore.Signal(object)
+    sigComparisonChanged = QtCore.Signal(object)
+    sigCompareChanged = QtCore.Signal(object, object, object, object, object, bool)
+    sigCompareSettingsChanged = QtCore.Signal(object)
+    sigColorModeChanged = QtCore.Signal(str)
+    sigSelectionChanged = QtCore.Signal(str, object)
+    sigInspected = QtCore.Signal(object, object, str)
     sigExperimentChanged = QtCore.Signal(object)
+    sigHistoryChanged = QtCore.Signal(object)
     sigStepped = QtCore.Signal(int)
+    sigAnimateStep = QtCore.Signal(int)
     sigPlayingChanged = QtCore.Signal(bool)
     sigTrainingStarted = QtCore.Signal(int)
     sigTrainingProgress = QtCore.Signal(int, int)
     sigTrainingFinished = QtCore.Signal(object)
     sigEditRefused = QtCore.Signal(str)
 
-    def __init__(self, experiment: Experiment, parent: QtCore.QObject | None = None):
+    def __init__(self, experiment: Experiment | Session, parent: QtCore.QObject | None = None):
         super().__init__(parent)
-        self._experiment = experiment
-        self._stepper = self._new_stepper(experiment)
+        self.session = experiment if isinstance(experiment, Session) else Session(experiment)
         self._speed = DEFAULT_SPEED
         self._play_timer = QtCore.QTimer(self)
         self._play_timer.setInterval(self._interval_ms())
@@ -49,39 +78,40 @@ class CoreBridge(QtCore.QObject):
         self._train_timer.setInterval(0)
         self._train_timer.timeout.connect(self._on_train_slice)
         self._training: dict | None = None
-        self.history: TrainingHistory | None = None
-
-    @staticmethod
-    def _new_stepper(experiment: Experiment) -> Stepper:
-        e = experiment
-        return Stepper(e.network, e.inputs, e.targets, e.loss, e.learning_rate)
+        #: The comparison last emitted, so stepping within a pass does not redraw the bars.
+        self._shown_comparison = None
 
     # ------------------------------------------------------------------------------------------ state
+    # For scripts, tests and the exporter; the window itself only listens to the signals.
 
     @property
     def experiment(self) -> Experiment:
-        return self._experiment
+        return self.session.experiment
 
     @property
     def record(self):
-        return self._stepper.record
+        return self.session.record
 
     @property
     def network(self):
         """The network the current pass runs on."""
-        return self._stepper.network
+        return self.session.network
+
+    @property
+    def history(self) -> TrainingHistory | None:
+        return self.session.history
 
     @property
     def steps_per_pass(self) -> int:
-        return self._stepper.steps_per_pass
+        return self.session.stepper.steps_per_pass
 
     @property
     def passes_done(self) -> int:
-        return self._stepper.passes_done
+        return self.session.stepper.passes_done
 
     @property
     def can_step_back(self) -> bool:
-        return self._stepper.can_step_back
+        return self.session.stepper.can_step_back
 
     @property
     def playing(self) -> bool:
@@ -96,10 +126,53 @@ class CoreBridge(QtCore.QObject):
         return self._speed
 
     def scale_record(self):
-        return self._stepper.complete_record()
+        return self.session.scale_record
 
-    def _emit_record(self) -> None:
-        self.sigRecordChanged.emit(self._stepper.record, self._stepper.complete_record())
+    # ------------------------------------------------------------------------------------------ announcing
+
+    def announce(self) -> None:
+        """Emit the whole state once (a view connected after the bridge was made starts from it)."""
+        s = self.session
+        self.sigExperimentChanged.emit(s.experiment)
+        self.sigHistoryChanged.emit(s.history)
+        self.sigColorModeChanged.emit(s.color_mode)
+        self.sigCompareSettingsChanged.emit(s.compare_settings)
+        self.sigSelectionChanged.emit(s.selection_side, s.selection)
+        self._emit_record(force_comparison=True)
+
+    def _emit_record(self, force_comparison: bool = False) -> None:
+        s = self.session
+        self.sigRecordChanged.emit(s.record, s.scale_record)
+        self.sigCursorChanged.emit(s.cursor)
+        self.sigHealthChanged.emit(s.health())
+        self._emit_comparison(force_comparison)
+        self._emit_compare()
+        self._emit_inspected()
+
+    def _emit_comparison(self, force: bool = False) -> None:
+        comparison = self.session.comparison()
+        if force or comparison is not self._shown_comparison:
+            self._shown_comparison = comparison
+            self.sigComparisonChanged.emit(comparison)
+
+    def _emit_compare(self) -> None:
+        s = self.session
+        if s.compare_active:
+            self.sigCompareChanged.emit(
+                s.record, s.scale_record, s.compare_record, s.compare_scale_record, s.compare_titles(), s.shared_scale
+            )
+
+    def _emit_inspected(self) -> None:
+        s = self.session
+        side_title = s.side_title(s.selection_side) if s.compare_active else ""
+        self.sigInspected.emit(s.selected_record(), s.selection, side_title)
+
+    def _emit_new_experiment(self) -> None:
+        s = self.session
+        self.sigExperimentChanged.emit(s.experiment)
+        self.sigHistoryChanged.emit(s.history)
+        self.sigSelectionChanged.emit(s.selection_side, s.selection)
+        self._emit_record(force_comparison=True)
 
     # ------------------------------------------------------------------------------------------ stepping
 
@@ -107,16 +180,18 @@ class CoreBridge(QtCore.QObject):
     def step_forward(self) -> None:
         if self.training:
             return
-        self._stepper.step_forward()
+        self.session.step_forward()
         self._emit_record()
         self.sigStepped.emit(1)
+        if self.playing:
+            self.sigAnimateStep.emit(int(min(MAX_ANIMATION_MS, ANIMATION_SHARE * 1000 / self._speed)))
 
     @QtCore.Slot()
     def step_back(self) -> None:
-        if self.training or not self._stepper.can_step_back:
+        if self.training or not self.session.stepper.can_step_back:
             return
         self.set_playing(False)
-        self._stepper.step_back()
+        self.session.step_back()
         self._emit_record()
         self.sigStepped.emit(-1)
 
@@ -125,7 +200,7 @@ class CoreBridge(QtCore.QObject):
         if self.training:
             return
         self.set_playing(False)
-        self._stepper.reset()
+        self.session.reset()
         self._emit_record()
 
     @QtCore.Slot()
@@ -134,13 +209,13 @@ class CoreBridge(QtCore.QObject):
         if self.training:
             return
         self.set_playing(False)
-        self._stepper.run_to_end_of_pass()
+        self.session.run_to_end()
         self._emit_record()
 
     def go_to_step(self, step: int) -> None:
         """Reset, then take ``step`` micro-steps (for exports and tests)."""
         self.set_playing(False)
-        self._stepper.go_to_step(step)
+        self.session.go_to_step(step)
         self._emit_record()
 
     # ------------------------------------------------------------------------------------------ playing
@@ -164,28 +239,98 @@ class CoreBridge(QtCore.QObject):
             self._play_timer.stop()
             self.sigPlayingChanged.emit(False)
 
+    @QtCore.Slot(float)
     def set_speed(self, steps_per_second: float) -> None:
         self._speed = min(MAX_SPEED, max(MIN_SPEED, float(steps_per_second)))
         self._play_timer.setInterval(self._interval_ms())
 
     def _on_play_tick(self) -> None:
         self.step_forward()
-        record = self._stepper.record
+        record = self.session.record
         # Playing runs one pass: it pauses when the gradient has reached layer 1.
         if record.phase is Phase.BACKWARD and record.layer == 1:
             self.set_playing(False)
 
-    # ------------------------------------------------------------------------------------------ editing
+    # ------------------------------------------------------------------------------------------ view settings
+
+    @QtCore.Slot(str, str, str)
+    def set_bars_settings(self, measure: str, first: str, second: str) -> None:
+        """What the gradient bars compare; answers with ``sigComparisonChanged``."""
+        self.session.set_bars_settings(measure, first, second)
+        self._emit_comparison()
+
+    @QtCore.Slot(bool)
+    def set_compare_active(self, active: bool) -> None:
+        """Show or hide the Compare view: its right half joins the cursor where it stands."""
+        s = self.session
+        if bool(active) == s.compare_active:
+            return
+        had_right_selection = s.selection_side == "right"
+        s.set_compare_active(active)
+        self.sigCompareSettingsChanged.emit(s.compare_settings)
+        if had_right_selection and not s.compare_active:
+            self.sigSelectionChanged.emit(s.selection_side, s.selection)
+        self._emit_compare()
+        self._emit_inspected()
+
+    @QtCore.Slot(str)
+    def set_compare_activation(self, name: str) -> None:
+        """The right half's hidden activation, one of ``ACTIVATION_NAMES``."""
+        self.session.set_compare_activation(name)
+        self._emit_compare_settings()
+
+    @QtCore.Slot(object)
+    def set_compare_residual(self, residual: bool | None) -> None:
+        """The right half's skip connections: True, False or None for as loaded."""
+        self.session.set_compare_residual(residual)
+        self._emit_compare_settings()
+
+    @QtCore.Slot(bool)
+    def set_shared_scale(self, shared: bool) -> None:
+        """One colour scale for both halves (True), or each on its own."""
+        self.session.set_shared_scale(shared)
+        self._emit_compare_settings()
+
+    def _emit_compare_settings(self) -> None:
+        self.sigCompareSettingsChanged.emit(self.session.compare_settings)
+        self._emit_compare()
+        self._emit_inspected()
+
+    @QtCore.Slot(str)
+    def set_color_mode(self, mode: str) -> None:
+        self.session.set_color_mode(mode)
+        self.sigColorModeChanged.emit(mode)
+
+    def select(self, selection: tuple | None, side: str = "left") -> None:
+        """Pick what the inspector explains, on the ``side`` of the Compare view it was clicked."""
+        self.session.select(selection, side)
+        self.sigSelectionChanged.emit(side, self.session.selection)
+        self._emit_inspected()
+
+    # ------------------------------------------------------------------------------------------ loading and editing
 
     def set_experiment(self, experiment: Experiment) -> None:
         """Start over on a new or edited network."""
         self.cancel_training()
         self.set_playing(False)
-        self._experiment = experiment
-        self._stepper = self._new_stepper(experiment)
-        self.history = None
-        self.sigExperimentChanged.emit(experiment)
-        self._emit_record()
+        self.session.set_experiment(experiment)
+        self._emit_new_experiment()
+
+    @QtCore.Slot(str)
+    def switch_preset(self, name: str) -> None:
+        """Start over on the bundled preset ``name``."""
+        self.cancel_training()
+        self.set_playing(False)
+        self.session.load_preset(name)
+        self._emit_new_experiment()
+
+    def open_file(self, path) -> None:
+        """Start over on the network file at ``path``; a bad file raises ``NetworkFileError`` and changes nothing."""
+        self.set_experiment(load_network(path))
+
+    def save_file(self, path) -> None:
+        """Write the network on screen to ``path``; an ``OSError`` says why it could not be written."""
+        self.session.save(path)
 
     @QtCore.Slot(dict)
     def request_edit(self, changes: dict) -> bool:
@@ -195,21 +340,23 @@ class CoreBridge(QtCore.QObject):
         """
         self.cancel_training()  # the edit starts from what training has reached
         try:
-            edited = edit_experiment(self._experiment.with_network(self._stepper.network), changes)
+            self.session.edit(changes)
         except NetworkFileError as exc:
             self.sigEditRefused.emit(str(exc))
             return False
-        self.set_experiment(edited)
+        self.set_playing(False)
+        self._emit_new_experiment()
         return True
 
     # ------------------------------------------------------------------------------------------ training
 
+    @QtCore.Slot(int)
     def start_training(self, steps: int) -> None:
         """Train ``steps`` SGD steps from the network on screen, in slices between events."""
         if self.training or steps < 1:
             return
         self.set_playing(False)
-        self._training = {"total": int(steps), "done": 0, "parts": [], "network": self._stepper.network, "slice": 10}
+        self._training = {"total": int(steps), "done": 0, "parts": [], "network": self.session.network, "slice": 10}
         self.sigTrainingStarted.emit(int(steps))
         self._train_timer.start()
 
@@ -221,8 +368,7 @@ class CoreBridge(QtCore.QObject):
     def train_blocking(self, steps: int) -> TrainingHistory:
         """Train synchronously (headless export, scripts)."""
         self.set_playing(False)
-        e = self._experiment
-        history = train(self._stepper.network, e.inputs, e.targets, e.loss, e.learning_rate, steps)
+        history = self.session.train(steps)
         self._adopt(history)
         return history
 
@@ -230,9 +376,8 @@ class CoreBridge(QtCore.QObject):
         job = self._training
         done = job["done"]
         steps = min(job["slice"], job["total"] - done)
-        e = self._experiment
         started = time.perf_counter()
-        part = train(job["network"], e.inputs, e.targets, e.loss, e.learning_rate, steps)
+        part = self.session.train(steps, start=job["network"])
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         # Size the next slice so each takes about TRAINING_SLICE_MS.
         job["slice"] = max(1, min(5000, int(steps * TRAINING_SLICE_MS / max(elapsed_ms, 0.1))))
@@ -257,11 +402,8 @@ class CoreBridge(QtCore.QObject):
 
     def _adopt(self, history: TrainingHistory) -> None:
         """Make the trained network the one on screen: a new pass starts on it."""
-        self._experiment = self._experiment.with_network(history.network)
-        self._stepper = self._new_stepper(self._experiment)
-        self.history = history
-        self.sigExperimentChanged.emit(self._experiment)
-        self._emit_record()
+        self.session.adopt(history)
+        self._emit_new_experiment()
         self.sigTrainingFinished.emit(history)
 
     def shutdown(self) -> None:
@@ -269,3 +411,6 @@ class CoreBridge(QtCore.QObject):
         self._play_timer.stop()
         self._train_timer.stop()
         self._training = None
+
+    def __repr__(self):
+        return f"CoreBridge({self.session!r})"

@@ -24,19 +24,26 @@ class InspectorPanel(QtWidgets.QWidget):
         self._lines: list[str] = []
         self.show_selection(None, None)
 
-    def show_selection(self, record: PassRecord | None, selection: tuple | None) -> None:
-        """``selection``: ("neuron", layer, unit), ("edge", layer, to_unit, from_unit) or None."""
+    def show_selection(self, record: PassRecord | None, selection: tuple | None, side_title: str = "") -> None:
+        """``selection``: ("neuron", layer, unit), ("edge", layer, to_unit, from_unit) or None.
+
+        ``side_title`` names the Compare view half it was picked on ("right: ReLU"); "" when there is one.
+        """
         if record is None or selection is None:
-            self._lines = [HINT]
+            lines = [HINT]
         elif selection[0] == "neuron":
-            self._lines = explain_neuron(record, selection[1], selection[2])
+            lines = explain_neuron(record, selection[1], selection[2])
         else:
-            self._lines = explain_edge(record, selection[1], selection[2], selection[3])
-        title, *rest = self._lines
+            lines = explain_edge(record, selection[1], selection[2], selection[3])
+        shown_side = side_title if record is not None and selection is not None else ""
+        self._lines = ([shown_side] if shown_side else []) + list(lines)
+        title, *rest = lines
+        side = f"<p style='margin:2px 0;'><i>{_escape(shown_side)}</i></p>" if shown_side else ""
         body = "".join(f"<p style='margin:6px 0; font-family: DejaVu Sans Mono, monospace;'>{_escape(l)}</p>" for l in rest)
-        self.text.setHtml(f"<p style='margin:4px 0;'><b>{_escape(title)}</b></p>{body}")
+        self.text.setHtml(f"{side}<p style='margin:4px 0;'><b>{_escape(title)}</b></p>{body}")
 
     def lines(self) -> list[str]:
+        """The lines shown: the side first when there is one, then the title and the explanation."""
         return list(self._lines)
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.analysis import compare_activations
-from ..core.netfile import Experiment, NetworkFileError, load_network, load_preset, save_network
-from ..core.records import Phase, describe_step
-from ..core.stats import gradient_health
-from .bridge import MAX_SPEED, MIN_SPEED, CoreBridge
+from ..core.format import format_number
+from ..core.netfile import Experiment, NetworkFileError
+from ..core.records import describe_step
+from ..core.session import Cursor, Session
+from ..core.stats import Health
+from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import ControlsPanel
 from .inspector import InspectorPanel
 from .network_view import NetworkView
@@ -35,13 +36,11 @@ class MainWindow(QtWidgets.QMainWindow):
     ``settings`` (a QSettings) keeps the dock layout across launches; without it nothing is persisted.
     """
 
-    def __init__(self, experiment: Experiment, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
+    def __init__(self, experiment: Experiment | Session, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
         super().__init__()
         self.setObjectName("gradvizMainWindow")
         self._settings = settings
         self._theme = theme
-        self._selection: tuple | None = None
-        self._compared_network = None
         self.bridge = CoreBridge(experiment, self)
 
         self.diagram = NetworkView(theme)
@@ -64,8 +63,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1500, 950)
         self._restore_layout()
         self.set_theme(theme)
-        self._on_experiment_changed(experiment)
-        self._on_record_changed(self.bridge.record, self.bridge.scale_record())
+        self.bridge.announce()
         # The arrow keys step the pass: the diagram has the focus at launch and gets it back after an edit
         # (a focused text field keeps ← and → for its cursor).
         self.diagram.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
@@ -195,7 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed.setSingleStep(0.5)
         self.speed.setDecimals(2)
         self.speed.setSuffix(" steps/s")
-        self.speed.setValue(self.bridge.speed)
+        self.speed.setValue(DEFAULT_SPEED)
         self.speed.setToolTip("How many micro-steps per second while playing")
         self.speed.valueChanged.connect(self.bridge.set_speed)
         bar.addWidget(self.speed)
@@ -219,8 +217,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _connect(self) -> None:
         b = self.bridge
         b.sigRecordChanged.connect(self._on_record_changed)
+        b.sigCursorChanged.connect(self._on_cursor_changed)
+        b.sigHealthChanged.connect(self._on_health_changed)
+        b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
+        b.sigColorModeChanged.connect(self._on_color_mode_changed)
+        b.sigSelectionChanged.connect(self._on_selection_changed)
+        b.sigInspected.connect(self.inspector.show_selection)
         b.sigExperimentChanged.connect(self._on_experiment_changed)
-        b.sigStepped.connect(self._on_stepped)
+        b.sigHistoryChanged.connect(self.training.show_history)
+        b.sigAnimateStep.connect(self.diagram.animate_step)
         b.sigPlayingChanged.connect(self._on_playing_changed)
         b.sigTrainingStarted.connect(lambda total: self.training.set_training(True))
         b.sigTrainingProgress.connect(self.training.set_progress)
@@ -230,8 +235,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.diagram.sigEdgeClicked.connect(lambda layer, to, frm: self.select(("edge", layer, to, frm)))
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
-        self.controls.sigPresetChosen.connect(lambda name: b.set_experiment(load_preset(name)))
-        self.gradient_bars.sigSettingsChanged.connect(lambda *args: self._update_bars(force=True))
+        self.controls.sigPresetChosen.connect(b.switch_preset)
+        self.gradient_bars.sigSettingsChanged.connect(b.set_bars_settings)
         self.training.sigTrainRequested.connect(b.start_training)
         self.training.sigCancelRequested.connect(b.cancel_training)
 
@@ -239,24 +244,33 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_record_changed(self, record, scale_record) -> None:
         self.diagram.show_record(record, scale_record)
-        self._update_activation_panel(record)
-        self._update_bars()
-        self.inspector.show_selection(record, self._selection)
-        self._update_status(record, scale_record)
-        self.act_back.setEnabled(self.bridge.can_step_back)
+        self.activation_curves.show_record(record)
+
+    def _on_cursor_changed(self, cursor: Cursor) -> None:
+        text = describe_step(cursor.step, cursor.depth)
+        if cursor.loss is not None:
+            text += f"   ·   loss = {format_number(cursor.loss, 6, trailing_zeros=False)}"
+        text += f"   ·   pass {cursor.passes_done + 1}"
+        self.status_step.setText(text)
+        self.act_back.setEnabled(cursor.can_step_back)
+
+    def _on_health_changed(self, health: Health) -> None:
+        self.status_health.setText(health.describe())
+        color = HEALTH_COLORS.get(health.verdict)
+        # Without a verdict colour the label takes the theme's text colour from the palette.
+        self.status_health.setStyleSheet(f"{f'color: {color}; ' if color else ''}font-weight: bold; padding-right: 8px;")
 
     def _on_experiment_changed(self, experiment: Experiment) -> None:
         self.setWindowTitle(f"{experiment.name} — gradviz")
-        if self._selection is not None and not self._selection_valid(experiment.network):
-            self._selection = None
-            self.diagram.set_selection(None)
         self.controls.show_experiment(experiment)
-        self.training.show_history(self.bridge.history)
-        self._update_bars(force=True)
 
-    def _on_stepped(self, direction: int) -> None:
-        if direction > 0 and self.bridge.playing:
-            self.diagram.animate_step(int(min(900, 0.8 * 1000 / self.bridge.speed)))
+    def _on_selection_changed(self, side: str, selection) -> None:
+        self.diagram.set_selection(selection if side == "left" else None)
+
+    def _on_color_mode_changed(self, mode: str) -> None:
+        self.diagram.set_color_mode(mode)
+        self.color_mode_actions[mode].setChecked(True)
+        self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.act_play.setChecked(playing)
@@ -268,61 +282,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_training_finished(self, history) -> None:
         self.training.set_training(False)
-        self.training.show_history(history)
         if history is not None:
             state = "cancelled after" if history.cancelled else "finished:"
             self.statusBar().showMessage(f"Training {state} {history.steps} steps; the diagram shows the trained network.", 8000)
 
-    def _update_status(self, record, scale_record) -> None:
-        text = describe_step(record.step, record.depth)
-        if record.loss is not None:
-            text += f"   ·   loss = {record.loss:.6g}"
-        text += f"   ·   pass {self.bridge.passes_done + 1}"
-        self.status_step.setText(text)
-        health = gradient_health(scale_record)
-        self.status_health.setText(health.describe())
-        color = HEALTH_COLORS.get(health.verdict, self._theme.foreground)
-        self.status_health.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 8px;")
-
-    def _current_layer(self, record) -> int:
-        """The layer the activation panel shows: the one just computed, else the output."""
-        if record.phase in (Phase.FORWARD, Phase.BACKWARD):
-            return record.layer
-        return record.depth if record.phase is not Phase.READY else 1
-
-    def _update_activation_panel(self, record) -> None:
-        index = self._current_layer(record)
-        layer = record.layers[index - 1]
-        self.activation_curves.show_layer(layer.activation, layer.z, f"layer {index}")
-
-    def _update_bars(self, force: bool = False) -> None:
-        network = self.bridge.network
-        if not force and network is self._compared_network:
-            return
-        self._compared_network = network
-        measure, first, second = self.gradient_bars.settings()
-        e = self.bridge.experiment
-        self.gradient_bars.show_comparison(compare_activations(network, e.inputs, e.targets, e.loss, (first, second), measure))
-
-    def _selection_valid(self, network) -> bool:
-        kind, layer, *units = self._selection
-        widths = network.widths
-        if kind == "neuron":
-            return layer <= network.depth and units[0] < widths[layer]
-        return layer <= network.depth and units[0] < widths[layer] and units[1] < widths[layer - 1]
-
     # ------------------------------------------------------------------------------------------ commands
 
-    def select(self, selection: tuple | None) -> None:
-        self._selection = selection
-        self.diagram.set_selection(selection)
-        self.inspector.show_selection(self.bridge.record, selection)
+    def select(self, selection: tuple | None, side: str = "left") -> None:
+        """Show ``selection`` in the inspector (picked on the ``side`` half of the Compare view)."""
+        self.bridge.select(selection, side)
         self.docks["inspector"].show()
 
     def set_color_mode(self, mode: str) -> None:
-        self.diagram.set_color_mode(mode)
-        self.color_mode_actions[mode].setChecked(True)
-        self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
+        self.bridge.set_color_mode(mode)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -333,7 +305,6 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.diagram, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
-        self._update_status(self.bridge.record, self.bridge.scale_record())
 
     @property
     def theme(self) -> Theme:
@@ -373,11 +344,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return False
         try:
-            experiment = load_network(path)
+            self.bridge.open_file(path)
         except NetworkFileError as exc:
             QtWidgets.QMessageBox.warning(self, "Cannot open this network", f"{Path(path).name} was not opened: {exc}")
             return False
-        self.bridge.set_experiment(experiment)
         return True
 
     def save_file(self, path: str | None = None) -> bool:
@@ -387,7 +357,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return False
         try:
-            save_network(self.bridge.experiment.with_network(self.bridge.network), path)
+            self.bridge.save_file(path)
         except OSError as exc:
             QtWidgets.QMessageBox.warning(self, "Cannot save the network", f"Could not write {path}: {exc.strerror or exc}")
             return False

@@ -74,6 +74,9 @@ def test_status_line_says_where_the_pass_is(qtbot, window):
     press(qtbot, window, Key.Key_Right, 6)
     assert window.status_step.text().startswith("Backward: layer 2 of 3")
     assert "loss = 0.0262781" in window.status_step.text()
+    # The verdict is the current pass's (issue 8: the session's health()), so it waits for layer 1.
+    assert "shown once the backward pass is complete" in window.status_health.text()
+    press(qtbot, window, Key.Key_Right)
     assert "0.0132" in window.status_health.text()
 
 
@@ -262,3 +265,46 @@ def test_an_edit_during_training_keeps_what_training_reached(qtbot, window):
     assert window.bridge.history is None  # the edited network starts a history of its own
     assert not np.array_equal(window.bridge.network.weights[0], start)  # the trained weights stayed
     assert "Training cancelled after" in window.statusBar().currentMessage()
+
+
+def test_choosing_other_bars_settings_shows_their_comparison(qtbot, window):
+    from gradviz.core.network import Network
+
+    combos = window.gradient_bars.findChildren(QtWidgets.QComboBox)
+    measure, first, second = combos[0], combos[1], combos[2]
+    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+        first.setCurrentIndex(first.findData("tanh"))
+    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+        measure.setCurrentIndex(measure.findData("max_abs_grad_w"))
+    e = load_preset("tiny-sigmoid")
+    expected = []
+    for name in ("tanh", "relu"):
+        net = Network(e.network.widths, name, e.network.weights, e.network.biases)
+        record = net.run(e.inputs, e.targets, e.loss)
+        expected.append([np.abs(layer.grad_w).max() for layer in record.layers])
+    np.testing.assert_allclose(10 ** window.gradient_bars.bar_heights(), expected, rtol=1e-9)
+    assert window.gradient_bars.settings() == ("max_abs_grad_w", "tanh", "relu")
+    assert second.currentData() == "relu"
+
+
+def test_choosing_a_preset_loads_it(qtbot, window):
+    window.controls.sigPresetChosen.emit("deep-sigmoid")
+    assert "deep-sigmoid" in window.windowTitle()
+    assert window.gradient_bars.bar_heights().shape == (2, 11)
+    assert window.status_step.text().startswith("Ready")
+
+
+def test_the_window_computes_no_core_fact():
+    """MainWindow wires signals to views and actions to bridge slots: it calls no core computation."""
+    import inspect
+
+    import gradviz.ui.main_window as main_window
+
+    source = inspect.getsource(main_window)
+    for call in ("compare_activations", "gradient_health", "load_preset", "load_network", "save_network",
+                 "network_with_activation", "Stepper(", "train(", ".run(", "edit_experiment", "derivative_chain"):
+        assert call not in source, call
+    # ... and it reads no state back from the bridge after a signal: only commands go to it.
+    for read in ("bridge.record", "bridge.network", "bridge.history", "bridge.playing", "bridge.speed",
+                 "bridge.scale_record", "bridge.passes_done", "bridge.can_step_back", "bridge.session"):
+        assert read not in source, read

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.analysis import ActivationComparison, compare_activations, derivative_chain, sigmoid_bound_chain
 from gradviz.core.netfile import load_preset
-from gradviz.core.stats import MEASURES
+from gradviz.core.stats import MEASURE_LABELS, MEASURES
 from gradviz.core.training import train
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
 from gradviz.ui.panels.log_axis import LogAxisItem, decade_span, value_label
@@ -84,7 +84,9 @@ def test_bars_for_each_measure(bars, measure):
     positive = comparison.values > 0
     np.testing.assert_allclose(heights[positive], np.log10(comparison.values[positive]), atol=1e-12)
     assert np.all(heights[~positive] == bars.floor_decade())
-    assert bars.settings()[0] == measure
+    # The axis names the measure shown; the choosers stay as the user left them (nothing is written back).
+    assert bars.plot_widget().getPlotItem().getAxis("left").labelText == f"{MEASURE_LABELS[measure]}  (log scale)"
+    assert bars.settings() == ("mean_abs_grad_w", "sigmoid", "relu")
 
 
 def test_dead_relu_bars_are_drawn_at_the_floor_and_marked_zero(bars):
@@ -139,7 +141,7 @@ def test_hovering_a_bar_shows_its_tooltip(bars, tiny_comparison):
     QtWidgets.QToolTip.hideText()
 
 
-def test_bars_choosers_emit_settings_and_follow_what_is_shown(qtbot, bars, tiny_comparison):
+def test_bars_choosers_emit_settings_and_the_plot_names_what_is_shown(qtbot, bars, tiny_comparison):
     assert bars.settings() == ("mean_abs_grad_w", "sigmoid", "relu")
     combo = bars.findChildren(QtWidgets.QComboBox)[0]
     with qtbot.waitSignal(bars.sigSettingsChanged) as blocker:
@@ -148,7 +150,12 @@ def test_bars_choosers_emit_settings_and_follow_what_is_shown(qtbot, bars, tiny_
     shown = ActivationComparison(("tanh", "gelu"), "max_abs_grad_w", tiny_comparison.values)
     with qtbot.assertNotEmitted(bars.sigSettingsChanged):
         bars.show_comparison(shown)
-    assert bars.settings() == ("max_abs_grad_w", "tanh", "gelu")
+    # Issue 8: the panel never writes a comparison back into its own choosers (the settings circle is
+    # gone); its title, legend and tooltips name what the comparison holds.
+    assert bars.settings() == ("norm_grad_w", "sigmoid", "relu")
+    plot = bars.plot_widget().getPlotItem()
+    assert plot.titleLabel.text.startswith("Gradient size per layer: tanh vs GELU")
+    assert [label.text for _sample, label in plot.legend.items] == ["tanh", "GELU"]
     assert "max |∂L/∂w|" in bars.bar_tooltip(1, 0)
 
 

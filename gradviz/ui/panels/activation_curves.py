@@ -8,6 +8,7 @@ from PySide6 import QtWidgets
 
 from ...core.activations import ACTIVATIONS
 from ...core.analysis import activation_curve
+from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
 from .plot_style import make_plot_widget, style_legend, style_plot, style_text
 
@@ -77,6 +78,16 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self._plot_widget.setBackground(theme.background)
         self._curves_key = None
         self._redraw()
+
+    def show_record(self, record: PassRecord) -> None:
+        """Show the layer ``record``'s latest micro-step computed (the output after the loss and the update,
+        layer 1 before the first step)."""
+        if record.phase in (Phase.FORWARD, Phase.BACKWARD):
+            index = record.layer
+        else:
+            index = record.depth if record.phase is not Phase.READY else 1
+        layer = record.layers[index - 1]
+        self.show_layer(layer.activation, layer.z, f"layer {index}")
 
     def show_layer(self, activation_name: str, z_values: np.ndarray | None, layer_label: str) -> None:
         """Draw ``activation_name`` and mark ``z_values`` (any shape; None marks nothing) on it."""

@@ -113,10 +113,9 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._redraw()
 
     def show_comparison(self, comparison: ActivationComparison | None) -> None:
-        """Draw ``comparison`` (None clears the plot); the choosers follow what is shown."""
+        """Draw ``comparison`` (None clears the plot). The choosers are the user's input only: the plot's
+        title, legend and tooltips name what ``comparison`` holds, and nothing is written back into them."""
         self._comparison = comparison
-        if comparison is not None:
-            self._select_quietly(comparison.measure, *comparison.activations)
         self._redraw()
 
     def bar_heights(self) -> np.ndarray:
@@ -291,14 +290,6 @@ class GradientBarsPanel(QtWidgets.QWidget):
         plot.setYRange(floor, (top - room * floor) / (1 - room), padding=0)
 
     # ------------------------------------------------------------------ events
-
-    def _select_quietly(self, measure: str, act_a: str, act_b: str) -> None:
-        for combo, value in zip((self._measure_combo, *self._activation_combos), (measure, act_a, act_b)):
-            index = combo.findData(value)
-            if index >= 0:
-                blocked = combo.blockSignals(True)
-                combo.setCurrentIndex(index)
-                combo.blockSignals(blocked)
 
     def _on_settings_changed(self, _index: int) -> None:
         self.sigSettingsChanged.emit(*self.settings())

@@ -1,0 +1,423 @@
+"""The one state object the window and ``gradviz export`` both run: what is loaded, where the cursor is,
+what is compared and how it is shown. No Qt here: the bridge wraps a ``Session`` and turns its facts
+into signals; the headless exporter drives one directly.
+
+Every field is documented where it is defined (as glue's viewer states are), so a reader of the window
+and a reader of the exporter find the same meaning in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
+from .activations import ACTIVATION_NAMES, ACTIVATIONS
+from .analysis import ActivationComparison, compare_activations, network_with_activation
+from .netfile import Experiment, edit_experiment, load_preset, save_network
+from .network import Network
+from .records import PassRecord
+from .stats import MEASURES, Health, gradient_health
+from .stepper import Stepper
+from .training import TrainingHistory, train
+
+#: The activation the right half of the Compare view runs by default.
+DEFAULT_COMPARE_ACTIVATION = "relu"
+#: What the gradient-bars panel compares by default: the measure, then the two activations.
+DEFAULT_BARS_MEASURE = "mean_abs_grad_w"
+DEFAULT_BARS_ACTIVATIONS = ("sigmoid", "relu")
+#: The sides of the Compare view; "left" is also the single diagram when compare is off.
+SIDES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the pass stands, for the status line and the step-back action.
+
+    Attributes
+    ----------
+    step : micro-steps done in the current pass (0 .. 2L + 2)
+    depth : weight layers L
+    loss : the current pass's mean loss, or None before the loss step
+    passes_done : SGD updates since the start
+    can_step_back : False at the start and at the oldest state the history still holds
+    """
+
+    step: int
+    depth: int
+    loss: float | None
+    passes_done: int
+    can_step_back: bool
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What the right half of the Compare view runs, and whether it is on screen.
+
+    Attributes
+    ----------
+    active : whether the Compare view is shown (its stepper then moves with the main one)
+    activation : the hidden layers' activation on the right, one of ``ACTIVATION_NAMES``
+    residual : whether the right network adds skip connections (as loaded unless chosen)
+    shared_scale : whether both halves colour on one scale (True) or each on its own
+    """
+
+    active: bool
+    activation: str
+    residual: bool
+    shared_scale: bool
+
+
+def micro_steps_taken(stepper: Stepper) -> int:
+    """Micro-steps from the start to where ``stepper`` stands (a pass is 2L + 2; the update ends one)."""
+    record = stepper.record
+    per_pass = stepper.steps_per_pass
+    if record.step >= per_pass:
+        return stepper.passes_done * per_pass
+    return stepper.passes_done * per_pass + record.step
+
+
+def activation_title(network: Network) -> str:
+    """The hidden layers' activation label(s) of ``network``: "sigmoid", "ReLU", "tanh / ReLU"."""
+    hidden = network.activations[:-1] if network.depth > 1 else network.activations
+    labels = list(dict.fromkeys(ACTIVATIONS[name].label for name in hidden))
+    return " / ".join(labels)
+
+
+class Session:
+    """The model behind the window and the headless exporter.
+
+    Parameters
+    ----------
+    experiment : the network file loaded (network, data, loss, learning rate)
+    compare_activation : the right half's hidden activation (default ReLU)
+    compare_residual : the right half's skip connections; None keeps the loaded network's
+    shared_scale : one colour scale for both halves of the Compare view
+    color_mode : how diagram edges are coloured, a key of ``names.COLOR_MODES``
+    bars_measure, bars_activations : what the gradient-bars panel compares
+    """
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        *,
+        compare_activation: str = DEFAULT_COMPARE_ACTIVATION,
+        compare_residual: bool | None = None,
+        shared_scale: bool = True,
+        color_mode: str = DEFAULT_COLOR_MODE,
+        bars_measure: str = DEFAULT_BARS_MEASURE,
+        bars_activations: tuple[str, str] = DEFAULT_BARS_ACTIVATIONS,
+    ):
+        #: The loaded network file; replaced by loading, editing or adopting a training run.
+        self._experiment = experiment
+        #: The cursor through the pass on the loaded network (the left half of the Compare view).
+        self._stepper = _new_stepper(experiment, experiment.network)
+        #: The right half's hidden activation, one of ``ACTIVATION_NAMES``.
+        self.compare_activation = _checked_activation(compare_activation)
+        #: The right half's skip connections: True, False, or None for as loaded.
+        self.compare_residual = None if compare_residual is None else bool(compare_residual)
+        #: Whether the Compare view is on screen; its stepper then moves in lock-step with the main one.
+        self.compare_active = False
+        #: One colour scale for both halves (True), or each half on its own.
+        self.shared_scale = bool(shared_scale)
+        #: How edges are coloured, a key of ``names.COLOR_MODES``.
+        self.color_mode = _checked_color_mode(color_mode)
+        #: The gradient-bars measure (one of ``stats.MEASURES``) and the two activations it compares.
+        self.bars_measure, self.bars_activations = _checked_bars(bars_measure, bars_activations)
+        #: The last training run adopted, or None since the network was loaded or edited.
+        self.history: TrainingHistory | None = None
+        #: What the inspector explains: ("neuron", layer, unit), ("edge", layer, to, from) or None ...
+        self.selection: tuple | None = None
+        #: ... and the side of the Compare view it was picked on ("left" when compare is off).
+        self.selection_side = "left"
+        #: The right half's stepper, made when first needed and dropped when its settings change.
+        self._compare_stepper: Stepper | None = None
+        #: (network, measure, first, second) -> the comparison the bars show, for the latest key only.
+        self._comparison_cache: tuple[tuple, ActivationComparison] | None = None
+
+    # ------------------------------------------------------------------------------------------ facts
+
+    @property
+    def experiment(self) -> Experiment:
+        return self._experiment
+
+    @property
+    def stepper(self) -> Stepper:
+        return self._stepper
+
+    @property
+    def network(self) -> Network:
+        """The network the current pass runs on (the updated one after an SGD update)."""
+        return self._stepper.network
+
+    @property
+    def record(self) -> PassRecord:
+        """The current pass, as far as it has gone."""
+        return self._stepper.record
+
+    @property
+    def scale_record(self) -> PassRecord:
+        """The whole current pass: it fixes the colour scale, so colours do not jump while stepping."""
+        return self._stepper.complete_record()
+
+    @property
+    def cursor(self) -> Cursor:
+        s = self._stepper
+        record = s.record
+        return Cursor(record.step, record.depth, record.loss, s.passes_done, s.can_step_back)
+
+    @property
+    def compare_stepper(self) -> Stepper:
+        """The right half's stepper, made on first use at the main stepper's position."""
+        if self._compare_stepper is None:
+            self._compare_stepper = _new_stepper(self._experiment, self.compare_start_network())
+            self._sync_compare()
+        return self._compare_stepper
+
+    @property
+    def compare_record(self) -> PassRecord:
+        """The right half's current pass, at the same micro-step as ``record``."""
+        return self.compare_stepper.record
+
+    @property
+    def compare_scale_record(self) -> PassRecord:
+        """The right half's whole current pass, which fixes its own colour scale."""
+        return self.compare_stepper.complete_record()
+
+    @property
+    def compare_residual_shown(self) -> bool:
+        """The right half's skip connections as they are run (``compare_residual`` or as loaded)."""
+        loaded = self._experiment.network.residual
+        return loaded if self.compare_residual is None else self.compare_residual
+
+    @property
+    def compare_settings(self) -> CompareSettings:
+        return CompareSettings(self.compare_active, self.compare_activation, self.compare_residual_shown, self.shared_scale)
+
+    def compare_start_network(self) -> Network:
+        """The loaded weights with the compare activation on the hidden layers and the chosen skips.
+
+        The output layer follows the bars panel's rule (``analysis.network_with_activation``): it keeps a
+        loss's required activation or a linear regression head.
+        """
+        loaded = self._experiment.network
+        base = Network(loaded.widths, loaded.activations, loaded.weights, loaded.biases, self.compare_residual_shown)
+        return network_with_activation(base, self.compare_activation, self._experiment.loss)
+
+    def compare_titles(self) -> tuple[str, str]:
+        """The two halves' titles, e.g. ("sigmoid (as loaded)", "ReLU"), skips named where either has them."""
+        left_net = self._experiment.network
+        right_net = self.compare_start_network()
+        left, right = activation_title(left_net), activation_title(right_net)
+        if left_net.residual or right_net.residual:
+            left += ", residual" if left_net.residual else ", no residual"
+            right += ", residual" if right_net.residual else ", no residual"
+        return f"{left} (as loaded)", right
+
+    def side_title(self, side: str) -> str:
+        """The inspector's note of where a selection came from: "left: sigmoid (as loaded)"."""
+        return f"{side}: {self.compare_titles()[SIDES.index(side)]}"
+
+    def comparison(self) -> ActivationComparison:
+        """The bars' comparison of the network the current pass runs on, under the bars settings.
+
+        Cached for the latest network and settings, so stepping within a pass does not rerun it.
+        """
+        network = self._stepper.network
+        key = (network, self.bars_measure, *self.bars_activations)
+        cached = self._comparison_cache
+        if cached is not None and cached[0][0] is network and cached[0][1:] == key[1:]:
+            return cached[1]
+        e = self._experiment
+        comparison = compare_activations(network, e.inputs, e.targets, e.loss, self.bars_activations, self.bars_measure)
+        self._comparison_cache = (key, comparison)
+        return comparison
+
+    def health(self) -> Health:
+        """The gradient-health verdict of the current pass (see ``stats.gradient_health``)."""
+        return gradient_health(self._stepper.record)
+
+    def selected_record(self) -> PassRecord:
+        """The record the selection belongs to: the right half's when it was picked there."""
+        if self.selection_side == "right" and self.compare_active:
+            return self.compare_record
+        return self.record
+
+    # ------------------------------------------------------------------------------------------ moving
+
+    def step_forward(self) -> PassRecord:
+        self._stepper.step_forward()
+        if self._compare_stepper is not None:
+            self._compare_stepper.step_forward()
+            self._sync_compare()
+        return self.record
+
+    def step_back(self) -> PassRecord:
+        """Undo the latest micro-step on both sides (a no-op at the oldest state kept)."""
+        if not self._stepper.can_step_back:
+            return self.record
+        self._stepper.step_back()
+        if self._compare_stepper is not None:
+            self._compare_stepper.step_back()
+            self._sync_compare()
+        return self.record
+
+    def reset(self) -> PassRecord:
+        self._stepper.reset()
+        if self._compare_stepper is not None:
+            self._compare_stepper.reset()
+        return self.record
+
+    def run_to_end(self) -> PassRecord:
+        """Finish the current pass's backward pass (from its end, the next pass's), on both sides."""
+        self._stepper.run_to_end_of_pass()
+        if self._compare_stepper is not None:
+            self._sync_compare()
+        return self.record
+
+    def go_to_step(self, step: int) -> PassRecord:
+        """Reset, then take ``step`` micro-steps, on both sides."""
+        self._stepper.go_to_step(int(step))
+        if self._compare_stepper is not None:
+            self._compare_stepper.go_to_step(int(step))
+        return self.record
+
+    def _sync_compare(self) -> None:
+        """Bring the right half to the main stepper's micro-step, stepping only as far as needed."""
+        compare = self._compare_stepper
+        target = micro_steps_taken(self._stepper)
+        now = micro_steps_taken(compare)
+        if now > target and now - target <= compare.position:
+            while micro_steps_taken(compare) > target:
+                compare.step_back()
+        elif now > target:
+            compare.go_to_step(target)
+        while micro_steps_taken(compare) < target:
+            compare.step_forward()
+
+    # ------------------------------------------------------------------------------------------ settings
+
+    def set_compare_active(self, active: bool) -> None:
+        """Show or hide the Compare view; shown, its right half stands where the main pass stands."""
+        self.compare_active = bool(active)
+        self._restart_compare()
+        if not self.compare_active and self.selection_side == "right":
+            # What was picked on the right half is gone with it.
+            self.selection, self.selection_side = None, "left"
+
+    def set_compare_activation(self, name: str) -> None:
+        self.compare_activation = _checked_activation(name)
+        self._restart_compare()
+
+    def set_compare_residual(self, residual: bool | None) -> None:
+        """Skip connections on the right: True, False, or None for as loaded."""
+        self.compare_residual = None if residual is None else bool(residual)
+        self._restart_compare()
+
+    def set_shared_scale(self, shared: bool) -> None:
+        self.shared_scale = bool(shared)
+
+    def set_color_mode(self, mode: str) -> None:
+        self.color_mode = _checked_color_mode(mode)
+
+    def set_bars_settings(self, measure: str, first: str, second: str) -> None:
+        """What the gradient bars compare: a measure of ``stats.MEASURES`` and two activation names."""
+        self.bars_measure, self.bars_activations = _checked_bars(measure, (first, second))
+
+    def select(self, selection: tuple | None, side: str = "left") -> None:
+        """Pick what the inspector explains; ``side`` is the Compare view half it was picked on."""
+        if side not in SIDES:
+            raise ValueError(f"unknown side {side!r}; choose one of {', '.join(SIDES)}")
+        self.selection = None if selection is None else tuple(selection)
+        self.selection_side = side
+
+    def _restart_compare(self) -> None:
+        self._compare_stepper = None
+        if self.compare_active:
+            self.compare_stepper  # made at the main stepper's position
+
+    # ------------------------------------------------------------------------------------------ network
+
+    def set_experiment(self, experiment: Experiment) -> None:
+        """Start over on a new or edited network: both sides at the start, no training history."""
+        self._experiment = experiment
+        self._stepper = _new_stepper(experiment, experiment.network)
+        self.history = None
+        self._comparison_cache = None
+        self._restart_compare()
+        if self.selection is not None and not selection_fits(self.selection, experiment.network):
+            self.selection = None
+
+    def load_preset(self, name: str) -> None:
+        """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown)."""
+        self.set_experiment(load_preset(name))
+
+    def save(self, path) -> None:
+        """Write the network on screen (trained or stepped weights included) to ``path``, atomically."""
+        save_network(self._experiment.with_network(self._stepper.network), path)
+
+    def edit(self, changes: dict) -> None:
+        """Apply network-file ``changes`` to the network on screen (its weights stay unless reinitialised).
+
+        A ``NetworkFileError`` names the refused field; nothing changes then.
+        """
+        self.set_experiment(edit_experiment(self._experiment.with_network(self._stepper.network), changes))
+
+    def train(self, steps: int, start: Network | None = None) -> TrainingHistory:
+        """``steps`` SGD updates from ``start`` (default: the network on screen) on the loaded data.
+
+        Nothing is adopted: see ``adopt``, so a caller may train in slices.
+        """
+        e = self._experiment
+        network = self._stepper.network if start is None else start
+        return train(network, e.inputs, e.targets, e.loss, e.learning_rate, int(steps))
+
+    def adopt(self, history: TrainingHistory) -> None:
+        """Make a training run's network the one on screen: a new pass starts on it."""
+        self.set_experiment(self._experiment.with_network(history.network))
+        self.history = history
+
+    def train_blocking(self, steps: int) -> TrainingHistory:
+        """Train ``steps`` steps from the network on screen and adopt the result."""
+        history = self.train(steps)
+        self.adopt(history)
+        return history
+
+    def __repr__(self):
+        compare = f", compare={self.compare_activation!r}" if self.compare_active else ""
+        return f"Session({self._experiment.name!r}, step={self.record.step}, passes={self._stepper.passes_done}{compare})"
+
+
+def selection_fits(selection: tuple, network: Network) -> bool:
+    """Whether a neuron or edge selection names a unit that ``network`` has."""
+    kind, layer, *units = selection
+    widths = network.widths
+    if not 1 <= layer <= network.depth:
+        return False
+    if kind == "neuron":
+        return 0 <= units[0] < widths[layer]
+    return 0 <= units[0] < widths[layer] and 0 <= units[1] < widths[layer - 1]
+
+
+def _new_stepper(experiment: Experiment, network: Network) -> Stepper:
+    return Stepper(network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+
+
+def _checked_activation(name: str) -> str:
+    if name not in ACTIVATION_NAMES:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
+    return name
+
+
+def _checked_color_mode(mode: str) -> str:
+    if mode not in COLOR_MODES:
+        raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
+    return mode
+
+
+def _checked_bars(measure: str, activations) -> tuple[str, tuple[str, str]]:
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    names = tuple(activations)
+    if len(names) != 2:
+        raise ValueError(f"the bars compare exactly two activations, got {len(names)}")
+    return measure, (_checked_activation(names[0]), _checked_activation(names[1]))

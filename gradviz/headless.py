@@ -1,7 +1,7 @@
 """`gradviz export`: a session and its views without a window, drawn by gradviz.export.
 
-A single view (the diagram or a panel) is built fresh by ``gradviz.ui.export_views`` and fed from a
-``HeadlessSession``; only the "window" view builds a MainWindow, since it is the window.
+It runs the same ``core.session.Session`` as the window. A single view (the diagram or a panel) is built
+fresh by ``gradviz.ui.export_views``; only the "window" view builds a MainWindow, since it is the window.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .core.analysis import compare_activations
 from .core.netfile import Experiment
-from .core.stepper import Stepper
-from .core.training import train
+from .core.session import Session
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
-from .names import DEFAULT_COLOR_MODE
 from .ui.app import make_app
 from .ui.export_views import ExportView, ViewState
 from .ui.theme import get_theme
@@ -66,50 +63,6 @@ def ensure_app() -> QtWidgets.QApplication:
     return app
 
 
-class HeadlessSession:
-    """The state `gradviz export` draws: an experiment, a stepper through its pass, and a training history."""
-
-    def __init__(self, experiment: Experiment, color_mode: str = DEFAULT_COLOR_MODE):
-        self.experiment = experiment
-        self.color_mode = color_mode
-        self.history = None
-        self._stepper = self._new_stepper()
-
-    def __repr__(self):
-        return f"HeadlessSession({self.experiment.name!r}, step={self._stepper.position})"
-
-    def _new_stepper(self) -> Stepper:
-        e = self.experiment
-        return Stepper(e.network, e.inputs, e.targets, e.loss, e.learning_rate)
-
-    @property
-    def depth(self) -> int:
-        return self.experiment.network.depth
-
-    def go_to_step(self, step: int) -> None:
-        self._stepper.go_to_step(step)
-
-    def step_forward(self) -> None:
-        self._stepper.step_forward()
-
-    def train(self, steps: int) -> None:
-        """Train ``steps`` SGD steps; the pass then starts over on the trained network."""
-        e = self.experiment
-        self.history = train(self._stepper.network, e.inputs, e.targets, e.loss, e.learning_rate, steps)
-        self.experiment = e.with_network(self.history.network)
-        self._stepper = self._new_stepper()
-
-    def state(self) -> ViewState:
-        e = self.experiment
-        return ViewState(
-            record=self._stepper.record,
-            scale_record=self._stepper.complete_record(),
-            comparison=compare_activations(self._stepper.network, e.inputs, e.targets, e.loss),
-            history=self.history,
-            color_mode=self.color_mode,
-        )
-
-
 def options_from_args(args, title: str = "gradviz") -> ExportOptions:
     """The ExportOptions of `gradviz export`'s arguments (an ExportError names a bad one)."""
     return ExportOptions(
@@ -133,13 +86,13 @@ def export_command(experiment: Experiment, args) -> Path:
     ensure_app()
     if args.view == "window":
         return _export_window(experiment, args.view, step, options)
-    session = HeadlessSession(experiment)
+    session = Session(experiment)
     if args.view == "training":
-        session.train(HEADLESS_TRAINING_STEPS)
+        session.train_blocking(HEADLESS_TRAINING_STEPS)
     with ExportView(args.view, get_theme(options.theme)) as fresh:
         if not options.animate:
             session.go_to_step(step)
-            fresh.show(session.state())
+            fresh.show(ViewState.of(session))
             return export_view(fresh.view, options)
 
         def frames() -> Iterator[None]:
@@ -149,7 +102,7 @@ def export_command(experiment: Experiment, args) -> Path:
             for number in range(2 * depth + 2):
                 if number:
                     session.step_forward()
-                fresh.show(session.state())
+                fresh.show(ViewState.of(session))
                 yield
 
         return export_animation(fresh.view, frames(), options)
@@ -159,7 +112,7 @@ def _export_window(experiment: Experiment, view: str, step: int, options: Export
     from .ui.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance()
-    window = MainWindow(experiment, theme=get_theme(options.theme))
+    window = MainWindow(Session(experiment), theme=get_theme(options.theme))
     try:
         window.resize(SLIDE_WIDTH, SLIDE_HEIGHT)
         window.show()

@@ -728,14 +728,16 @@ def test_export_command_sizes_and_themes(qapp, tmp_path):
 
 
 def test_export_command_trains_before_a_training_view(qapp, tmp_path, monkeypatch):
+    from gradviz.core.session import Session
+
     trained = []
-    original = headless.train
+    original = Session.train_blocking
 
-    def spy(network, inputs, targets, loss, learning_rate, steps):
+    def spy(self, steps):
         trained.append(steps)
-        return original(network, inputs, targets, loss, learning_rate, steps)
+        return original(self, steps)
 
-    monkeypatch.setattr(headless, "train", spy)
+    monkeypatch.setattr(Session, "train_blocking", spy)
     path = _run("--view", "training", "--out", str(tmp_path / "training.pdf"))
     assert trained == [headless.HEADLESS_TRAINING_STEPS] == [500]
     pages, (width, height) = pdf_pages_and_box(path)

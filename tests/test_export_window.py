@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from gradviz.cli import build_parser, main
 from gradviz.core.netfile import load_preset
-from gradviz.core.stepper import Stepper
+from gradviz.core.session import Session
 from gradviz.export import ExportOptions, export_view, output_size
 from gradviz.ui.export_dialog import ExportDialog
 from gradviz.ui.export_views import ExportView, ViewState
@@ -68,10 +68,10 @@ def test_headless_diagram_shows_the_same_edge_colours_as_the_window(qapp, qtbot,
     window.bridge.go_to_step(7)  # the headless default: the end of the backward pass
     QtWidgets.QApplication.processEvents()
     # Where each edge lies on the slide: a diagram of the same size, fed the same record.
-    stepper = Stepper(*(lambda e: (e.network, e.inputs, e.targets, e.loss, e.learning_rate))(load_preset("tiny-sigmoid")))
-    stepper.go_to_step(7)
+    session = Session(load_preset("tiny-sigmoid"))
+    session.go_to_step(7)
     with ExportView("diagram", SCREEN) as fresh:
-        fresh.show(ViewState(stepper.record, stepper.complete_record()))
+        fresh.show(ViewState.of(session))
         points = {layer: fresh.view.edge_midpoint(layer, 0, 0) for layer in (1, 2, 3)}
     for layer, point in points.items():
         np.testing.assert_allclose(rgb(exported, point), window.diagram.edge_color(layer, 0, 0).getRgb()[:3], atol=3)

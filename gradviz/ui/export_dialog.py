@@ -10,14 +10,12 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from ..core.analysis import compare_activations
-from ..core.stepper import Stepper
 from ..export import (
     MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, copy_to_clipboard, export_animation,
     export_view, output_size,
 )  # fmt: skip
 from ..names import THEME_NAMES
-from .export_views import SINGLE_VIEWS, ExportView, ViewState
+from .export_views import ExportView, ViewState, pass_copy
 from .theme import get_theme
 
 VIEW_LABELS = {
@@ -31,29 +29,21 @@ VIEW_LABELS = {
 FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)", "gif": "GIF (the pass, animated)"}
 
 
-def window_state(window, record=None, scale_record=None) -> ViewState:
-    """What the window shows now, as a ViewState (optionally at another record of the same network)."""
-    bridge = window.bridge
-    e = bridge.experiment
-    measure, first, second = window.gradient_bars.settings()
-    return ViewState(
-        record=bridge.record if record is None else record,
-        scale_record=bridge.scale_record() if scale_record is None else scale_record,
-        comparison=compare_activations(bridge.network, e.inputs, e.targets, e.loss, (first, second), measure),
-        history=bridge.history,
-        color_mode=window.diagram.color_mode,
-        depth_chain=(window.depth_chain.x(), window.depth_chain.depth()),
-    )
+def window_state(window, session=None) -> ViewState:
+    """What the window shows now (or what ``session``, a copy of its session, shows), as a ViewState."""
+    return ViewState.of(session or window.bridge.session, (window.depth_chain.x(), window.depth_chain.depth()))
 
 
 def _pass_states(window):
-    """The states of a pass on the window's network, from the reset to the end of its backward pass."""
-    e = window.bridge.experiment
-    stepper = Stepper(window.bridge.network, e.inputs, e.targets, e.loss, e.learning_rate)
-    for number in range(stepper.steps_per_pass):  # micro-steps 0 .. 2L + 1
+    """The states of a pass on the window's network, from the reset to the end of its backward pass.
+
+    A copy of the window's session takes the steps, so the window's own pass does not move.
+    """
+    session = pass_copy(window.bridge.session)
+    for number in range(session.stepper.steps_per_pass):  # micro-steps 0 .. 2L + 1
         if number:
-            stepper.step_forward()
-        yield window_state(window, stepper.record, stepper.complete_record())
+            session.step_forward()
+        yield window_state(window, session)
 
 
 class ExportDialog(QtWidgets.QDialog):

@@ -12,7 +12,8 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from ..core.records import Phase, PassRecord
+from ..core.records import PassRecord, Phase
+from ..core.session import Session
 from ..export import SLIDE_HEIGHT, SLIDE_WIDTH
 from ..names import DEFAULT_COLOR_MODE, PANEL_VIEWS
 from .network_view import NetworkView
@@ -43,6 +44,37 @@ class ViewState:
     color_mode: str = DEFAULT_COLOR_MODE
     selection: tuple | None = None
     depth_chain: tuple[float, int] | None = None  # (x, depth) of the gradient-vs-depth panel
+
+    @classmethod
+    def of(cls, session: Session, depth_chain: tuple[float, int] | None = None) -> ViewState:
+        """What ``session`` shows now."""
+        return cls(
+            record=session.record,
+            scale_record=session.scale_record,
+            comparison=session.comparison(),
+            history=session.history,
+            color_mode=session.color_mode,
+            selection=session.selection if session.selection_side == "left" else None,
+            depth_chain=depth_chain,
+        )
+
+
+def pass_copy(session: Session) -> Session:
+    """A new session on ``session``'s current network and settings, at the start of its pass.
+
+    An animation steps the copy through a pass, so the session on screen does not move.
+    """
+    copy = Session(
+        session.experiment.with_network(session.network),
+        compare_activation=session.compare_activation,
+        compare_residual=session.compare_residual,
+        shared_scale=session.shared_scale,
+        color_mode=session.color_mode,
+        bars_measure=session.bars_measure,
+        bars_activations=session.bars_activations,
+    )
+    copy.history = session.history
+    return copy
 
 
 def shown_layer(record: PassRecord) -> int:

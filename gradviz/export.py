@@ -390,13 +390,16 @@ def _frame_name(number: int) -> str:
 
 def _gif_frame(image: QtGui.QImage, background: QtGui.QColor, Image):
     """A palette image of ``image`` laid on ``background``, with its own adaptive palette (256 colours)."""
-    rgba = image.convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
-    size = (rgba.width(), rgba.height())
-    frame = Image.frombuffer("RGBA", size, bytes(rgba.constBits()), "raw", "RGBA", rgba.bytesPerLine(), 1)
-    rgb = Image.new("RGB", size, background.getRgb()[:3])
-    rgb.paste(frame, mask=frame.getchannel("A"))
+    # Laid on the background by Qt into 3 bytes a pixel, which Pillow reads in place: a large frame is held
+    # twice (as drawn and as RGB) and then once more as its palette image, never as extra copies.
+    rgb = QtGui.QImage(image.size(), QtGui.QImage.Format.Format_RGB888)
+    rgb.fill(background)
+    painter = QtGui.QPainter(rgb)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    frame = Image.frombuffer("RGB", (rgb.width(), rgb.height()), rgb.constBits(), "raw", "RGB", rgb.bytesPerLine(), 1)
     # No dithering: flat colours (the gradient colour scale, text) stay exact instead of speckled.
-    return rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return frame.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
 class _GifStream:

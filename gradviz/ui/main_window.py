@@ -14,7 +14,7 @@ from ..core.stats import Health
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import ControlsPanel
 from .inspector import InspectorPanel
-from .network_view import NetworkView
+from .diagram import NetworkView
 from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel

@@ -9,13 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from ..core.stats import log_position
-
-#: Colour modes of the diagram's edges and what each maps.
-COLOR_MODES = {
-    "gradient": "|∂L/∂w| (log scale)",
-    "weight": "weight w (by sign)",
-    "activation": "|activation| of the source neuron",
-}
+from ..names import COLOR_MODES  # noqa: F401  (re-exported for the window's menus)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def _stepper(widths):
 
 def frame_times(widths) -> dict:
     """Milliseconds of step + recolour + repaint, one frame at a time, while the backward pass runs."""
-    from gradviz.ui.network_view import NetworkView
+    from gradviz.ui.diagram import NetworkView
 
     app = _app()
     stepper = _stepper(widths)
@@ -98,7 +98,8 @@ def frame_benchmark() -> dict:
 
 def raster_build_benchmark() -> dict:
     """Milliseconds to lay out the 1e5-edge network and build its edge-id raster (on resize/new network)."""
-    from gradviz.ui.diagram_items import DiagramLayout, IdRaster
+    from gradviz.ui.diagram.layout import DiagramLayout
+    from gradviz.ui.diagram.raster import IdRaster
 
     widths = FRAME_NETWORKS["100000"]
     start = time.perf_counter()

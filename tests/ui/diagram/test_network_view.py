@@ -12,9 +12,9 @@ from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import decade_range
 from gradviz.core.stepper import Stepper
-from gradviz.ui import network_view
-from gradviz.ui.diagram_items import format_power_of_ten, format_value
-from gradviz.ui.network_view import NetworkView
+from gradviz.core.format import format_number, format_power_of_ten
+from gradviz.ui.diagram import NetworkView, scene as diagram_scene
+from gradviz.ui.diagram.scene import node_value_texts
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
 
 TOLERANCE = 3
@@ -159,7 +159,7 @@ def test_inf_values_do_not_crash_and_read_inf(view):
     stepper.run_to_end_of_pass()
     show(view, stepper)
     texts = svg_texts(svg_of(view))
-    assert "inf" in texts or "-inf" in texts
+    assert "∞" in texts or "−∞" in texts
     assert_close(pixel_at(view, view.edge_midpoint(1, 0, 0)), SCREEN.nonfinite)
 
 
@@ -184,7 +184,7 @@ def test_colour_bar_is_labelled_in_powers_of_ten_matching_the_decades(view):
     lo, hi = decade_range(all_grads(stepper.complete_record()))
     texts = set(svg_texts(svg_of(view)))
     assert format_power_of_ten(hi) in texts and format_power_of_ten(lo) in texts
-    ticks = [t for t in texts if re.fullmatch(r"1e-?\d+|1|10", t)]
+    ticks = [t for t in texts if re.fullmatch(r"10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|1|10", t)]
     assert len(ticks) >= 3
     assert "|∂L/∂w|" in texts
 
@@ -202,20 +202,22 @@ def test_small_layers_print_values_forward_a_then_backward_delta(view):
     record = stepper.go_to_step(3)
     show(view, stepper)
     texts = svg_texts(svg_of(view))
-    assert format_value(float(record.layers[0].a[0, 0])) in texts
+    assert format_number(float(record.layers[0].a[0, 0]), 3) in texts
     record = stepper.run_to_end_of_pass()
     show(view, stepper)
     texts = svg_texts(svg_of(view))
-    assert format_value(float(record.layers[0].delta[0, 0])) in texts
+    assert format_number(float(record.layers[0].delta[0, 0]), 2) in texts
 
 
-def test_value_formatting_is_compact():
-    assert format_value(0.62245) == "0.622"
-    assert format_value(-0.00085) == "-8.5e-4"
-    assert format_value(float("nan")) == "NaN"
-    assert format_value(float("-inf")) == "-inf"
-    assert format_value(0.0) == "0"
-    assert format_value(1234.0) == "1.2e3"
+def test_values_on_neurons_are_compact_numbers_of_the_one_formatter():
+    # Three significant digits where each fits in seven characters, else two for the whole layer.
+    for value, text in [
+        (0.62245, "0.622"), (-0.00085, "\u22120.00085"), (-0.032004, "\u22120.0320"), (0.00042358, "0.00042"),
+        (float("nan"), "NaN"), (float("-inf"), "\u2212∞"), (0.0, "0"), (-0.0, "0"), (1234.0, "1234"),
+        (4.2449e-5, "4.24e\u22125"),
+    ]:  # fmt: skip
+        assert node_value_texts([value]) == (text,)
+    assert node_value_texts([0.62245, -6.5e-8]) == ("0.62", "\u22126.5e\u22128")
 
 
 # ------------------------------------------------------------------------------------------ big networks
@@ -334,13 +336,13 @@ def test_weight_and_activation_modes_recolour_the_edges(view):
 @pytest.mark.parametrize("mode", ["weight", "activation"])
 def test_colour_scale_is_computed_once_a_pass_not_once_a_step(view, monkeypatch, mode):
     scaled_on = []
-    largest_abs = network_view._largest_abs
+    largest_abs = diagram_scene._largest_abs
 
     def counted(arrays):
         scaled_on.append(len(arrays))
         return largest_abs(arrays)
 
-    monkeypatch.setattr(network_view, "_largest_abs", counted)
+    monkeypatch.setattr(diagram_scene, "_largest_abs", counted)
     stepper = stepper_for("deep-sigmoid")
     view.set_color_mode(mode)
     depth = stepper.network.depth

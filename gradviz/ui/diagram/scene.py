@@ -1,0 +1,405 @@
+"""What one pass record draws as: :func:`build_scene` turns a record into a frozen :class:`DiagramScene`.
+
+Pure: no widget and no painter (only the theme's colours and colour maps), so tests and exports can build a
+scene without showing anything. A scene holds everything independent of the picture's size: the colour of
+every *shown* edge and neuron, the texts, the highlighted layer and the colour-bar spec. The geometry lives in
+:mod:`.layout`, the drawing in :mod:`.painters`.
+
+Colours follow a :class:`ColourScale` (the decades of the gradient colours, or the largest |w| or |a|).
+:func:`colour_scale` computes one over one or several records, so two diagrams can share one scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtGui
+
+from ...core.activations import get_activation
+from ...core.format import format_number, format_power_of_ten
+from ...core.records import PassRecord, Phase, describe_step
+from ...core.stats import decade_range, log_position
+from ...names import COLOR_MODES
+from ..theme import Theme, gradient_colors
+from .layout import MAX_LABELLED_UNITS, shown_units
+from .raster import pack, pack_rgb
+
+#: Colour stops of the colour bar's gradient (and of the neuron-fill strip below it).
+COLOUR_BAR_STOPS = 64
+NEURON_FILL_STOPS = 16
+#: Most characters of a value printed on a neuron: three significant digits, two where three are longer.
+NODE_TEXT_CHARS = 7
+
+
+@dataclass(frozen=True)
+class ColourScale:
+    """What the edge colours of one mode are scaled on.
+
+    ``decades`` (gradient mode): the powers of ten ``(lo, hi)`` the log colour map spans.
+    ``largest`` (weight and activation modes): the largest finite |w| or |a|, mapped to the map's end.
+    """
+
+    mode: str
+    decades: tuple[int, int] | None = None
+    largest: float | None = None
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One entry of the colour bar's key: a short line in ``argb`` (dashed or not) and what it means."""
+
+    argb: int
+    label: str
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class ColourBarSpec:
+    """The colour bar beside the diagram: its title, gradient (packed colours, bottom to top), ticks and key."""
+
+    title: str
+    subtitle: str
+    stops: tuple[int, ...]
+    #: (position 0..1 from the bottom, label)
+    ticks: tuple[tuple[float, str], ...]
+    swatches: tuple[Swatch, ...]
+    #: The neuron-fill strip, f'(z) / max f' from 0 to 1.
+    fill_stops: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class DiagramScene:
+    """Everything one record draws as, independent of the picture's size.
+
+    Arrays are read-only and hold the *shown* edges and neurons in the order of
+    :class:`~gradviz.ui.diagram.layout.DiagramLayout` (packed colours are opaque ``0xAARRGGBB``).
+    """
+
+    mode: str
+    colour_scale: ColourScale
+    widths: tuple[int, ...]
+    edge_argb: np.ndarray
+    edge_dashed: np.ndarray
+    #: Drawing order of the edges: higher ranks are drawn on top (strong gradients, non-finite values).
+    edge_rank: np.ndarray
+    node_argb: np.ndarray
+    #: Per layer, the values printed on its neurons, or None when the layer is too wide or not computed.
+    node_text: tuple[tuple[str, ...] | None, ...]
+    #: What the numbers on the neurons are, for the caption line.
+    node_note: str
+    #: Per layer (0 = the input): "input", then each layer's activation ("sigmoid", "ReLU + skip").
+    layer_names: tuple[str, ...]
+    #: The layer whose band is highlighted (the one being computed, or the output at the loss), or None.
+    highlight: int | None
+    #: +1 forward, -1 backward.
+    direction: int
+    #: The layer whose edges carry the animation's pulse, or None.
+    pulse_layer: int | None
+    caption: str
+    colour_bar: ColourBarSpec
+
+    def __repr__(self):
+        return f"DiagramScene(mode={self.mode!r}, widths={list(self.widths)}, caption={self.caption!r})"
+
+
+def pack_color(color) -> np.uint32:
+    """A colour name, ``#rrggbb`` or QColor, packed as opaque 0xAARRGGBB."""
+    color = QtGui.QColor(color)
+    return pack_rgb(color.red(), color.green(), color.blue())
+
+
+def widths_of(record: PassRecord) -> tuple[int, ...]:
+    """The layer widths (input first) of the network a record comes from."""
+    return (record.weights[0].shape[1],) + tuple(w.shape[0] for w in record.weights)
+
+
+def check_mode(mode: str) -> None:
+    """Raise ValueError naming the choices unless ``mode`` is a colour mode."""
+    if mode not in COLOR_MODES:
+        raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
+
+
+def _largest_abs(arrays) -> float:
+    """The largest finite |value| over all the arrays, or 1 when there is none above 0."""
+    values = np.abs(np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays]))
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size and values.max() > 0 else 1.0
+
+
+def colour_scale(mode: str, records) -> ColourScale:
+    """The colour scale of ``mode`` over all of ``records`` (one record, or several that share a scale).
+
+    gradient: the decades bracketing every computed |∂L/∂w| (:func:`~gradviz.core.stats.decade_range`);
+    weight: the largest finite |w|; activation: the largest finite |a|, inputs included.
+    """
+    check_mode(mode)
+    records = [records] if isinstance(records, PassRecord) else list(records)
+    if mode == "gradient":
+        grads = [l.grad_w.ravel() for r in records for l in r.layers if l.backward_done]
+        return ColourScale(mode, decades=decade_range(np.concatenate(grads)) if grads else decade_range([]))
+    if mode == "weight":
+        return ColourScale(mode, largest=_largest_abs([w for r in records for w in r.weights]))
+    arrays = [a for r in records for a in [r.inputs] + [l.a for l in r.layers if l.a is not None]]
+    return ColourScale(mode, largest=_largest_abs(arrays))
+
+
+def layer_edge_colours(record: PassRecord, layer: int, to_idx, from_idx, mode: str, theme: Theme, scale: ColourScale):
+    """Packed colour, dashed flag and drawing rank of the edges ``to_idx x from_idx`` of weight layer ``layer``.
+
+    The edges run to-major, as ``W[to, from]`` ravels.
+    """
+    source = _edge_source(record, layer, mode)
+    count = len(to_idx) * len(from_idx)
+    dashed = np.zeros(count, dtype=bool)
+    if source is None:
+        argb = np.full(count, pack_color(theme.neutral_edge), dtype=np.uint32)
+        rank = np.full(count, -1.0)
+    elif mode == "gradient":
+        magnitudes = np.abs(np.asarray(source)[np.ix_(to_idx, from_idx)].ravel())
+        argb = pack(gradient_colors(magnitudes, scale.decades, theme))
+        rank = log_position(magnitudes, scale.decades)
+        dashed = magnitudes == 0
+        rank[dashed] = -0.5
+        rank[~np.isfinite(magnitudes)] = 2.0
+    elif mode == "weight":
+        weights = np.asarray(source)[np.ix_(to_idx, from_idx)].ravel()
+        finite = np.isfinite(weights)
+        position = np.clip(0.5 + 0.5 * np.where(finite, weights, 0.0) / scale.largest, 0.0, 1.0)
+        argb = pack(theme.colormap("weight").map(position, mode="byte"))
+        argb[~finite] = pack_color(theme.nonfinite)
+        rank = np.where(finite, np.abs(position - 0.5), 2.0)
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            magnitude = np.mean(np.abs(np.asarray(source)[:, from_idx]), axis=0)
+        finite = np.isfinite(magnitude)
+        position = np.clip(np.where(finite, magnitude, 0.0) / scale.largest, 0.0, 1.0)
+        per_source = pack(theme.colormap("activation").map(position, mode="byte"))
+        per_source[~finite] = pack_color(theme.nonfinite)
+        argb = np.tile(per_source, len(to_idx))
+        rank = np.tile(np.where(finite, position, 2.0), len(to_idx))
+    return argb, dashed, rank
+
+
+def _edge_source(record: PassRecord, layer: int, mode: str):
+    """The array an edge colour of ``mode`` is read from, or None while it is not computed."""
+    if mode == "gradient":
+        return record.layers[layer - 1].grad_w
+    if mode == "weight":
+        return record.weights[layer - 1]
+    return record.activations(layer - 1)
+
+
+def layer_node_colours(record: PassRecord, layer: int, units, theme: Theme) -> np.ndarray:
+    """Neuron fill of ``units`` of ``layer``: mean f'(z) over the samples, relative to the activation's largest f'."""
+    if layer == 0 or record.layers[layer - 1].z is None:
+        return np.full(len(units), pack_color(theme.node_fill), dtype=np.uint32)
+    layer_record = record.layers[layer - 1]
+    activation = get_activation(layer_record.activation)
+    with np.errstate(invalid="ignore", over="ignore"):
+        slope = np.mean(activation.derivative(np.asarray(layer_record.z)[:, units]), axis=0)
+    slope = slope / activation.max_slope
+    finite = np.isfinite(slope)
+    argb = pack(theme.colormap("activation").map(np.clip(np.where(finite, slope, 0.0), 0, 1), mode="byte"))
+    argb[~finite] = pack_color(theme.nonfinite)
+    return argb
+
+
+def colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSpec:
+    """The colour bar of ``mode`` on ``scale``."""
+    fills = tuple(pack(theme.colormap("activation").map(np.linspace(0, 1, NEURON_FILL_STOPS), mode="byte")).tolist())
+    if mode == "gradient":
+        lo, hi = scale.decades
+        exponents = lo + (hi - lo) * np.linspace(0.0, 1.0, COLOUR_BAR_STOPS)
+        stops = pack(gradient_colors(10.0**exponents, (lo, hi), theme))
+        ticks = tuple(((e - lo) / (hi - lo), format_power_of_ten(e)) for e in range(lo, hi + 1))
+        swatches = (
+            Swatch(int(pack_color(theme.neutral_edge)), "not computed yet"),
+            Swatch(int(pack_color(theme.zero_edge)), "exactly zero", dashed=True),
+            Swatch(int(pack_color(theme.nonfinite)), "NaN or inf"),
+        )
+        return ColourBarSpec("|∂L/∂w|", "log scale", tuple(stops.tolist()), ticks, swatches, fills)
+    stops = tuple(pack(theme.colormap(mode).map(np.linspace(0.0, 1.0, COLOUR_BAR_STOPS), mode="byte")).tolist())
+    if mode == "weight":
+        ticks = tuple(((v + 1) / 2, format_number(v * scale.largest)) for v in (-1.0, -0.5, 0.0, 0.5, 1.0))
+        return ColourBarSpec("weight w", "by sign", stops, ticks, (Swatch(int(pack_color(theme.nonfinite)), "NaN or inf"),), fills)
+    ticks = tuple((v, format_number(v * scale.largest)) for v in (0.0, 0.5, 1.0))
+    swatches = (Swatch(int(pack_color(theme.neutral_edge)), "not computed yet"), Swatch(int(pack_color(theme.nonfinite)), "NaN or inf"))
+    return ColourBarSpec("|a| of source", "mean over samples", stops, ticks, swatches, fills)
+
+
+def node_value_texts(values) -> tuple[str, ...]:
+    """The values printed on one layer's neurons: three significant digits, or two for the whole layer where
+    three would take more than ``NODE_TEXT_CHARS`` characters on any of them (one precision per column)."""
+    texts = tuple(format_number(float(v), 3) for v in values)
+    if any(len(t) > NODE_TEXT_CHARS for t in texts):
+        texts = tuple(format_number(float(v), 2) for v in values)
+    return texts
+
+
+class SceneCache:
+    """Memos that keep rebuilding a scene per micro-step cheap: pass one to :func:`build_scene` again and again.
+
+    Everything is keyed on the identity of the (immutable) arrays and records it was computed from, checked
+    with ``is``: a layer's colours are recomputed only when its array is new, a colour scale once a pass.
+    """
+
+    def __init__(self):
+        self._edges: dict = {}
+        self._nodes: dict = {}
+        self._scales: dict = {}
+        self._bars: dict = {}
+
+    def __repr__(self):
+        return f"SceneCache(edges={len(self._edges)}, nodes={len(self._nodes)}, scales={len(self._scales)})"
+
+    def clear(self) -> None:
+        for memo in (self._edges, self._nodes, self._scales, self._bars):
+            memo.clear()
+
+    def colour_scale(self, mode: str, records) -> ColourScale:
+        """:func:`colour_scale`, computed once per set of records (of weights, in weight mode)."""
+        records = [records] if isinstance(records, PassRecord) else list(records)
+        # Every record of a pass shares one weights tuple (until the update makes new weights).
+        sources = tuple(r.weights if mode == "weight" else r for r in records)
+        key = (mode, tuple(id(s) for s in sources))
+        hit = self._scales.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+            if len(self._scales) > 16:
+                self._scales.clear()
+            self._scales[key] = hit = (sources, colour_scale(mode, records))
+        return hit[1]
+
+    def edge_colours(self, record, layer, to_idx, from_idx, mode, theme, scale):
+        source = _edge_source(record, layer, mode)
+        key = (mode, theme.name, layer, id(source), scale, len(to_idx), len(from_idx))
+        hit = self._edges.get(key)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        result = layer_edge_colours(record, layer, to_idx, from_idx, mode, theme, scale)
+        if len(self._edges) > 8 * (record.depth + 2):
+            self._edges.clear()
+        self._edges[key] = (source, result)
+        return result
+
+    def node_colours(self, record, layer, units, theme):
+        z = record.layers[layer - 1].z if layer else None
+        if z is None:
+            return layer_node_colours(record, layer, units, theme)
+        key = (theme.name, layer, id(z), len(units))
+        hit = self._nodes.get(key)
+        if hit is not None and hit[0] is z:
+            return hit[1]
+        argb = layer_node_colours(record, layer, units, theme)
+        if len(self._nodes) > 4 * (record.depth + 2):
+            self._nodes.clear()
+        self._nodes[key] = (z, argb)
+        return argb
+
+    def colour_bar(self, mode, theme, scale) -> ColourBarSpec:
+        key = (mode, theme.name, scale)
+        spec = self._bars.get(key)
+        if spec is None:
+            if len(self._bars) > 16:
+                self._bars.clear()
+            spec = self._bars[key] = colour_bar_spec(mode, theme, scale)
+        return spec
+
+
+def default_colour_scale(record: PassRecord, scale_record: PassRecord, mode: str, cache: SceneCache | None = None) -> ColourScale:
+    """The scale a diagram uses on its own: ``scale_record``'s (see :func:`build_scene`)."""
+    if mode == "gradient":
+        # Before any gradient of the scale record exists (it is not a complete pass), fall back on the record.
+        if not any(l.backward_done for l in scale_record.layers):
+            scale_record = record
+    elif mode == "weight":
+        # The record's own weights: the same tuple as the scale record's, except at the update step, which
+        # shows the new weights.
+        scale_record = record
+    compute = cache.colour_scale if cache is not None else colour_scale
+    return compute(mode, [scale_record])
+
+
+def build_scene(
+    record: PassRecord,
+    scale_record: PassRecord | None,
+    mode: str,
+    theme: Theme,
+    colour_scale: ColourScale | None = None,
+    cache: SceneCache | None = None,
+) -> DiagramScene:
+    """The scene ``record`` draws as in colour ``mode`` and ``theme``.
+
+    Parameters
+    ----------
+    record : the pass as far as it has gone
+    scale_record : the complete pass ``record`` is part of (``Stepper.complete_record``), so the colour scale
+        does not jump from step to step; None scales ``record`` on its own values
+    mode : one of :data:`gradviz.names.COLOR_MODES`
+    theme : the screen or slide theme
+    colour_scale : a scale of ``mode`` to use instead of ``scale_record``'s (two diagrams sharing one scale)
+    cache : a :class:`SceneCache` kept from one call to the next, to recolour only what changed
+    """
+    check_mode(mode)
+    scale_record = record if scale_record is None else scale_record
+    if colour_scale is None:
+        colour_scale = default_colour_scale(record, scale_record, mode, cache)
+    elif colour_scale.mode != mode:
+        raise ValueError(f"a colour scale of mode {colour_scale.mode!r} cannot colour mode {mode!r}")
+    edge_colours = cache.edge_colours if cache is not None else layer_edge_colours
+    node_colours = cache.node_colours if cache is not None else layer_node_colours
+
+    widths = widths_of(record)
+    shown = [shown_units(w)[0] for w in widths]
+    parts = [edge_colours(record, l, shown[l], shown[l - 1], mode, theme, colour_scale) for l in range(1, record.depth + 1)]
+    edge_argb = _read_only(np.concatenate([p[0] for p in parts]))
+    edge_dashed = _read_only(np.concatenate([p[1] for p in parts]))
+    edge_rank = _read_only(np.concatenate([p[2] for p in parts]))
+    node_argb = _read_only(np.concatenate([node_colours(record, l, shown[l], theme) for l in range(record.depth + 1)]))
+
+    phase, layer = record.phase, record.layer
+    backward = phase in (Phase.BACKWARD, Phase.UPDATE)
+    node_text = tuple(_node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown))
+    node_note = "numbers on neurons: δ = ∂L/∂z (mean over samples)" if backward else "numbers on neurons: activation a (mean over samples)"
+    layer_names = ("input",) + tuple(
+        get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
+    )
+    caption = describe_step(record.step, record.depth)
+    if record.loss is not None:
+        caption += f"   ·   loss {format_number(record.loss, 6, trailing_zeros=False)}"
+    computing = phase in (Phase.FORWARD, Phase.BACKWARD)
+    return DiagramScene(
+        mode=mode,
+        colour_scale=colour_scale,
+        widths=widths,
+        edge_argb=edge_argb,
+        edge_dashed=edge_dashed,
+        edge_rank=edge_rank,
+        node_argb=node_argb,
+        node_text=node_text,
+        node_note=node_note,
+        layer_names=layer_names,
+        highlight=layer if computing else record.depth if phase is Phase.LOSS else None,
+        direction=-1 if phase is Phase.BACKWARD else 1,
+        pulse_layer=layer if computing else None,
+        caption=caption,
+        colour_bar=cache.colour_bar(mode, theme, colour_scale) if cache is not None else colour_bar_spec(mode, theme, colour_scale),
+    )
+
+
+def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[str, ...] | None:
+    """The mean value of each shown neuron: δ during the backward pass where computed, else the activation."""
+    if layer > 0 and backward and record.layers[layer - 1].delta is not None:
+        values = record.layers[layer - 1].delta
+    else:
+        values = record.activations(layer)
+    if values is None:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        means = np.mean(np.asarray(values)[:, units], axis=0)
+    return node_value_texts(means)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

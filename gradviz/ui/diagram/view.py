@@ -1,0 +1,296 @@
+"""NetworkView: a thin widget that shows the scene of a pass record, reports clicks and animates a step.
+
+The view is handed immutable pass records (``show_record``) and keeps no reference to the model. The scene
+comes from :func:`~.scene.build_scene`, the drawing from :mod:`.painters`. It paints in one of two ways:
+
+* vector (``QPainter.drawLines`` once per colour, antialiased): small networks on screen and *every*
+  ``render_to`` (PNG, SVG and PDF export), so an exported diagram stays a vector drawing;
+* raster (an :class:`~.raster.IdRaster` of edge ids built once per layout and size, recoloured per frame
+  through a look-up table): big networks on screen, where one micro-step of a 100,000-edge diagram must
+  repaint within a 60 Hz frame.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.records import PassRecord
+from ..theme import SCREEN, Theme
+from . import painters
+from .layout import DiagramLayout, layout_for_theme, vector_edge_width
+from .raster import IdRaster, blend
+from .scene import (
+    ColourScale,
+    DiagramScene,
+    SceneCache,
+    build_scene,
+    check_mode,
+    layer_edge_colours,
+    layer_node_colours,
+)
+
+#: On screen, diagrams with more shown edges than this are drawn through the edge-id raster.
+RASTER_MIN_EDGES = 2000
+#: Edges whose centre line passes within this many pixels of a click are hit.
+CLICK_TOLERANCE = 5.0
+#: Pixel thickness of a raster line: one-pixel lines leave a moire of background dots in a dense fan.
+RASTER_THICKNESS = 2
+
+
+class NetworkView(QtWidgets.QWidget):
+    """The diagram of a network, coloured from a :class:`PassRecord` (see the module docstring)."""
+
+    sigBackgroundClicked = QtCore.Signal()
+    sigNeuronClicked = QtCore.Signal(int, int)
+    sigEdgeClicked = QtCore.Signal(int, int, int)
+
+    def __init__(self, theme: Theme = SCREEN, parent=None):
+        super().__init__(parent)
+        self._theme = theme
+        self._mode = "gradient"
+        self._record: PassRecord | None = None
+        self._scale_record: PassRecord | None = None
+        self._colour_scale: ColourScale | None = None
+        self._scene: DiagramScene | None = None
+        self._selection: tuple | None = None
+        self._layout_key = None
+        self._layout: DiagramLayout | None = None
+        self._raster_key = None
+        self._raster: IdRaster | None = None
+        self._cache = SceneCache()
+        self._edge_tiles = painters.EdgeTiles()
+        self._before_argb: np.ndarray | None = None
+        self._animation = QtCore.QVariantAnimation(self)
+        self._animation.setStartValue(0.0)
+        self._animation.setEndValue(1.0)
+        self._animation.valueChanged.connect(self._on_animation_value)
+        self._animation.finished.connect(self._on_animation_finished)
+        self._anim_t: float | None = None
+        #: "raster" or "vector": how the latest on-screen paint drew the edges.
+        self.render_path: str | None = None
+        #: Milliseconds the latest on-screen paint took.
+        self.last_paint_ms: float | None = None
+        #: Called with the paint time in ms after every on-screen paint (for benchmarks and a frame meter).
+        self.frame_timing_hook = None
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setMinimumSize(240, 180)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(900, 600)
+
+    def __repr__(self):
+        return f"NetworkView(theme={self._theme.name!r}, mode={self._mode!r}, record={self._record!r})"
+
+    # ------------------------------------------------------------------------------------------ public API
+
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    @property
+    def color_mode(self) -> str:
+        return self._mode
+
+    @property
+    def scene(self) -> DiagramScene | None:
+        """The scene on show, or None before the first record."""
+        return self._scene
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._cache.clear()
+        self._layout_key = self._raster_key = None
+        self._rebuild_scene()
+
+    def set_color_mode(self, mode: str) -> None:
+        """Colour the edges by ``mode``; a colour scale given for another mode gives way to the view's own."""
+        check_mode(mode)
+        self._mode = mode
+        self._rebuild_scene()
+
+    def show_record(self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None) -> None:
+        """Draw ``record``; ``scale_record`` fixes the colour scale so it does not jump.
+
+        ``scale_record`` is the complete pass ``record`` is part of (the same network and inputs), as
+        ``Stepper.complete_record`` gives it; without one, ``record`` is scaled on its own values.
+        ``colour_scale`` (of the current colour mode) overrides both, so two views can share one scale.
+        """
+        self.stop_animation()
+        previous = self._scene
+        self._record = record
+        self._scale_record = scale_record if scale_record is not None else record
+        self._colour_scale = colour_scale
+        self._rebuild_scene()
+        if previous is not None and self._scene is not None and previous.widths == self._scene.widths:
+            self._before_argb = previous.edge_argb
+        else:
+            self._before_argb = None
+
+    def set_selection(self, selection: tuple | None) -> None:
+        self._selection = tuple(selection) if selection else None
+        self.update()
+
+    def animate_step(self, duration_ms: int) -> None:
+        """Pulse along the edges of the layer just computed and fade the new colours in; stops by itself."""
+        self._animation.stop()
+        if self._scene is None or duration_ms <= 0:
+            return
+        self._animation.setDuration(int(duration_ms))
+        self._anim_t = 0.0
+        self._animation.start()
+
+    def stop_animation(self) -> None:
+        self._animation.stop()
+        if self._anim_t is not None:
+            self._anim_t = None
+            self.update()
+
+    def is_animating(self) -> bool:
+        return self._animation.state() == QtCore.QAbstractAnimation.State.Running
+
+    def edge_midpoint(self, layer: int, to_unit: int, from_unit: int) -> QtCore.QPoint:
+        layout = self._current_layout()
+        i = layout.edge_index(layer, to_unit, from_unit)
+        return self._point((layout.ex0[i] + layout.ex1[i]) / 2, (layout.ey0[i] + layout.ey1[i]) / 2)
+
+    def neuron_center(self, layer: int, unit: int) -> QtCore.QPoint:
+        return self._point(*self._current_layout().neuron_xy(layer, unit))
+
+    def edge_color(self, layer: int, to_unit: int, from_unit: int) -> QtGui.QColor:
+        """The colour this edge is drawn in once any fade has finished (works for hidden edges too)."""
+        if self._record is None:
+            return self._theme.color("neutral_edge")
+        scale = self._scene.colour_scale
+        argb, _, _ = layer_edge_colours(self._record, layer, np.array([to_unit]), np.array([from_unit]), self._mode, self._theme, scale)
+        return painters.qcolor(argb[0])
+
+    def neuron_color(self, layer: int, unit: int) -> QtGui.QColor:
+        if self._record is None:
+            return self._theme.color("node_fill")
+        return painters.qcolor(layer_node_colours(self._record, layer, np.array([unit]), self._theme)[0])
+
+    def render_to(self, painter: QtGui.QPainter, target: QtCore.QRectF, paint_background: bool = True) -> None:
+        """Paint the whole diagram as vectors into ``target`` of any painter (QImage, SVG, PDF, printer).
+
+        Without ``paint_background`` the theme's background is left out (a transparent or recoloured export).
+        """
+        target = QtCore.QRectF(target)
+        # Lay out at a screen-like size and scale up, so text keeps its proportion on a 1200 dpi PDF.
+        scale = max(1.0, target.width() / 1600.0, target.height() / 1000.0)
+        painter.save()
+        painter.translate(target.topLeft())
+        painter.scale(scale, scale)
+        painter.setClipRect(QtCore.QRectF(0, 0, target.width() / scale, target.height() / scale))
+        self._paint(painter, target.width() / scale, target.height() / scale, vector=True, background=paint_background)
+        painter.restore()
+
+    # ------------------------------------------------------------------------------------------ Qt events
+
+    def paintEvent(self, event) -> None:
+        start = time.perf_counter()
+        painter = QtGui.QPainter(self)
+        try:
+            self._paint(painter, self.width(), self.height(), vector=False)
+        finally:
+            painter.end()
+        self.last_paint_ms = (time.perf_counter() - start) * 1e3
+        if self.frame_timing_hook is not None:
+            self.frame_timing_hook(self.last_paint_ms)
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton or self._scene is None:
+            super().mousePressEvent(event)
+            return
+        event.accept()
+        pos = event.position()
+        layout = self._current_layout()
+        neuron = layout.node_at(pos.x(), pos.y())
+        if neuron is not None:
+            self.sigNeuronClicked.emit(*neuron)
+            return
+        edge = layout.edge_at(pos.x(), pos.y(), max(CLICK_TOLERANCE, vector_edge_width(layout, self._theme)))
+        if edge is not None:
+            self.sigEdgeClicked.emit(*layout.edge_address(edge))
+            return
+        self.sigBackgroundClicked.emit()
+
+    def _on_animation_value(self, value) -> None:
+        if self._animation.state() == QtCore.QAbstractAnimation.State.Running:
+            self._anim_t = float(value)
+            self.update()
+
+    def _on_animation_finished(self) -> None:
+        self._anim_t = None
+        self.update()
+
+    # ------------------------------------------------------------------------------------------ internals
+
+    def _rebuild_scene(self) -> None:
+        record = self._record
+        if record is None:
+            self._scene = None
+        else:
+            scale = self._colour_scale if self._colour_scale is not None and self._colour_scale.mode == self._mode else None
+            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache)
+        self.update()
+
+    def _layout_for(self, widths, width: float, height: float) -> DiagramLayout:
+        key = (widths, round(width, 3), round(height, 3), self._theme.name)
+        if key != self._layout_key:
+            self._layout = layout_for_theme(widths, width, height, self._theme)
+            self._layout_key = key
+        return self._layout
+
+    def _current_layout(self) -> DiagramLayout:
+        if self._scene is None:
+            raise RuntimeError("no record shown yet: call show_record first")
+        return self._layout_for(self._scene.widths, self.width(), self.height())
+
+    @staticmethod
+    def _point(x: float, y: float) -> QtCore.QPoint:
+        return QtCore.QPoint(int(math.floor(x)), int(math.floor(y)))
+
+    def _current_edge_argb(self) -> np.ndarray:
+        scene = self._scene
+        if self._anim_t is None or self._before_argb is None:
+            return scene.edge_argb
+        return blend(self._before_argb, scene.edge_argb, self._anim_t)
+
+    def _raster_for(self, layout: DiagramLayout, scale: float) -> IdRaster:
+        key = (id(layout), self._layout_key, scale, RASTER_THICKNESS)
+        if key != self._raster_key:
+            self._raster = IdRaster(layout, scale, RASTER_THICKNESS)
+            self._raster_key = key
+        return self._raster
+
+    def _paint(self, painter: QtGui.QPainter, width: float, height: float, vector: bool, background: bool = True) -> None:
+        theme, scene = self._theme, self._scene
+        if background:
+            painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
+        if scene is None:
+            painters.paint_empty(painter, width, height, theme)
+            return
+        layout = self._layout_for(scene.widths, width, height)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+        edge_argb = self._current_edge_argb()
+        if vector or layout.edge_count <= RASTER_MIN_EDGES:
+            painters.paint_band(painter, layout, scene, theme)
+            if vector:
+                painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
+            else:
+                self._edge_tiles.paint(painter, layout, scene, theme, edge_argb, self.devicePixelRatioF(), self._layout_key)
+                self.render_path = "vector"
+            painters.paint_nodes(painter, layout, scene, theme)
+        else:
+            scale = self.devicePixelRatioF() if painter.device() is self else 1.0
+            painters.paint_edges_raster(painter, layout, scene, theme, edge_argb, self._raster_for(layout, scale))
+            self.render_path = "raster"
+            painters.paint_band_outline(painter, layout, scene, theme)
+        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t)
+

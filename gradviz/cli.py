@@ -95,7 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
     _add_activation(export)
-    export.add_argument("--view", choices=EXPORT_VIEWS, default="diagram", help="which view (default: diagram)")
+    from .core.activations import ACTIVATION_NAMES
+    from .core.session import DEFAULT_COMPARE_ACTIVATION
+    from .names import VIEW_NAMES
+
+    export.add_argument("--view", choices=VIEW_NAMES, default="diagram", help="which view (default: diagram)")
+    export.add_argument(
+        "--compare-activation", choices=ACTIVATION_NAMES, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
+        help=f"with --view compare: the right half's hidden activation (default {DEFAULT_COMPARE_ACTIVATION})",
+    )  # fmt: skip
+    export.add_argument(
+        "--compare-residual", choices=("on", "off"), help="with --view compare: skip connections on the right (default: as loaded)"
+    )
     export.add_argument("--step", default="backward", help="a micro-step number, or forward, loss or backward (default)")
     size = export.add_mutually_exclusive_group()
     size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")

@@ -77,6 +77,15 @@ def options_from_args(args, title: str = "gradviz") -> ExportOptions:
     )
 
 
+def _compare_options(args) -> dict:
+    """The Session's compare settings from `--compare-activation` and `--compare-residual`."""
+    residual = getattr(args, "compare_residual", None)
+    options = {"compare_residual": None if residual is None else residual == "on"}
+    if getattr(args, "compare_activation", None):
+        options["compare_activation"] = args.compare_activation
+    return options
+
+
 def export_command(experiment: Experiment, args) -> Path:
     """`gradviz export`: every option is checked first, then the view is built, stepped and written."""
     depth = experiment.network.depth
@@ -86,7 +95,9 @@ def export_command(experiment: Experiment, args) -> Path:
     ensure_app()
     if args.view == "window":
         return _export_window(experiment, args.view, step, options)
-    session = Session(experiment)
+    session = Session(experiment, **_compare_options(args))
+    if args.view == "compare":
+        session.set_compare_active(True)
     if args.view == "training":
         session.train_blocking(HEADLESS_TRAINING_STEPS)
     with ExportView(args.view, get_theme(options.theme)) as fresh:

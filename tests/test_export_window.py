@@ -311,3 +311,83 @@ def test_headless_export_in_a_fresh_process_says_one_line(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"wrote {out}\n"
     assert png_size(out) == (1920, 1080)  # laid out as a slide, not as a dock strip
+
+
+# ---------------------------------------------------------------------------------------------- compare
+
+
+def _compare_session(**options) -> Session:
+    session = Session(load_preset("tiny-sigmoid"), **options)
+    session.set_compare_active(True)
+    session.go_to_step(7)
+    return session
+
+
+def test_headless_compare_is_one_slide_with_both_diagrams_titled(qapp, tmp_path):
+    out = tmp_path / "compare.svg"
+    assert headless("--view", "compare", "--out", str(out)) == 0
+    root = ET.parse(out).getroot()
+    assert root.get("viewBox") == "0 0 1920 1080"
+    text = "".join("".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text")).replace("\xa0", " ")
+    assert "sigmoid (as loaded)" in text and "ReLU" in text
+    assert text.count("Backward: layer 1 of 3") == 2  # one caption under each half
+
+
+def test_headless_compare_draws_an_edge_in_each_half_in_its_own_colour(qapp, tmp_path):
+    out = tmp_path / "compare.png"
+    assert headless("--view", "compare", "--out", str(out)) == 0
+    exported = image(out)
+    assert (exported.width(), exported.height()) == (1920, 1080)
+    with ExportView("compare", SCREEN) as fresh:
+        fresh.show(ViewState.of(_compare_session()))
+        compare = fresh.view
+        halves = {}
+        for side in ("left", "right"):
+            view = getattr(compare, side)
+            point = view.mapTo(compare, view.edge_midpoint(1, 0, 0))
+            halves[side] = (point, view.edge_color(1, 0, 0).getRgb()[:3])
+    left_point, left_colour = halves["left"]
+    right_point, right_colour = halves["right"]
+    assert left_point.x() < 960 <= right_point.x()
+    np.testing.assert_allclose(rgb(exported, left_point), left_colour, atol=3)
+    np.testing.assert_allclose(rgb(exported, right_point), right_colour, atol=3)
+    # Layer 1's gradient vanishes under sigmoid and not under ReLU: on one shared scale they differ.
+    assert np.abs(rgb(exported, left_point) - rgb(exported, right_point)).sum() > 60
+
+
+def test_headless_compare_takes_another_activation_and_residual(qapp, tmp_path):
+    out = tmp_path / "compare.svg"
+    assert headless("--view", "compare", "--compare-activation", "tanh", "--compare-residual", "on", "--out", str(out)) == 0
+    text = out.read_text().replace("\xa0", " ")
+    assert "sigmoid, no residual (as loaded)" in text and "tanh, residual" in text
+
+
+def test_headless_compare_animates_both_halves_in_lock_step(qapp, tmp_path):
+    from PIL import Image
+
+    frames = tmp_path / "frames"
+    out = tmp_path / "compare.gif"
+    assert headless("--view", "compare", "--animate", "--width", "640", "--frames-dir", str(frames), "--out", str(out)) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 8 and gif.size == (640, 360)
+
+
+def test_a_bad_compare_activation_is_one_line(qapp, tmp_path, capsys):
+    code = headless("--view", "compare", "--compare-activation", "nope", "--out", str(tmp_path / "c.png"))
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--compare-activation" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_dialog_compare_leaves_the_windows_session_alone(qtbot, window, tmp_path, no_restyling):
+    session = window.bridge.session
+    window.bridge.go_to_step(5)
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.view.setCurrentIndex(dialog.view.findData("compare"))
+    dialog.path.setText(str(tmp_path / "compare.png"))
+    assert dialog.export()
+    assert png_size(tmp_path / "compare.png") == (1920, 1080)
+    assert session.compare_active is False
+    assert session.record.step == 5
+    assert no_restyling == []

@@ -15,11 +15,12 @@ from ..export import (
     export_view, output_size,
 )  # fmt: skip
 from ..names import THEME_NAMES
-from .export_views import ExportView, ViewState, pass_copy
+from .export_views import ExportView, ViewState, compare_copy, pass_copy
 from .theme import get_theme
 
 VIEW_LABELS = {
     "diagram": "Network diagram",
+    "compare": "Compare side by side",
     "gradient-bars": "Gradient bars",
     "activation": "Activation curves",
     "depth-chain": "Gradient vs depth",
@@ -29,21 +30,25 @@ VIEW_LABELS = {
 FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)", "gif": "GIF (the pass, animated)"}
 
 
-def window_state(window, session=None) -> ViewState:
-    """What the window shows now (or what ``session``, a copy of its session, shows), as a ViewState."""
-    return ViewState.of(session or window.bridge.session, (window.depth_chain.x(), window.depth_chain.depth()))
+def window_state(window, name: str, session=None) -> ViewState:
+    """What view ``name`` of the window shows now (or of ``session``, a copy of its session), as a ViewState."""
+    session = session or window.bridge.session
+    if name == "compare" and not session.compare_active:
+        session = compare_copy(session)
+    return ViewState.of(session, (window.depth_chain.x(), window.depth_chain.depth()))
 
 
-def _pass_states(window):
+def _pass_states(window, name: str):
     """The states of a pass on the window's network, from the reset to the end of its backward pass.
 
     A copy of the window's session takes the steps, so the window's own pass does not move.
     """
     session = pass_copy(window.bridge.session)
+    session.set_compare_active(name == "compare")
     for number in range(session.stepper.steps_per_pass):  # micro-steps 0 .. 2L + 1
         if number:
             session.step_forward()
-        yield window_state(window, session)
+        yield window_state(window, name, session)
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -179,12 +184,12 @@ class ExportDialog(QtWidgets.QDialog):
             if options.animate:
 
                 def frames():
-                    for state in _pass_states(window):
+                    for state in _pass_states(window, name):
                         fresh.show(state)
                         yield
 
                 return export_animation(fresh.view, frames(), options)
-            fresh.show(window_state(window))
+            fresh.show(window_state(window, name))
             return export_view(fresh.view, options)
 
     def export(self) -> bool:
@@ -220,5 +225,5 @@ def copy_image(window, name: str = "diagram", theme: str | None = None, width: i
     if name == "window":
         return copy_to_clipboard(window, width, window.theme.name)
     with ExportView(name, get_theme(theme)) as fresh:
-        fresh.show(window_state(window))
+        fresh.show(window_state(window, name))
         return copy_to_clipboard(fresh.view, width, theme)

@@ -16,15 +16,15 @@ from ..core.records import PassRecord, Phase
 from ..core.session import Session
 from ..export import SLIDE_HEIGHT, SLIDE_WIDTH
 from ..names import DEFAULT_COLOR_MODE, PANEL_VIEWS
-from .network_view import NetworkView
+from .diagram import CompareView, NetworkView
 from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
 from .theme import Theme, qt_palette
 
-#: The views built here: the diagram and each panel (the whole window is the window itself).
-SINGLE_VIEWS = ("diagram", *PANEL_VIEWS)
+#: The views built here: the diagram, the side-by-side compare and each panel (the whole window is itself).
+SINGLE_VIEWS = ("diagram", "compare", *PANEL_VIEWS)
 _PANELS = {
     "gradient-bars": GradientBarsPanel,
     "activation": ActivationCurvesPanel,
@@ -44,6 +44,11 @@ class ViewState:
     color_mode: str = DEFAULT_COLOR_MODE
     selection: tuple | None = None
     depth_chain: tuple[float, int] | None = None  # (x, depth) of the gradient-vs-depth panel
+    #: The right half of the Compare view (None when compare is off): record, scale record, both titles.
+    compare_record: PassRecord | None = None
+    compare_scale_record: PassRecord | None = None
+    compare_titles: tuple[str, str] = ("", "")
+    shared_scale: bool = True
 
     @classmethod
     def of(cls, session: Session, depth_chain: tuple[float, int] | None = None) -> ViewState:
@@ -56,6 +61,10 @@ class ViewState:
             color_mode=session.color_mode,
             selection=session.selection if session.selection_side == "left" else None,
             depth_chain=depth_chain,
+            compare_record=session.compare_record if session.compare_active else None,
+            compare_scale_record=session.compare_scale_record if session.compare_active else None,
+            compare_titles=session.compare_titles(),
+            shared_scale=session.shared_scale,
         )
 
 
@@ -74,6 +83,16 @@ def pass_copy(session: Session) -> Session:
         bars_activations=session.bars_activations,
     )
     copy.history = session.history
+    return copy
+
+
+def compare_copy(session: Session) -> Session:
+    """A copy of ``session`` with the Compare view on, at the same micro-step of the same network."""
+    copy = pass_copy(session)
+    copy.set_compare_active(True)
+    step = session.record.step
+    if step < session.stepper.steps_per_pass:  # after the update the copy's network is already updated
+        copy.go_to_step(step)
     return copy
 
 
@@ -101,8 +120,8 @@ class ExportView:
         self._frame.setPalette(qt_palette(theme))
         layout = QtWidgets.QVBoxLayout(self._frame)
         layout.setContentsMargins(0, 0, 0, 0)
-        if name == "diagram":
-            self.widget = NetworkView(theme)
+        if name in ("diagram", "compare"):
+            self.widget = NetworkView(theme) if name == "diagram" else CompareView(theme)
             self.view = self.widget
         else:
             self.widget = _PANELS[name](theme)
@@ -129,6 +148,12 @@ class ExportView:
             w.set_color_mode(state.color_mode)
             w.show_record(state.record, state.scale_record)
             w.set_selection(state.selection)
+        elif self.name == "compare":
+            if state.compare_record is None:
+                raise ValueError("a compare view needs the state of a session with compare on")
+            w.set_color_mode(state.color_mode)
+            w.show_records(state.record, state.scale_record, state.compare_record, state.compare_scale_record,
+                           state.compare_titles, shared_scale=state.shared_scale)  # fmt: skip
         elif self.name == "gradient-bars":
             w.show_comparison(state.comparison)
         elif self.name == "activation":

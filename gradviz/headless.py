@@ -79,11 +79,8 @@ def options_from_args(args, title: str = "gradviz") -> ExportOptions:
 
 def _compare_options(args) -> dict:
     """The Session's compare settings from `--compare-activation` and `--compare-residual`."""
-    residual = getattr(args, "compare_residual", None)
-    options = {"compare_residual": None if residual is None else residual == "on"}
-    if getattr(args, "compare_activation", None):
-        options["compare_activation"] = args.compare_activation
-    return options
+    residual = None if args.compare_residual is None else args.compare_residual == "on"
+    return {"compare_activation": args.compare_activation, "compare_residual": residual}
 
 
 def export_command(experiment: Experiment, args) -> Path:
@@ -94,7 +91,7 @@ def export_command(experiment: Experiment, args) -> Path:
     options = options_from_args(args, title)
     ensure_app()
     if args.view == "window":
-        return _export_window(experiment, args.view, step, options)
+        return _export_window(experiment, step, options)
     session = Session(experiment, **_compare_options(args))
     if args.view == "compare":
         session.set_compare_active(True)
@@ -119,8 +116,8 @@ def export_command(experiment: Experiment, args) -> Path:
         return export_animation(fresh.view, frames(), options)
 
 
-def _export_window(experiment: Experiment, view: str, step: int, options: ExportOptions) -> Path:
-    from .ui.main_window import MainWindow
+def _export_window(experiment: Experiment, step: int, options: ExportOptions) -> Path:
+    from .ui.main_window import MainWindow  # only the whole-window view needs the window
 
     app = QtWidgets.QApplication.instance()
     window = MainWindow(Session(experiment), theme=get_theme(options.theme))

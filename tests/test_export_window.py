@@ -216,6 +216,7 @@ def test_a_panel_exported_from_the_window_is_a_slide_in_the_chosen_theme(qtbot, 
     # The same picture as the headless export of the same view and theme.
     assert headless("--view", "gradient-bars", "--theme", "slides", "--step", "0", "--out", str(tmp_path / "cli.png")) == 0
     assert png_size(tmp_path / "cli.png") == png_size(tmp_path / "bars.png")
+    assert image(tmp_path / "cli.png") == image(tmp_path / "bars.png")  # pixel for pixel
 
 
 def test_export_dialog_and_cli_share_their_default_size(qtbot, window):

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from ..core.records import PassRecord, Phase
+from ..core.records import PassRecord
 from ..core.session import Session
 from ..export import SLIDE_HEIGHT, SLIDE_WIDTH
 from ..names import DEFAULT_COLOR_MODE, PANEL_VIEWS
@@ -96,13 +96,6 @@ def compare_copy(session: Session) -> Session:
     return copy
 
 
-def shown_layer(record: PassRecord) -> int:
-    """The layer the activation panel shows: the one just computed, else the output (layer 1 at the start)."""
-    if record.phase in (Phase.FORWARD, Phase.BACKWARD):
-        return record.layer
-    return record.depth if record.phase is not Phase.READY else 1
-
-
 class ExportView:
     """One fresh view ``name`` (see ``SINGLE_VIEWS``) in ``theme``, laid out at ``size`` and never on screen.
 
@@ -157,9 +150,7 @@ class ExportView:
         elif self.name == "gradient-bars":
             w.show_comparison(state.comparison)
         elif self.name == "activation":
-            index = shown_layer(state.record)
-            layer = state.record.layers[index - 1]
-            w.show_layer(layer.activation, layer.z, f"layer {index}")
+            w.show_record(state.record)
         elif self.name == "depth-chain":
             if state.depth_chain is not None:
                 x, depth = state.depth_chain

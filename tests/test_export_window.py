@@ -104,6 +104,20 @@ def test_every_headless_view_is_a_1920_by_1080_slide(qapp, tmp_path, view):
     assert png_size(out) == output_size()  # the CLI's default is the one the dialog uses
 
 
+@pytest.mark.parametrize("view", ["diagram", "compare", "gradient-bars", "activation", "depth-chain", "training", "window"])
+def test_every_headless_view_is_a_slide_in_svg_and_pdf(qapp, tmp_path, view):
+    svg, pdf = tmp_path / f"{view}.svg", tmp_path / f"{view}.pdf"
+    assert headless("--view", view, "--width", "640", "--out", str(svg)) == 0
+    root = ET.parse(svg).getroot()
+    assert root.get("viewBox") == "0 0 640 360"
+    assert float(root.get("width").rstrip("cmpxin")) / float(root.get("height").rstrip("cmpxin")) == pytest.approx(16 / 9, rel=0.01)
+    assert headless("--view", view, "--out", str(pdf)) == 0
+    data = pdf.read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1
+    x0, y0, x1, y1 = map(float, re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", data).groups())
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(1920 / 1080, rel=0.005)
+
+
 def _svg_elements(path):
     root = ET.parse(path).getroot()
     return [el.tag.rsplit("}", 1)[-1] for el in root.iter()]

@@ -320,24 +320,6 @@ class MainWindow(QtWidgets.QMainWindow):
             return self.docks[name].widget().plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
-    def show_view(self, name: str, size: tuple[int, int] | None = None) -> None:
-        """Make a docked view visible and on top (an export needs it laid out).
-
-        With ``size`` the panel is floated at that size: the headless exporter lays panels out for a slide
-        rather than as the strip a dock gives them.
-        """
-        if name not in self.docks:
-            return
-        dock = self.docks[name]
-        dock.show()
-        dock.raise_()
-        if size is not None:
-            dock.setFloating(True)
-            dock.resize(*size)
-
-    def train_blocking(self, steps: int):
-        return self.bridge.train_blocking(steps)
-
     def open_file(self, path: str | None = None) -> bool:
         if not path:
             path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a network file", "", "Network files (*.json);;All files (*)")

@@ -406,3 +406,25 @@ def test_export_dialog_compare_leaves_the_windows_session_alone(qtbot, window, t
     assert session.compare_active is False
     assert session.record.step == 5
     assert no_restyling == []
+
+
+def test_export_dialog_draws_the_whole_window_as_it_is(qtbot, window, tmp_path, monkeypatch, no_restyling):
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.theme.setCurrentText("slides")
+    dialog.view.setCurrentIndex(dialog.view.findData("window"))
+    assert not dialog.theme.isEnabled() and dialog.theme.currentText() == "screen"
+    dialog.path.setText(str(tmp_path / "window.png"))
+    assert dialog.export()
+    assert png_size(tmp_path / "window.png") == (1920, 1080)
+    assert no_restyling == []
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    again = ExportDialog(window)
+    qtbot.addWidget(again)
+    again.view.setCurrentIndex(again.view.findData("window"))
+    again.format.setCurrentIndex(again.format.findData("gif"))
+    again.path.setText(str(tmp_path / "window.gif"))
+    assert not again.export()
+    assert shown == ["an animation of the whole window is made by `gradviz export --view window --animate`"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["window.png"]

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtGui, QtSvg, QtWidgets
 
 from gradviz.cli import build_parser, main
 from gradviz.core.netfile import load_preset

@@ -428,3 +428,14 @@ def test_export_dialog_draws_the_whole_window_as_it_is(qtbot, window, tmp_path, 
     assert not again.export()
     assert shown == ["an animation of the whole window is made by `gradviz export --view window --animate`"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["window.png"]
+
+
+def test_copy_image_of_the_compare_view_while_it_is_on(qtbot, window, tmp_path):
+    window.act_compare.trigger()
+    assert window.central_view() is window.compare_view
+    QtWidgets.QApplication.clipboard().clear()
+    window.act_copy.trigger()
+    copied = QtWidgets.QApplication.clipboard().image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    assert headless("--view", "compare", "--step", "0", "--out", str(tmp_path / "compare.png")) == 0
+    assert copied == image(tmp_path / "compare.png").convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    window.act_compare.trigger()

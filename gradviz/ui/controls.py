@@ -224,3 +224,56 @@ class ControlsPanel(QtWidgets.QWidget):
             return
         if value != self._shown.get("learning_rate"):
             self._apply({"learning_rate": value})
+
+
+class CompareBar(QtWidgets.QWidget):
+    """The chooser above the Compare view: the right half's activation, its skip connections, and one
+    colour scale for both halves or one each.
+
+    A dumb view: a choice emits ``sigActivationChosen(name)``, ``sigResidualChosen(on)`` or
+    ``sigSharedScaleChosen(shared)``; ``show_settings`` shows what the session runs, emitting nothing.
+    """
+
+    sigActivationChosen = QtCore.Signal(str)
+    sigResidualChosen = QtCore.Signal(bool)
+    sigSharedScaleChosen = QtCore.Signal(bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("compareBar")
+        self.activation = QtWidgets.QComboBox()
+        for name in ACTIVATION_NAMES:
+            self.activation.addItem(ACTIVATIONS[name].label, name)
+        self.activation.setToolTip("The right half runs the same weights with this activation on its hidden layers")
+        self.activation.activated.connect(lambda index: self.sigActivationChosen.emit(self.activation.itemData(index)))
+        self.residual = QtWidgets.QCheckBox("skip connections")
+        self.residual.setToolTip("The right half adds each equal-width hidden layer's input to its output")
+        self.residual.clicked.connect(lambda on: self.sigResidualChosen.emit(bool(on)))
+        self.shared_scale = QtWidgets.QCheckBox("shared colour scale")
+        self.shared_scale.setToolTip("One colour scale for both halves, so a colour means the same on either side")
+        self.shared_scale.clicked.connect(lambda on: self.sigSharedScaleChosen.emit(bool(on)))
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(QtWidgets.QLabel("Right half: the same weights with"))
+        row.addWidget(self.activation)
+        row.addSpacing(12)
+        row.addWidget(self.residual)
+        row.addSpacing(12)
+        row.addWidget(self.shared_scale)
+        row.addStretch(1)
+
+    def show_settings(self, settings) -> None:
+        """Show a ``session.CompareSettings`` (the activation, residual and shared scale the session runs)."""
+        for widget in (self.activation, self.residual, self.shared_scale):
+            widget.blockSignals(True)
+        try:
+            self.activation.setCurrentIndex(self.activation.findData(settings.activation))
+            self.residual.setChecked(settings.residual)
+            self.shared_scale.setChecked(settings.shared_scale)
+        finally:
+            for widget in (self.activation, self.residual, self.shared_scale):
+                widget.blockSignals(False)
+
+    def settings_shown(self) -> tuple[str, bool, bool]:
+        """(activation, residual, shared scale) as the bar shows them."""
+        return self.activation.currentData(), self.residual.isChecked(), self.shared_scale.isChecked()

@@ -1,4 +1,5 @@
-"""The main window: the diagram in the middle, stepping actions, and the docked panels around it."""
+"""The main window: the diagram (or the Compare view) in the middle, stepping actions, and the docked
+panels around it. It wires actions to bridge slots and bridge signals to views, and computes nothing."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
+from ..names import COLOR_MODES, VIEW_NAMES
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
-from .controls import ControlsPanel
+from .controls import CompareBar, ControlsPanel
+from .diagram import CompareView, NetworkView
 from .inspector import InspectorPanel
-from .diagram import NetworkView
 from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
-from .theme import COLOR_MODES, SCREEN, THEMES, Theme, qt_palette
+from .theme import SCREEN, THEMES, Theme, qt_palette
 
-#: Names of the views that can be exported, to the dock that holds each (None: the diagram / window).
-VIEW_NAMES = ("diagram", "gradient-bars", "activation", "depth-chain", "training", "window")
+__all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
 LAYOUT_VERSION = 1
 HEALTH_COLORS = {
@@ -45,7 +46,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.diagram = NetworkView(theme)
         self.diagram.setObjectName("diagram")
-        self.setCentralWidget(self.diagram)
+        self.compare_view = CompareView(theme)
+        self.compare_view.setObjectName("compare")
+        self.compare_bar = CompareBar()
+        compare_page = QtWidgets.QWidget()
+        compare_layout = QtWidgets.QVBoxLayout(compare_page)
+        compare_layout.setContentsMargins(0, 0, 0, 0)
+        compare_layout.setSpacing(0)
+        compare_layout.addWidget(self.compare_bar)
+        compare_layout.addWidget(self.compare_view, 1)
+        # The middle shows the diagram or, under View > Compare side by side, the Compare view.
+        self.central = QtWidgets.QStackedWidget()
+        self.central.addWidget(self.diagram)
+        self.central.addWidget(compare_page)
+        self.setCentralWidget(self.central)
 
         self.controls = ControlsPanel()
         self.inspector = InspectorPanel()
@@ -138,6 +152,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_export = self._action("Export image…", self.export_dialog, "Ctrl+E", "Export a view as PNG, SVG or PDF")
         self.act_copy = self._action("Copy image", self.copy_image, "Ctrl+Shift+C", "Copy the diagram to the clipboard")
         self.act_quit = self._action("Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.act_compare = self._action(
+            "Compare side by side", self.bridge.set_compare_active, "Ctrl+K",
+            "The network as loaded beside the same weights with another activation", checkable=True,
+        )  # fmt: skip
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
         self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
         self.act_about = self._action("About gradviz", self.show_about)
@@ -172,6 +190,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = menu.addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_compare)
         view_menu.addSeparator()
         view_menu.addActions(list(self.color_mode_actions.values()))
         view_menu.addSeparator()
@@ -225,7 +245,9 @@ class MainWindow(QtWidgets.QMainWindow):
         b.sigInspected.connect(self.inspector.show_selection)
         b.sigExperimentChanged.connect(self._on_experiment_changed)
         b.sigHistoryChanged.connect(self.training.show_history)
-        b.sigAnimateStep.connect(self.diagram.animate_step)
+        b.sigAnimateStep.connect(self._on_animate_step)
+        b.sigCompareChanged.connect(self.compare_view.show_records)
+        b.sigCompareSettingsChanged.connect(self._on_compare_settings_changed)
         b.sigPlayingChanged.connect(self._on_playing_changed)
         b.sigTrainingStarted.connect(lambda total: self.training.set_training(True))
         b.sigTrainingProgress.connect(self.training.set_progress)
@@ -233,6 +255,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.diagram.sigBackgroundClicked.connect(b.step_forward)
         self.diagram.sigNeuronClicked.connect(lambda layer, unit: self.select(("neuron", layer, unit)))
         self.diagram.sigEdgeClicked.connect(lambda layer, to, frm: self.select(("edge", layer, to, frm)))
+        self.compare_view.sigBackgroundClicked.connect(b.step_forward)
+        self.compare_view.sigNeuronClicked.connect(lambda side, layer, unit: self.select(("neuron", layer, unit), side))
+        self.compare_view.sigEdgeClicked.connect(lambda side, layer, to, frm: self.select(("edge", layer, to, frm), side))
+        self.compare_bar.sigActivationChosen.connect(b.set_compare_activation)
+        self.compare_bar.sigResidualChosen.connect(b.set_compare_residual)
+        self.compare_bar.sigSharedScaleChosen.connect(b.set_shared_scale)
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
         self.controls.sigPresetChosen.connect(b.switch_preset)
@@ -266,9 +294,25 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_selection_changed(self, side: str, selection) -> None:
         self.diagram.set_selection(selection if side == "left" else None)
+        self.compare_view.set_selection(side, selection)
+
+    def _on_compare_settings_changed(self, settings) -> None:
+        self.act_compare.setChecked(settings.active)
+        self.compare_bar.show_settings(settings)
+        page = self.compare_view.parentWidget() if settings.active else self.diagram
+        if self.central.currentWidget() is not page:
+            self.diagram.stop_animation()
+            self.compare_view.stop_animation()
+            self.central.setCurrentWidget(page)
+            # The arrow keys keep stepping: the view in the middle takes the focus.
+            (self.compare_view.left if settings.active else self.diagram).setFocus()
+
+    def _on_animate_step(self, duration_ms: int) -> None:
+        self.central_view().animate_step(duration_ms)
 
     def _on_color_mode_changed(self, mode: str) -> None:
         self.diagram.set_color_mode(mode)
+        self.compare_view.set_color_mode(mode)
         self.color_mode_actions[mode].setChecked(True)
         self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
 
@@ -279,6 +323,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_play.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
         if not playing:
             self.diagram.stop_animation()
+            self.compare_view.stop_animation()
 
     def _on_training_finished(self, history) -> None:
         self.training.set_training(False)
@@ -302,7 +347,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setPalette(palette)
         # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
         QtWidgets.QApplication.setPalette(palette)
-        for widget in (self.diagram, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
+        for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
 
@@ -316,9 +361,15 @@ class MainWindow(QtWidgets.QMainWindow):
             return self
         if name == "diagram":
             return self.diagram
+        if name == "compare":
+            return self.compare_view
         if name in VIEW_NAMES and name in self.docks:
             return self.docks[name].widget().plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
+
+    def central_view(self) -> QtWidgets.QWidget:
+        """The view in the middle: the diagram, or the Compare view while it is on."""
+        return self.compare_view if self.act_compare.isChecked() else self.diagram
 
     def open_file(self, path: str | None = None) -> bool:
         if not path:
@@ -354,7 +405,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def copy_image(self) -> None:
         from .export_dialog import copy_image
 
-        copy_image(self)
+        copy_image(self, "compare" if self.central_view() is self.compare_view else "diagram")
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:
@@ -374,6 +425,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("End", "run to the end of the backward pass"),
             ("Home", "reset to the start"),
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
+            ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
             ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
         ]
@@ -413,4 +465,5 @@ class MainWindow(QtWidgets.QMainWindow):
         self.save_layout()
         self.bridge.shutdown()
         self.diagram.stop_animation()
+        self.compare_view.stop_animation()
         super().closeEvent(event)

@@ -121,3 +121,24 @@ def test_preset_choice_is_announced(wired, qtbot):
     with qtbot.waitSignal(p.sigPresetChosen) as chosen:
         p.preset.activated.emit(p.preset.findText("deep-relu"))
     assert chosen.args == ["deep-relu"]
+
+
+def test_compare_bar_emits_choices_and_shows_settings_quietly(qtbot):
+    from gradviz.core.session import CompareSettings
+    from gradviz.ui.controls import CompareBar
+
+    bar = CompareBar()
+    qtbot.addWidget(bar)
+    with qtbot.assertNotEmitted(bar.sigActivationChosen), qtbot.assertNotEmitted(bar.sigSharedScaleChosen):
+        bar.show_settings(CompareSettings(True, "elu", False, True))
+    assert bar.settings_shown() == ("elu", False, True)
+    with qtbot.waitSignal(bar.sigSharedScaleChosen) as shared:
+        bar.shared_scale.click()
+    assert shared.args == [False]
+    with qtbot.waitSignal(bar.sigResidualChosen) as residual:
+        bar.residual.click()
+    assert residual.args == [True]
+    with qtbot.waitSignal(bar.sigActivationChosen) as chosen:
+        bar.activation.activated.emit(bar.activation.findData("gelu"))
+    assert chosen.args == ["gelu"]
+

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gradviz.core.activations import ACTIVATION_NAMES
 from gradviz.core.netfile import load_preset
 from gradviz.core.stats import decade_range
 from gradviz.ui.main_window import VIEW_NAMES, MainWindow
@@ -308,3 +309,119 @@ def test_the_window_computes_no_core_fact():
     for read in ("bridge.record", "bridge.network", "bridge.history", "bridge.playing", "bridge.speed",
                  "bridge.scale_record", "bridge.passes_done", "bridge.can_step_back", "bridge.session"):
         assert read not in source, read
+
+
+# ---------------------------------------------------------------------------------------------- compare view
+
+Ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+
+
+def _packed(rgb) -> int:
+    r, g, b = (int(c) for c in rgb[:3])
+    return 0xFF000000 | (r << 16) | (g << 8) | b
+
+
+def _relu_twin(network):
+    from gradviz.core.network import Network
+
+    return Network(network.widths, "relu", network.weights, network.biases, network.residual)
+
+
+def test_compare_side_by_side_swaps_the_middle_and_every_key_moves_both_halves(qtbot, window):
+    compare = window.compare_view
+    qtbot.keyClick(window, Key.Key_K, Ctrl)
+    assert window.act_compare.isChecked() and window.central.currentWidget().isAncestorOf(compare)
+    assert compare.titles == ("sigmoid (as loaded)", "ReLU")
+
+    def halves():
+        return [(view.scene.highlight, view.scene.direction) for view in (compare.left, compare.right)]
+
+    press(qtbot, window, Key.Key_Right, 3)  # forward, layer 3
+    assert halves() == [(3, 1), (3, 1)]
+    press(qtbot, window, Key.Key_Right, 3)  # backward, layer 2
+    assert halves() == [(2, -1), (2, -1)]
+    press(qtbot, window, Key.Key_Left)  # back to the backward pass's first step, layer 3
+    assert halves() == [(3, -1), (3, -1)]
+    press(qtbot, window, Key.Key_End)
+    assert halves() == [(1, -1), (1, -1)]
+    # Both halves of the end of the pass, against independent runs on one shared colour scale.
+    e = load_preset("tiny-sigmoid")
+    left = e.network.run(e.inputs, e.targets, e.loss)
+    right = _relu_twin(e.network).run(e.inputs, e.targets, e.loss)
+    grads = [np.abs(l.grad_w).ravel() for l in (*left.layers, *right.layers)]
+    decades = decade_range(np.concatenate(grads))
+    for view, record in ((compare.left, left), (compare.right, right)):
+        expected = [_packed(c) for c in gradient_colors(np.concatenate([np.abs(l.grad_w).ravel() for l in record.layers]), decades, window.theme)]
+        assert [int(c) for c in view.scene.edge_argb] == expected
+    press(qtbot, window, Key.Key_Home)
+    assert window.bridge.session.compare_record.step == window.bridge.record.step == 0
+    window.speed.setValue(20)
+    press(qtbot, window, Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.bridge.playing, timeout=5000)
+    assert halves() == [(1, -1), (1, -1)]
+    assert window.bridge.session.compare_record.step == 7
+    # Ctrl+K again: the single diagram is back, at the same step.
+    qtbot.keyClick(window, Key.Key_K, Ctrl)
+    assert not window.act_compare.isChecked() and window.central.currentWidget() is window.diagram
+    assert window.bridge.record.step == 7
+
+
+def test_a_click_in_either_half_is_inspected_with_its_side(qtbot, window):
+    from gradviz.core.explain import explain_neuron
+
+    qtbot.keyClick(window, Key.Key_K, Ctrl)
+    press(qtbot, window, Key.Key_End)
+    right_view = window.compare_view.right
+    _click(qtbot, right_view, right_view.neuron_center(1, 0))
+    lines = window.inspector.lines()
+    e = load_preset("tiny-sigmoid")
+    relu_record = _relu_twin(e.network).run(e.inputs, e.targets, e.loss)
+    assert lines[0] == "right: ReLU"
+    assert lines[1:] == explain_neuron(relu_record, 1, 0)
+    left_view = window.compare_view.left
+    _click(qtbot, left_view, left_view.edge_midpoint(1, 0, 0))
+    lines = window.inspector.lines()
+    assert lines[0] == "left: sigmoid (as loaded)"
+    assert "∂L/∂w1 = δ1 · a0 = (−0.000847168) × 0.5 = −0.000423584" in lines
+    assert window.bridge.record.step == 7  # clicking an item does not step
+
+
+def test_the_chooser_switches_the_right_half(qtbot, window):
+    qtbot.keyClick(window, Key.Key_K, Ctrl)
+    bar = window.compare_bar
+    bar.activation.setCurrentIndex(bar.activation.findData("tanh"))
+    bar.activation.activated.emit(bar.activation.currentIndex())
+    assert window.compare_view.titles == ("sigmoid (as loaded)", "tanh")
+    assert window.compare_view.right.scene.layer_names[1:] == ("tanh", "tanh", "tanh")
+    bar.residual.click()
+    assert window.compare_view.titles == ("sigmoid, no residual (as loaded)", "tanh, residual")
+    assert bar.settings_shown() == ("tanh", True, True)
+    assert [bar.activation.itemData(i) for i in range(bar.activation.count())] == list(ACTIVATION_NAMES)
+
+
+def test_the_shared_scale_toggle_recolours_the_right_half(qtbot, settings):
+    from gradviz.core.netfile import Experiment
+    from gradviz.core.network import Network
+
+    # A chain of six 1-wide sigmoid layers, w = 1, x = 1, t = 0: the sigmoid gradient shrinks from 0.098 at
+    # the output to 7.2e-5 at layer 1, while under ReLU every dL/dw is exactly 1.
+    chain = Experiment("chain", Network([1] * 7, "sigmoid", [np.array([[1.0]])] * 6), np.array([[1.0]]), np.array([[0.0]]))
+    w = MainWindow(chain, SCREEN, settings)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(w.isActiveWindow)  # the keys are window shortcuts
+    qtbot.keyClick(w, Key.Key_K, Ctrl)
+    press(qtbot, w, Key.Key_End)
+    right = w.compare_view.right
+    point = right.edge_midpoint(1, 0, 0)
+    # Shared: 7.2e-5 .. 1 spans 10^-5 .. 10^0 and 1 is the top colour; on its own, 1 spans 10^-3 .. 10^1.
+    shared = gradient_colors([1.0], (-5, 0), SCREEN)[0, :3].astype(int)
+    own = gradient_colors([1.0], (-3, 1), SCREEN)[0, :3].astype(int)
+    np.testing.assert_allclose(pixel(grab(right), point), shared, atol=4)
+    w.compare_bar.shared_scale.click()
+    assert not w.compare_bar.shared_scale.isChecked()
+    np.testing.assert_allclose(pixel(grab(right), point), own, atol=4)
+    assert np.abs(shared - own).sum() > 60
+    w.close()

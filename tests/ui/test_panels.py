@@ -40,7 +40,9 @@ def bars(qtbot):
 
 def test_log_axis_labels_whole_decades_and_sub_decades(qapp):
     assert value_label(-3.0) == "10⁻³"
-    assert value_label(0.0) == "10⁰"
+    # Issue 8: one way to print a power of ten (core/format), so 10⁰ reads "1" as on the diagram's colour bar.
+    assert value_label(0.0) == "1"
+    assert value_label(1.0) == "10" and value_label(np.log10(20)) == "20" and value_label(np.log10(5)) == "5"
     assert value_label(np.log10(2e-3)) == "2·10⁻³"
     assert value_label(np.log10(3.3e-3)) == ""
     axis = LogAxisItem("left")
@@ -439,3 +441,20 @@ def test_bars_explain_a_run_in_which_no_gradient_gets_through(qtbot):
     tiny = load_preset("tiny-sigmoid")
     panel.show_comparison(compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss))
     assert panel.blocked_note() == ""
+
+
+def test_inspector_names_the_side_a_selection_came_from(qtbot):
+    from gradviz.core.explain import explain_edge
+    from gradviz.ui.inspector import HINT, InspectorPanel
+
+    experiment = load_preset("tiny-sigmoid")
+    record = experiment.network.run(experiment.inputs, experiment.targets, experiment.loss)
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    panel.show_selection(record, ("edge", 1, 0, 0), "right: ReLU")
+    assert panel.lines() == ["right: ReLU", *explain_edge(record, 1, 0, 0)]
+    assert "right: ReLU" in panel.text.toPlainText()
+    panel.show_selection(record, ("edge", 1, 0, 0))
+    assert panel.lines() == explain_edge(record, 1, 0, 0)
+    panel.show_selection(record, None, "right: ReLU")
+    assert panel.lines() == [HINT]

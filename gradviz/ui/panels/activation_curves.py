@@ -8,6 +8,7 @@ from PySide6 import QtWidgets
 
 from ...core.activations import ACTIVATIONS
 from ...core.analysis import activation_curve
+from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
 from .plot_style import make_plot_widget, style_legend, style_plot, style_text
@@ -18,12 +19,11 @@ Z_RANGE = (-10.0, 10.0)
 SATURATION_FRACTION = 0.05
 
 
-def _saturated_spans(z: np.ndarray, df: np.ndarray) -> list[tuple[float, float]]:
-    """The z intervals where |f′| is under SATURATION_FRACTION of its peak on the plot."""
-    peak = np.max(np.abs(df))
-    if not peak > 0:
+def _saturated_spans(z: np.ndarray, df: np.ndarray, max_slope: float) -> list[tuple[float, float]]:
+    """The z intervals where |f′| is under SATURATION_FRACTION of the activation's largest slope."""
+    if not max_slope > 0:
         return []
-    flat = np.abs(df) < SATURATION_FRACTION * peak
+    flat = np.abs(df) < SATURATION_FRACTION * max_slope
     spans, start = [], None
     for i, is_flat in enumerate(flat):
         if is_flat and start is None:
@@ -134,11 +134,12 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         plot.clear()
         self._title = None
         z, f, df = activation_curve(self._activation, *Z_RANGE)
+        activation = ACTIVATIONS[self._activation]
         f_color, df_color = theme.layer_colors[0], theme.highlight
         y_lo, y_hi = min(f.min(), df.min(), 0.0), max(f.max(), df.max())
         pad = 0.06 * (y_hi - y_lo)
         y_lo, y_hi = y_lo - pad, y_hi + pad
-        for lo, hi in _saturated_spans(z, df):
+        for lo, hi in _saturated_spans(z, df, activation.max_slope):
             shade = pg.mkBrush(theme.muted + "30")
             region = pg.LinearRegionItem((lo, hi), movable=False, brush=shade, pen=pg.mkPen(None))
             region.setZValue(-10)
@@ -152,8 +153,8 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(theme.muted, width=1)))
         plot.addItem(pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(theme.muted, width=1)))
         plot.addItem(pg.PlotDataItem(z, f, pen=theme.pen(f_color), antialias=True, name="f(z)"))
-        peak = float(np.max(df))
-        plot.addItem(pg.PlotDataItem(z, df, pen=theme.pen(df_color), antialias=True, name=f"f′(z)  (max {peak:.3g})"))
+        peak = format_number(activation.max_slope, 3, trailing_zeros=False)
+        plot.addItem(pg.PlotDataItem(z, df, pen=theme.pen(df_color), antialias=True, name=f"f′(z)  (max {peak})"))
 
         size = 11 if theme.name == "screen" else 15
         outline = pg.mkPen(theme.background, width=1.5)
@@ -195,8 +196,8 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         notes = []
         outside = int((~inside).sum())
         if outside:
-            notes.append(f"{outside} z value{'s' if outside > 1 else ''} beyond ±{hi:g} "
-                         f"drawn at the edge as triangles (largest |z| = {np.max(np.abs(z)):.3g}).")
+            notes.append(f"{outside} z value{'s' if outside > 1 else ''} beyond ±{format_number(hi, 3, trailing_zeros=False)} "
+                         f"drawn at the edge as triangles (largest |z| = {format_number(np.max(np.abs(z)))}).")
         ignored = int((~finite).sum())
         if ignored:
             notes.append(f"{ignored} non-finite z value{'s' if ignored > 1 else ''} (overflow) not drawn.")

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.activations import ACTIVATIONS
 from ...core.analysis import CHAIN_ACTIVATIONS, SIGMOID_DERIVATIVE_BOUND, derivative_chain, sigmoid_bound_chain
+from ...core.format import format_number
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
 from .plot_style import (
@@ -195,7 +196,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._legend.clear()
         style_plot(
             plot, theme,
-            f"Gradient factor f′(x)ᵏ at x = {x:g}",
+            f"Gradient factor f′(x)ᵏ at x = {format_number(x, 3, trailing_zeros=False)}",
             "k  (layers the gradient passes back through)",
             "f′(x)ᵏ  (log scale)",
         )
@@ -225,7 +226,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         bound_pen.setStyle(QtCore.Qt.PenStyle.DashLine)
         bound = pg.PlotDataItem(k, log_heights(self._bound, floor), pen=bound_pen, antialias=True)
         plot.addItem(bound)
-        self._legend.addItem(bound, f"bound {SIGMOID_DERIVATIVE_BOUND:g}ᵏ")
+        self._legend.addItem(bound, f"bound {format_number(SIGMOID_DERIVATIVE_BOUND, 3, trailing_zeros=False)}ᵏ")
         if zero_count:
             zeros = pg.ScatterPlotItem(
                 np.asarray(zero_k, dtype=float), np.full(len(zero_k), float(floor)), symbol="x",

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ...core.analysis import ActivationComparison
+from ...core.format import format_number
 from ...core.stats import MEASURE_LABELS, MEASURES
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
@@ -18,18 +19,6 @@ BAR_WIDTH = 0.38
 #: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
 MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
-
-
-def format_value(value: float) -> str:
-    """A gradient magnitude as the bars label it: three significant digits, trailing zeros kept."""
-    if value == 0:
-        return "0"
-    if not np.isfinite(value):
-        return "NaN" if np.isnan(value) else "∞"
-    if 1e-4 <= abs(value) < 1e4:
-        return f"{value:#.3g}".rstrip(".")
-    mantissa, exponent = f"{value:.3g}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 class GradientBarsPanel(QtWidgets.QWidget):
@@ -140,7 +129,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         row = comparison.activations.index(which) if isinstance(which, str) else int(which)
         name = comparison.activations[row]
         value = float(comparison.values[row, layer - 1])
-        text = f"layer {layer}, {ACTIVATIONS[name].label}: {MEASURE_LABELS[comparison.measure]} = {value:.6g}"
+        text = f"layer {layer}, {ACTIVATIONS[name].label}: {MEASURE_LABELS[comparison.measure]} = {format_number(value, 6, trailing_zeros=False)}"
         if value == 0:
             text += " (exactly zero: no gradient reaches this layer, drawn at the floor)"
         elif not np.isfinite(value):
@@ -240,10 +229,10 @@ class GradientBarsPanel(QtWidgets.QWidget):
                 if value == 0:
                     text, color, y, bold = "0", theme.zero_edge, floor, True
                 elif not np.isfinite(value):
-                    text, color, bold = format_value(value), theme.nonfinite, True
+                    text, color, bold = format_number(value), theme.nonfinite, True
                     y = floor if np.isnan(value) else top
                 elif labelled:
-                    text, color, y, bold = format_value(value), theme.foreground, heights[row, l], False
+                    text, color, y, bold = format_number(value), theme.foreground, heights[row, l], False
                 else:
                     continue
                 mark = pg.TextItem(text, anchor=(0.5, 1.0))

@@ -13,31 +13,27 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from ...core.stats import LOG_FLOOR, safe_log10
+from ...core.format import format_power_of_ten
+from ...core.stats import DEFAULT_DECADES, LOG_FLOOR, safe_log10
 
 #: The lowest floor a panel uses: one decade under the core's LOG_FLOOR, so 1e-300 still shows a bar.
 LOWEST_FLOOR_DECADE = round(math.log10(LOG_FLOOR)) - 1
-#: Floor and top used when there is nothing positive to show.
-DEFAULT_DECADES = (-8, 0)
 #: A log plot spans at least this many decades, so a small spread is not stretched over the whole plot.
 MIN_SPAN_DECADES = 2
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def decade_label(exponent: int) -> str:
-    """``10⁻³`` for -3."""
-    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-
-
 def value_label(log_value: float) -> str:
-    """The label of log10 position ``log_value``: ``10⁻³`` on a whole decade, else ``2·10⁻³``."""
+    """The label of log10 position ``log_value``: ``10⁻³`` on a whole decade, ``2·10⁻³`` on 2 times one,
+    else "" (powers of ten print as the diagram's colour bar prints them: ``1``, ``10``, ``10²``)."""
     exponent = math.floor(log_value + 1e-9)
     mantissa = 10 ** (log_value - exponent)
     if abs(mantissa - round(mantissa)) > 1e-6 or round(mantissa) == 10:
         return ""
     mantissa = round(mantissa)
-    return decade_label(exponent) if mantissa == 1 else f"{mantissa}·{decade_label(exponent)}"
+    if mantissa == 1:
+        return format_power_of_ten(exponent)
+    if exponent in (0, 1):
+        return str(mantissa * 10**exponent)
+    return f"{mantissa}·{format_power_of_ten(exponent)}"
 
 
 def _mantissa_ticks(lo: float, hi: float, mantissas) -> list[float]:

@@ -438,4 +438,8 @@ def test_copy_image_of_the_compare_view_while_it_is_on(qtbot, window, tmp_path):
     copied = QtWidgets.QApplication.clipboard().image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     assert headless("--view", "compare", "--step", "0", "--out", str(tmp_path / "compare.png")) == 0
     assert copied == image(tmp_path / "compare.png").convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.view.currentData() == "compare"  # the dialog starts on the view in the middle
+    assert dialog.path.text().endswith("tiny-sigmoid-compare.png")
     window.act_compare.trigger()

@@ -67,6 +67,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.view = QtWidgets.QComboBox()
         for name, label in VIEW_LABELS.items():
             self.view.addItem(label, name)
+        if window.bridge.session.compare_active:
+            self.view.setCurrentIndex(self.view.findData("compare"))
         form.addRow("View", self.view)
 
         self.format = QtWidgets.QComboBox()
@@ -103,7 +105,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.transparent = QtWidgets.QCheckBox("Transparent background (PNG)")
         form.addRow("", self.transparent)
 
-        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.experiment.name}-diagram.png"))
+        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.experiment.name}-{self.view.currentData()}.png"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QtWidgets.QHBoxLayout()

@@ -95,11 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
     _add_activation(export)
+    from .core.activations import ACTIVATION_NAMES
+    from .core.session import DEFAULT_COMPARE_ACTIVATION
+
     export.add_argument("--view", choices=names.VIEW_NAMES, default="diagram", help="which view (default: diagram)")
+    export.add_argument(
+        "--compare-activation", choices=ACTIVATION_NAMES, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
+        help=f"with --view compare: the right half's hidden activation (default {DEFAULT_COMPARE_ACTIVATION})",
+    )  # fmt: skip
+    export.add_argument(
+        "--compare-residual", choices=("on", "off"), help="with --view compare: skip connections on the right (default: as loaded)"
+    )
     export.add_argument("--step", default="backward", help="a micro-step number, or forward, loss or backward (default)")
     size = export.add_mutually_exclusive_group()
-    size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels")
-    size.add_argument("--scale", type=_finite_float, metavar="S", help="scale of the view's size, 1 to 4")
+    size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")
+    size.add_argument("--scale", type=_finite_float, metavar="S", help="1 to 4 times the default 1920 x 1080 slide")
     export.add_argument("--theme", choices=names.THEME_NAMES, default=names.DEFAULT_THEME)
     export.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
@@ -271,7 +281,8 @@ def _run_train(args) -> int:
 
 
 def _run_export(args) -> int:
-    from .export import ExportError, export_command
+    from .export import ExportError
+    from .headless import export_command
 
     experiment = _load(args)
     try:

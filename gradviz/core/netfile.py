@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .activations import ACTIVATION_NAMES
+from .files import write_atomically
 from .init import INIT_PARAMETERS, INIT_SCHEMES, InitSpec, init_network_weights
 from .losses import LOSS_NAMES, get_loss
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network
@@ -427,27 +427,6 @@ def load_network(path) -> Experiment:
     except UnicodeDecodeError:
         raise NetworkFileError("", f"{path} is not a text file (it is not UTF-8)") from None
     return parse_text(text)
-
-
-def write_atomically(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    A failure leaves no partial file and never replaces a good file with a broken one.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_network(experiment: Experiment, path) -> None:

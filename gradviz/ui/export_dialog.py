@@ -1,37 +1,74 @@
-"""File > Export…: which view, format, size, theme and background, then one call to gradviz.export."""
+"""File > Export…: which view, format, size, theme and background, then one call to gradviz.export.
+
+The view is drawn fresh, in the chosen theme and as a 16:9 slide, from the window's current state: the live
+window keeps its theme, palette and layout. Only "Whole window" draws the window itself, as it is.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
-from ..export import ExportError, export_widget
-from .theme import THEMES
+from ..export import (
+    MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, copy_to_clipboard, export_animation,
+    export_view, output_size,
+)  # fmt: skip
+from ..names import THEME_NAMES
+from .export_views import ExportView, ViewState, compare_copy, pass_copy
+from .theme import get_theme
 
 VIEW_LABELS = {
     "diagram": "Network diagram",
+    "compare": "Compare side by side",
     "gradient-bars": "Gradient bars",
     "activation": "Activation curves",
     "depth-chain": "Gradient vs depth",
     "training": "Training history",
     "window": "Whole window",
 }
-FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)"}
+FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)", "gif": "GIF (the pass, animated)"}
+
+
+def window_state(window, name: str, session=None) -> ViewState:
+    """What view ``name`` of the window shows now (or of ``session``, a copy of its session), as a ViewState."""
+    session = session or window.bridge.session
+    if name == "compare" and not session.compare_active:
+        session = compare_copy(session)
+    return ViewState.of(session, (window.depth_chain.x(), window.depth_chain.depth()))
+
+
+def _pass_states(window, name: str):
+    """The states of a pass on the window's network, from the reset to the end of its backward pass.
+
+    A copy of the window's session takes the steps, so the window's own pass does not move.
+    """
+    session = pass_copy(window.bridge.session)
+    session.set_compare_active(name == "compare")
+    for number in range(session.stepper.steps_per_pass):  # micro-steps 0 .. 2L + 1
+        if number:
+            session.step_forward()
+        yield window_state(window, name, session)
 
 
 class ExportDialog(QtWidgets.QDialog):
     """Exports one of the window's views; errors are shown in a message box and nothing is lost."""
 
+    #: The theme and width chosen last, which Copy image follows too (None: the window's theme, 1920 px).
+    last_choice: tuple[str | None, int] = (None, SLIDE_WIDTH)
+
     def __init__(self, window, parent=None):
         super().__init__(parent or window)
         self.setWindowTitle("Export image")
         self._window = window
+        last_theme, last_width = ExportDialog.last_choice
         form = QtWidgets.QFormLayout(self)
 
         self.view = QtWidgets.QComboBox()
         for name, label in VIEW_LABELS.items():
             self.view.addItem(label, name)
+        if window.bridge.session.compare_active:
+            self.view.setCurrentIndex(self.view.findData("compare"))
         form.addRow("View", self.view)
 
         self.format = QtWidgets.QComboBox()
@@ -40,56 +77,82 @@ class ExportDialog(QtWidgets.QDialog):
         self.format.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format)
 
+        self.by_width = QtWidgets.QRadioButton("Width")
+        self.by_width.setChecked(True)
+        self.width = QtWidgets.QSpinBox()
+        self.width.setRange(1, MAX_SIDE)
+        self.width.setValue(last_width)
+        self.width.setSuffix(" px")
         self.by_scale = QtWidgets.QRadioButton("Scale")
-        self.by_scale.setChecked(True)
         self.scale = QtWidgets.QDoubleSpinBox()
-        self.scale.setRange(1.0, 4.0)
+        self.scale.setRange(MIN_SCALE, MAX_SCALE)
         self.scale.setSingleStep(0.5)
         self.scale.setValue(2.0)
-        self.scale.setSuffix(" ×")
-        self.by_width = QtWidgets.QRadioButton("Width")
-        self.width = QtWidgets.QSpinBox()
-        self.width.setRange(64, 16000)
-        self.width.setValue(1920)
-        self.width.setSuffix(" px")
+        self.scale.setSuffix(" × slide")
+        self.size_label = QtWidgets.QLabel()
         size_row = QtWidgets.QHBoxLayout()
-        for w in (self.by_scale, self.scale, self.by_width, self.width):
+        for w in (self.by_width, self.width, self.by_scale, self.scale, self.size_label):
             size_row.addWidget(w)
         form.addRow("Size", size_row)
+        for signal in (self.width.valueChanged, self.scale.valueChanged, self.by_width.toggled):
+            signal.connect(self._update_size_label)
 
         self.theme = QtWidgets.QComboBox()
-        self.theme.addItems(list(THEMES))
-        self.theme.setCurrentText(window.theme.name)
+        self.theme.addItems(list(THEME_NAMES))
+        self.theme.setCurrentText(last_theme or window.theme.name)
         form.addRow("Theme", self.theme)
 
         self.transparent = QtWidgets.QCheckBox("Transparent background (PNG)")
         form.addRow("", self.transparent)
 
-        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.experiment.name}-diagram.png"))
+        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.experiment.name}-{self.view.currentData()}.png"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QtWidgets.QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
         form.addRow("File", path_row)
-        self.view.currentIndexChanged.connect(self._suggest_name)
+        self.view.currentIndexChanged.connect(self._on_view)
 
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.copy_button = buttons.addButton("Copy image", QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy)
         self.export_button = buttons.addButton("Export", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self.export)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.exported_path: Path | None = None
+        self._update_size_label()
+
+    # ------------------------------------------------------------------------------------------ choices
 
     def _on_format(self) -> None:
         fmt = self.format.currentData()
         self.transparent.setEnabled(fmt == "png")
         self.path.setText(str(Path(self.path.text()).with_suffix(f".{fmt}")))
 
-    def _suggest_name(self) -> None:
+    def _on_view(self) -> None:
+        whole_window = self.view.currentData() == "window"
+        # The whole window is drawn as it is on screen, in its own theme.
+        self.theme.setEnabled(not whole_window)
+        if whole_window:
+            self.theme.setCurrentText(self._window.theme.name)
         current = Path(self.path.text())
         name = f"{self._window.bridge.experiment.name}-{self.view.currentData()}{current.suffix or '.png'}"
         self.path.setText(str(current.with_name(name)))
+
+    def _update_size_label(self) -> None:
+        try:
+            width, height = self._size()
+        except ExportError as exc:
+            self.size_label.setText(str(exc))
+            return
+        self.size_label.setText(f"= {width} × {height} px")
+
+    def _size(self) -> tuple[int, int]:
+        if self.by_width.isChecked():
+            return output_size(width=self.width.value())
+        return output_size(scale=self.scale.value())
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
@@ -97,31 +160,72 @@ class ExportDialog(QtWidgets.QDialog):
         if path:
             self.path.setText(path)
 
+    def options(self) -> ExportOptions:
+        """The chosen options, validated (an ExportError names a bad one)."""
+        fmt = self.format.currentData()
+        return ExportOptions(
+            path=self.path.text().strip(),
+            width=self.width.value() if self.by_width.isChecked() else None,
+            scale=None if self.by_width.isChecked() else self.scale.value(),
+            theme=self.theme.currentText(),
+            transparent=self.transparent.isChecked() and fmt == "png",
+            animate=fmt == "gif",
+            title=f"{self._window.bridge.experiment.name}: {self.view.currentData()}",
+        )
+
+    # ------------------------------------------------------------------------------------------ actions
+
+    def _write(self, options: ExportOptions) -> Path:
+        name = self.view.currentData()
+        window = self._window
+        if name == "window":
+            if options.animate:
+                raise ExportError("an animation of the whole window is made by `gradviz export --view window --animate`")
+            return export_view(window, options)
+        with ExportView(name, get_theme(options.theme)) as fresh:
+            if options.animate:
+
+                def frames():
+                    for state in _pass_states(window, name):
+                        fresh.show(state)
+                        yield
+
+                return export_animation(fresh.view, frames(), options)
+            fresh.show(window_state(window, name))
+            return export_view(fresh.view, options)
+
     def export(self) -> bool:
         """Export with the chosen options; True on success (the dialog then closes)."""
-        window = self._window
-        name = self.view.currentData()
-        previous = window.theme
-        chosen = THEMES[self.theme.currentText()]
         try:
-            if chosen is not previous:
-                window.set_theme(chosen)
-            window.show_view(name)
-            QtWidgets.QApplication.processEvents()
-            self.exported_path = export_widget(
-                window.view_widget(name),
-                self.path.text().strip(),
-                width=self.width.value() if self.by_width.isChecked() else None,
-                scale=self.scale.value() if self.by_scale.isChecked() else None,
-                transparent=self.transparent.isChecked() and self.format.currentData() == "png",
-                background=chosen.background,
-            )
+            options = self.options()
+            self.exported_path = self._write(options)
         except ExportError as exc:
             QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
             return False
-        finally:
-            if chosen is not previous:
-                window.set_theme(previous)
-        window.statusBar().showMessage(f"Exported {self.exported_path}", 6000)
+        ExportDialog.last_choice = (options.theme, options.width)
+        self._window.statusBar().showMessage(f"Exported {self.exported_path}", 6000)
         self.accept()
         return True
+
+    def copy(self) -> bool:
+        """Copy the chosen view, theme and size to the clipboard (the format and file do not matter)."""
+        try:
+            width, _ = self._size()
+            copy_image(self._window, self.view.currentData(), self.theme.currentText(), width)
+        except ExportError as exc:
+            QtWidgets.QMessageBox.warning(self, "Copy failed", str(exc))
+            return False
+        ExportDialog.last_choice = (self.theme.currentText(), width)
+        return True
+
+
+def copy_image(window, name: str = "diagram", theme: str | None = None, width: int | None = None):
+    """Put view ``name`` on the clipboard as a slide in ``theme`` and ``width`` (default: the last export's)."""
+    last_theme, last_width = ExportDialog.last_choice
+    theme = theme or last_theme or window.theme.name
+    width = width or last_width
+    if name == "window":
+        return copy_to_clipboard(window, width, window.theme.name)
+    with ExportView(name, get_theme(theme)) as fresh:
+        fresh.show(window_state(window, name))
+        return copy_to_clipboard(fresh.view, width, theme)

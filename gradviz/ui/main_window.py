@@ -369,30 +369,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return self.docks[name].widget().plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
-    def show_view(self, name: str, size: tuple[int, int] | None = None) -> None:
-        """Make a docked view visible and on top (an export needs it laid out).
-
-        With ``size`` the panel is floated at that size: the headless exporter lays panels out for a slide
-        rather than as the strip a dock gives them.
-        """
-        if name == "compare":
-            self.bridge.set_compare_active(True)
-            return
-        if name not in self.docks:
-            return
-        dock = self.docks[name]
-        dock.show()
-        dock.raise_()
-        if size is not None:
-            dock.setFloating(True)
-            dock.resize(*size)
-
     def central_view(self) -> QtWidgets.QWidget:
         """The view in the middle: the diagram, or the Compare view while it is on."""
         return self.compare_view if self.act_compare.isChecked() else self.diagram
-
-    def train_blocking(self, steps: int):
-        return self.bridge.train_blocking(steps)
 
     def open_file(self, path: str | None = None) -> bool:
         if not path:
@@ -426,9 +405,9 @@ class MainWindow(QtWidgets.QMainWindow):
         ExportDialog(self).exec()
 
     def copy_image(self) -> None:
-        from ..export import copy_to_clipboard
+        from .export_dialog import copy_image
 
-        copy_to_clipboard(self.central_view())
+        copy_image(self, "compare" if self.central_view() is self.compare_view else "diagram")
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:

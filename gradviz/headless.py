@@ -1,0 +1,152 @@
+"""`gradviz export`: a session and its views without a window, drawn by gradviz.export.
+
+It runs the same ``core.session.Session`` as the window. A single view (the diagram or a panel) is built
+fresh by ``gradviz.ui.export_views``; only the "window" view builds a MainWindow, since it is the window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from .core.netfile import Experiment
+from .core.session import Session
+from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
+from .ui.app import make_app
+from .ui.export_views import ExportView, ViewState
+from .ui.theme import get_theme
+
+#: The training `gradviz export --view training` runs before drawing its history.
+HEADLESS_TRAINING_STEPS = 500
+#: What the offscreen platform says about window-manager requests it ignores: harmless, and not for users.
+_OFFSCREEN_CHATTER = "This plugin does not support"
+
+
+def parse_step(text: str | int, depth: int) -> int:
+    """The micro-step number of ``--step``: 0 to 2L+2, or forward (L), loss (L+1) or backward (2L+1)."""
+    named = {"forward": depth, "loss": depth + 1, "backward": 2 * depth + 1}
+    last = 2 * depth + 2
+    key = str(text).strip().lower()
+    if key in named:
+        return named[key]
+    try:
+        step = int(key)
+    except ValueError:
+        raise ExportError(
+            f"--step must be a micro-step number from 0 to {last}, or forward, loss or backward; got {str(text)!r}"
+        ) from None
+    if not 0 <= step <= last:
+        raise ExportError(
+            f"--step must be from 0 to {last} for this network of {depth} layers "
+            f"(or forward, loss or backward); got {step}"
+        )
+    return step
+
+
+def _quiet_offscreen_messages(mode, context, message: str) -> None:
+    if not message.startswith(_OFFSCREEN_CHATTER):
+        print(message, file=sys.stderr)
+
+
+def ensure_app() -> QtWidgets.QApplication:
+    """The application, created offscreen when there is none yet (no window ever appears)."""
+    if QtWidgets.QApplication.instance() is None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        QtCore.qInstallMessageHandler(_quiet_offscreen_messages)
+    # The window's own application set-up (style, pyqtgraph options), so exports look like the window.
+    app = make_app()
+    ensure_app.app = app  # keep a reference alive for the process's lifetime
+    return app
+
+
+def options_from_args(args, title: str = "gradviz") -> ExportOptions:
+    """The ExportOptions of `gradviz export`'s arguments (an ExportError names a bad one)."""
+    return ExportOptions(
+        path=args.out,
+        width=args.width,
+        scale=args.scale,
+        theme=args.theme,
+        transparent=args.transparent,
+        animate=args.animate,
+        frames_dir=args.frames_dir,
+        title=title,
+    )
+
+
+def _compare_options(args) -> dict:
+    """The Session's compare settings from `--compare-activation` and `--compare-residual`."""
+    residual = None if args.compare_residual is None else args.compare_residual == "on"
+    return {"compare_activation": args.compare_activation, "compare_residual": residual}
+
+
+def export_command(experiment: Experiment, args) -> Path:
+    """`gradviz export`: every option is checked first, then the view is built, stepped and written."""
+    depth = experiment.network.depth
+    step = parse_step(args.step, depth)
+    title = f"{experiment.name}: {args.view} at micro-step {step} of {2 * depth + 2}"
+    options = options_from_args(args, title)
+    ensure_app()
+    if args.view == "window":
+        return _export_window(experiment, step, options)
+    session = Session(experiment, **_compare_options(args))
+    if args.view == "compare":
+        session.set_compare_active(True)
+    if args.view == "training":
+        session.train_blocking(HEADLESS_TRAINING_STEPS)
+    with ExportView(args.view, get_theme(options.theme)) as fresh:
+        if not options.animate:
+            session.go_to_step(step)
+            fresh.show(ViewState.of(session))
+            return export_view(fresh.view, options)
+
+        def frames() -> Iterator[None]:
+            # From the reset to the end of the backward pass, one frame per micro-step: one reset, then one
+            # step each (go_to_step(s) would replay all s steps for every frame).
+            session.go_to_step(0)
+            for number in range(2 * depth + 2):
+                if number:
+                    session.step_forward()
+                fresh.show(ViewState.of(session))
+                yield
+
+        return export_animation(fresh.view, frames(), options)
+
+
+def _export_window(experiment: Experiment, step: int, options: ExportOptions) -> Path:
+    from .ui.main_window import MainWindow  # only the whole-window view needs the window
+
+    app = QtWidgets.QApplication.instance()
+    window = MainWindow(Session(experiment), theme=get_theme(options.theme))
+    try:
+        window.resize(SLIDE_WIDTH, SLIDE_HEIGHT)
+        window.show()
+        _settle(app)
+        if not options.animate:
+            window.bridge.go_to_step(step)
+            _settle(app)
+            return export_view(window, options)
+
+        def frames() -> Iterator[None]:
+            window.bridge.go_to_step(0)
+            for number in range(2 * experiment.network.depth + 2):
+                if number:
+                    window.bridge.step_forward()
+                _settle(app, rounds=2)
+                yield
+
+        return export_animation(window, frames(), options)
+    finally:
+        window.close()
+        window.deleteLater()
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app.processEvents()
+
+
+def _settle(app: QtWidgets.QApplication, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+

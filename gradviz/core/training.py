@@ -75,6 +75,31 @@ def _stop_reason(step: int, loss: bool) -> str:
     return f"Training stopped at step {step:,}: {what} (overflow); {kept}"
 
 
+#: Largest magnitudes whose squares (summed over at most 512 x 512 entries) neither overflow nor lose
+#: the largest entry to underflow: within them the norm is one BLAS dot product.
+_PLAIN_NORM_RANGE = (1e-140, 1e150)
+
+
+def _norm(abs_values: np.ndarray, largest: float) -> float:
+    """The L2 norm of non-negative values, as ``stats.l2_norm`` gives it (to rounding), in one pass when safe."""
+    if _PLAIN_NORM_RANGE[0] <= largest <= _PLAIN_NORM_RANGE[1]:
+        flat = abs_values.ravel()
+        return float(np.sqrt(np.dot(flat, flat)))
+    return l2_norm(abs_values)
+
+
+def _updated(params: list, grads: list, learning_rate: float, out: list) -> bool:
+    """``out[l] = params[l] - learning_rate * grads[l]`` for every layer; False when a result is not finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        for p, g, o in zip(params, grads, out):
+            np.multiply(g, learning_rate, out=o)
+            np.subtract(p, o, out=o)
+            # max and min are NaN when any entry is NaN, and infinite when one is: no boolean array needed.
+            if not (np.isfinite(o.max()) and np.isfinite(o.min())):
+                return False
+    return True
+
+
 class TrainingRun:
     """One SGD training run of ``total_steps`` steps, taken a slice at a time with ``advance``.
 
@@ -114,6 +139,8 @@ class TrainingRun:
         self._biases = [np.array(b) for b in network.biases]
         # The per-layer methods read the network's weights: this one shares the arrays the steps update.
         self._work = network.sharing_params(self._weights, self._biases)
+        self._spare_w = [np.empty_like(w) for w in self._weights]
+        self._spare_b = [np.empty_like(b) for b in self._biases]
         self._losses = np.empty(total_steps)
         self._stats = np.empty((3, total_steps, network.depth))
         self._done = 0
@@ -185,22 +212,20 @@ class TrainingRun:
                     delta = work.hidden_delta(index, grad_a, zs[l])
                 grads_w[l], grads_b[l], grad_a = work.backward_layer(index, delta, acts[l], grad_a)
             del zs, acts, grad_a
-            with np.errstate(over="ignore", invalid="ignore"):
-                new_w = [w - lr * g for w, g in zip(weights, grads_w)]
-                new_b = [b - lr * g for b, g in zip(biases, grads_b)]
-            if not all(np.isfinite(w).all() for w in new_w) or not all(np.isfinite(b).all() for b in new_b):
-                self._stop(step + 1, on_loss=False)
-                break
             for l in range(depth):
                 abs_g = np.abs(grads_w[l])
                 with np.errstate(over="ignore", invalid="ignore"):
                     stats[0, step, l] = abs_g.mean()
-                    stats[1, step, l] = abs_g.max()
-                    stats[2, step, l] = l2_norm(abs_g)
+                    stats[1, step, l] = largest = abs_g.max()
+                    stats[2, step, l] = _norm(abs_g, largest)
+                del abs_g
+            # The update goes to the spare arrays first, so a step that is not finite is never taken.
+            if not (_updated(weights, grads_w, lr, self._spare_w) and _updated(biases, grads_b, lr, self._spare_b)):
+                self._stop(step + 1, on_loss=False)
+                break
             self._losses[step] = loss_value
-            weights[:] = new_w
-            biases[:] = new_b
-            del new_w, new_b
+            weights[:], self._spare_w[:] = self._spare_w, list(weights)
+            biases[:], self._spare_b[:] = self._spare_b, list(biases)
             self._done = step + 1
         return self.finished
 

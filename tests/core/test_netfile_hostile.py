@@ -248,3 +248,57 @@ def test_fuzz_byte_mutations_of_a_valid_file(tmp_path, edits):
     path = tmp_path / "fuzz.json"
     path.write_bytes(bytes(data))
     assert_loads_or_refuses(path)
+
+
+def _session_text() -> bytes:
+    from gradviz.core.netfile import load_preset, session_json
+    from gradviz.core.stepper import Stepper, session_data
+    from gradviz.core.training import train
+
+    exp = load_preset("tiny-sigmoid")
+    history = train(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, 2)
+    stepper = Stepper(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate)
+    for _ in range(8):
+        stepper.step_forward()  # the update step: the file holds the pass's weights too
+    data = session_data(exp, stepper, history, selection=("edge", 1, 0, 0))
+    return json.dumps(session_json(data)).encode("utf-8")
+
+
+SESSION_TEXT = _session_text()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(edits=st.lists(st.tuples(st.integers(0, len(SESSION_TEXT) - 1), st.binary(min_size=1, max_size=3)), min_size=1, max_size=6))
+def test_fuzz_byte_mutations_of_a_session_file(tmp_path, edits):
+    from gradviz.core.netfile import load_session
+
+    data = bytearray(SESSION_TEXT)
+    for position, chunk in edits:
+        data[position : position + len(chunk)] = chunk
+    path = tmp_path / "fuzz.json"
+    path.write_bytes(bytes(data))
+    assert_loads_or_refuses(path)
+    try:
+        load_session(path)
+    except NetworkFileError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(key=st.sampled_from(netfile.SESSION_KEYS + ("history.losses", "history.norm_grad_w", "history.stopped_at")), value=json_values)
+def test_fuzz_a_session_field_replaced(tmp_path, key, value):
+    from gradviz.core.netfile import load_session
+
+    doc = json.loads(SESSION_TEXT)
+    target = doc["session"]
+    *parents, last = key.split(".")
+    for parent in parents:
+        target = target[parent]
+    target[last] = value
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert_loads_or_refuses(path)
+    try:
+        load_session(path)
+    except NetworkFileError as exc:
+        assert "\n" not in str(exc)

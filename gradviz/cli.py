@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=_training_steps, required=True, help="number of SGD updates (at most 100,000)")
     train.add_argument("--learning-rate", type=_finite_float, help="overrides the file's learning rate")
     train.add_argument("--json", action="store_true", help="print one strict JSON object")
+    train.add_argument("--out", metavar="FILE", help="write the trained network to FILE (a network file)")
 
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
@@ -241,15 +242,20 @@ def _run_trace(args) -> int:
 
 
 def _run_train(args) -> int:
+    from .core.netfile import MAX_LEARNING_RATE, save_network
     from .core.training import train
 
     experiment = _load(args)
     learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
-    from .core.netfile import MAX_LEARNING_RATE
-
     if not 0 <= learning_rate <= MAX_LEARNING_RATE:
         raise UsageError(f"argument --learning-rate: must be from 0 to {MAX_LEARNING_RATE:g}, got {learning_rate:g}")
     history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
+    if args.out:
+        trained = experiment.with_network(history.network)
+        try:
+            save_network(trained, args.out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     if args.json:
         steps = [
             {
@@ -267,16 +273,25 @@ def _run_train(args) -> int:
             for k in range(history.steps)
         ]
         net = history.network
-        _print_json(json_safe({"history": steps, "weights": list(net.weights), "biases": list(net.biases)}))
+        result = {"history": steps, "weights": list(net.weights), "biases": list(net.biases)}
+        if history.stopped_at is not None:  # only then, so a run that finished keeps the same three fields
+            result["stopped_at"] = history.stopped_at
+            result["stop_reason"] = history.stop_reason
+        _print_json(json_safe(result))
     else:
         every = max(1, history.steps // 20)
         print(f"{printable(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
         print(f"{'step':>7} {'loss':>13} {'layer 1 mean|dL/dw|':>21} {'layer L mean|dL/dw|':>21}")
-        for k in list(range(0, history.steps, every)) + ([history.steps - 1] if (history.steps - 1) % every else []):
+        shown = list(range(0, history.steps, every)) + ([history.steps - 1] if history.steps and (history.steps - 1) % every else [])
+        for k in shown:
             print(
                 f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.mean_abs_grad_w[k, 0]):>21} "
                 f"{_fmt(history.mean_abs_grad_w[k, -1]):>21}"
             )
+        if history.stopped_at is not None:
+            print(history.stop_reason)
+    if args.out:
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
@@ -320,6 +335,7 @@ def _run_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .core.budget import WorkBudgetError
     from .core.netfile import NetworkFileError
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -331,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             args = gui_parser().parse_args(argv)
             run = _run_gui
         return run(args)
-    except (UsageError, NetworkFileError) as exc:
+    except (UsageError, NetworkFileError, WorkBudgetError) as exc:
         print(f"gradviz: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

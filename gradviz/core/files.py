@@ -13,10 +13,20 @@ from typing import BinaryIO
 
 def new_mode(folder: bool = False) -> int:
     """The mode the umask gives a new file (0644 under umask 022) or folder (0755)."""
-    # os.umask both sets and returns: set it back at once.
-    mask = os.umask(0o022)
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, for a moment, for every thread)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # os.umask both sets and returns: set it back at once
     os.umask(mask)
-    return (0o777 if folder else 0o666) & ~mask
+    return mask
 
 
 def _final_mode(path: Path) -> int:

@@ -6,9 +6,12 @@ what is wrong with it, e.g. ``layers[2]: must be a whole number from 1 to 512, g
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -17,9 +20,15 @@ import numpy as np
 
 from .activations import ACTIVATION_NAMES
 from .files import write_atomically
+from .format import format_number
+from .budget import STEPPER_PASSES, WorkBudgetError, check_budget
 from .init import INIT_PARAMETERS, INIT_SCHEMES, InitSpec, init_network_weights
 from .losses import LOSS_NAMES, get_loss
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network
+from .records import frozen_array
+from .stats import MEASURES
+from .training import MAX_TRAINING_STEPS, TrainingHistory
+from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 
 #: Largest network file read, in bytes.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -34,17 +43,45 @@ MAX_LEARNING_RATE = 1e6
 
 KNOWN_FIELDS = (
     "name", "description", "layers", "activation", "weights", "biases", "init",
-    "input", "target", "loss", "learning_rate", "residual",
+    "input", "target", "loss", "learning_rate", "residual", "session",
 )  # fmt: skip
+#: The field a session file adds to a network file: what was on screen (see ``SessionData``).
+SESSION_FIELD = "session"
+
+
+#: Unicode categories escaped in messages: controls, format characters (e.g. bidi overrides), lone
+#: surrogates, and line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character, line or paragraph separator and lone surrogate escaped.
+
+    A message built from a file (a field name, a path) then stays one line and sends no terminal
+    escape sequence: a newline shows as ``\\n``, ESC as ``\\x1b``, a lone surrogate as ``\\ud800``.
+    """
+    text = str(text)
+    if text.isprintable():  # the common case, in one pass
+        return text
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])
+    return "".join(out)
 
 
 class NetworkFileError(ValueError):
-    """A network file, preset or edited value that cannot be used; the message names the field."""
+    """A network file, preset or edited value that cannot be used; the message names the field.
+
+    The message is always one line: control characters in the field or the problem are escaped.
+    """
 
     def __init__(self, field_name: str, problem: str):
-        self.field = field_name
-        self.problem = problem
-        super().__init__(f"{field_name}: {problem}" if field_name else problem)
+        self.field = one_line(field_name)
+        self.problem = one_line(problem)
+        super().__init__(f"{self.field}: {self.problem}" if self.field else self.problem)
 
 
 @dataclass(frozen=True)
@@ -255,6 +292,7 @@ def parse_network(data, params: tuple | None = None) -> Experiment:
         )
     widths = [_whole(w, f"layers[{i}]", 1, MAX_WIDTH) for i, w in enumerate(layers)]
     depth = len(widths) - 1
+    _check_work(widths, data.get("input"))
 
     activation = data.get("activation", "sigmoid")
     if isinstance(activation, str):
@@ -314,6 +352,15 @@ def parse_network(data, params: tuple | None = None) -> Experiment:
     network = Network(widths, activations, weights, biases, residual)
     experiment = Experiment(name, network, inputs, targets, loss, learning_rate, description, init)
     return Experiment._checked(experiment)
+
+
+def _check_work(widths: list[int], inputs) -> None:
+    """Refuse, before anything is allocated, a network the window could not step through in the work budget."""
+    samples = len(inputs) if isinstance(inputs, list) and inputs and isinstance(inputs[0], list) else 1
+    try:
+        check_budget(widths, min(samples, MAX_SAMPLES), STEPPER_PASSES, "stepping through this network")
+    except WorkBudgetError as exc:
+        raise NetworkFileError("", str(exc)) from None
 
 
 #: Edits that make the current weights meaningless, so they are drawn anew from the initialiser.
@@ -391,10 +438,22 @@ def _parse_init(value) -> InitSpec:
     return InitSpec(scheme, seed, params)
 
 
-def parse_text(text: str) -> Experiment:
-    """Decode and validate the text of a network file."""
+def _unique_fields(pairs: list) -> dict:
+    """A JSON object's fields as a dict, refusing a field given twice (json would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise NetworkFileError(key, "is given more than once; give each field once")
+            seen.add(key)
+    return obj
+
+
+def decode_text(text: str):
+    """The JSON value of a network or session file's text; every problem becomes one ``NetworkFileError``."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_fields)
     except NetworkFileError:
         raise
     except RecursionError:
@@ -403,35 +462,446 @@ def parse_text(text: str) -> Experiment:
         raise NetworkFileError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except ValueError:  # json refuses whole numbers of more than 4300 digits (sys.get_int_max_str_digits)
         raise NetworkFileError("", "the file holds a number with too many digits to read") from None
+
+
+def parse_text(text: str) -> Experiment:
+    """Decode and validate the text of a network file (or a session file: its network at the current weights)."""
+    data = decode_text(text)
+    if isinstance(data, dict) and SESSION_FIELD in data:
+        return parse_session(data).current_experiment()
     return parse_network(data)
 
 
-def load_network(path) -> Experiment:
-    """Read and validate a network file; every problem becomes one ``NetworkFileError``."""
+def read_text(path) -> str:
+    """The text of the regular file ``path``, read through one handle, at most ``MAX_FILE_BYTES`` + 1 bytes.
+
+    Folders, devices (``/dev/zero``), FIFOs and sockets are refused without blocking and without reading;
+    every problem is one ``NetworkFileError``.
+    """
     path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise NetworkFileError("", f"{path} is a folder, not a network file")
-        if size > MAX_FILE_BYTES:
-            raise NetworkFileError("", f"{path} is {size / 2**20:.0f} MiB; network files are at most {MAX_FILE_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise NetworkFileError("", f"no such file: {path}") from None
     except PermissionError:
         raise NetworkFileError("", f"cannot read {path}: permission denied") from None
+    except IsADirectoryError:  # Windows
+        raise NetworkFileError("", f"{path} is a folder, not a network file") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
+            raise NetworkFileError("", f"{path} is a socket or a device, not a network file") from None
         raise NetworkFileError("", f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NetworkFileError("", f"{path} is a folder, not a network file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+            raise NetworkFileError("", f"{path} is {kind}, not a network file; only regular files are read")
+        _refuse_size(path, info.st_size)
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            fd = None  # the handle closes it
+            raw = _read_at_most(handle, MAX_FILE_BYTES + 1)
+        _refuse_size(path, len(raw))  # the file grew after it was measured
+    except NetworkFileError:
+        raise
+    except OSError as exc:
+        raise NetworkFileError("", f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise NetworkFileError("", f"{path} is not a text file (it is not UTF-8)") from None
-    return parse_text(text)
+
+
+def _refuse_size(path: Path, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise NetworkFileError("", f"{path} is {size / 2**20:.0f} MiB; network files are at most {MAX_FILE_BYTES // 2**20} MiB")
+
+
+def _read_at_most(handle, limit: int) -> bytes:
+    chunks, total = [], 0
+    while total < limit:
+        try:
+            chunk = handle.read(min(1 << 20, limit - total))
+        except BlockingIOError:  # a regular file never blocks; this is only belt and braces
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def load_network(path) -> Experiment:
+    """Read and validate a network file; every problem becomes one ``NetworkFileError``.
+
+    A session file gives its network at the current weights (what was on screen when it was saved).
+    """
+    return parse_text(read_text(path))
+
+
+def check_storable(weights, biases, field: str = "weights", bias_field: str = "biases") -> None:
+    """Refuse parameters a network file cannot hold (non-finite, or beyond ``MAX_ABS_VALUE``).
+
+    Raises
+    ------
+    NetworkFileError
+        naming the first such value by its field, its layer, row and column, e.g.
+        ``weights[3][0][1]: is ∞ (layer 4, row 1, column 2); a network file holds only finite numbers
+        from -1e+100 to 1e+100, so nothing was written``
+    """
+    limits = f"a network file holds only finite numbers from {-MAX_ABS_VALUE:g} to {MAX_ABS_VALUE:g}, so nothing was written"
+    for l, w in enumerate(weights):
+        w = np.asarray(w)
+        ok = np.abs(w) <= MAX_ABS_VALUE  # False for NaN and inf as well
+        if not ok.all():
+            r, c = (int(i) for i in np.argwhere(~ok)[0])
+            shown = format_number(w[r, c])
+            raise NetworkFileError(f"{field}[{l}][{r}][{c}]", f"is {shown} (layer {l + 1}, row {r + 1}, column {c + 1}); {limits}")
+    for l, b in enumerate(biases):
+        b = np.asarray(b)
+        ok = np.abs(b) <= MAX_ABS_VALUE
+        if not ok.all():
+            r = int(np.argwhere(~ok)[0][0])
+            raise NetworkFileError(f"{bias_field}[{l}][{r}]", f"is {format_number(b[r])} (layer {l + 1}, row {r + 1}); {limits}")
 
 
 def save_network(experiment: Experiment, path) -> None:
-    """Save ``experiment`` as a network file, weights included, atomically."""
+    """Save ``experiment`` as a network file, weights included, atomically.
+
+    A network a file cannot hold (a non-finite weight, or one beyond ``MAX_ABS_VALUE``) is refused with
+    a ``NetworkFileError`` naming the value, and nothing is written: whatever gradviz writes, it reads.
+    """
+    net = experiment.network
+    check_storable(net.weights, net.biases)
     text = json.dumps(experiment.to_json(), indent=1, allow_nan=False)
+    write_atomically(path, (text + "\n").encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+
+#: The version of the ``session`` object a session file holds.
+SESSION_FORMAT = 1
+#: Most micro-steps a session may stand from its start.
+MAX_SESSION_POSITION = 10**12
+#: How a session file writes a non-finite training statistic (JSON has no NaN or infinity).
+_NON_FINITE_TEXT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+SESSION_KEYS = (
+    "format", "start_weights", "start_biases", "pass_weights", "pass_biases", "position", "passes", "history",
+    "color_mode", "selection", "compare_activation", "compare_residual", "shared_scale", "bars_measure",
+    "bars_activations",
+)  # fmt: skip
+HISTORY_KEYS = ("losses", *MEASURES, "cancelled", "stopped_at", "stop_reason")
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """What a session file holds: a network file plus what was on screen.
+
+    ``experiment`` holds the network at the start of the session (where Home returns); the network on
+    screen has ``current_weights`` and ``current_biases``, ``position`` micro-steps (``passes`` SGD
+    updates) after the start. At an update step (``position`` a whole number of passes) ``pass_weights``
+    and ``pass_biases`` are those the pass on screen ran on, before its update, so the record on screen
+    can be recomputed exactly; elsewhere they are None. ``history`` is the training panel's history.
+    The rest are the window's settings: the diagram's colour mode, the selection
+    (``("neuron", layer, unit)``, ``("edge", layer, to_unit, from_unit)`` or None), the compare view's
+    activation and residual switch, whether both diagrams share one colour scale, and the gradient bars'
+    measure and pair of activations.
+    """
+
+    experiment: Experiment
+    current_weights: tuple
+    current_biases: tuple
+    position: int = 0
+    passes: int = 0
+    history: TrainingHistory | None = None
+    color_mode: str = DEFAULT_COLOR_MODE
+    selection: tuple | None = None
+    compare_activation: str | None = None
+    compare_residual: bool = False
+    shared_scale: bool = False
+    bars_measure: str = MEASURES[0]
+    bars_activations: tuple[str, str] = ("sigmoid", "relu")
+    pass_weights: tuple | None = None
+    pass_biases: tuple | None = None
+
+    @property
+    def current_network(self) -> Network:
+        return self.experiment.network.with_params(self.current_weights, self.current_biases)
+
+    @property
+    def pass_network(self) -> Network | None:
+        """The network the pass on screen ran on, when it differs from the current one (an update step)."""
+        if self.pass_weights is None:
+            return None
+        return self.experiment.network.with_params(self.pass_weights, self.pass_biases)
+
+    def current_experiment(self) -> Experiment:
+        """The experiment at the current weights: what ``load_network`` gives for a session file."""
+        return self.experiment.with_network(self.current_network)
+
+    def __repr__(self):
+        return f"SessionData({self.experiment.name!r}, position={self.position}, passes={self.passes})"
+
+
+def _session_field(key: str) -> str:
+    return f"{SESSION_FIELD}.{key}"
+
+
+def _params(value, key: str, widths: list[int], matrices: bool) -> list[np.ndarray]:
+    where = _session_field(key)
+    depth = len(widths) - 1
+    noun = "matrices" if matrices else "vectors"
+    if not isinstance(value, list) or len(value) != depth:
+        got = f"{len(value)} {noun}" if isinstance(value, list) else _describe(value)
+        raise NetworkFileError(where, f"must be a list of {depth} {noun} (one per weight layer), got {got}")
+    if matrices:
+        return [_matrix(v, f"{where}[{l}]", widths[l + 1], widths[l]) for l, v in enumerate(value)]
+    return [_vector(v, f"{where}[{l}]", widths[l + 1]) for l, v in enumerate(value)]
+
+
+def _statistic(value, where: str) -> float:
+    if isinstance(value, str) and value in _NON_FINITE_TEXT:
+        return _NON_FINITE_TEXT[value]
+    if not _is_number(value):
+        raise NetworkFileError(where, f"must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {_describe(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise NetworkFileError(where, "must be a number a float can hold") from None
+
+
+def _statistics(value, where: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A list (or list of rows) of training statistics of exactly ``shape``."""
+    if len(shape) == 1:
+        if not isinstance(value, list) or len(value) != shape[0]:
+            got = f"{len(value)} numbers" if isinstance(value, list) else _describe(value)
+            raise NetworkFileError(where, f"must be a list of {_count(shape[0], 'number')}, got {got}")
+        fast = _plain_numbers(value)
+        if fast is not None:
+            return fast
+        return np.array([_statistic(v, f"{where}[{i}]") for i, v in enumerate(value)], dtype=np.float64)
+    if not isinstance(value, list) or len(value) != shape[0]:
+        got = f"{len(value)} rows" if isinstance(value, list) else _describe(value)
+        raise NetworkFileError(where, f"must be a list of {shape[0]} rows of {shape[1]} numbers (one per step), got {got}")
+    rows = [_statistics(row, f"{where}[{k}]", shape[1:]) for k, row in enumerate(value)]
+    return np.array(rows, dtype=np.float64).reshape(shape)
+
+
+def _parse_history(value, start: Network) -> TrainingHistory | None:
+    where = _session_field("history")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise NetworkFileError(where, f"must be an object or null, got {_describe(value)}")
+    for key in value:
+        if key not in HISTORY_KEYS:
+            raise NetworkFileError(f"{where}.{key}", f"unknown field; the fields are {', '.join(HISTORY_KEYS)}")
+    for key in ("losses", *MEASURES):
+        if key not in value:
+            raise NetworkFileError(f"{where}.{key}", "is missing")
+    losses = value["losses"]
+    if not isinstance(losses, list) or len(losses) > MAX_TRAINING_STEPS:
+        got = f"{len(losses)} steps" if isinstance(losses, list) else _describe(losses)
+        raise NetworkFileError(f"{where}.losses", f"must be a list of at most {MAX_TRAINING_STEPS:,} numbers, got {got}")
+    steps = len(losses)
+    arrays = {"losses": _statistics(losses, f"{where}.losses", (steps,))}
+    for key in MEASURES:
+        arrays[key] = _statistics(value[key], f"{where}.{key}", (steps, start.depth))
+    cancelled = value.get("cancelled", False)
+    if not isinstance(cancelled, bool):
+        raise NetworkFileError(f"{where}.cancelled", f"must be true or false, got {_describe(cancelled)}")
+    stopped_at = value.get("stopped_at")
+    if stopped_at is not None:
+        stopped_at = _whole(stopped_at, f"{where}.stopped_at", 1, MAX_TRAINING_STEPS)
+    reason = value.get("stop_reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise NetworkFileError(f"{where}.stop_reason", "must be a text of at most 500 characters")
+    frozen = {k: frozen_array(v) for k, v in arrays.items()}
+    return TrainingHistory(
+        frozen["losses"], frozen["mean_abs_grad_w"], frozen["max_abs_grad_w"], frozen["norm_grad_w"],
+        start, cancelled, stopped_at, reason,
+    )  # fmt: skip
+
+
+def _choice(value, key: str, choices, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        extra = " or null" if allow_none else ""
+        raise NetworkFileError(_session_field(key), f"must be one of {', '.join(choices)}{extra}, got {_name(value)}")
+    return value
+
+
+def _flag(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise NetworkFileError(_session_field(key), f"must be true or false, got {_describe(value)}")
+    return value
+
+
+def _parse_selection(value, widths: list[int]) -> tuple | None:
+    where = _session_field("selection")
+    if value is None:
+        return None
+    depth = len(widths) - 1
+    if isinstance(value, list) and len(value) == 3 and value[0] == "neuron":
+        layer = _whole(value[1], f"{where}[1]", 0, depth)
+        return ("neuron", layer, _whole(value[2], f"{where}[2]", 0, widths[layer] - 1))
+    if isinstance(value, list) and len(value) == 4 and value[0] == "edge":
+        layer = _whole(value[1], f"{where}[1]", 1, depth)
+        to_unit = _whole(value[2], f"{where}[2]", 0, widths[layer] - 1)
+        return ("edge", layer, to_unit, _whole(value[3], f"{where}[3]", 0, widths[layer - 1] - 1))
+    raise NetworkFileError(
+        where, f'must be null, ["neuron", layer, unit] or ["edge", layer, to_unit, from_unit], got {_describe(value)}'
+    )
+
+
+def parse_session(data) -> SessionData:
+    """Validate a decoded session file (a dict holding a network file and a ``session`` object)."""
+    if not isinstance(data, dict):
+        raise NetworkFileError("", f"a session file must hold one JSON object, got {_describe(data)}")
+    session = data.get(SESSION_FIELD)
+    if not isinstance(session, dict):
+        raise NetworkFileError(SESSION_FIELD, f"must be an object (what was on screen), got {_describe(session)}")
+    network_part = {k: v for k, v in data.items() if k != SESSION_FIELD}
+    if _nesting(data) > MAX_NESTING:
+        raise NetworkFileError("", f"the file nests lists or objects more than {MAX_NESTING} deep")
+    for key in session:
+        if key not in SESSION_KEYS:
+            raise NetworkFileError(_session_field(key), f"unknown field; the fields are {', '.join(SESSION_KEYS)}")
+    version = _whole(session.get("format", SESSION_FORMAT), _session_field("format"), 1, 10**6)
+    if version != SESSION_FORMAT:
+        raise NetworkFileError(_session_field("format"), f"this gradviz reads session files of format {SESSION_FORMAT}, got {version}")
+    current = parse_network(network_part)
+    widths = list(current.network.widths)
+    for key in ("start_weights", "start_biases"):
+        if key not in session:
+            raise NetworkFileError(_session_field(key), "is missing; a session file holds the weights and biases at its start")
+    start_w = _params(session["start_weights"], "start_weights", widths, matrices=True)
+    start_b = _params(session["start_biases"], "start_biases", widths, matrices=False)
+    experiment = current.with_network(current.network.with_params(start_w, start_b))
+
+    per_pass = 2 * current.network.depth + 2
+    position = _whole(session.get("position", 0), _session_field("position"), 0, MAX_SESSION_POSITION)
+    passes = _whole(session.get("passes", position // per_pass), _session_field("passes"), 0, MAX_SESSION_POSITION)
+    if passes != position // per_pass:
+        raise NetworkFileError(
+            _session_field("passes"),
+            f"must be {position // per_pass:,}: position {position:,} is that many passes of {per_pass} micro-steps, got {passes:,}",
+        )
+    at_update = position > 0 and position % per_pass == 0
+    pass_w = pass_b = None
+    if at_update:
+        for key in ("pass_weights", "pass_biases"):
+            if key not in session:
+                raise NetworkFileError(_session_field(key), "is missing; at an update step the session holds the weights the pass ran on")
+        pass_w = tuple(frozen_array(w) for w in _params(session["pass_weights"], "pass_weights", widths, matrices=True))
+        pass_b = tuple(frozen_array(b) for b in _params(session["pass_biases"], "pass_biases", widths, matrices=False))
+    else:
+        for key in ("pass_weights", "pass_biases"):
+            if session.get(key) is not None:
+                raise NetworkFileError(_session_field(key), "is only given at an update step (position a whole number of passes)")
+
+    history = _parse_history(session.get("history"), experiment.network)
+    selection = _parse_selection(session.get("selection"), widths)
+    bars_activations = session.get("bars_activations", ["sigmoid", "relu"])
+    if not isinstance(bars_activations, list) or len(bars_activations) != 2:
+        raise NetworkFileError(_session_field("bars_activations"), f"must be a list of two activation names, got {_describe(bars_activations)}")
+    pair = tuple(_choice(name, f"bars_activations[{i}]", ACTIVATION_NAMES) for i, name in enumerate(bars_activations))
+    return SessionData(
+        experiment=experiment,
+        current_weights=current.network.weights,
+        current_biases=current.network.biases,
+        position=position,
+        passes=passes,
+        history=history,
+        color_mode=_choice(session.get("color_mode", DEFAULT_COLOR_MODE), "color_mode", tuple(COLOR_MODES)),
+        selection=selection,
+        compare_activation=_choice(session.get("compare_activation"), "compare_activation", ACTIVATION_NAMES, allow_none=True),
+        compare_residual=_flag(session.get("compare_residual", False), "compare_residual"),
+        shared_scale=_flag(session.get("shared_scale", False), "shared_scale"),
+        bars_measure=_choice(session.get("bars_measure", MEASURES[0]), "bars_measure", MEASURES),
+        bars_activations=pair,
+        pass_weights=pass_w,
+        pass_biases=pass_b,
+    )
+
+
+def load_session(path) -> SessionData:
+    """Read and validate a session file; a plain network file gives a session at its start.
+
+    Every problem becomes one ``NetworkFileError`` naming the field.
+    """
+    data = decode_text(read_text(path))
+    if isinstance(data, dict) and SESSION_FIELD in data:
+        return parse_session(data)
+    experiment = parse_network(data)
+    return SessionData(experiment, experiment.network.weights, experiment.network.biases)
+
+
+def _statistics_json(values: np.ndarray) -> list:
+    if np.all(np.isfinite(values)):
+        return values.tolist()
+    text = {math.inf: "Infinity", -math.inf: "-Infinity"}
+    return np.vectorize(lambda v: float(v) if math.isfinite(v) else text.get(v, "NaN"), otypes=[object])(values).tolist()
+
+
+def _history_json(history: TrainingHistory | None):
+    if history is None:
+        return None
+    out = {"losses": _statistics_json(np.asarray(history.losses))}
+    for key in MEASURES:
+        out[key] = _statistics_json(np.asarray(history.measure(key)))
+    out["cancelled"] = history.cancelled
+    out["stopped_at"] = history.stopped_at
+    out["stop_reason"] = history.stop_reason
+    return out
+
+
+def session_json(data: SessionData) -> dict:
+    """The session file of ``data`` as a dict (a network file at the current weights plus ``session``)."""
+    current = data.current_experiment()
+    start = data.experiment.network
+    session = {
+        "format": SESSION_FORMAT,
+        "start_weights": [w.tolist() for w in start.weights],
+        "start_biases": [b.tolist() for b in start.biases],
+        "position": int(data.position),
+        "passes": int(data.passes),
+        "history": _history_json(data.history),
+        "color_mode": data.color_mode,
+        "selection": list(data.selection) if data.selection is not None else None,
+        "compare_activation": data.compare_activation,
+        "compare_residual": bool(data.compare_residual),
+        "shared_scale": bool(data.shared_scale),
+        "bars_measure": data.bars_measure,
+        "bars_activations": list(data.bars_activations),
+    }
+    if data.pass_weights is not None:
+        session["pass_weights"] = [np.asarray(w).tolist() for w in data.pass_weights]
+        session["pass_biases"] = [np.asarray(b).tolist() for b in data.pass_biases]
+    return {**current.to_json(), SESSION_FIELD: session}
+
+
+def save_session(path, data: SessionData) -> None:
+    """Save ``data`` as a session file, atomically, after checking it reads back.
+
+    The text is validated as ``load_session`` would validate it before anything is written, so a
+    session that could not be opened again (a non-finite weight, a selection outside the network) is
+    refused with one ``NetworkFileError`` naming the value, and nothing is written.
+    """
+    check_storable(data.current_weights, data.current_biases)
+    start = data.experiment.network
+    check_storable(start.weights, start.biases, _session_field("start_weights"), _session_field("start_biases"))
+    if data.pass_weights is not None:
+        check_storable(data.pass_weights, data.pass_biases, _session_field("pass_weights"), _session_field("pass_biases"))
+    document = session_json(data)
+    text = json.dumps(document, indent=1, allow_nan=False)
+    parse_session(decode_text(text))  # whatever gradviz writes, it reads back
     write_atomically(path, (text + "\n").encode("utf-8"))
 
 

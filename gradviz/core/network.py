@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import get_activation
+from .budget import check_budget
 from .losses import get_loss
 from .records import LayerRecord, PassRecord, freeze, frozen_array
 
@@ -120,9 +121,13 @@ class Network:
             return get_loss(loss_name).per_sample(z, a, targets)
 
     def run(self, inputs, targets, loss_name: str = "half_squared_error") -> PassRecord:
-        """A complete forward and backward pass, recorded layer by layer."""
+        """A complete forward and backward pass, recorded layer by layer.
+
+        A pass that would need more memory than the work budget is refused first (``WorkBudgetError``).
+        """
         inputs = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
         targets = np.atleast_2d(np.asarray(targets, dtype=np.float64))
+        check_budget(self.widths, inputs.shape[0])
         zs, activations = [], [inputs]
         for index in range(1, self.depth + 1):
             z, a = self.forward_layer(index, activations[-1])

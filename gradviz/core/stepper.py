@@ -8,20 +8,30 @@ Every state is kept, so stepping back restores the exact earlier state.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
+from .budget import STEPPER_PASSES, check_budget
+from .netfile import Experiment, SessionData
 from .network import Network
 from .records import LayerRecord, PassRecord, Phase, freeze, frozen_array
+from .training import TrainingHistory
 
 
-#: Most memory the step history may hold. Beyond it the oldest passes are forgotten (stepping back stops
-#: there; reset still returns to the very start). A 512-wide, 64-layer network takes about 260 MB a pass.
+#: Most memory the step history may hold, counted as it really is (arrays with their headers, records,
+#: tuples, networks). Beyond it the oldest passes are forgotten, keeping at least the two before the
+#: current one (stepping back stops there; reset still returns to the very start).
 HISTORY_BYTES = 1 << 30
+#: Passes the history always keeps before the current one, whatever their size.
+MIN_PASSES_KEPT = 2
+#: What one frozen-dataclass record (a ``PassRecord`` or ``LayerRecord``) costs beside its arrays: the
+#: object and its attribute values, measured with tracemalloc on CPython 3.11 (sys.getsizeof omits them).
+RECORD_OBJECT_BYTES = 152
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _StepState:
     network: Network
     record: PassRecord
@@ -83,12 +93,47 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
     return _StepState(updated, record, passes=passes + 1)
 
 
-def _pass_bytes(network: Network, samples: int) -> int:
-    """About how much memory the states of one pass hold: the new weights, the gradients, z, a and delta."""
-    params = sum(w.nbytes + b.nbytes for w, b in zip(network.weights, network.biases))
-    units = sum(network.widths[1:])
-    # States share their arrays: each micro-step adds one layer's worth, so a pass holds each array once.
-    return 2 * params + 3 * units * samples * 8
+def _state_objects(state: _StepState):
+    """Every object a state holds that may be its own: (object, is a record)."""
+    yield state, False
+    network = state.network
+    yield network, False
+    for group in (network.weights, network.biases, network.widths, network.activations, network._act, network._skip):
+        yield group, False
+    for array in network.weights + network.biases:
+        yield array, False
+    record = state.record
+    yield record, True
+    for group in (record.layers, record.weights, record.biases):
+        yield group, False
+    for array in record.weights + record.biases:
+        yield array, False
+    for array in (record.inputs, record.targets, record.sample_losses, state.grad_a):
+        if array is not None:
+            yield array, False
+    for layer in record.layers:
+        yield layer, True
+        for array in (layer.z, layer.a, layer.delta, layer.grad_w, layer.grad_b):
+            if array is not None:
+                yield array, False
+
+
+def _object_bytes(obj, is_record: bool) -> int:
+    # sys.getsizeof is exact for arrays (header and data), tuples, slotted objects; not for dataclasses.
+    return RECORD_OBJECT_BYTES if is_record else sys.getsizeof(obj)
+
+
+def _state_bytes(state: _StepState, previous: _StepState | None = None) -> int:
+    """Bytes ``state`` holds that ``previous`` (the state before it) does not: its own share of the history."""
+    seen = set()
+    if previous is not None:
+        seen.update(id(obj) for obj, _ in _state_objects(previous))
+    total = 0
+    for obj, is_record in _state_objects(state):
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            total += _object_bytes(obj, is_record)
+    return total
 
 
 class Stepper:
@@ -100,16 +145,64 @@ class Stepper:
     inputs, targets : samples x units
     loss_name : a name from ``gradviz.core.losses.LOSSES``
     learning_rate : used by the SGD update micro-step
+
+    Raises
+    ------
+    WorkBudgetError
+        when stepping through the network would need more memory than the work budget allows.
     """
 
     def __init__(self, network: Network, inputs, targets, loss_name: str = "half_squared_error", learning_rate: float = 0.1):
         inputs = frozen_array(np.atleast_2d(inputs))
         targets = frozen_array(np.atleast_2d(targets))
+        check_budget(network.widths, len(inputs), STEPPER_PASSES, "stepping through this network")
         self.learning_rate = float(learning_rate)
         self._start = _StepState(network, _fresh_record(network, inputs, targets, loss_name))
-        self._history = [self._start]
-        self._passes_kept = max(2, HISTORY_BYTES // max(1, _pass_bytes(network, len(inputs))))
+        self._start_bytes = _state_bytes(self._start)
+        self._restart()
         self._complete_cache: tuple[Network, PassRecord] | None = None
+
+    def _restart(self) -> None:
+        self._history = [self._start]
+        #: Bytes each state in the history holds beyond the one before it (the first: all it holds).
+        self._sizes = [self._start_bytes]
+        self._held = self._start_bytes
+        #: The position of the oldest state the history holds.
+        self._base = 0
+
+    @classmethod
+    def resumed(
+        cls, start: Network, inputs, targets, loss_name: str, learning_rate: float,
+        current: Network, position: int, pass_network: Network | None = None,
+    ) -> "Stepper":  # fmt: skip
+        """A stepper whose start is ``start``, standing ``position`` micro-steps on, at ``current``.
+
+        The current pass is recomputed from the network it runs on: ``current``, or at an update step
+        (``position`` a whole number of passes) ``pass_network``, the network before that update. Stepping
+        back reaches the start of the current pass; reset returns to ``start``.
+        """
+        stepper = cls(start, inputs, targets, loss_name, learning_rate)
+        position = int(position)
+        if position <= 0:
+            return stepper
+        per_pass = 2 * start.depth + 2
+        within = position % per_pass
+        passes = position // per_pass
+        if within == 0:
+            if pass_network is None:
+                raise ValueError("resuming at an update step needs the network that pass ran on")
+            within, passes, network = per_pass, passes - 1, pass_network
+        else:
+            network = current
+        record = stepper._start.record
+        state = _StepState(network, _fresh_record(network, record.inputs, record.targets, record.loss_name), passes=passes)
+        stepper._history = [state]
+        stepper._sizes = [_state_bytes(state)]
+        stepper._held = stepper._sizes[0]
+        stepper._base = position - within
+        for _ in range(within):
+            stepper.step_forward()
+        return stepper
 
     @property
     def record(self) -> PassRecord:
@@ -120,6 +213,18 @@ class Stepper:
     def network(self) -> Network:
         """The network the current pass runs on (the updated one after the update step)."""
         return self._history[-1].network
+
+    @property
+    def start_network(self) -> Network:
+        """The network at the very start (where reset returns)."""
+        return self._start.network
+
+    @property
+    def pass_network(self) -> Network:
+        """The network the pass on screen ran on: ``network``, except at the update step, where it is the one before."""
+        if self.record.phase is Phase.UPDATE and len(self._history) > 1:
+            return self._history[-2].network
+        return self.network
 
     @property
     def steps_per_pass(self) -> int:
@@ -142,7 +247,13 @@ class Stepper:
     @property
     def position(self) -> int:
         """Micro-steps taken since the start."""
-        return len(self._history) - 1
+        return self._base + len(self._history) - 1
+
+    @property
+    def held_bytes(self) -> int:
+        """Memory the step history holds, counted as it is: arrays, records, tuples and networks."""
+        kept_start = 0 if self._history[0] is self._start else self._start_bytes
+        return self._held + kept_start
 
     def complete_record(self) -> PassRecord:
         """The whole pass on the network the current pass runs on (for scales that must not jump)."""
@@ -157,24 +268,40 @@ class Stepper:
         return self._complete_cache[1]
 
     def step_forward(self) -> PassRecord:
-        state = advance(self._history[-1], self.learning_rate)
+        previous = self._history[-1]
+        state = advance(previous, self.learning_rate)
+        size = _state_bytes(state, previous)
         self._history.append(state)
-        if state.passes > self._history[0].passes + self._passes_kept:
-            # Forget the oldest pass: its states are the ones before the first of the pass after it.
-            oldest = self._history[0].passes
-            keep = next(i for i, s in enumerate(self._history) if s.passes > oldest)
-            del self._history[:keep]
+        self._sizes.append(size)
+        self._held += size
+        self._forget_beyond_the_cap()
         return self.record
+
+    def _forget_beyond_the_cap(self) -> None:
+        history = self._history
+        current = history[-1].passes
+        while self._held > HISTORY_BYTES and history[0].passes < current - MIN_PASSES_KEPT:
+            # Forget the oldest pass: its states are the ones before the first of the pass after it.
+            oldest = history[0].passes
+            keep = next(i for i, s in enumerate(history) if s.passes > oldest)
+            self._held -= sum(self._sizes[:keep])
+            del history[:keep], self._sizes[:keep]
+            self._base += keep
+            # The new oldest state now holds on its own what it shared with the states forgotten.
+            first = _state_bytes(history[0])
+            self._held += first - self._sizes[0]
+            self._sizes[0] = first
 
     def step_back(self) -> PassRecord:
         """Undo the latest micro-step (a no-op at the start)."""
         if len(self._history) > 1:
             self._history.pop()
+            self._held -= self._sizes.pop()
         return self.record
 
     def reset(self) -> PassRecord:
         """Back to the very start: the first network, nothing computed."""
-        self._history = [self._start]
+        self._restart()
         return self.record
 
     def run_to_end_of_pass(self) -> PassRecord:
@@ -196,3 +323,34 @@ class Stepper:
 
     def __repr__(self):
         return f"Stepper({self.network!r}, step={self.record.step}, position={self.position})"
+
+
+def session_data(experiment: Experiment, stepper: Stepper, history: TrainingHistory | None = None, **settings) -> SessionData:
+    """The ``SessionData`` of ``stepper`` on ``experiment``'s data, with the window's ``settings``.
+
+    ``settings`` are ``SessionData``'s display fields (``color_mode``, ``selection``, ...). The start is
+    the stepper's start network, the current weights its network, and at an update step the weights the
+    pass on screen ran on are kept too, so ``stepper_from_session`` rebuilds the same record.
+    """
+    current = stepper.network
+    at_update = stepper.position > 0 and stepper.record.phase is Phase.UPDATE
+    pass_network = stepper.pass_network if at_update else None
+    return SessionData(
+        experiment=experiment.with_network(stepper.start_network),
+        current_weights=current.weights,
+        current_biases=current.biases,
+        position=stepper.position,
+        passes=stepper.passes_done,
+        history=history,
+        pass_weights=pass_network.weights if pass_network is not None else None,
+        pass_biases=pass_network.biases if pass_network is not None else None,
+        **settings,
+    )
+
+
+def stepper_from_session(data: SessionData) -> Stepper:
+    """A stepper standing where the session was saved: the same record; reset returns to its start."""
+    e = data.experiment
+    return Stepper.resumed(
+        e.network, e.inputs, e.targets, e.loss, e.learning_rate, data.current_network, data.position, data.pass_network
+    )

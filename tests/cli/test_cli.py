@@ -228,8 +228,10 @@ def test_non_finite_table_and_train(capsys, overflowing_file):
     code, out, err = run_cli(capsys, "train", str(overflowing_file), "--steps", "2", "--json")
     assert code == 0 and err == ""
     data = strict_json(out)
-    assert [entry["loss"] for entry in data["history"]] == [None, None]
-    assert data["weights"][3] == [[None]]
+    # Issue 10: training that meets a non-finite loss stops at that step and keeps the last finite network.
+    assert data["history"] == [] and data["stopped_at"] == 1
+    assert data["stop_reason"].startswith("Training stopped at step 1: the loss is not finite")
+    assert data["weights"] == [[[1e90]]] * 4
 
 
 def test_trace_in_a_real_process_is_strict_json():

@@ -330,3 +330,77 @@ def test_edit_experiment_refuses_with_the_field_named(changes, message):
     with pytest.raises(NetworkFileError) as refused:
         edit_experiment(load_preset("tiny-sigmoid"), changes)
     assert str(refused.value).startswith(message)
+
+
+# ---------------------------------------------------------------------------------------------- what is written reads back
+
+
+def with_weight(experiment, layer, row, col, value):
+    weights = [np.array(w) for w in experiment.network.weights]
+    weights[layer][row, col] = value
+    return experiment.with_network(experiment.network.with_params(weights, experiment.network.biases))
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [(np.inf, "∞"), (-np.inf, "−∞"), (np.nan, "NaN"), (2e100, "2.00e100"), (-1e300, "−1.00e300")],
+)
+def test_save_refuses_a_weight_a_file_cannot_hold_and_writes_nothing(tmp_path, value, shown):
+    path = tmp_path / "net.json"
+    exp = with_weight(load_preset("deep-relu"), 3, 0, 1, value)
+    with pytest.raises(NetworkFileError) as refused:
+        save_network(exp, path)
+    assert refused.value.field == "weights[3][0][1]"
+    assert str(refused.value) == (
+        f"weights[3][0][1]: is {shown} (layer 4, row 1, column 2); a network file holds only finite numbers "
+        "from -1e+100 to 1e+100, so nothing was written"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_refuses_a_bias_and_keeps_the_old_file(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(good(), encoding="utf-8")
+    exp = load_preset("tiny-sigmoid")
+    biases = [np.array(b) for b in exp.network.biases]
+    biases[2][0] = np.inf
+    with pytest.raises(NetworkFileError, match=r"^biases\[2\]\[0\]: is ∞ \(layer 3, row 1\);"):
+        save_network(exp.with_network(exp.network.with_params(exp.network.weights, biases)), path)
+    assert path.read_text(encoding="utf-8") == good()
+    assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+def test_the_largest_weight_a_file_holds_saves_and_reads_back(tmp_path):
+    exp = with_weight(load_preset("tiny-relu"), 0, 0, 0, -1e100)
+    save_network(exp, tmp_path / "net.json")
+    assert load_network(tmp_path / "net.json").network.weights[0][0, 0] == -1e100
+
+
+def test_an_overflowed_network_trained_on_the_command_line_is_refused_in_one_line(tmp_path, capsys):
+    # One SGD step at a huge learning rate takes the weight from 1e99 to about -1e105: finite, beyond the file limits.
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps({"layers": [1, 1], "activation": "linear", "weights": [[[1e99]]], "biases": [[0.0]],
+                                  "input": [1.0], "target": [0.0], "learning_rate": 1e6}), encoding="utf-8")  # fmt: skip
+    out_path = tmp_path / "trained.json"
+    code, out, err = run_cli(capsys, "train", str(source), "--steps", "1", "--out", str(out_path))
+    assert_one_line_error(code, out, err, "weights[0][0][0]: is −1.00e105 (layer 1, row 1, column 1)")
+    assert not out_path.exists()
+
+
+@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, mask, mode):
+    old = os.umask(mask)
+    try:
+        save_network(load_preset("tiny-relu"), tmp_path / "net.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "net.json").stat().st_mode & 0o7777 == mode
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(good(), encoding="utf-8")
+    path.chmod(0o640)
+    save_network(load_preset("tiny-relu"), path)
+    assert path.stat().st_mode & 0o7777 == 0o640
+    assert load_network(path).name == "tiny-relu"

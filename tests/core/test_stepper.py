@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,72 @@ def test_history_is_bounded_by_memory_and_reset_still_returns_to_the_start(monke
     stepper.reset()
     assert stepper.at_start and stepper.passes_done == 0
     assert stepper.network.weights is start_weights and stepper.record.step == 0
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+
+@pytest.mark.parametrize("preset", ["deep-sigmoid", "tiny-sigmoid"])
+def test_the_history_counts_what_it_really_holds(preset):
+    exp, stepper = make_stepper(preset)
+    counted_before = stepper.held_bytes
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(1000):
+        stepper.step_forward()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    counted = stepper.held_bytes - counted_before
+    assert stepper.position == 1000 and len(stepper._history) == 1001  # nothing forgotten yet
+    assert abs(counted - grown) <= 0.25 * grown, (counted, grown)
+    # Stepping back gives the bytes back, to the byte.
+    for _ in range(1000):
+        stepper.step_back()
+    assert stepper.held_bytes == counted_before
+
+
+def test_the_byte_cap_forgets_old_passes_and_the_position_keeps_counting(monkeypatch):
+    from gradviz.core import stepper as stepper_module
+
+    exp, stepper = make_stepper("deep-sigmoid")
+    per_pass = stepper.steps_per_pass
+    for _ in range(3 * per_pass):
+        stepper.step_forward()
+    three_passes = stepper.held_bytes
+    monkeypatch.setattr(stepper_module, "HISTORY_BYTES", three_passes)
+    for _ in range(20 * per_pass + 5):
+        stepper.step_forward()
+    assert stepper.position == 23 * per_pass + 5 and stepper.passes_done == 23
+    assert stepper.held_bytes <= three_passes + stepper._start_bytes + stepper._sizes[0]
+    assert stepper.held_bytes == sum(stepper._sizes) + stepper._start_bytes  # the start stays, for reset
+    reference = Stepper(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate)
+    while stepper.can_step_back:
+        stepper.step_back()
+    reference.go_to_step(stepper.position)
+    assert_records_equal(stepper.record, reference.record)
+
+
+# ---------------------------------------------------------------------------------------------- resuming
+
+
+@pytest.mark.parametrize("position", [0, 3, 7, 8, 8 * 6, 8 * 6 + 5])
+def test_a_resumed_stepper_stands_at_the_same_record(position):
+    exp, stepper = make_stepper("tiny-sigmoid")
+    stepper.go_to_step(position)
+    at_update = position > 0 and position % 8 == 0
+    resumed = Stepper.resumed(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, stepper.network,
+                              position, stepper.pass_network if at_update else None)  # fmt: skip
+    assert resumed.position == position and resumed.passes_done == stepper.passes_done
+    assert_records_equal(resumed.record, stepper.record)
+    assert resumed.network.weights[0].tobytes() == stepper.network.weights[0].tobytes()
+    # Stepping on goes the same way; stepping back reaches the start of the pass; reset the very start.
+    for _ in range(11):
+        assert_records_equal(resumed.step_forward(), stepper.step_forward())
+    assert resumed.reset().step == 0 and resumed.network is exp.network and resumed.at_start
+
+
+def test_resuming_at_an_update_step_needs_the_network_its_pass_ran_on():
+    exp, stepper = make_stepper("tiny-sigmoid")
+    stepper.go_to_step(16)
+    with pytest.raises(ValueError, match="needs the network that pass ran on"):
+        Stepper.resumed(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, stepper.network, 16)

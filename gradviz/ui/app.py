@@ -7,11 +7,8 @@ built, so ``run_app`` looks first and says in one line what is wrong (exit code 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
-import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +82,9 @@ def xcb_plugin_missing_libraries(plugin: Path) -> list[str]:
     Loading it is what Qt would do next anyway. Only when that fails does ``ldd`` list every missing
     library (the loader names only the first).
     """
+    import ctypes
+    import subprocess
+
     try:
         ctypes.CDLL(str(plugin))
         return []
@@ -108,6 +108,8 @@ def _xcb_plugin_path() -> Path | None:
 
 def x_display_opens(display: str) -> bool:
     """Whether an X connection to ``display`` can be made, the way Qt's xcb plugin makes it (xcb_connect)."""
+    import ctypes
+
     try:
         xcb = ctypes.CDLL("libxcb.so.1")
     except OSError:
@@ -127,9 +129,11 @@ def x_display_opens(display: str) -> bool:
 
 def wayland_display_opens(display: str, runtime_dir: str | None) -> bool:
     """Whether a Wayland compositor listens on ``display`` (a socket name in XDG_RUNTIME_DIR, or a path)."""
-    path = display if display.startswith("/") else os.path.join(runtime_dir or "", display)
+    import socket
+
     if not runtime_dir and not display.startswith("/"):
         return False
+    path = display if display.startswith("/") else os.path.join(runtime_dir, display)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         probe.settimeout(2.0)
         try:
@@ -205,21 +209,22 @@ def make_app():
     return app
 
 
-def app_icon():
-    """The window icon: the PNG renderings of the SVG master at every size, so no size is scaled at run time."""
+def app_icon(icons=None):
+    """The window icon: the PNG renderings of the SVG master at every size, so no size is scaled at run time.
+
+    ``icons`` is the folder holding them (default: gradviz.resources' ``icons``).
+    """
     from importlib import resources
 
     from PySide6 import QtGui
 
+    # QIcon reads files: the resources are on disk in every install (wheel, editable, frozen folder).
+    folder = Path(icons) if icons is not None else Path(str(resources.files("gradviz.resources").joinpath("icons")))
     icon = QtGui.QIcon()
-    icons = resources.files("gradviz.resources").joinpath("icons")
-    for entry in icons.iterdir():
-        if entry.name.startswith("gradviz-") and entry.name.endswith(".png"):
-            with resources.as_file(entry) as path:
-                icon.addFile(str(path))
-    if icon.isNull():
-        with resources.as_file(icons.joinpath("gradviz.svg")) as path:
-            icon.addFile(str(path))
+    for path in sorted(folder.glob("gradviz-*.png")):
+        icon.addFile(str(path))
+    if icon.isNull() and (folder / "gradviz.svg").is_file():
+        icon.addFile(str(folder / "gradviz.svg"))
     return icon
 
 

@@ -19,6 +19,11 @@ rm -rf "$repo/dist/gradviz"
 (cd "$repo/packaging" && "$venv/bin/pyinstaller" --noconfirm --clean --log-level WARN \
   --distpath "$repo/dist" --workpath "$repo/build/pyinstaller" gradviz.spec)
 
+# Python's own library often carries its debug symbols (about 18 MB). Only it is stripped: stripping the
+# wheels' libraries (PyInstaller's strip=True) breaks NumPy's patched OpenBLAS.
+if command -v strip >/dev/null; then
+  for lib in "$repo"/dist/gradviz/_internal/libpython3*.so*; do strip --strip-debug "$lib"; done
+fi
 # The desktop-menu installer travels with the app (it finds the executable and the icons beside itself).
 cp "$repo/packaging/linux/install-desktop-entry.sh" "$repo/dist/gradviz/install-desktop-entry.sh"
 # Smoke-check the folder before packing it: no window needed.

@@ -68,7 +68,8 @@ def test_the_committed_pngs_are_the_svg_master_rendered_by_qt(qapp, tmp_path):
     for fresh in render_icons(out_dir=tmp_path):
         committed = QtGui.QImage(str(ROOT / "resources" / "icons" / fresh.name))
         rendered = QtGui.QImage(str(fresh))
-        assert committed.size() == rendered.size() and committed == rendered, f"{fresh.name} is stale: rerun packaging/render_icons.py"
+        stale = f"{fresh.name} is stale: rerun packaging/render_icons.py"
+        assert committed.size() == rendered.size() and committed == rendered, stale
     # The icon is drawn, not blank: its centre and a corner differ.
     big = QtGui.QImage(str(ROOT / "resources" / "icons" / "gradviz-512.png"))
     assert big.pixelColor(256, 256) != big.pixelColor(0, 0)
@@ -96,7 +97,8 @@ def test_the_desktop_entry_runs_gradviz_with_its_icon():
 
 
 def _run_installer(script: Path, data_home: Path, path_dirs: list[Path], *args) -> subprocess.CompletedProcess:
-    env = dict(os.environ, XDG_DATA_HOME=str(data_home), PATH=os.pathsep.join([*map(str, path_dirs), "/usr/bin", "/bin"]))
+    search_path = os.pathsep.join([*map(str, path_dirs), "/usr/bin", "/bin"])
+    env = dict(os.environ, XDG_DATA_HOME=str(data_home), PATH=search_path)
     return subprocess.run(["sh", str(script), *args], env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -132,7 +132,9 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25, _sigmoid_slope_from_output),
+        Activation(
+            "sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25, _sigmoid_slope_from_output
+        ),
         Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)", 1.0, _tanh_slope_from_output),
         Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)", 1.0),
         Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)", 1.0),

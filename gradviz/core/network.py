@@ -14,8 +14,9 @@ MAX_WIDTH = 512
 
 def _frozen_samples(values) -> np.ndarray:
     """Samples x values as a read-only float64 array; one that already is one is used as it is."""
-    if isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype == np.float64 and not values.flags.writeable:
-        return values
+    if isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype == np.float64:
+        if not values.flags.writeable:
+            return values
     return frozen_array(np.atleast_2d(values))
 
 

@@ -216,13 +216,15 @@ def app_icon(icons=None):
     """
     from importlib import resources
 
-    from PySide6 import QtGui
+    from PySide6 import QtCore, QtGui
 
     # QIcon reads files: the resources are on disk in every install (wheel, editable, frozen folder).
     folder = Path(icons) if icons is not None else Path(str(resources.files("gradviz.resources").joinpath("icons")))
     icon = QtGui.QIcon()
     for path in sorted(folder.glob("gradviz-*.png")):
-        icon.addFile(str(path))
+        side = path.stem.rsplit("-", 1)[-1]
+        if side.isdigit():  # given its size, Qt reads the file only when that size is drawn
+            icon.addFile(str(path), QtCore.QSize(int(side), int(side)))
     if icon.isNull() and (folder / "gradviz.svg").is_file():
         icon.addFile(str(folder / "gradviz.svg"))
     return icon

@@ -194,7 +194,8 @@ def frame_times(widths) -> dict:
             times.append((end - start) * 1e3)
             step_times.append((stepped - start) * 1e3)
     if len(paints) < WARMUP_FRAMES + MEASURED_FRAMES:
-        raise RuntimeError(f"only {len(paints)} paints for {WARMUP_FRAMES + MEASURED_FRAMES} frames: repaint() did not paint")
+        frames = WARMUP_FRAMES + MEASURED_FRAMES
+        raise RuntimeError(f"only {len(paints)} paints for {frames} frames: repaint() did not paint")
     result = {
         "edges": int(sum(a * b for a, b in zip(widths[:-1], widths[1:]))),
         "median_ms": statistics.median(times),
@@ -319,7 +320,8 @@ def training_benchmark() -> dict:
     torch = _torch()
 
     def ours():
-        train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate, TRAIN_STEPS)
+        e = experiment
+        train(e.network, e.inputs, e.targets, e.loss, e.learning_rate, TRAIN_STEPS)
 
     theirs = _torch_training(torch, experiment, TRAIN_STEPS) if torch is not None else None
     g_rates, t_rates, ratios = [], [], []
@@ -361,7 +363,8 @@ def export_benchmark() -> dict:
                 times.append(time.perf_counter() - start)
         image = QtGui.QImage(str(out))
         if (image.width(), image.height()) != EXPORT_SIZE:
-            raise RuntimeError(f"the export is {image.width()} x {image.height()}, not {EXPORT_SIZE[0]} x {EXPORT_SIZE[1]}")
+            wanted = f"{EXPORT_SIZE[0]} x {EXPORT_SIZE[1]}"
+            raise RuntimeError(f"the export is {image.width()} x {image.height()}, not {wanted}")
     view.close()
     view.deleteLater()
     app.processEvents()
@@ -381,7 +384,8 @@ from gradviz.ui.main_window import MainWindow
 widths = [512] * 65
 rng = np.random.default_rng(0)
 weights = [rng.normal(0.0, 1.0 / np.sqrt(512), (512, 512)) for _ in range(64)]
-experiment = Experiment("largest", Network(widths, "sigmoid", weights), rng.normal(size=(4, 512)), rng.uniform(size=(4, 512)))
+network = Network(widths, "sigmoid", weights)
+experiment = Experiment("largest", network, rng.normal(size=(4, 512)), rng.uniform(size=(4, 512)))
 app = make_app()
 window = MainWindow(experiment)
 window.resize(1400, 900)
@@ -437,12 +441,12 @@ def public(results: dict) -> dict:
 def _print_table(results: dict) -> None:
     details = results.get("_frame_details", {})
     if details:
-        print(f"{'network':>8}  {'edges':>9}  {'path':>7}  {'frame ms':>9}  {'step ms':>8}  {'paint ms':>9}  {'max ms':>8}")
+        heads = ("network", "edges", "path", "frame ms", "step ms", "paint ms", "max ms")
+        print("  ".join(f"{h:>9}" for h in heads))
         for name, d in details.items():
-            print(
-                f"{name:>8}  {d['edges']:>9}  {str(d['render_path']):>7}  {d['median_ms']:>9.2f}  "
-                f"{d['step_median_ms']:>8.2f}  {d['paint_median_ms']:>9.2f}  {d['max_ms']:>8.2f}"
-            )
+            times = (d["median_ms"], d["step_median_ms"], d["paint_median_ms"], d["max_ms"])
+            cells = (name, d["edges"], str(d["render_path"]), *(f"{t:.2f}" for t in times))
+            print("  ".join(f"{c:>9}" for c in cells))
         print("budget: 16.7 ms (one 60 Hz frame)")
     for key, value in public(results).items():
         if key != "frame_ms":

@@ -34,7 +34,8 @@ def _free_x_display(start: int = 99) -> str:
 
 
 def _launch(extra_env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE")}
+    display_variables = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE")
+    env = {k: v for k, v in os.environ.items() if k not in display_variables}
     env.update(PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(tmp_path), **extra_env)
     return subprocess.run(
         [sys.executable, "-m", "gradviz", "--preset", "deep-sigmoid"],
@@ -55,7 +56,11 @@ def test_an_x_display_without_a_server_gives_one_line_and_exit_2(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 and Wayland displays are Linux's")
 def test_a_bogus_wayland_display_gives_one_line_and_exit_2(tmp_path):
     result = _launch(
-        {"WAYLAND_DISPLAY": "gradviz-no-such-compositor", "XDG_SESSION_TYPE": "wayland", "XDG_RUNTIME_DIR": str(tmp_path)},
+        {
+            "WAYLAND_DISPLAY": "gradviz-no-such-compositor",
+            "XDG_SESSION_TYPE": "wayland",
+            "XDG_RUNTIME_DIR": str(tmp_path),
+        },
         tmp_path,
     )
     assert result.returncode == 2, result.stderr

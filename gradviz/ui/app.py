@@ -106,8 +106,28 @@ def _xcb_plugin_path() -> Path | None:
     return plugin if plugin.is_file() else None
 
 
+class _XProbe:
+    """The X connection the display check opened, held until Qt has made its own.
+
+    A bare X server (Xvfb, a kiosk) resets when its last client leaves, and refuses connections while it
+    does: closing the probe before Qt connects could make Qt fail on a display that works.
+    """
+
+    library = None
+    connection = None
+
+    @classmethod
+    def release(cls) -> None:
+        if cls.connection:
+            cls.library.xcb_disconnect(cls.connection)
+        cls.connection = None
+
+
 def x_display_opens(display: str) -> bool:
-    """Whether an X connection to ``display`` can be made, the way Qt's xcb plugin makes it (xcb_connect)."""
+    """Whether an X connection to ``display`` can be made, the way Qt's xcb plugin makes it (xcb_connect).
+
+    A connection that works stays open until ``release_x_probe()``, called once Qt is connected.
+    """
     import ctypes
 
     try:
@@ -120,11 +140,19 @@ def x_display_opens(display: str) -> bool:
     xcb.xcb_disconnect.argtypes = (ctypes.c_void_p,)
     screen = ctypes.c_int(0)
     connection = xcb.xcb_connect(display.encode(), ctypes.byref(screen))
-    try:
-        return bool(connection) and xcb.xcb_connection_has_error(connection) == 0
-    finally:
-        if connection:
-            xcb.xcb_disconnect(connection)
+    if not connection:
+        return False
+    if xcb.xcb_connection_has_error(connection) != 0:
+        xcb.xcb_disconnect(connection)
+        return False
+    _XProbe.release()
+    _XProbe.library, _XProbe.connection = xcb, connection
+    return True
+
+
+def release_x_probe() -> None:
+    """Close the display check's X connection (after the QApplication exists)."""
+    _XProbe.release()
 
 
 def wayland_display_opens(display: str, runtime_dir: str | None) -> bool:
@@ -242,6 +270,7 @@ def run_app(experiment: Experiment, theme: str | None = None) -> int:
     from .theme import get_theme
 
     app = make_app()
+    release_x_probe()
     settings = QtCore.QSettings()
     theme_name = theme or settings.value("window/theme", "screen")
     window = MainWindow(experiment, get_theme(theme_name if theme_name in ("screen", "slides") else "screen"), settings)

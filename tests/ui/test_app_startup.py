@@ -113,3 +113,49 @@ def test_the_installed_xcb_plugin_loads_here():
 def test_platforms_without_a_display_server_are_not_checked():
     assert app.display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
     assert app.display_problem({"QT_QPA_PLATFORM": "vnc:size=800x600"}) is None
+
+
+# Launches the window through the command line, as a user does, and exits 0 once it has painted.
+FIRST_PAINT_SCRIPT = r"""
+import os
+from PySide6 import QtCore
+import gradviz.ui.app as app_module
+
+class FirstPaint(QtCore.QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QtCore.QEvent.Type.Paint and obj.isWidgetType() and obj.window().isVisible():
+            on_x = QtCore.QCoreApplication.instance().platformName() == "xcb"
+            QtCore.QTimer.singleShot(0, lambda: os._exit(0 if on_x else 3))
+        return False
+
+first_paint = FirstPaint()
+make_app = app_module.make_app
+
+def make_app_noting_the_first_paint():
+    app = make_app()
+    app.installEventFilter(first_paint)
+    return app
+
+app_module.make_app = make_app_noting_the_first_paint
+from gradviz.cli import main
+raise SystemExit(main(["--preset", "tiny-sigmoid"]))
+"""
+
+
+@pytest.mark.xcb
+def test_a_working_x_display_passes_the_check_and_the_window_paints(tmp_path):
+    # Through the command line on a bare X server, as a launcher starts it: the check must find nothing
+    # wrong, and must leave the server usable for Qt's own connection (it holds its probe until then).
+    import shutil
+
+    if shutil.which("xvfb-run") is None:
+        if os.environ.get("GRADVIZ_REQUIRE_XVFB") == "1":
+            pytest.fail("xvfb-run is missing but GRADVIZ_REQUIRE_XVFB=1: install xvfb and Qt's xcb libraries")
+        pytest.skip("xvfb-run is not installed (.ci/run installs it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-c", FIRST_PAINT_SCRIPT],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]

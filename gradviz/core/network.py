@@ -101,7 +101,7 @@ class Network:
         z += self.biases[l]
         a = self._act[l].f(z)
         if self._skip[l]:
-            a += a_prev
+            a = a + a_prev  # not in place: an activation may hand back z itself
         return z, a
 
     def hidden_delta(self, index: int, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:

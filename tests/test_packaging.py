@@ -144,3 +144,15 @@ def test_the_installer_without_gradviz_says_so_in_one_line(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "no gradviz command found" in result.stderr
     assert not (tmp_path / "data" / "applications" / "gradviz.desktop").exists()
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    # pyproject lists the packages by hand (gradviz.resources lives outside gradviz/): a new subpackage
+    # missing from that list would be missing from the wheel and from the frozen app built from it.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "gradviz").rglob("__init__.py")
+    }
+    assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages in pyproject.toml"

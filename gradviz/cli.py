@@ -14,7 +14,7 @@ import traceback
 
 import numpy as np
 
-from . import __version__, names
+from . import names
 from .core.format import format_number, printable
 
 SUBCOMMANDS = ("presets", "trace", "train", "export")
@@ -22,6 +22,19 @@ SUBCOMMANDS = ("presets", "trace", "train", "export")
 
 class UsageError(Exception):
     """Bad input from the user: reported as one line, exit code 2."""
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the versions of gradviz, Qt/PySide6, pyqtgraph and NumPy (see gradviz.versions)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help="print the versions and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .versions import version_report
+
+        print(version_report())
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,7 +88,7 @@ def _add_activation(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradviz", description="See the vanishing gradient, layer by layer.")
-    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("presets", help="list the bundled presets")
@@ -124,7 +137,7 @@ def gui_parser() -> argparse.ArgumentParser:
         prog="gradviz",
         description="Open the gradviz window. Subcommands: " + ", ".join(SUBCOMMANDS) + " (gradviz SUBCOMMAND --help).",
     )
-    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     _add_source(parser, required=False)
     parser.add_argument("--theme", choices=names.THEME_NAMES, default=None, help="the window's theme")
     return parser

@@ -25,19 +25,32 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _sigmoid(z):
-    # exp of a non-positive number never overflows; both branches are exact in their half-line.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # 1 / (1 + e^-z) to within an ulp everywhere (PyTorch's formula). Below z = -709, e^-z overflows to inf
+    # and 1 / inf is the 0 that sigmoid rounds to there. In place: big temporaries cost more than the maths.
+    e = np.negative(z, out=np.empty(np.shape(z)))
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
+    e += 1.0
+    return np.divide(1.0, e, out=e)
+
+
+def _sigmoid_slope_from_output(s):
+    slope = np.subtract(1.0, s)
+    slope *= s  # s * (1 - s), in place
+    return slope
 
 
 def _d_sigmoid(z):
-    s = _sigmoid(z)
-    return s * (1.0 - s)
+    return _sigmoid_slope_from_output(_sigmoid(z))
+
+
+def _tanh_slope_from_output(t):
+    slope = np.multiply(t, t, out=np.empty(np.shape(t)))
+    return np.subtract(1.0, slope, out=slope)  # 1 - t * t, in place
 
 
 def _d_tanh(z):
-    t = np.tanh(z)
-    return 1.0 - t * t
+    return _tanh_slope_from_output(np.tanh(z))
 
 
 def _relu(z):
@@ -102,6 +115,9 @@ class Activation:
     formula: str
     #: The largest f'(z) over all z (its supremum where it is only approached, as softplus' 1 at +inf).
     max_slope: float
+    #: f'(z) computed from a = f(z), where that is the very formula ``df`` applies to f(z) (sigmoid, tanh):
+    #: the backward pass then reuses the forward pass's activations instead of computing f again.
+    df_from_output: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __call__(self, z):
         return self.f(np.asarray(z, dtype=np.float64))
@@ -116,8 +132,10 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25),
-        Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)", 1.0),
+        Activation(
+            "sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25, _sigmoid_slope_from_output
+        ),
+        Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)", 1.0, _tanh_slope_from_output),
         Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)", 1.0),
         Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)", 1.0),
         Activation("elu", "ELU", _elu, _d_elu, "z if z > 0 else eᶻ − 1", 1.0),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .activations import get_activation
@@ -13,6 +11,14 @@ from .records import LayerRecord, PassRecord, freeze, frozen_array
 
 MAX_WEIGHT_LAYERS = 64
 MAX_WIDTH = 512
+
+
+def _frozen_samples(values) -> np.ndarray:
+    """Samples x values as a read-only float64 array; one that already is one is used as it is."""
+    if isinstance(values, np.ndarray) and values.ndim == 2 and values.dtype == np.float64:
+        if not values.flags.writeable:
+            return values
+    return frozen_array(np.atleast_2d(values))
 
 
 class Network:
@@ -82,20 +88,40 @@ class Network:
             [b - learning_rate * g for b, g in zip(self.biases, grad_b)],
         )
 
+    # The per-layer methods below are what the stepper and the training loop call; ``run`` does the same sums
+    # in one loop under one error-state context. Each result is a fresh array the caller owns, so the sums
+    # work in place: at 256 x 256 a temporary costs more than the arithmetic it holds.
+
     def forward_layer(self, index: int, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """z and a of layer ``index`` (1..L) from the previous layer's activations (samples x units)."""
-        l = index - 1
         with np.errstate(over="ignore", invalid="ignore"):
-            z = a_prev @ self.weights[l].T + self.biases[l]
-            a = self._act[l](z)
-            if self._skip[l]:
-                a = a + a_prev
+            return self._forward(index - 1, a_prev)
+
+    def _forward(self, l: int, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z = a_prev @ self.weights[l].T
+        z += self.biases[l]
+        a = self._act[l].f(z)
+        if self._skip[l]:
+            a = a + a_prev  # not in place: an activation may hand back z itself
         return z, a
 
-    def hidden_delta(self, index: int, grad_a: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """delta_index = dL_s/da_index * f'(z_index), for a layer below the output."""
+    def hidden_delta(self, index: int, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        """delta_index = dL_s/da_index * f'(z_index), for a layer below the output.
+
+        Given the layer's activations ``a`` (= f(z) unless the layer is residual), f'(z) comes from them where
+        the activation allows, the same numbers without computing f(z) again.
+        """
         with np.errstate(over="ignore", invalid="ignore"):
-            return grad_a * self._act[index - 1].derivative(z)
+            return self._hidden_delta(index - 1, grad_a, z, a)
+
+    def _hidden_delta(self, l: int, grad_a: np.ndarray, z: np.ndarray, a: np.ndarray | None) -> np.ndarray:
+        activation = self._act[l]
+        if a is not None and activation.df_from_output is not None and not self._skip[l]:
+            slope = activation.df_from_output(a)
+        else:
+            slope = activation.df(z)
+        slope *= grad_a
+        return slope
 
     def backward_layer(self, index: int, delta: np.ndarray, a_prev: np.ndarray, grad_a: np.ndarray | None = None):
         """Gradients of layer ``index`` from its ``delta`` (samples x units).
@@ -103,14 +129,24 @@ class Network:
         Returns ``(grad_w, grad_b, grad_a_prev)``: the weight gradients are of the batch loss (the mean
         over samples); ``grad_a_prev`` is dL_s/da_(index-1), which a residual layer adds ``grad_a`` to.
         """
-        l = index - 1
         with np.errstate(over="ignore", invalid="ignore"):
-            grad_w = delta.T @ a_prev / a_prev.shape[0]
-            grad_b = delta.mean(axis=0)
-            grad_a_prev = delta @ self.weights[l]
-            if self._skip[l]:
-                grad_a_prev = grad_a_prev + grad_a
-        return grad_w, grad_b, grad_a_prev
+            grad_w, grad_b = self._parameter_gradients(delta, a_prev)
+            return grad_w, grad_b, self._grad_a_prev(index - 1, delta, grad_a)
+
+    @staticmethod
+    def _parameter_gradients(delta: np.ndarray, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        samples = a_prev.shape[0]
+        grad_w = delta.T @ a_prev
+        grad_w /= samples
+        grad_b = np.add.reduce(delta, axis=0)  # delta.mean(axis=0), the same sum and division, without the wrapper
+        grad_b /= samples
+        return grad_w, grad_b
+
+    def _grad_a_prev(self, l: int, delta: np.ndarray, grad_a: np.ndarray | None) -> np.ndarray:
+        grad_a_prev = delta @ self.weights[l]
+        if self._skip[l]:
+            grad_a_prev += grad_a
+        return grad_a_prev
 
     def output_delta(self, loss_name: str, z, a, targets) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -125,47 +161,52 @@ class Network:
 
         A pass that would need more memory than the work budget is refused first (``WorkBudgetError``).
         """
-        inputs = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
-        targets = np.atleast_2d(np.asarray(targets, dtype=np.float64))
+        inputs, targets = _frozen_samples(inputs), _frozen_samples(targets)
         check_budget(self.widths, inputs.shape[0])
-        zs, activations = [], [inputs]
-        for index in range(1, self.depth + 1):
-            z, a = self.forward_layer(index, activations[-1])
-            zs.append(z)
-            activations.append(a)
-        sample_losses = self.loss_values(loss_name, zs[-1], activations[-1], targets)
-        deltas, grads_w, grads_b = [None] * self.depth, [None] * self.depth, [None] * self.depth
-        grad_a = None
-        for index in range(self.depth, 0, -1):
-            l = index - 1
-            if index == self.depth:
-                deltas[l] = self.output_delta(loss_name, zs[l], activations[index], targets)
-            else:
-                deltas[l] = self.hidden_delta(index, grad_a, zs[l])
-            grads_w[l], grads_b[l], grad_a = self.backward_layer(index, deltas[l], activations[l], grad_a)
+        loss = get_loss(loss_name)
+        depth = self.depth
+        zs, activations = [None] * depth, [inputs]
+        deltas, grads_w, grads_b = [None] * depth, [None] * depth, [None] * depth
+        with np.errstate(over="ignore", invalid="ignore"):
+            for l in range(depth):
+                zs[l], a = self._forward(l, activations[l])
+                activations.append(a)
+            sample_losses = loss.per_sample(zs[-1], activations[-1], targets)
+            grad_a = None
+            for l in range(depth - 1, -1, -1):
+                if l == depth - 1:
+                    delta = loss.output_delta(zs[l], activations[l + 1], targets, self._act[l])
+                else:
+                    delta = self._hidden_delta(l, grad_a, zs[l], activations[l + 1])
+                deltas[l] = delta
+                grads_w[l], grads_b[l] = self._parameter_gradients(delta, activations[l])
+                if l > 0:  # dL/d(input) is no record's business
+                    grad_a = self._grad_a_prev(l, delta, grad_a)
+            mean_loss = float(sample_losses.sum() / sample_losses.size)  # np.mean's sum and division
+        act_names, skips = self.activations, self._skip
         layers = tuple(
             LayerRecord(
-                index=l + 1,
-                activation=self.activations[l],
-                residual=self._skip[l],
-                z=freeze(zs[l]),
-                a=freeze(activations[l + 1]),
-                delta=freeze(deltas[l]),
-                grad_w=freeze(grads_w[l]),
-                grad_b=freeze(grads_b[l]),
+                l + 1,
+                act_names[l],
+                skips[l],
+                freeze(zs[l]),
+                freeze(activations[l + 1]),
+                freeze(deltas[l]),
+                freeze(grads_w[l]),
+                freeze(grads_b[l]),
             )
-            for l in range(self.depth)
+            for l in range(depth)
         )
         return PassRecord(
-            weights=self.weights,
-            biases=self.biases,
-            inputs=frozen_array(inputs),
-            targets=frozen_array(targets),
-            layers=layers,
-            loss_name=loss_name,
-            step=2 * self.depth + 1,
-            loss=float(np.mean(sample_losses)),
-            sample_losses=freeze(sample_losses),
+            self.weights,
+            self.biases,
+            inputs,
+            targets,
+            layers,
+            loss_name,
+            2 * depth + 1,
+            mean_loss,
+            freeze(sample_losses),
         )
 
     def __repr__(self):

@@ -68,7 +68,18 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["--version"])
     assert info.value.code == 0
-    assert capsys.readouterr().out.strip() == f"gradviz {__version__}"
+    # Issue 11: --version names gradviz, Qt/PySide6, pyqtgraph and NumPy, one per line.
+    import PySide6
+    import pyqtgraph
+    from PySide6 import QtCore
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[:4] == [
+        f"gradviz {__version__}",
+        f"Qt {QtCore.qVersion()} (PySide6 {PySide6.__version__})",
+        f"pyqtgraph {pyqtgraph.__version__}",
+        f"NumPy {np.__version__}",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- trace

@@ -495,8 +495,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self._presenter_page)
         self.menuBar().hide()
         self.toolbar.hide()
-        status.setStyleSheet(presenter_status_style())
+        # The diagram's caption says where the pass is, in larger print: the status line keeps the verdict.
+        self.status_step.hide()
+        self.compare_bar.hide()  # the halves' titles say what they run; the chooser is for the desk
+        status.setStyleSheet(presenter_status_style(SLIDES))
         self.set_theme(SLIDES)
+        # Without a window manager full screen is only a wish: the screen's size is asked for as well.
+        self._settle_layout()
+        self.setGeometry(self.screen().geometry())
         self.setWindowState(self.windowState() | QtCore.Qt.WindowState.WindowFullScreen)
         self.central_view().setFocus()
 
@@ -511,18 +517,23 @@ class MainWindow(QtWidgets.QMainWindow):
         page.deleteLater()
         self._presenter_page = self._before_presenter = None
         self.statusBar().setStyleSheet(saved.status_style)
+        self.status_step.show()
+        self.compare_bar.show()
         self.set_theme(saved.theme)
         self.menuBar().setVisible(saved.menu_visible)
         self.restoreState(saved.state, LAYOUT_VERSION)
-        # The large status line's font and the window's minimum size are updated by posted events: without
-        # them a window at its minimum would come back taller.
         self.setWindowState(saved.window_state)
-        QtCore.QCoreApplication.sendPostedEvents()
-        self.layout().activate()
+        self._settle_layout()
         if not saved.window_state & (QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen):
             self.setGeometry(saved.geometry)
         self.restoreState(saved.state, LAYOUT_VERSION)  # again, at the window's own size
         self.central_view().setFocus()
+
+    def _settle_layout(self) -> None:
+        """Bring the window's minimum size up to date before a resize (a style sheet's new print size and the
+        swapped middle are only laid out by posted events): else the size asked for is clamped to the old one."""
+        QtCore.QCoreApplication.sendPostedEvents()
+        self.layout().activate()
 
     def set_blank(self, blank: bool) -> None:
         """Black out the whole window (presenter mode's B or . key) or bring it back.

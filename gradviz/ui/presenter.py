@@ -98,6 +98,10 @@ class BlankScreen(QtWidgets.QWidget):
         QtGui.QPainter(self).fillRect(self.rect(), QtGui.QColor("#000000"))
 
 
-def presenter_status_style() -> str:
-    """The status line's style sheet in presenter mode: large print for the back row."""
-    return f"QStatusBar, QStatusBar QLabel {{ font-size: {STATUS_FONT_PX}px; }}"
+def presenter_status_style(theme: Theme) -> str:
+    """The status line's style sheet in presenter mode: large print in the theme's colours for the back row.
+
+    The colours are spelled out: a style sheet fixes a widget's palette, so the theme's would not reach it.
+    """
+    return (f"QStatusBar {{ background: {theme.background}; }} "
+            f"QStatusBar QLabel {{ font-size: {STATUS_FONT_PX}px; color: {theme.foreground}; padding: 2px 8px; }}")  # fmt: skip

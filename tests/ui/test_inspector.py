@@ -163,3 +163,4 @@ def test_the_session_holds_the_sample_choice_and_drops_it_with_a_smaller_batch()
     assert session.inspect_sample == 3
     session.load_preset("tiny-sigmoid")  # one sample: sample 4 is gone
     assert session.inspect_sample is None
+

@@ -43,6 +43,7 @@ def layout_snapshot(window):
         "window_state": window.windowState(),
         "menu": window.menuBar().isVisible(),
         "toolbar": window.toolbar.isVisible(),
+        "status": (window.status_step.isVisible(), window.status_health.isVisible(), window.statusBar().styleSheet()),
         "bars_in_dock": window.docks["gradient-bars"].widget() is window.gradient_bars,
         "central": window.centralWidget() is window.central,
         "size": (window.width(), window.height()),
@@ -73,8 +74,9 @@ def test_f5_enters_full_screen_in_the_slides_theme_with_the_diagram_over_the_bar
     assert bars.y() > top.y() + window.diagram.height() - 1  # the bars sit below the diagram
     share = window.diagram.height() / (window.diagram.height() + window.gradient_bars.height())
     assert 0.6 < share < 0.7
-    # The status line is printed large: its font is larger than the screen theme's dock text.
-    assert window.status_step.fontInfo().pixelSize() >= 24
+    # The status line keeps the verdict, printed large; where the pass is, the diagram's caption says.
+    assert window.status_health.isVisible() and window.status_health.fontInfo().pixelSize() >= 24
+    assert not window.status_step.isVisible()
 
 
 def test_page_down_and_page_up_step_in_presenter_mode_and_in_normal_mode(qtbot, window):
@@ -158,10 +160,12 @@ def test_presenter_mode_shows_the_compare_view_when_it_is_on(qtbot, window):
     press(qtbot, window, Key.Key_F5)
     assert window.compare_view.isVisible() and not window.diagram.isVisible()
     assert window.gradient_bars.isVisible()
+    assert not window.compare_bar.isVisible()  # the halves' titles say what they run
     press(qtbot, window, Key.Key_PageDown)
     assert window.bridge.record.step == 1
     press(qtbot, window, Key.Key_Escape)
     assert window.compare_view.isVisible() and window.act_compare.isChecked()
+    assert window.compare_bar.isVisible()
 
 
 def test_the_view_menu_offers_presenter_mode(qtbot, window):

@@ -27,8 +27,10 @@ from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
 LAYOUT_VERSION = 1
+#: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
-    "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b",
+    "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
+    "slides": {"vanishing": "#1f5fa8", "exploding": "#b3261e", "healthy": "#1e7b34", "no gradient": "#b3261e"},
 }  # fmt: skip
 
 
@@ -73,6 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._presenter_page: PresenterPage | None = None
         self._before_presenter: SavedLayout | None = None
         self.blank_screen = BlankScreen(self)
+        self._health: Health | None = None
         self._make_docks()
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -304,8 +307,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_back.setEnabled(cursor.can_step_back)
 
     def _on_health_changed(self, health: Health) -> None:
+        self._health = health
+        self._show_health()
+
+    def _show_health(self) -> None:
+        """The verdict on the status line, in its colour on the current theme."""
+        health = self._health
+        if health is None:
+            return
         self.status_health.setText(f"Gradient health: {health.describe()}")
-        color = HEALTH_COLORS.get(health.verdict)
+        color = HEALTH_COLORS.get(self._theme.name, HEALTH_COLORS["screen"]).get(health.verdict)
         # Without a verdict colour the label takes the theme's text colour from the palette.
         self.status_health.setStyleSheet(f"{f'color: {color}; ' if color else ''}font-weight: bold; padding-right: 8px;")
 
@@ -372,6 +383,7 @@ class MainWindow(QtWidgets.QMainWindow):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
         self.inspector.set_theme(theme)
+        self._show_health()  # its colour follows the theme
 
     @property
     def theme(self) -> Theme:
@@ -497,7 +509,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.toolbar.hide()
         # The diagram's caption says where the pass is, in larger print: the status line keeps the verdict.
         self.status_step.hide()
-        self.compare_bar.hide()  # the halves' titles say what they run; the chooser is for the desk
+        # The choosers are for the desk: the halves' titles and the bars' title say what they show.
+        self.compare_bar.hide()
+        self.gradient_bars.set_controls_visible(False)
         status.setStyleSheet(presenter_status_style(SLIDES))
         self.set_theme(SLIDES)
         # Without a window manager full screen is only a wish: the screen's size is asked for as well.
@@ -519,6 +533,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().setStyleSheet(saved.status_style)
         self.status_step.show()
         self.compare_bar.show()
+        self.gradient_bars.set_controls_visible(True)
         self.set_theme(saved.theme)
         self.menuBar().setVisible(saved.menu_visible)
         self.restoreState(saved.state, LAYOUT_VERSION)

@@ -69,6 +69,9 @@ def test_f5_enters_full_screen_in_the_slides_theme_with_the_diagram_over_the_bar
     assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
     assert window.statusBar().isVisible()
     assert window.diagram.isVisible() and window.gradient_bars.isVisible()
+    # The bars' choosers are for the desk: the plot alone is shown, its title naming what it compares.
+    choosers = window.gradient_bars.findChildren(QtWidgets.QComboBox)
+    assert len(choosers) == 3 and not any(c.isVisible() for c in choosers)
     top = window.diagram.mapTo(window, QtCore.QPoint(0, 0))
     bars = window.gradient_bars.mapTo(window, QtCore.QPoint(0, 0))
     assert bars.y() > top.y() + window.diagram.height() - 1  # the bars sit below the diagram
@@ -143,6 +146,7 @@ def test_f5_twice_is_a_round_trip_and_can_be_repeated(qtbot, window):
     assert window.gradient_bars.parentWidget() is not None
     assert window.docks["gradient-bars"].isAncestorOf(window.gradient_bars)
     assert window.gradient_bars.bar_heights().shape == (2, 11)
+    assert all(c.isVisible() for c in window.gradient_bars.findChildren(QtWidgets.QComboBox))
 
 
 def test_a_maximised_window_is_maximised_again(qtbot, window):
@@ -210,3 +214,20 @@ def test_the_readme_key_table_lists_the_presenter_keys():
     keys = [row.split("|")[1].strip() for row in readme.splitlines() if row.startswith("| ")]
     for key in NEW_KEYS:
         assert any(key in cell for cell in keys), key
+
+
+def test_the_verdict_takes_a_dark_colour_on_the_white_slides(qtbot, window):
+    press(qtbot, window, Key.Key_End)
+    assert "vanishing" in window.status_health.text()
+    assert "#4e9fe5" in window.status_health.styleSheet()  # light blue on the dark screen
+    press(qtbot, window, Key.Key_F5)
+    style = window.status_health.styleSheet()
+    color = QtGui.QColor(style.split("color: ")[1].split(";")[0])
+    # WCAG contrast of the verdict's colour against white: at least 4.5 : 1.
+    def luminance(c):
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    assert (1.05) / (luminance(color) + 0.05) >= 4.5
+    press(qtbot, window, Key.Key_Escape)
+    assert "#4e9fe5" in window.status_health.styleSheet()

@@ -129,6 +129,8 @@ class Session:
         self.selection: tuple | None = None
         #: ... and the side of the Compare view it was picked on ("left" when compare is off).
         self.selection_side = "left"
+        #: Which sample the inspector explains: a 0-based index into the batch, or None for the mean.
+        self.inspect_sample: int | None = None
         #: The right half's stepper, made when first needed and dropped when its settings change.
         self._compare_stepper: Stepper | None = None
         #: (network, measure, first, second) -> the comparison the bars show, for the latest key only.
@@ -330,6 +332,15 @@ class Session:
         self.selection = None if selection is None else tuple(selection)
         self.selection_side = side
 
+    def set_inspect_sample(self, sample: int | None) -> None:
+        """Which sample the inspector explains: a 0-based index into the batch, or None for the mean."""
+        if sample is not None:
+            count = len(self._experiment.inputs)
+            if not 0 <= int(sample) < count:
+                raise ValueError(f"sample must be from 0 to {count - 1} or None (the mean), got {sample}")
+            sample = int(sample)
+        self.inspect_sample = sample
+
     def _restart_compare(self) -> None:
         self._compare_stepper = None
         if self.compare_active:
@@ -346,6 +357,8 @@ class Session:
         self._restart_compare()
         if self.selection is not None and not selection_fits(self.selection, experiment.network):
             self.selection = None
+        if self.inspect_sample is not None and self.inspect_sample >= len(experiment.inputs):
+            self.inspect_sample = None
 
     def load_preset(self, name: str) -> None:
         """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown)."""

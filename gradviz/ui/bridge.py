@@ -40,8 +40,9 @@ class CoreBridge(QtCore.QObject):
       residual, shared scale).
     - ``sigColorModeChanged(mode)``: a key of ``names.COLOR_MODES``.
     - ``sigSelectionChanged(side, selection)``: what is outlined, and on which half ("left" when compare
-      is off); ``sigInspected(record, selection, side_title)``: what the inspector explains, with the
-      record it belongs to ("" for ``side_title`` when compare is off).
+      is off); ``sigInspected(record, selection, side_title, sample, learning_rate)``: what the inspector
+      explains, with the record it belongs to ("" for ``side_title`` when compare is off), the sample
+      it shows (0-based, None for the mean) and the learning rate η of the update step.
     - ``sigExperimentChanged(experiment)``, ``sigHistoryChanged(history or None)``: a new network.
     - ``sigStepped(+1/-1)`` for a single step; ``sigAnimateStep(ms)`` for a forward step while playing.
     - ``sigPlayingChanged``, ``sigTrainingStarted(total)``, ``sigTrainingProgress(done, total)``,
@@ -56,7 +57,7 @@ class CoreBridge(QtCore.QObject):
     sigCompareSettingsChanged = QtCore.Signal(object)
     sigColorModeChanged = QtCore.Signal(str)
     sigSelectionChanged = QtCore.Signal(str, object)
-    sigInspected = QtCore.Signal(object, object, str)
+    sigInspected = QtCore.Signal(object, object, str, object, float)
     sigExperimentChanged = QtCore.Signal(object)
     sigHistoryChanged = QtCore.Signal(object)
     sigStepped = QtCore.Signal(int)
@@ -165,7 +166,7 @@ class CoreBridge(QtCore.QObject):
     def _emit_inspected(self) -> None:
         s = self.session
         side_title = s.side_title(s.selection_side) if s.compare_active else ""
-        self.sigInspected.emit(s.selected_record(), s.selection, side_title)
+        self.sigInspected.emit(s.selected_record(), s.selection, side_title, s.inspect_sample, s.experiment.learning_rate)
 
     def _emit_new_experiment(self) -> None:
         s = self.session
@@ -305,6 +306,12 @@ class CoreBridge(QtCore.QObject):
         """Pick what the inspector explains, on the ``side`` of the Compare view it was clicked."""
         self.session.select(selection, side)
         self.sigSelectionChanged.emit(side, self.session.selection)
+        self._emit_inspected()
+
+    @QtCore.Slot(object)
+    def set_inspect_sample(self, sample: int | None) -> None:
+        """Which sample the inspector explains (0-based), or None for the mean; answers with ``sigInspected``."""
+        self.session.set_inspect_sample(sample)
         self._emit_inspected()
 
     # ------------------------------------------------------------------------------------------ loading and editing

@@ -21,13 +21,16 @@ from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
-from .theme import SCREEN, THEMES, Theme, qt_palette
+from .presenter import BlankScreen, PresenterPage, SavedLayout, presenter_status_style
+from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
 LAYOUT_VERSION = 1
+#: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
-    "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b",
+    "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
+    "slides": {"vanishing": "#1f5fa8", "exploding": "#b3261e", "healthy": "#1e7b34", "no gradient": "#b3261e"},
 }  # fmt: skip
 
 
@@ -68,6 +71,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.depth_chain = DepthChainPanel()
         self.training = TrainingPanel()
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        #: While presenter mode is on: its page, and what it gives back on leaving.
+        self._presenter_page: PresenterPage | None = None
+        self._before_presenter: SavedLayout | None = None
+        self.blank_screen = BlankScreen(self)
+        self._health: Health | None = None
         self._make_docks()
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -143,6 +151,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_play.setIcon(icon(sp.SP_MediaPlay))
         self.act_forward = self._action("Step forward", b.step_forward, key.Key_Right, "Compute the next layer, the loss or the update")
         self.act_forward.setIcon(icon(sp.SP_MediaSeekForward))
+        # A presentation remote sends PageDown / PageUp for its forward and back buttons.
+        self.act_forward.setShortcuts([QtGui.QKeySequence(key.Key_Right), QtGui.QKeySequence(key.Key_PageDown)])
+        self.act_back.setShortcuts([QtGui.QKeySequence(key.Key_Left), QtGui.QKeySequence(key.Key_PageUp)])
         self.act_end = self._action("Run to end of pass", b.run_to_end, key.Key_End, "Finish the backward pass")
         self.act_end.setIcon(icon(sp.SP_MediaSkipForward))
 
@@ -156,6 +167,14 @@ class MainWindow(QtWidgets.QMainWindow):
             "Compare side by side", self.bridge.set_compare_active, "Ctrl+K",
             "The network as loaded beside the same weights with another activation", checkable=True,
         )  # fmt: skip
+        self.act_presenter = self._action(
+            "Presenter mode", self.set_presenter_mode, key.Key_F5,
+            "Full screen in the slides theme: the diagram over the gradient bars (F5 or Esc leaves)", checkable=True,
+        )  # fmt: skip
+        self.act_blank = self._action("Blank the screen", self.set_blank, key.Key_B, "Black out the screen and back (presenter mode)", checkable=True)
+        self.act_blank.setShortcuts([QtGui.QKeySequence(key.Key_B), QtGui.QKeySequence(key.Key_Period)])
+        self.act_blank.setEnabled(False)
+        self.act_escape = self._action("Clear the selection", self.escape, key.Key_Escape, "Leave presenter mode, or clear what the inspector shows")
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
         self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
         self.act_about = self._action("About gradviz", self.show_about)
@@ -185,6 +204,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(self.act_quit)
         edit_menu = menu.addMenu("&Edit")
         edit_menu.addAction(self.act_copy)
+        edit_menu.addAction(self.act_escape)
         pass_menu = menu.addMenu("&Pass")
         pass_menu.addActions([self.act_reset, self.act_back, self.act_play, self.act_forward, self.act_end])
         view_menu = menu.addMenu("&View")
@@ -192,6 +212,7 @@ class MainWindow(QtWidgets.QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.act_compare)
+        view_menu.addActions([self.act_presenter, self.act_blank])
         view_menu.addSeparator()
         view_menu.addActions(list(self.color_mode_actions.values()))
         view_menu.addSeparator()
@@ -261,6 +282,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_bar.sigActivationChosen.connect(b.set_compare_activation)
         self.compare_bar.sigResidualChosen.connect(b.set_compare_residual)
         self.compare_bar.sigSharedScaleChosen.connect(b.set_shared_scale)
+        self.inspector.sigSampleChosen.connect(b.set_inspect_sample)
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
         self.controls.sigPresetChosen.connect(b.switch_preset)
@@ -285,8 +307,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_back.setEnabled(cursor.can_step_back)
 
     def _on_health_changed(self, health: Health) -> None:
+        self._health = health
+        self._show_health()
+
+    def _show_health(self) -> None:
+        """The verdict on the status line, in its colour on the current theme."""
+        health = self._health
+        if health is None:
+            return
         self.status_health.setText(f"Gradient health: {health.describe()}")
-        color = HEALTH_COLORS.get(health.verdict)
+        color = HEALTH_COLORS.get(self._theme.name, HEALTH_COLORS["screen"]).get(health.verdict)
         # Without a verdict colour the label takes the theme's text colour from the palette.
         self.status_health.setStyleSheet(f"{f'color: {color}; ' if color else ''}font-weight: bold; padding-right: 8px;")
 
@@ -352,6 +382,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
+        self.inspector.set_theme(theme)
+        self._show_health()  # its colour follows the theme
 
     @property
     def theme(self) -> Theme:
@@ -366,8 +398,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if name == "compare":
             return self.compare_view
         if name in VIEW_NAMES and name in self.docks:
-            return self.docks[name].widget().plot_widget()
+            return self._panel(name).plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
+
+    def _panel(self, name: str) -> QtWidgets.QWidget:
+        """A docked panel by view name (presenter mode borrows the bars from their dock)."""
+        panels = {"controls": self.controls, "inspector": self.inspector, "gradient-bars": self.gradient_bars,
+                  "activation": self.activation_curves, "depth-chain": self.depth_chain, "training": self.training}  # fmt: skip
+        return panels[name]
 
     def central_view(self) -> QtWidgets.QWidget:
         """The view in the middle: the diagram, or the Compare view while it is on."""
@@ -419,6 +457,98 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["gradient-bars"].raise_()
         self.docks["activation"].raise_()
 
+    # ------------------------------------------------------------------------------------------ presenter mode
+
+    @property
+    def presenter_active(self) -> bool:
+        return self._presenter_page is not None
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Full screen in the slides theme, the middle view over the gradient bars, no docks or menus.
+
+        Leaving gives back the docks, toolbars, geometry, window state and theme exactly as they were.
+        """
+        if bool(on) != self.presenter_active:
+            self._enter_presenter() if on else self._leave_presenter()
+        self.act_presenter.setChecked(self.presenter_active)
+        self.act_blank.setEnabled(self.presenter_active)
+
+    def _enter_presenter(self) -> None:
+        status = self.statusBar()
+        self._before_presenter = SavedLayout(
+            self.saveState(LAYOUT_VERSION), self.geometry(), self.windowState(), self._theme,
+            self.menuBar().isVisible(), status.styleSheet(),
+        )  # fmt: skip
+        middle = self.takeCentralWidget()  # the diagram / Compare stack, kept alive for the way back
+        self._presenter_page = PresenterPage(middle, self.gradient_bars)
+        for dock in self.docks.values():
+            dock.hide()
+        self.setCentralWidget(self._presenter_page)
+        self.menuBar().hide()
+        self.toolbar.hide()
+        # The diagram's caption says where the pass is, in larger print: the status line keeps the verdict.
+        self.status_step.hide()
+        # The choosers are for the desk: the halves' titles and the bars' title say what they show.
+        self.compare_bar.hide()
+        self.gradient_bars.set_controls_visible(False)
+        status.setStyleSheet(presenter_status_style(SLIDES))
+        self.set_theme(SLIDES)
+        # Without a window manager full screen is only a wish: the screen's size is asked for as well.
+        self._settle_layout()
+        self.setGeometry(self.screen().geometry())
+        self.setWindowState(self.windowState() | QtCore.Qt.WindowState.WindowFullScreen)
+        self.central_view().setFocus()
+
+    def _leave_presenter(self) -> None:
+        saved, page = self._before_presenter, self._presenter_page
+        self.set_blank(False)
+        self.takeCentralWidget()
+        middle, bars = page.give_back()
+        self.setCentralWidget(middle)
+        self.docks["gradient-bars"].setWidget(bars)
+        page.hide()
+        page.deleteLater()
+        self._presenter_page = self._before_presenter = None
+        self.statusBar().setStyleSheet(saved.status_style)
+        self.status_step.show()
+        self.compare_bar.show()
+        self.gradient_bars.set_controls_visible(True)
+        self.set_theme(saved.theme)
+        self.menuBar().setVisible(saved.menu_visible)
+        self.restoreState(saved.state, LAYOUT_VERSION)
+        self.setWindowState(saved.window_state)
+        self._settle_layout()
+        if not saved.window_state & (QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen):
+            self.setGeometry(saved.geometry)
+        self.restoreState(saved.state, LAYOUT_VERSION)  # again, at the window's own size
+        self.central_view().setFocus()
+
+    def _settle_layout(self) -> None:
+        """Bring the window's minimum size up to date before a resize (a style sheet's new print size and the
+        swapped middle are only laid out by posted events): else the size asked for is clamped to the old one."""
+        QtCore.QCoreApplication.sendPostedEvents()
+        self.layout().activate()
+
+    def set_blank(self, blank: bool) -> None:
+        """Black out the whole window (presenter mode's B or . key) or bring it back.
+
+        Only B or . brings it back: the step keys still step behind the black screen.
+        """
+        blank = bool(blank) and self.presenter_active
+        self.blank_screen.set_blank(blank)
+        self.act_blank.setChecked(blank)
+
+    @property
+    def blanked(self) -> bool:
+        return self.blank_screen.isVisible()
+
+    def escape(self) -> None:
+        """Esc: leave presenter mode, or else clear the selection the inspector shows."""
+        if self.presenter_active:
+            self.set_presenter_mode(False)
+        else:
+            self.bridge.select(None)
+
     def show_shortcuts(self) -> None:
         rows = [
             ("→ or a click on the background", "step forward one micro-step"),
@@ -426,6 +556,10 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Space", "play / pause the pass"),
             ("End", "run to the end of the backward pass"),
             ("Home", "reset to the start"),
+            ("PageDown / PageUp", "step forward / back, as a presentation remote sends them"),
+            ("F5", "presenter mode: full screen, slides theme, the diagram over the gradient bars"),
+            ("B or .", "in presenter mode: blank the screen to black, and back"),
+            ("Esc", "leave presenter mode; otherwise clear the selection in the inspector"),
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
             ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
             ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
@@ -464,6 +598,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._settings.sync()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.set_presenter_mode(False)  # the layout saved is the one presenter mode gives back
         self.save_layout()
         self.bridge.shutdown()
         self.diagram.stop_animation()

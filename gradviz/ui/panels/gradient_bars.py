@@ -65,6 +65,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         controls.addWidget(QtWidgets.QLabel("vs"))
         controls.addWidget(self._activation_combos[1])
         controls.addStretch(1)
+        self._controls = controls
 
         self._plot_widget = make_plot_widget(log_y=True)
         plot = self._plot_widget.getPlotItem()
@@ -86,6 +87,14 @@ class GradientBarsPanel(QtWidgets.QWidget):
     def plot_widget(self) -> pg.PlotWidget:
         """The plot, for export."""
         return self._plot_widget
+
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the measure and activation choosers (presenter mode shows the plot alone: its title
+        and axis already name what the bars compare)."""
+        for index in range(self._controls.count()):
+            widget = self._controls.itemAt(index).widget()
+            if widget is not None:
+                widget.setVisible(visible)
 
     def settings(self) -> tuple[str, str, str]:
         """The chosen (measure, first activation, second activation)."""

@@ -1,0 +1,233 @@
+"""Presenter mode: F5 in and out, the remote's keys, the black screen, and the layout given back exactly."""
+
+import re
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.core.netfile import load_preset
+from gradviz.ui.main_window import MainWindow
+from gradviz.ui.theme import SCREEN
+
+Key = QtCore.Qt.Key
+FullScreen = QtCore.Qt.WindowState.WindowFullScreen
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load_preset("deep-sigmoid"), SCREEN)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def press(qtbot, window, key, times=1):
+    for _ in range(times):
+        qtbot.keyClick(window, key)
+        QtWidgets.QApplication.processEvents()
+
+
+def visible_docks(window):
+    return {name for name, dock in window.docks.items() if dock.isVisible()}
+
+
+def layout_snapshot(window):
+    QtWidgets.QApplication.processEvents()
+    return {
+        "state": bytes(window.saveState(1)),
+        "docks": visible_docks(window),
+        "theme": window.theme.name,
+        "window_state": window.windowState(),
+        "menu": window.menuBar().isVisible(),
+        "toolbar": window.toolbar.isVisible(),
+        "status": (window.status_step.isVisible(), window.status_health.isVisible(), window.statusBar().styleSheet()),
+        "bars_in_dock": window.docks["gradient-bars"].widget() is window.gradient_bars,
+        "central": window.centralWidget() is window.central,
+        "size": (window.width(), window.height()),
+    }
+
+
+def black_share(widget) -> float:
+    QtWidgets.QApplication.processEvents()
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    rgb = pixels[:, : image.width(), :3]
+    return float(np.mean(np.all(rgb == 0, axis=2)))
+
+
+def test_f5_enters_full_screen_in_the_slides_theme_with_the_diagram_over_the_bars(qtbot, window):
+    assert visible_docks(window)  # the normal layout has docks to hide
+    press(qtbot, window, Key.Key_F5)
+    assert window.presenter_active and window.act_presenter.isChecked()
+    assert window.windowState() & FullScreen
+    assert window.theme.name == "slides"
+    assert window.diagram.theme.name == "slides"
+    assert visible_docks(window) == set()
+    assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
+    assert window.statusBar().isVisible()
+    assert window.diagram.isVisible() and window.gradient_bars.isVisible()
+    # The bars' choosers are for the desk: the plot alone is shown, its title naming what it compares.
+    choosers = window.gradient_bars.findChildren(QtWidgets.QComboBox)
+    assert len(choosers) == 3 and not any(c.isVisible() for c in choosers)
+    top = window.diagram.mapTo(window, QtCore.QPoint(0, 0))
+    bars = window.gradient_bars.mapTo(window, QtCore.QPoint(0, 0))
+    assert bars.y() > top.y() + window.diagram.height() - 1  # the bars sit below the diagram
+    share = window.diagram.height() / (window.diagram.height() + window.gradient_bars.height())
+    assert 0.6 < share < 0.7
+    # The status line keeps the verdict, printed large; where the pass is, the diagram's caption says.
+    assert window.status_health.isVisible() and window.status_health.fontInfo().pixelSize() >= 24
+    assert not window.status_step.isVisible()
+
+
+def test_page_down_and_page_up_step_in_presenter_mode_and_in_normal_mode(qtbot, window):
+    press(qtbot, window, Key.Key_PageDown, 2)
+    assert window.bridge.record.step == 2
+    press(qtbot, window, Key.Key_PageUp)
+    assert window.bridge.record.step == 1
+    press(qtbot, window, Key.Key_F5)
+    press(qtbot, window, Key.Key_PageDown)
+    assert window.bridge.record.step == 2
+    press(qtbot, window, Key.Key_PageDown)
+    assert window.bridge.record.step == 3
+    press(qtbot, window, Key.Key_PageUp)
+    assert window.bridge.record.step == 2
+
+
+def test_b_and_full_stop_blank_the_screen_to_black_and_back(qtbot, window):
+    press(qtbot, window, Key.Key_F5)
+    press(qtbot, window, Key.Key_End)
+    assert black_share(window) < 0.05  # white slides, coloured edges: hardly a black pixel
+    press(qtbot, window, Key.Key_B)
+    assert window.blanked and window.blank_screen.isVisible()
+    assert black_share(window) > 0.999
+    press(qtbot, window, Key.Key_B)
+    assert not window.blanked
+    assert black_share(window) < 0.05
+    press(qtbot, window, Key.Key_Period)
+    assert window.blanked and black_share(window) > 0.999
+    # The step keys still step behind the black screen; only B or . brings the picture back.
+    step = window.bridge.record.step
+    press(qtbot, window, Key.Key_PageUp)
+    assert window.bridge.record.step == step - 1 and window.blanked
+    press(qtbot, window, Key.Key_Period)
+    assert not window.blanked
+
+
+def test_b_does_nothing_outside_presenter_mode(qtbot, window):
+    press(qtbot, window, Key.Key_B)
+    assert not window.blanked
+    assert black_share(window) < 0.5
+
+
+def test_esc_leaves_and_gives_back_the_layout_theme_and_window_state(qtbot, window):
+    window.docks["training"].hide()  # a layout of the user's own, not the default one
+    before = layout_snapshot(window)
+    press(qtbot, window, Key.Key_F5)
+    press(qtbot, window, Key.Key_B)
+    press(qtbot, window, Key.Key_Escape)
+    assert not window.presenter_active and not window.act_presenter.isChecked()
+    assert not window.blanked
+    assert not window.windowState() & FullScreen
+    assert layout_snapshot(window) == before
+    assert window.theme is SCREEN and window.diagram.theme is SCREEN
+
+
+def test_f5_twice_is_a_round_trip_and_can_be_repeated(qtbot, window):
+    before = layout_snapshot(window)
+    for _ in range(2):
+        press(qtbot, window, Key.Key_F5)
+        assert window.windowState() & FullScreen
+        press(qtbot, window, Key.Key_F5)
+        assert layout_snapshot(window) == before
+    # The bars panel is back in its dock and still draws the comparison.
+    assert window.gradient_bars.parentWidget() is not None
+    assert window.docks["gradient-bars"].isAncestorOf(window.gradient_bars)
+    assert window.gradient_bars.bar_heights().shape == (2, 11)
+    assert all(c.isVisible() for c in window.gradient_bars.findChildren(QtWidgets.QComboBox))
+
+
+def test_a_maximised_window_is_maximised_again(qtbot, window):
+    window.showMaximized()
+    QtWidgets.QApplication.processEvents()
+    state = window.windowState()
+    assert state & QtCore.Qt.WindowState.WindowMaximized
+    press(qtbot, window, Key.Key_F5)
+    press(qtbot, window, Key.Key_Escape)
+    assert window.windowState() == state
+
+
+def test_presenter_mode_shows_the_compare_view_when_it_is_on(qtbot, window):
+    qtbot.keyClick(window, Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Key.Key_F5)
+    assert window.compare_view.isVisible() and not window.diagram.isVisible()
+    assert window.gradient_bars.isVisible()
+    assert not window.compare_bar.isVisible()  # the halves' titles say what they run
+    press(qtbot, window, Key.Key_PageDown)
+    assert window.bridge.record.step == 1
+    press(qtbot, window, Key.Key_Escape)
+    assert window.compare_view.isVisible() and window.act_compare.isChecked()
+    assert window.compare_bar.isVisible()
+
+
+def test_the_view_menu_offers_presenter_mode(qtbot, window):
+    texts = [a.text() for a in window.view_menu.actions()]
+    assert "Presenter mode" in texts
+    window.act_presenter.trigger()
+    assert window.presenter_active
+    window.act_presenter.trigger()
+    assert not window.presenter_active
+
+
+def test_closing_in_presenter_mode_saves_the_normal_layout(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "gradviz.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    before = bytes(w.saveState(1))
+    w.set_presenter_mode(True)
+    w.close()
+    assert bytes(settings.value("window/state")) == before
+    assert settings.value("window/theme") == "screen"
+
+
+NEW_KEYS = ("F5", "Esc", "PageDown", "PageUp", "B or .", "Ctrl+K")
+
+
+def test_the_shortcuts_dialog_lists_the_presenter_keys(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    window.show_shortcuts()
+    (html,) = shown
+    keys = re.findall("<td><b>(.*?)</b></td>", html)
+    for key in NEW_KEYS:
+        assert any(key in cell for cell in keys), key
+
+
+def test_the_readme_key_table_lists_the_presenter_keys():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    keys = [row.split("|")[1].strip() for row in readme.splitlines() if row.startswith("| ")]
+    for key in NEW_KEYS:
+        assert any(key in cell for cell in keys), key
+
+
+def test_the_verdict_takes_a_dark_colour_on_the_white_slides(qtbot, window):
+    press(qtbot, window, Key.Key_End)
+    assert "vanishing" in window.status_health.text()
+    assert "#4e9fe5" in window.status_health.styleSheet()  # light blue on the dark screen
+    press(qtbot, window, Key.Key_F5)
+    style = window.status_health.styleSheet()
+    color = QtGui.QColor(style.split("color: ")[1].split(";")[0])
+    # WCAG contrast of the verdict's colour against white: at least 4.5 : 1.
+    def luminance(c):
+        channels = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    assert (1.05) / (luminance(color) + 0.05) >= 4.5
+    press(qtbot, window, Key.Key_Escape)
+    assert "#4e9fe5" in window.status_health.styleSheet()

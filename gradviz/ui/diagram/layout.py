@@ -94,7 +94,10 @@ class DiagramLayout:
         # Neurons sit in slots; both gaps are capped so a tiny network does not sprawl across a big window.
         # Narrow layers spread out too (up to a cap), so their neurons are big enough to carry their values.
         gap = min(area.width / max(depth, 1), 20.0 * node_radius)
-        self.spacings = [min(area.height / max(n, 1), 4.0 * node_radius) for n in slots]
+        # The neurons keep clear of the band's top margin and of the direction arrow's row at its bottom.
+        column_top, column_bottom = area.top + 0.8 * font_px, area.bottom - 2.0 * font_px
+        column = max(column_bottom - column_top, 20.0)
+        self.spacings = [min(column / max(n, 1), 4.0 * node_radius) for n in slots]
         # Edges that carry their value leave room between the neurons for a label of ``edge_label_width``.
         room = 0.5 * (gap - edge_label_width) - 3 * LABEL_MARGIN if edge_label_width else math.inf
         cap = max(min(0.27 * gap, room), 0.12 * gap)
@@ -105,7 +108,7 @@ class DiagramLayout:
         gap = (span - 2 * self.radius) / max(depth, 1) if depth else 0.0
         self.gap = gap
         self.x = np.floor(x0 + gap * np.arange(depth + 1)) + 0.5
-        centre_y = area.top + area.height / 2
+        centre_y = column_top + column / 2
         self.area = area
 
         self.ys: list[np.ndarray] = []
@@ -173,6 +176,8 @@ class DiagramLayout:
         self.edge_count = int(self.edge_offsets[-1])
         self.edge_layer = np.repeat(np.arange(1, depth + 1), counts[1:]) if depth else np.zeros(0, int)
         self._label_memo: dict = {}
+        #: Painters' memos of what depends only on this layout and a few scene facts (layer label forms).
+        self.memo: dict = {}
 
     # ------------------------------------------------------------------ look-ups
 

@@ -27,6 +27,9 @@ HIGHLIGHT_ALPHA = 0.18
 MAX_PULSE_EDGES = 400
 #: Text on a neuron brighter than this (luminance 0..1) is dark, else light.
 DARK_TEXT_ABOVE = 0.55
+#: Widest a number on a neuron may run, in radii: a line about 0.4 r high through the centre stays inside the
+#: circle up to about 1.9 r.
+NODE_TEXT_WIDTH_OF_RADIUS = 1.8
 #: Font sizes (fractions of the theme's label size) the edge labels try, largest first, to find every one a place.
 EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7, 0.6)
 #: Between the parts of the caption's second line.
@@ -209,22 +212,36 @@ class TextBox:
     role: str
 
 
-def _record(painter, boxes, rect: QtCore.QRectF, text: str, role: str) -> None:
+def _record(painter, boxes, kind: str, geometry, flags, text: str, role: str) -> None:
+    # Only what is needed to measure the box later (see text_boxes_of): a paint must stay cheap.
     if boxes is not None and text:
-        boxes.append(TextBox(painter.transform().mapRect(rect), text, role))
+        boxes.append((kind, QtGui.QTransform(painter.transform()), QtGui.QFont(painter.font()), geometry, flags, text, role))
+
+
+def text_boxes_of(recorded) -> list[TextBox]:
+    """The :class:`TextBox` of each text recorded during a paint (``boxes`` of the painters)."""
+    result = []
+    for kind, transform, text_font, geometry, flags, text, role in recorded:
+        metrics = QtGui.QFontMetricsF(text_font)
+        if kind == "in":
+            rect = metrics.boundingRect(geometry, int(flags.value if hasattr(flags, "value") else flags), text)
+        else:
+            x, baseline = geometry
+            rect = QtCore.QRectF(x, baseline - metrics.ascent(), metrics.horizontalAdvance(text), metrics.height())
+        result.append(TextBox(transform.mapRect(rect), text, role))
+    return result
 
 
 def _text_in(painter, rect: QtCore.QRectF, flags, text: str, boxes, role: str) -> None:
-    """Draw ``text`` aligned in ``rect`` and record the box it covers."""
+    """Draw ``text`` aligned in ``rect`` and record it."""
     painter.drawText(rect, flags, text)
-    _record(painter, boxes, painter.boundingRect(rect, flags, text), text, role)
+    _record(painter, boxes, "in", QtCore.QRectF(rect), flags, text, role)
 
 
 def _text_at(painter, x: float, baseline: float, text: str, boxes, role: str) -> None:
-    """Draw ``text`` from (x, baseline) and record the box it covers."""
+    """Draw ``text`` from (x, baseline) and record it."""
     painter.drawText(QtCore.QPointF(x, baseline), text)
-    metrics = QtGui.QFontMetricsF(painter.font())
-    _record(painter, boxes, QtCore.QRectF(x, baseline - metrics.ascent(), metrics.horizontalAdvance(text), metrics.height()), text, role)
+    _record(painter, boxes, "at", (x, baseline), None, text, role)
 
 
 def _fitting_font(theme: Theme, px: float, text: str, room: float, bold: bool = False) -> QtGui.QFont:
@@ -242,7 +259,7 @@ def node_text_size(layout: DiagramLayout, layer: int, texts, theme: Theme) -> fl
     r = layout.radii[layer]
     size = font_px(theme)
     widest = max(QtGui.QFontMetricsF(font(theme, size)).horizontalAdvance(t) for t in texts)
-    size = min(1.25 * size, size * 1.75 * r / max(widest, 1.0), 0.8 * r)
+    size = min(1.25 * size, size * NODE_TEXT_WIDTH_OF_RADIUS * r / max(widest, 1.0), 0.8 * r)
     return size if size >= theme.node_text_min_px else None
 
 
@@ -258,6 +275,9 @@ def paint_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: 
             hidden |= scene.widths[l] > MAX_LABELLED_UNITS
             continue
         size = node_text_size(layout, l, texts, theme)
+        if size is None and l < len(scene.node_text_short):
+            texts = scene.node_text_short[l]
+            size = node_text_size(layout, l, texts, theme)
         if size is None:
             hidden = True
             continue
@@ -420,13 +440,19 @@ def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, them
     def clear(extents, chosen) -> bool:
         return all(extents[a][1] + gap < extents[b][0] for a, b in zip(chosen, chosen[1:]))
 
-    every_layer = list(range(layout.depth + 1))
-    for level in range(len(levels[0])):
-        extents = extents_of(level)
-        if clear(extents, every_layer):
-            chosen = every_layer
-            break
-    else:
+    key = ("layer labels", scene.layer_names, size, theme.font_family)
+    memo = layout.memo
+    if key not in memo:
+        every_layer = list(range(layout.depth + 1))
+        for level in range(len(levels[0])):
+            extents = extents_of(level)
+            if clear(extents, every_layer):
+                break
+        else:
+            every_layer = None  # even the shortest forms collide: thin them, around the highlighted one
+        memo[key] = (level, extents, every_layer)
+    level, extents, chosen = memo[key]
+    if chosen is None:
         chosen = _thinned_labels(extents, layout.depth, scene.highlight, gap)
     line_height = metrics.height()
     for l in chosen:
@@ -481,10 +507,11 @@ def paint_colour_bar(painter, layout: DiagramLayout, scene: DiagramScene, theme:
     size = font_px(theme)
     line = QtGui.QFontMetricsF(font(theme, size)).height()
     # Lines of text below the bar: the swatches, then the neuron-fill key (title, subtitle, strip, end labels).
-    fixed = (2.6 + 0.6 + 1.3 * len(bar.swatches) + 0.6 + 1.5) * line + 0.9 * size + 1.2 * line
+    # (Title and subtitle 2.6, gap 1.2, swatches, gap 0.6, fill title and subtitle 1.5, end labels 1; strip 1.8 size.)
+    fixed = (2.6 + 1.2 + 1.3 * len(bar.swatches) + 0.6 + 1.5 + 1.0) * line + 1.8 * size + 4
     bar_height = min(max(rect.height * 0.45, 4 * line), rect.height - fixed)
     if bar_height < 3 * line:
-        size *= rect.height / (fixed + 3 * line) * 0.98
+        size *= rect.height / (fixed + 3 * line) * 0.97
         line = QtGui.QFontMetricsF(font(theme, size)).height()
         bar_height = 3 * line
     small = font(theme, 0.9 * size)

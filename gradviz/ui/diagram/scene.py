@@ -109,6 +109,8 @@ class DiagramScene:
     #: than :data:`MAX_EDGE_LABELS` shown edges or the mode prints none (activation mode: the sources' values
     #: are already on the neurons).
     edge_text: tuple[str, ...] | None = None
+    #: ``node_text`` at two significant digits, for circles too small for three at a legible size.
+    node_text_short: tuple[tuple[str, ...] | None, ...] = ()
     #: What the numbers on the edges are, for the caption line ("" without edge numbers).
     edge_note: str = ""
     #: The layers (2..L-1) whose skip connection is drawn as an arc over them, their packed colours and values.
@@ -483,7 +485,9 @@ def build_scene(
 
     phase, layer = record.phase, record.layer
     backward = phase in (Phase.BACKWARD, Phase.UPDATE)
-    node_text = tuple(_node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown))
+    node_means = [_node_means(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown)]
+    node_text = tuple(None if m is None else node_value_texts(m) for m in node_means)
+    node_text_short = tuple(None if m is None else tuple(format_number(float(v), 2) for v in m) for m in node_means)
     node_note = "numbers on neurons: δ = ∂L/∂z (mean over samples)" if backward else "numbers on neurons: activation a (mean over samples)"
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
@@ -509,6 +513,7 @@ def build_scene(
         edge_rank=edge_rank,
         node_argb=node_argb,
         node_text=node_text,
+        node_text_short=node_text_short,
         node_note=node_note,
         layer_names=layer_names,
         highlight=layer if computing else record.depth if phase is Phase.LOSS else None,
@@ -524,7 +529,7 @@ def build_scene(
     )
 
 
-def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[str, ...] | None:
+def _node_means(record: PassRecord, layer: int, units, backward: bool) -> np.ndarray | None:
     """The mean value of each shown neuron: δ during the backward pass where computed, else the activation."""
     if layer > 0 and backward and record.layers[layer - 1].delta is not None:
         values = record.layers[layer - 1].delta
@@ -533,8 +538,7 @@ def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[
     if values is None:
         return None
     with np.errstate(invalid="ignore", over="ignore"):
-        means = np.mean(np.asarray(values)[:, units], axis=0)
-    return node_value_texts(means)
+        return np.mean(np.asarray(values)[:, units], axis=0)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -82,8 +82,7 @@ class NetworkView(QtWidgets.QWidget):
         self.last_paint_ms: float | None = None
         #: Called with the paint time in ms after every on-screen paint (for benchmarks and a frame meter).
         self.frame_timing_hook = None
-        #: The texts the latest paint drew and their boxes (:class:`~.painters.TextBox`), for layout checks.
-        self.text_boxes: list[painters.TextBox] = []
+        self._recorded_texts: list = []
         #: What hovering shows at the mouse's latest position ("" over nothing).
         self.hover_text = ""
         self.setMouseTracking(True)
@@ -111,6 +110,11 @@ class NetworkView(QtWidgets.QWidget):
     def scene(self) -> DiagramScene | None:
         """The scene on show, or None before the first record."""
         return self._scene
+
+    @property
+    def text_boxes(self) -> list[painters.TextBox]:
+        """The texts the latest paint drew and the boxes they cover (:class:`~.painters.TextBox`), for layout checks."""
+        return painters.text_boxes_of(self._recorded_texts)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -329,6 +333,7 @@ class NetworkView(QtWidgets.QWidget):
         if background:
             painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
         if scene is None:
+            self._recorded_texts = []
             painters.paint_empty(painter, width, height, theme)
             return
         layout = self._layout_for(scene, width, height)
@@ -350,7 +355,7 @@ class NetworkView(QtWidgets.QWidget):
             self.render_path = "raster"
             painters.paint_band_outline(painter, layout, scene, theme)
             painters.paint_skip_arcs(painter, layout, scene, theme)
-        boxes: list[painters.TextBox] = []
-        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, boxes)
-        self.text_boxes = boxes
+        recorded: list = []
+        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded)
+        self._recorded_texts = recorded
 

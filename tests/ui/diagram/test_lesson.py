@@ -323,3 +323,24 @@ def test_a_near_miss_selects_nothing_and_does_not_step(qtbot, view):
     with qtbot.waitSignal(view.sigBackgroundClicked):
         qtbot.mouseClick(view, QtCore.Qt.MouseButton.LeftButton, pos=mid + QtCore.QPoint(0, 40))
     assert emitted == ["background"]
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+def test_a_short_diagram_thins_its_ticks_and_keeps_the_whole_key(view, theme):
+    stepper = stepper_for("deep-sigmoid")
+    stepper.run_to_end_of_pass()
+    view.set_theme(theme)
+    view.resize(900, 360)
+    show(view, stepper)
+    view.grab()
+    boxes = view.text_boxes
+    ticks = [b.text for b in boxes if b.role == "tick"]
+    all_ticks = [label for _, label in view.scene.colour_bar.ticks]
+    assert 2 <= len(ticks) < len(all_ticks)  # thinned
+    assert ticks[-1] == all_ticks[-1] and ticks[0] == all_ticks[0]  # both ends of the scale labelled
+    texts = [b.text for b in boxes]
+    assert "neuron fill" in texts and "0 saturated" in texts
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.rect.intersects(b.rect), (a, b)
+    frame = QtCore.QRectF(0, 0, 900, 360)
+    assert all(frame.contains(b.rect) for b in boxes)

@@ -22,9 +22,9 @@ ARC_SAMPLES = 25
 LABEL_MARGIN = 2.0
 #: Where along its edge (0 = the source end) a value label may sit, in order of preference: the middle
 #: first, then staggered out towards the ends, so the labels of a fan of edges do not sit on each other.
-LABEL_POSITIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85)
+LABEL_POSITIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85, 0.41, 0.59, 0.47, 0.53, 0.12, 0.88)
 #: Rows of places a value label may take beside its edge (the first touching the line, then further out).
-LABEL_ROWS = 3
+LABEL_ROWS = 4
 #: The width an edge's value label is laid out for, in label-font pixels ("−0.000424" and its box's padding).
 EDGE_LABEL_EMS = 5.8
 #: Points to pixels at the 96 dpi the layout is designed for (fonts are set in pixels so any device scales alike).
@@ -244,24 +244,25 @@ class DiagramLayout:
         t = np.clip(((x - self.ex0) * dx + (y - self.ey0) * dy) / length2, 0.0, 1.0)
         return (self.ex0 + t * dx - x) ** 2 + (self.ey0 + t * dy - y) ** 2
 
-    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0) -> list[Rect]:
+    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0, crowded: bool = False) -> list[Rect]:
         """Boxes for the value labels of the first ``len(sizes)`` shown edges, one per edge, none dropped.
 
         ``sizes`` holds each label's (width, height), None for an edge without a label (its box is None).
         A box sits beside its edge, ``clearance`` pixels off the line (above it, else below), so the edge's
-        colour stays in view; it goes at the first of :data:`LABEL_POSITIONS` where it overlaps no neuron, no
-        earlier box and none of ``obstacles`` (Rects), inside the band the neurons are drawn in. Returns []
-        when some label finds no such place (the caller tries a smaller font).
+        colour stays in view, or where that is taken, on the line, then in rows further out; along the edge
+        it takes the first of :data:`LABEL_POSITIONS` where it overlaps no neuron, no earlier box and none of
+        ``obstacles`` (Rects), inside the drawing area below the layer labels. Returns [] when some label finds
+        no such place (the caller tries a smaller font); with ``crowded``, such a label takes the place where
+        it covers the least of the others instead.
         """
-        key = (tuple(sizes), tuple(obstacles), clearance)
+        key = (tuple(sizes), tuple(obstacles), clearance, crowded)
         if key in self._label_memo:
             return self._label_memo[key]
         area = self.area
-        placed: list[Rect] = []
-        result: list[Rect | None] = []
+        m = LABEL_MARGIN
+        static = {}
         for i, size in enumerate(sizes):
             if size is None:
-                result.append(None)
                 continue
             w, h = size
             dx, dy = float(self.ex1[i] - self.ex0[i]), float(self.ey1[i] - self.ey0[i])
@@ -270,30 +271,49 @@ class DiagramLayout:
             if ny > 0:
                 nx, ny = -nx, -ny
             reach = abs(nx) * w / 2 + abs(ny) * h / 2 + clearance
-            candidates = [(t, side * (reach + row * (h + LABEL_MARGIN))) for row in range(LABEL_ROWS) for t in LABEL_POSITIONS for side in (1.0, -1.0)]
-            for t, offset in candidates:
-                cx = float(self.ex0[i]) + t * dx + offset * nx
-                cy = float(self.ey0[i]) + t * dy + offset * ny
-                box = Rect(cx - w / 2, cy - h / 2, w, h)
-                if box.left < area.left or box.right > area.right or box.top < self.band_top or box.bottom > area.bottom:
-                    continue
-                if any(_rects_meet(box, other, LABEL_MARGIN) for other in placed) or any(_rects_meet(box, o, LABEL_MARGIN) for o in obstacles):
-                    continue
-                if self._box_hits_a_neuron(box):
-                    continue
-                placed.append(box)
-                result.append(box)
-                break
+            # Every candidate at once: beside the line (above, below), on it, then rows further out.
+            offsets = np.array([reach, -reach, 0.0] + [side * (reach + row * (h + m)) for row in range(1, LABEL_ROWS) for side in (1.0, -1.0)])
+            tt, oo = np.meshgrid(np.asarray(LABEL_POSITIONS), offsets)  # the nearest row at every position first
+            left = (float(self.ex0[i]) + tt * dx + oo * nx).ravel() - w / 2
+            top = (float(self.ey0[i]) + tt * dy + oo * ny).ravel() - h / 2
+            ok = (left >= area.left) & (left + w <= area.right) & (top >= self.band_top) & (top + h <= area.bottom)
+            for o in obstacles:
+                ok &= ~((left < o.right + m) & (o.left < left + w + m) & (top < o.bottom + m) & (o.top < top + h + m))
+            if self.node_x.size:
+                near_x = np.clip(self.node_x[None, :], left[:, None], left[:, None] + w)
+                near_y = np.clip(self.node_y[None, :], top[:, None], top[:, None] + h)
+                hits = np.hypot(near_x - self.node_x[None, :], near_y - self.node_y[None, :]) < self.node_r[None, :] + m
+                ok &= ~hits.any(axis=1)
+            static[i] = (left, top, w, h, ok)
+        # The edges with the fewest free places choose first, so a crowded fan still finds room for every label.
+        order = sorted(static, key=lambda i: (int(static[i][4].sum()), i))
+        boxes: dict[int, Rect] = {}
+        for i in order:
+            left, top, w, h, ok = static[i]
+            if boxes:
+                bl = np.array([[b.left, b.top, b.right, b.bottom] for b in boxes.values()])
+                meets = (
+                    (left[:, None] < bl[None, :, 2] + m) & (bl[None, :, 0] < left[:, None] + w + m)
+                    & (top[:, None] < bl[None, :, 3] + m) & (bl[None, :, 1] < top[:, None] + h + m)
+                )
+                ok = ok & ~meets.any(axis=1)
+            good = np.flatnonzero(ok)
+            if good.size:
+                j = int(good[0])
+            elif crowded and boxes:
+                overlap_w = np.clip(np.minimum(left[:, None] + w, bl[None, :, 2]) - np.maximum(left[:, None], bl[None, :, 0]), 0, None)
+                overlap_h = np.clip(np.minimum(top[:, None] + h, bl[None, :, 3]) - np.maximum(top[:, None], bl[None, :, 1]), 0, None)
+                covered = (overlap_w * overlap_h).sum(axis=1) + np.where(static[i][4], 0.0, 1e9)
+                j = int(np.argmin(covered))
+            elif crowded:
+                j = 0
             else:
                 self._label_memo[key] = []
                 return []
+            boxes[i] = Rect(float(left[j]), float(top[j]), w, h)
+        result = [boxes.get(i) for i in range(len(sizes))]
         self._label_memo[key] = result
         return result
-
-    def _box_hits_a_neuron(self, box: Rect) -> bool:
-        nearest_x = np.clip(self.node_x, box.left, box.right)
-        nearest_y = np.clip(self.node_y, box.top, box.bottom)
-        return bool(np.any(np.hypot(nearest_x - self.node_x, nearest_y - self.node_y) < self.node_r + LABEL_MARGIN))
 
     def edge_at(self, x: float, y: float, tolerance: float) -> int | None:
         """The shown edge nearest to (x, y) if it is within ``tolerance``: point-to-segment distance."""

@@ -309,7 +309,8 @@ def paint_edge_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme
     """Each edge's value beside it, on a box in the background colour outlined in the edge's colour.
 
     The boxes are placed by :meth:`DiagramLayout.place_edge_labels`; where the theme's size leaves some label
-    no free place, a smaller font is tried, and as a last resort the labels sit at their edges' middles.
+    no free place, a smaller font is tried, and as a last resort (a dense fan in a small picture) a label
+    takes the place where it covers the least of the others.
     Returns whether any label was drawn.
     """
     texts = scene.edge_text
@@ -321,15 +322,14 @@ def paint_edge_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme
         label_font = font(theme, base * factor)
         metrics = QtGui.QFontMetricsF(label_font)
         pad = 0.3 * metrics.height()
-        sizes = [(round(metrics.horizontalAdvance(t) + 2 * pad, 1), round(metrics.height() + 2, 1)) if t else None for t in texts]
+        # Widths rounded up to a quarter line, so a new digit rarely moves the labels (and the placement is reused).
+        quantum = 0.25 * metrics.height()
+        sizes = [(math.ceil((metrics.horizontalAdvance(t) + 2 * pad) / quantum) * quantum, round(metrics.height() + 2, 1)) if t else None for t in texts]
         rects = layout.place_edge_labels(sizes, obstacles, 0.5 * vector_edge_width(layout, theme) + 3.0)
         if rects:
             break
     else:
-        rects = [
-            None if s is None else Rect((layout.ex0[i] + layout.ex1[i] - s[0]) / 2, (layout.ey0[i] + layout.ey1[i] - s[1]) / 2, *s)
-            for i, s in enumerate(sizes)
-        ]
+        rects = layout.place_edge_labels(sizes, obstacles, 0.5 * vector_edge_width(layout, theme) + 3.0, crowded=True)
     painter.setFont(label_font)
     for i, (text, rect) in enumerate(zip(texts, rects)):
         if rect is None:

@@ -31,7 +31,7 @@ DARK_TEXT_ABOVE = 0.55
 #: circle up to about 1.9 r.
 NODE_TEXT_WIDTH_OF_RADIUS = 1.8
 #: Font sizes (fractions of the theme's label size) the edge labels try, largest first, to find every one a place.
-EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7, 0.6)
+EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 #: Between the parts of the caption's second line.
 CAPTION_SEPARATOR = "   ·   "
 
@@ -421,7 +421,7 @@ def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, them
     """Each layer's name and activation above it, all in the longest form where none collide.
 
     The highlighted one is bold. Where even bare numbers collide, every k-th label is drawn, and always the
-    input's, the last layer's and the highlighted one.
+    last layer's and the highlighted one (see :func:`_thinned_labels`).
     """
     size = font_px(theme)
     regular, bold = font(theme, size), font(theme, size, bold=True)
@@ -466,12 +466,14 @@ def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, them
 
 
 def _thinned_labels(extents, depth: int, highlight, gap: float) -> list[int]:
-    """Every k-th layer's label for the smallest k that leaves them clear, plus the first, last and highlighted
-    (a regular label next to one of those gives way)."""
-    must = sorted({0, depth} | ({highlight} if highlight is not None else set()))
+    """Every k-th layer's label for the smallest k that leaves them clear, always the last layer's and the
+    highlighted one's (a regular label next to one of those gives way, the input's too)."""
+    must = sorted({depth} | ({highlight} if highlight is not None else set()))
+    if len(must) == 2 and not extents[must[0]][1] + gap < extents[must[1]][0]:
+        must = [depth]  # the last layer's label stays; the highlight shows in the band
     for every in range(2, depth + 2):
         chosen = set(must)
-        for l in range(0, depth + 1, every):
+        for l in [0] + list(range(every, depth + 1, every)):
             if all(extents[l][1] + gap < extents[m][0] or extents[l][0] > extents[m][1] + gap for m in chosen if m != l):
                 chosen.add(l)
         ordered = sorted(chosen)

@@ -77,6 +77,29 @@ def test_the_tiny_chain_shows_the_tutorials_gradients_on_its_edges_at_the_end_of
             assert value in texts, (theme.name, value)
 
 
+def test_png_and_pdf_exports_draw_the_edge_values_inside_the_picture(view, tmp_path):
+    stepper = stepper_for("tiny-sigmoid")
+    stepper.run_to_end_of_pass()
+    show(view, stepper)
+    image = QtGui.QImage(1920, 1080, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QtGui.QPainter(image)
+    view.render_to(painter, QtCore.QRectF(0, 0, 1920, 1080))
+    painter.end()
+    edges = [b for b in view.text_boxes if b.role == "edge"]
+    assert [b.text for b in edges] == list(TUTORIAL_GRADIENTS)
+    background = QtGui.QColor(SCREEN.background).rgb()
+    for box in edges:
+        assert QtCore.QRectF(0, 0, 1920, 1080).contains(box.rect)
+        r = box.rect.toRect()
+        inked = sum(image.pixel(x, y) != background for x in range(r.left(), r.right(), 2) for y in range(r.top(), r.bottom(), 2))
+        assert inked > 20, box.text
+    writer = QtGui.QPdfWriter(str(tmp_path / "tiny.pdf"))
+    painter = QtGui.QPainter(writer)
+    view.render_to(painter, QtCore.QRectF(painter.viewport()))
+    painter.end()
+    assert [b.text for b in view.text_boxes if b.role == "edge"] == list(TUTORIAL_GRADIENTS)
+
+
 def test_edge_labels_appear_as_the_backward_pass_computes_them_and_weights_in_weight_mode(view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.go_to_step(5)  # backward: layer 3 only

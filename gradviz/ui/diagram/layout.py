@@ -27,6 +27,8 @@ LABEL_POSITIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67
 LABEL_ROWS = 4
 #: The width an edge's value label is laid out for, in label-font pixels ("−0.000424" and its box's padding).
 EDGE_LABEL_EMS = 5.8
+#: About how many title-font pixels wide the caption's first line runs ("Backward: layer 10 of 11 · loss 0.833933").
+CAPTION_EMS = 19.0
 #: Points to pixels at the 96 dpi the layout is designed for (fonts are set in pixels so any device scales alike).
 PX_PER_PT = 96.0 / 72.0
 
@@ -76,9 +78,11 @@ class DiagramLayout:
         top = 2.0 * font_px + 10 + 2.4 * font_px  # room for two-line layer labels
         # Room above the neurons for the skip arcs, under the layer labels.
         arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
-        # Three caption lines: where the pass stands (title font), what the numbers are (label font, two lines).
-        bottom = 1.35 * title_px + 2 * 1.3 * font_px + 14
+        # Caption lines: where the pass stands (title font), what the numbers are (label font, two lines; three
+        # in a picture too narrow for the caption's usual length, which then breaks the first line).
         left_pad = 0.4 * font_px + 12
+        narrow = width - legend_width - left_pad - 10 < CAPTION_EMS * title_px
+        bottom = 1.35 * title_px + (3 if narrow else 2) * 1.3 * font_px + 14
         # The colour bar's column runs the whole height, so its key never runs short of room.
         self.legend = Rect(width - legend_width, 8.0, legend_width - 8, max(height - 16.0, 40.0))
         area = Rect(left_pad, top + arc_room, max(width - legend_width - left_pad - 10, 40.0), max(height - top - arc_room - bottom, 40.0))

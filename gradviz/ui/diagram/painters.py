@@ -7,6 +7,7 @@ edge-id raster for big networks), then :func:`paint_labels_and_overlays` draws e
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from PySide6 import QtCore, QtGui
 from ..theme import Theme
 from .layout import MAX_LABELLED_UNITS, DiagramLayout, Rect, font_px, title_px, vector_edge_width
 from .raster import IdRaster, blend, luminance
-from .scene import HIDDEN_VALUES_HINT, DiagramScene, pack_color
+from .scene import CAPTION_SEPARATOR, HIDDEN_VALUES_HINT, DiagramScene, pack_color
 
 #: An exactly zero gradient is drawn dashed, this fraction of a live edge's width (and at least this many px).
 ZERO_EDGE_WIDTH = 0.6
@@ -32,8 +33,8 @@ DARK_TEXT_ABOVE = 0.55
 NODE_TEXT_WIDTH_OF_RADIUS = 1.8
 #: Font sizes (fractions of the theme's label size) the edge labels try, largest first, to find every one a place.
 EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
-#: Between the parts of the caption's second line.
-CAPTION_SEPARATOR = "   ·   "
+#: The caption's first line shrinks to fit down to this fraction of the title size; beyond, it is split.
+CAPTION_LEAST_SCALE = 0.8
 
 
 def qcolor(argb) -> QtGui.QColor:
@@ -593,27 +594,36 @@ def paint_colour_bar(painter, layout: DiagramLayout, scene: DiagramScene, theme:
 def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, notes=(), boxes=None) -> None:
     """Under the diagram: where the pass stands and the loss, then, in up to two lines, what the numbers are.
 
-    ``notes`` are the parts of the second line (what the numbers on neurons and edges are, how to see hidden
-    ones); a part that does not fit goes on the third line. A line shrinks to fit the width rather than be cut.
+    ``notes`` are the parts of the notes' lines (what the numbers on neurons and edges are, how to see hidden
+    ones), on one line where they fit, else split in two. A caption too long for the width even at
+    :data:`CAPTION_LEAST_SCALE` of its size puts its loss on the notes' lines; any line still too long
+    shrinks to fit rather than be cut.
     """
     rect = layout.caption
     first = QtCore.QRectF(rect.left, rect.top, rect.width, 1.35 * layout.title_px)
-    painter.setFont(_fitting_font(theme, title_px(theme), scene.caption, rect.width, bold=True))
+    title, parts = scene.caption, [n for n in notes if n]
+    full = QtGui.QFontMetricsF(font(theme, title_px(theme), bold=True)).horizontalAdvance(title)
+    if full * CAPTION_LEAST_SCALE > rect.width and CAPTION_SEPARATOR in title:
+        # Too long to shrink legibly: the loss moves down to the notes' lines.
+        title, rest = title.split(CAPTION_SEPARATOR, 1)
+        parts.insert(0, rest)
+    painter.setFont(_fitting_font(theme, title_px(theme), title, rect.width, bold=True))
     painter.setPen(theme.color("foreground"))
     flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-    _text_in(painter, first, flags, scene.caption, boxes, "caption")
-    parts = [n for n in notes if n]
+    _text_in(painter, first, flags, title, boxes, "caption")
     if not parts:
         return
     advance = QtGui.QFontMetricsF(font(theme, font_px(theme))).horizontalAdvance
-    lines = [parts[0]]
-    for part in parts[1:]:
-        joined = lines[-1] + CAPTION_SEPARATOR + part
-        if advance(joined) <= rect.width or len(lines) == 2:
-            lines[-1] = joined
-        else:
-            lines.append(part)
-    line_height = (rect.bottom - first.bottom()) / 2
+    # As few lines as fit, else the split into the room's lines whose longest line is the shortest.
+    join = CAPTION_SEPARATOR.join
+    slots = max(1, int((rect.bottom - first.bottom()) // (1.25 * font_px(theme))))
+    splits = []
+    for cuts in itertools.chain.from_iterable(itertools.combinations(range(1, len(parts)), k) for k in range(min(slots, len(parts)))):
+        bounds = (0, *cuts, len(parts))
+        splits.append([join(parts[a:b]) for a, b in zip(bounds, bounds[1:])])
+    fitting = [lines for lines in splits if max(advance(t) for t in lines) <= rect.width]
+    lines = min(fitting, key=len) if fitting else min(splits, key=lambda lines: max(advance(t) for t in lines))
+    line_height = (rect.bottom - first.bottom()) / max(slots, len(lines))
     painter.setPen(theme.color("muted"))
     for i, text in enumerate(lines):
         painter.setFont(_fitting_font(theme, font_px(theme), text, rect.width))

@@ -34,6 +34,8 @@ NODE_TEXT_CHARS = 7
 MAX_EDGE_LABELS = 32
 #: Significant digits of a value printed on an edge (the tutorial's −0.000424, −0.00387, −0.0320).
 EDGE_TEXT_DIGITS = 3
+#: Between the parts of a caption line ("Backward: layer 1 of 3", "loss 0.0263"); a narrow picture breaks there.
+CAPTION_SEPARATOR = "   ·   "
 #: What the caption says when the neurons are too small to carry their numbers legibly.
 HIDDEN_VALUES_HINT = "hover or click a neuron for its value"
 
@@ -494,7 +496,7 @@ def build_scene(
     )
     caption = describe_step(record.step, record.depth)
     if record.loss is not None:
-        caption += f"   ·   loss {format_number(record.loss, 6, trailing_zeros=False)}"
+        caption += f"{CAPTION_SEPARATOR}loss {format_number(record.loss, 6, trailing_zeros=False)}"
     computing = phase in (Phase.FORWARD, Phase.BACKWARD)
     edge_text = edge_value_texts(record, mode, shown)
     edge_note = "" if edge_text is None else ("numbers on edges: ∂L/∂w" if mode == "gradient" else "numbers on edges: weight w")

@@ -367,3 +367,19 @@ def test_a_short_diagram_thins_its_ticks_and_keeps_the_whole_key(view, theme):
         assert not a.rect.intersects(b.rect), (a, b)
     frame = QtCore.QRectF(0, 0, 900, 360)
     assert all(frame.contains(b.rect) for b in boxes)
+
+
+def test_a_narrow_slide_breaks_the_caption_instead_of_shrinking_it(view):
+    stepper = stepper_for("tiny-sigmoid")
+    record = stepper.run_to_end_of_pass()
+    view.set_theme(SLIDES)
+    view.resize(640, 560)  # one half of a compare view on a 1280-wide screen
+    show(view, stepper)
+    view.grab()
+    captions = [b for b in view.text_boxes if b.role == "caption"]
+    assert captions[0].text == "Backward: layer 1 of 3"
+    assert any(b.text.startswith("loss ") for b in captions[1:])
+    assert captions[1].text == f"loss {record.loss:.6g}"
+    label_px = SLIDES.font_size * 96 / 72  # 16 pt: a line of it is taller than its pixel size, unless shrunk
+    for b in captions[1:]:
+        assert b.rect.height() >= label_px, b

@@ -216,7 +216,7 @@ class TextBox:
 def _record(painter, boxes, kind: str, geometry, flags, text: str, role: str) -> None:
     # Only what is needed to measure the box later (see text_boxes_of): a paint must stay cheap.
     if boxes is not None and text:
-        boxes.append((kind, QtGui.QTransform(painter.transform()), QtGui.QFont(painter.font()), geometry, flags, text, role))
+        boxes.append((kind, painter.transform(), painter.font(), geometry, flags, text, role))  # both are copies
 
 
 def text_boxes_of(recorded) -> list[TextBox]:
@@ -245,8 +245,21 @@ def _text_at(painter, x: float, baseline: float, text: str, boxes, role: str) ->
     _record(painter, boxes, "at", (x, baseline), None, text, role)
 
 
+_FITTING_FONTS: dict = {}
+
+
 def _fitting_font(theme: Theme, px: float, text: str, room: float, bold: bool = False) -> QtGui.QFont:
-    """The theme's font at ``px``, or smaller until ``text`` fits in ``room`` pixels."""
+    """The theme's font at ``px``, or smaller until ``text`` fits in ``room`` pixels (memoised: painted per frame)."""
+    key = (theme.font_family, round(px, 2), text, round(room, 1), bold)
+    hit = _FITTING_FONTS.get(key)
+    if hit is None:
+        if len(_FITTING_FONTS) > 512:
+            _FITTING_FONTS.clear()
+        hit = _FITTING_FONTS[key] = _fit_font(theme, px, text, room, bold)
+    return QtGui.QFont(hit)
+
+
+def _fit_font(theme: Theme, px: float, text: str, room: float, bold: bool) -> QtGui.QFont:
     result = font(theme, px, bold)
     advance = QtGui.QFontMetricsF(result).horizontalAdvance(text)
     if advance > room > 0:

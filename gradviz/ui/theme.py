@@ -11,6 +11,11 @@ from PySide6 import QtGui
 from ..core.stats import log_position
 from ..names import COLOR_MODES  # noqa: F401  (re-exported for the window's menus)
 
+#: Smallest pixel size a number on a neuron may have and still count as legible; below it the numbers
+#: are hidden and the caption says how to see them. Screen: read at arm's length; slides: from the back row.
+NODE_TEXT_MIN_PX_SCREEN = 12.0
+NODE_TEXT_MIN_PX_SLIDES = 18.0
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -39,6 +44,7 @@ class Theme:
     gradient_map: str = "viridis"
     weight_map: str = "CET-D1"
     saturation_map: str = "CET-L8"
+    node_text_min_px: float = NODE_TEXT_MIN_PX_SCREEN  # pixels: the smallest legible number on a neuron
 
     def color(self, name: str) -> QtGui.QColor:
         return QtGui.QColor(getattr(self, name))
@@ -103,6 +109,7 @@ SLIDES = Theme(
     node_outline="#222222",
     compare_colors=("#d35400", "#1f5fa8"),
     layer_colors=("#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"),
+    node_text_min_px=NODE_TEXT_MIN_PX_SLIDES,
 )
 
 THEMES = {"screen": SCREEN, "slides": SLIDES}

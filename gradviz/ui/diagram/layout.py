@@ -16,6 +16,19 @@ MAX_SHOWN_UNITS = 64
 SUBSET_HEAD = 31
 #: Layers up to this wide print each neuron's value on it.
 MAX_LABELLED_UNITS = 12
+#: Points a skip arc is sampled at for hit tests.
+ARC_SAMPLES = 25
+#: Clear space (pixels) kept between an edge's value label and any neuron, label or other label.
+LABEL_MARGIN = 2.0
+#: Where along its edge (0 = the source end) a value label may sit, in order of preference: the middle
+#: first, then staggered out towards the ends, so the labels of a fan of edges do not sit on each other.
+LABEL_POSITIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85, 0.41, 0.59, 0.47, 0.53, 0.12, 0.88)
+#: Rows of places a value label may take beside its edge (the first touching the line, then further out).
+LABEL_ROWS = 4
+#: The width an edge's value label is laid out for, in label-font pixels ("−0.000424" and its box's padding).
+EDGE_LABEL_EMS = 5.8
+#: About how many title-font pixels wide the caption's first line runs ("Backward: layer 10 of 11 · loss 0.833933").
+CAPTION_EMS = 19.0
 #: Points to pixels at the 96 dpi the layout is designed for (fonts are set in pixels so any device scales alike).
 PX_PER_PT = 96.0 / 72.0
 
@@ -51,20 +64,29 @@ class DiagramLayout:
     neurons and edges only; ``shown[l]`` maps shown slots back to the real unit indices.
     """
 
-    def __init__(self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float):
+    def __init__(self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float, skips=(), edge_label_width: float = 0.0):
         self.widths = tuple(int(w) for w in widths)
         self.size = (float(width), float(height))
         self.font_px = font_px
+        self.title_px = title_px
         depth = len(self.widths) - 1
         self.depth = depth
+        #: Layers whose skip connection is drawn as an arc over them.
+        self.skip_layers = tuple(int(l) for l in skips)
 
         legend_width = max(12.0 * font_px, 130.0)
         top = 2.0 * font_px + 10 + 2.4 * font_px  # room for two-line layer labels
-        bottom = 2.2 * title_px + 10
+        # Room above the neurons for the skip arcs, under the layer labels.
+        arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
+        # Caption lines: where the pass stands (title font), what the numbers are (label font, two lines; three
+        # in a picture too narrow for the caption's usual length, which then breaks the first line).
         left_pad = 0.4 * font_px + 12
-        self.legend = Rect(width - legend_width, top, legend_width - 8, max(height - top - bottom, 40.0))
-        area = Rect(left_pad, top, max(width - legend_width - left_pad - 10, 40.0), max(height - top - bottom, 40.0))
-        self.caption = Rect(left_pad, height - bottom + 4, width - left_pad - 8, bottom - 8)
+        narrow = width - legend_width - left_pad - 10 < CAPTION_EMS * title_px
+        bottom = 1.35 * title_px + (3 if narrow else 2) * 1.3 * font_px + 14
+        # The colour bar's column runs the whole height, so its key never runs short of room.
+        self.legend = Rect(width - legend_width, 8.0, legend_width - 8, max(height - 16.0, 40.0))
+        area = Rect(left_pad, top + arc_room, max(width - legend_width - left_pad - 10, 40.0), max(height - top - arc_room - bottom, 40.0))
+        self.caption = Rect(left_pad, height - bottom + 4, max(area.width, 40.0), bottom - 8)
 
         self.shown, self.hidden = [], []
         for w in self.widths:
@@ -76,15 +98,21 @@ class DiagramLayout:
         # Neurons sit in slots; both gaps are capped so a tiny network does not sprawl across a big window.
         # Narrow layers spread out too (up to a cap), so their neurons are big enough to carry their values.
         gap = min(area.width / max(depth, 1), 20.0 * node_radius)
-        self.spacings = [min(area.height / max(n, 1), 4.0 * node_radius) for n in slots]
-        self.radii = [float(max(min(1.7 * node_radius, 0.4 * sp, 0.27 * gap), 1.5)) for sp in self.spacings]
+        # The neurons keep clear of the band's top margin and of the direction arrow's row at its bottom.
+        column_top, column_bottom = area.top + 0.8 * font_px, area.bottom - 2.0 * font_px
+        column = max(column_bottom - column_top, 20.0)
+        self.spacings = [min(column / max(n, 1), 4.0 * node_radius) for n in slots]
+        # Edges that carry their value leave room between the neurons for a label of ``edge_label_width``.
+        room = 0.5 * (gap - edge_label_width) - 3 * LABEL_MARGIN if edge_label_width else math.inf
+        cap = max(min(0.27 * gap, room), 0.12 * gap)
+        self.radii = [float(max(min(1.7 * node_radius, 0.4 * sp, cap), 1.5)) for sp in self.spacings]
         self.radius = max(self.radii)
         span = gap * depth
         x0 = area.left + (area.width - span) / 2 + self.radius
         gap = (span - 2 * self.radius) / max(depth, 1) if depth else 0.0
         self.gap = gap
         self.x = np.floor(x0 + gap * np.arange(depth + 1)) + 0.5
-        centre_y = area.top + area.height / 2
+        centre_y = column_top + column / 2
         self.area = area
 
         self.ys: list[np.ndarray] = []
@@ -106,8 +134,27 @@ class DiagramLayout:
         bounds += [max(float(self.x[-1]) + self.radii[-1] + pad, area.right)]
         self.band_x = np.array(bounds)
         half = max(sp * (n - 1) / 2 + r for sp, n, r in zip(self.spacings, slots, self.radii))
-        self.band_top = max(area.top, centre_y - half - 0.8 * font_px)
+        # Edge labels may sit a row above the top neurons, under the layer labels.
+        label_row = 1.8 * font_px if edge_label_width else 0.0
+        self.band_top = max(area.top, centre_y - half - 0.8 * font_px - label_row)
         self.band_bottom = min(area.bottom, centre_y + half + 2.0 * font_px)
+
+        # Skip arcs: a quadratic curve from the top of layer l-1's column to the top of layer l's, rising over
+        # the edges of layer l. ``arc_points[i]`` samples arc i for hit tests.
+        self.arc_ends: list[tuple[float, float, float, float, float]] = []
+        self.arc_points: list[np.ndarray] = []
+        for l in self.skip_layers:
+            x0, x1 = float(self.x[l - 1]), float(self.x[l])
+            y0 = float(self.ys[l - 1][0]) - self.radii[l - 1]
+            y1 = float(self.ys[l][0]) - self.radii[l]
+            apex = min(y0, y1) - 0.8 * arc_room
+            control = 2 * apex - (y0 + y1) / 2  # a quadratic's middle sits halfway to its control point
+            self.arc_ends.append((x0, y0, x1, y1, control))
+            t = np.linspace(0.0, 1.0, ARC_SAMPLES)[:, None]
+            p0, p1, p2 = np.array([x0, y0]), np.array([(x0 + x1) / 2, control]), np.array([x1, y1])
+            self.arc_points.append((1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2)
+        if self.arc_points:
+            self.band_top = min(self.band_top, min(float(p[:, 1].min()) for p in self.arc_points) - 4)
         self.label_y = self.band_top - 0.4 * font_px
 
         # Nodes.
@@ -132,6 +179,9 @@ class DiagramLayout:
         self.edge_offsets = np.cumsum(counts)
         self.edge_count = int(self.edge_offsets[-1])
         self.edge_layer = np.repeat(np.arange(1, depth + 1), counts[1:]) if depth else np.zeros(0, int)
+        self._label_memo: dict = {}
+        #: Painters' memos of what depends only on this layout and a few scene facts (layer label forms).
+        self.memo: dict = {}
 
     # ------------------------------------------------------------------ look-ups
 
@@ -174,16 +224,120 @@ class DiagramLayout:
         layer = int(np.searchsorted(self.node_offsets, best, side="right") - 1)
         return layer, int(self.shown[layer][best - self.node_offsets[layer]])
 
+    def skip_at(self, x: float, y: float, tolerance: float) -> int | None:
+        """The layer whose skip arc passes within ``tolerance`` of (x, y), or None."""
+        for layer, points in zip(self.skip_layers, self.arc_points):
+            if _polyline_distance(points, x, y) <= tolerance:
+                return layer
+        return None
+
+    def distance_to_nearest(self, x: float, y: float) -> float:
+        """How far (x, y) is from the nearest neuron's rim, edge or skip arc (0 inside a neuron)."""
+        best = math.inf
+        if self.node_x.size:
+            best = max(0.0, float(np.min(np.hypot(self.node_x - x, self.node_y - y) - self.node_r)))
+        if self.edge_count:
+            best = min(best, float(np.sqrt(self._edge_distance2(x, y).min())))
+        for points in self.arc_points:
+            best = min(best, _polyline_distance(points, x, y))
+        return best
+
+    def _edge_distance2(self, x: float, y: float) -> np.ndarray:
+        dx, dy = self.ex1 - self.ex0, self.ey1 - self.ey0
+        length2 = np.maximum(dx * dx + dy * dy, 1e-12)
+        t = np.clip(((x - self.ex0) * dx + (y - self.ey0) * dy) / length2, 0.0, 1.0)
+        return (self.ex0 + t * dx - x) ** 2 + (self.ey0 + t * dy - y) ** 2
+
+    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0, crowded: bool = False) -> list[Rect]:
+        """Boxes for the value labels of the first ``len(sizes)`` shown edges, one per edge, none dropped.
+
+        ``sizes`` holds each label's (width, height), None for an edge without a label (its box is None).
+        A box sits beside its edge, ``clearance`` pixels off the line (above it, else below), so the edge's
+        colour stays in view, or where that is taken, on the line, then in rows further out; along the edge
+        it takes the first of :data:`LABEL_POSITIONS` where it overlaps no neuron, no earlier box and none of
+        ``obstacles`` (Rects), inside the drawing area below the layer labels. Returns [] when some label finds
+        no such place (the caller tries a smaller font); with ``crowded``, such a label takes the place where
+        it covers the least of the others instead.
+        """
+        key = (tuple(sizes), tuple(obstacles), clearance, crowded)
+        if key in self._label_memo:
+            return self._label_memo[key]
+        area = self.area
+        m = LABEL_MARGIN
+        static = {}
+        for i, size in enumerate(sizes):
+            if size is None:
+                continue
+            w, h = size
+            dx, dy = float(self.ex1[i] - self.ex0[i]), float(self.ey1[i] - self.ey0[i])
+            length = max(math.hypot(dx, dy), 1e-9)
+            nx, ny = dy / length, -dx / length  # a unit normal pointing up the screen
+            if ny > 0:
+                nx, ny = -nx, -ny
+            reach = abs(nx) * w / 2 + abs(ny) * h / 2 + clearance
+            # Every candidate at once: beside the line (above, below), on it, then rows further out.
+            offsets = np.array([reach, -reach, 0.0] + [side * (reach + row * (h + m)) for row in range(1, LABEL_ROWS) for side in (1.0, -1.0)])
+            tt, oo = np.meshgrid(np.asarray(LABEL_POSITIONS), offsets)  # the nearest row at every position first
+            left = (float(self.ex0[i]) + tt * dx + oo * nx).ravel() - w / 2
+            top = (float(self.ey0[i]) + tt * dy + oo * ny).ravel() - h / 2
+            ok = (left >= area.left) & (left + w <= area.right) & (top >= self.band_top) & (top + h <= area.bottom)
+            for o in obstacles:
+                ok &= ~((left < o.right + m) & (o.left < left + w + m) & (top < o.bottom + m) & (o.top < top + h + m))
+            if self.node_x.size:
+                near_x = np.clip(self.node_x[None, :], left[:, None], left[:, None] + w)
+                near_y = np.clip(self.node_y[None, :], top[:, None], top[:, None] + h)
+                hits = np.hypot(near_x - self.node_x[None, :], near_y - self.node_y[None, :]) < self.node_r[None, :] + m
+                ok &= ~hits.any(axis=1)
+            static[i] = (left, top, w, h, ok)
+        # The edges with the fewest free places choose first, so a crowded fan still finds room for every label.
+        order = sorted(static, key=lambda i: (int(static[i][4].sum()), i))
+        boxes: dict[int, Rect] = {}
+        for i in order:
+            left, top, w, h, ok = static[i]
+            if boxes:
+                bl = np.array([[b.left, b.top, b.right, b.bottom] for b in boxes.values()])
+                meets = (
+                    (left[:, None] < bl[None, :, 2] + m) & (bl[None, :, 0] < left[:, None] + w + m)
+                    & (top[:, None] < bl[None, :, 3] + m) & (bl[None, :, 1] < top[:, None] + h + m)
+                )
+                ok = ok & ~meets.any(axis=1)
+            good = np.flatnonzero(ok)
+            if good.size:
+                j = int(good[0])
+            elif crowded and boxes:
+                overlap_w = np.clip(np.minimum(left[:, None] + w, bl[None, :, 2]) - np.maximum(left[:, None], bl[None, :, 0]), 0, None)
+                overlap_h = np.clip(np.minimum(top[:, None] + h, bl[None, :, 3]) - np.maximum(top[:, None], bl[None, :, 1]), 0, None)
+                covered = (overlap_w * overlap_h).sum(axis=1) + np.where(static[i][4], 0.0, 1e9)
+                j = int(np.argmin(covered))
+            elif crowded:
+                j = 0
+            else:
+                self._label_memo[key] = []
+                return []
+            boxes[i] = Rect(float(left[j]), float(top[j]), w, h)
+        result = [boxes.get(i) for i in range(len(sizes))]
+        self._label_memo[key] = result
+        return result
+
     def edge_at(self, x: float, y: float, tolerance: float) -> int | None:
         """The shown edge nearest to (x, y) if it is within ``tolerance``: point-to-segment distance."""
         if not self.edge_count:
             return None
-        dx, dy = self.ex1 - self.ex0, self.ey1 - self.ey0
-        length2 = np.maximum(dx * dx + dy * dy, 1e-12)
-        t = np.clip(((x - self.ex0) * dx + (y - self.ey0) * dy) / length2, 0.0, 1.0)
-        d2 = (self.ex0 + t * dx - x) ** 2 + (self.ey0 + t * dy - y) ** 2
+        d2 = self._edge_distance2(x, y)
         best = int(np.argmin(d2))
         return best if d2[best] <= tolerance * tolerance else None
+
+
+def _rects_meet(a: Rect, b: Rect, margin: float) -> bool:
+    return a.left < b.right + margin and b.left < a.right + margin and a.top < b.bottom + margin and b.top < a.bottom + margin
+
+
+def _polyline_distance(points: np.ndarray, x: float, y: float) -> float:
+    a, b = points[:-1], points[1:]
+    d = b - a
+    length2 = np.maximum((d * d).sum(axis=1), 1e-12)
+    t = np.clip(((x - a[:, 0]) * d[:, 0] + (y - a[:, 1]) * d[:, 1]) / length2, 0.0, 1.0)
+    return float(np.sqrt(np.min((a[:, 0] + t * d[:, 0] - x) ** 2 + (a[:, 1] + t * d[:, 1] - y) ** 2)))
 
 
 def font_px(theme) -> float:
@@ -196,9 +350,11 @@ def title_px(theme) -> float:
     return theme.title_size * PX_PER_PT
 
 
-def layout_for_theme(widths, width: float, height: float, theme) -> DiagramLayout:
-    """The layout of a network of ``widths`` in a ``width`` x ``height`` picture, sized by ``theme``'s fonts."""
-    return DiagramLayout(widths, width, height, font_px(theme), title_px(theme), theme.node_radius)
+def layout_for_theme(widths, width: float, height: float, theme, skips=(), edge_labels: bool = False) -> DiagramLayout:
+    """The layout of a network of ``widths`` in a ``width`` x ``height`` picture, sized by ``theme``'s fonts,
+    with room for arcs over the layers in ``skips`` and, with ``edge_labels``, for a value label on each edge."""
+    label_width = EDGE_LABEL_EMS * font_px(theme) if edge_labels else 0.0
+    return DiagramLayout(widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width)
 
 
 def vector_edge_width(layout: DiagramLayout, theme) -> float:

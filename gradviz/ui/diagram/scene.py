@@ -30,6 +30,14 @@ COLOUR_BAR_STOPS = 64
 NEURON_FILL_STOPS = 16
 #: Most characters of a value printed on a neuron: three significant digits, two where three are longer.
 NODE_TEXT_CHARS = 7
+#: Diagrams with at most this many shown edges print each edge's value on it (∂L/∂w or w).
+MAX_EDGE_LABELS = 32
+#: Significant digits of a value printed on an edge (the tutorial's −0.000424, −0.00387, −0.0320).
+EDGE_TEXT_DIGITS = 3
+#: Between the parts of a caption line ("Backward: layer 1 of 3", "loss 0.0263"); a narrow picture breaks there.
+CAPTION_SEPARATOR = "   ·   "
+#: What the caption says when the neurons are too small to carry their numbers legibly.
+HIDDEN_VALUES_HINT = "hover or click a neuron for its value"
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,12 @@ class ColourScale:
 
 @dataclass(frozen=True)
 class Swatch:
-    """One entry of the colour bar's key: a short line in ``argb`` (dashed or not) and what it means."""
+    """One entry of the colour bar's key: a short line in ``argb`` (dashed, or an arc) and what it means."""
 
     argb: int
     label: str
     dashed: bool = False
+    arc: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,18 @@ class DiagramScene:
     pulse_layer: int | None
     caption: str
     colour_bar: ColourBarSpec
+    #: Per shown edge, its value as printed on it ("" while not computed), or None when the diagram has more
+    #: than :data:`MAX_EDGE_LABELS` shown edges or the mode prints none (activation mode: the sources' values
+    #: are already on the neurons).
+    edge_text: tuple[str, ...] | None = None
+    #: ``node_text`` at two significant digits, for circles too small for three at a legible size.
+    node_text_short: tuple[tuple[str, ...] | None, ...] = ()
+    #: What the numbers on the edges are, for the caption line ("" without edge numbers).
+    edge_note: str = ""
+    #: The layers (2..L-1) whose skip connection is drawn as an arc over them, their packed colours and values.
+    skip_layers: tuple[int, ...] = ()
+    skip_argb: tuple[int, ...] = ()
+    skip_value: tuple[float | None, ...] = ()
 
     def __repr__(self):
         return f"DiagramScene(mode={self.mode!r}, widths={list(self.widths)}, caption={self.caption!r})"
@@ -181,6 +202,102 @@ def layer_edge_colours(record: PassRecord, layer: int, to_idx, from_idx, mode: s
     return argb, dashed, rank
 
 
+def skip_gradient(record: PassRecord, layer: int) -> float | None:
+    """The gradient that flows through the skip connection of ``layer``: mean over samples and units of |δ_l|.
+
+    The rule the diagram colours a skip arc by. The skip adds a_(l-1) to layer l's output, so it carries back
+    what reaches layer l; we take δ_l = ∂L/∂z_l, the gradient the record holds for that layer, and average
+    its magnitude like the edges' mean |∂L/∂w|. None until the backward pass has computed layer ``layer``.
+    """
+    delta = record.layers[layer - 1].delta
+    if delta is None:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.mean(np.abs(np.asarray(delta))))
+
+
+def skip_colours(record: PassRecord, mode: str, theme: Theme, scale: ColourScale):
+    """The layers with a skip connection, the packed colour of each arc and its :func:`skip_gradient`.
+
+    Gradient mode colours an arc on the edges' log scale (grey until computed); the other modes draw it
+    neutral, since an identity path has no weight and no source of its own.
+    """
+    layers = tuple(l.index for l in record.layers if l.residual)
+    values = tuple(skip_gradient(record, l) for l in layers)
+    neutral = int(pack_color(theme.neutral_edge))
+    if mode != "gradient":
+        return layers, (neutral,) * len(layers), values
+    argb = tuple(
+        neutral if v is None else int(pack(gradient_colors([v], scale.decades, theme))[0]) for v in values
+    )
+    return layers, argb, values
+
+
+def edge_value_texts(record: PassRecord, mode: str, shown) -> tuple[str, ...] | None:
+    """The value printed on each shown edge (to-major per layer): ∂L/∂w in gradient mode, w in weight mode.
+
+    "" for an edge whose gradient is not computed yet; None beyond :data:`MAX_EDGE_LABELS` shown edges or in
+    activation mode.
+    """
+    if mode == "activation":
+        return None
+    if sum(len(shown[l]) * len(shown[l - 1]) for l in range(1, record.depth + 1)) > MAX_EDGE_LABELS:
+        return None
+    texts: list[str] = []
+    for l in range(1, record.depth + 1):
+        source = _edge_source(record, l, mode)
+        count = len(shown[l]) * len(shown[l - 1])
+        if source is None:
+            texts += [""] * count
+        else:
+            values = np.asarray(source)[np.ix_(shown[l], shown[l - 1])].ravel()
+            texts += [format_number(float(v), EDGE_TEXT_DIGITS) for v in values]
+    return tuple(texts)
+
+
+def edge_value_description(record: PassRecord, mode: str, layer: int, to_unit: int, from_unit: int) -> str:
+    """The hover text of an edge: where it runs and its value in ``mode`` (and its gradient once computed)."""
+    lines = [f"weight layer {layer}: from neuron {from_unit} of layer {layer - 1} to neuron {to_unit} of layer {layer}"]
+    weights = record.weights[layer - 1]
+    grad = record.layers[layer - 1].grad_w
+    lines.append(f"w = {format_number(float(weights[to_unit, from_unit]), EDGE_TEXT_DIGITS)}")
+    if grad is not None:
+        lines.append(f"∂L/∂w = {format_number(float(grad[to_unit, from_unit]), EDGE_TEXT_DIGITS)}")
+    elif mode == "gradient":
+        lines.append("∂L/∂w: not computed yet")
+    if mode == "activation":
+        a = record.activations(layer - 1)
+        if a is not None:
+            with np.errstate(invalid="ignore", over="ignore"):
+                mean = float(np.mean(np.abs(np.asarray(a)[:, from_unit])))
+            lines.append(f"|a| of source = {format_number(mean, EDGE_TEXT_DIGITS)} (mean over samples)")
+    return "\n".join(lines)
+
+
+def neuron_value_description(record: PassRecord, layer: int, unit: int) -> str:
+    """The hover text of a neuron: its activation and, once computed, its δ (means over the samples)."""
+    lines = [f"input neuron {unit}" if layer == 0 else f"layer {layer}, neuron {unit}"]
+    a = record.activations(layer)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if a is None:
+            lines.append("a: not computed yet")
+        else:
+            lines.append(f"a = {format_number(float(np.mean(np.asarray(a)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
+        delta = record.layers[layer - 1].delta if layer else None
+        if delta is not None:
+            lines.append(f"δ = ∂L/∂z = {format_number(float(np.mean(np.asarray(delta)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
+    return "\n".join(lines)
+
+
+def skip_value_description(record: PassRecord, layer: int) -> str:
+    """The hover text of a skip arc: what it skips and its :func:`skip_gradient`."""
+    value = skip_gradient(record, layer)
+    text = f"skip connection over layer {layer}: a_{layer} = f(z_{layer}) + a_{layer - 1}"
+    if value is None:
+        return text + "\ngradient through it: not computed yet"
+    return text + f"\ngradient through it, mean |δ_{layer}| = {format_number(value, EDGE_TEXT_DIGITS)}"
+
+
 def _edge_source(record: PassRecord, layer: int, mode: str):
     """The array an edge colour of ``mode`` is read from, or None while it is not computed."""
     if mode == "gradient":
@@ -205,8 +322,19 @@ def layer_node_colours(record: PassRecord, layer: int, units, theme: Theme) -> n
     return argb
 
 
-def colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSpec:
-    """The colour bar of ``mode`` on ``scale``."""
+SKIP_SWATCH_LABEL = "skip connection"
+
+
+def colour_bar_spec(mode: str, theme: Theme, scale: ColourScale, skips: bool = False) -> ColourBarSpec:
+    """The colour bar of ``mode`` on ``scale``, with a "skip connection" swatch when ``skips`` are drawn."""
+    spec = _colour_bar_spec(mode, theme, scale)
+    if skips:
+        swatch = Swatch(int(pack_color(theme.foreground)), SKIP_SWATCH_LABEL, arc=True)
+        spec = ColourBarSpec(spec.title, spec.subtitle, spec.stops, spec.ticks, spec.swatches + (swatch,), spec.fill_stops)
+    return spec
+
+
+def _colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSpec:
     fills = tuple(pack(theme.colormap("activation").map(np.linspace(0, 1, NEURON_FILL_STOPS), mode="byte")).tolist())
     if mode == "gradient":
         lo, hi = scale.decades
@@ -296,13 +424,13 @@ class SceneCache:
         self._nodes[key] = (z, argb)
         return argb
 
-    def colour_bar(self, mode, theme, scale) -> ColourBarSpec:
-        key = (mode, theme.name, scale)
+    def colour_bar(self, mode, theme, scale, skips: bool = False) -> ColourBarSpec:
+        key = (mode, theme.name, scale, skips)
         spec = self._bars.get(key)
         if spec is None:
             if len(self._bars) > 16:
                 self._bars.clear()
-            spec = self._bars[key] = colour_bar_spec(mode, theme, scale)
+            spec = self._bars[key] = colour_bar_spec(mode, theme, scale, skips)
         return spec
 
 
@@ -359,15 +487,25 @@ def build_scene(
 
     phase, layer = record.phase, record.layer
     backward = phase in (Phase.BACKWARD, Phase.UPDATE)
-    node_text = tuple(_node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown))
+    node_means = [_node_means(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown)]
+    node_text = tuple(None if m is None else node_value_texts(m) for m in node_means)
+    node_text_short = tuple(None if m is None else tuple(format_number(float(v), 2) for v in m) for m in node_means)
     node_note = "numbers on neurons: δ = ∂L/∂z (mean over samples)" if backward else "numbers on neurons: activation a (mean over samples)"
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
     )
     caption = describe_step(record.step, record.depth)
     if record.loss is not None:
-        caption += f"   ·   loss {format_number(record.loss, 6, trailing_zeros=False)}"
+        caption += f"{CAPTION_SEPARATOR}loss {format_number(record.loss, 6, trailing_zeros=False)}"
     computing = phase in (Phase.FORWARD, Phase.BACKWARD)
+    edge_text = edge_value_texts(record, mode, shown)
+    edge_note = "" if edge_text is None else ("numbers on edges: ∂L/∂w" if mode == "gradient" else "numbers on edges: weight w")
+    skip_layers, skip_argb, skip_value = skip_colours(record, mode, theme, colour_scale)
+    bar = (
+        cache.colour_bar(mode, theme, colour_scale, bool(skip_layers))
+        if cache is not None
+        else colour_bar_spec(mode, theme, colour_scale, bool(skip_layers))
+    )
     return DiagramScene(
         mode=mode,
         colour_scale=colour_scale,
@@ -377,17 +515,23 @@ def build_scene(
         edge_rank=edge_rank,
         node_argb=node_argb,
         node_text=node_text,
+        node_text_short=node_text_short,
         node_note=node_note,
         layer_names=layer_names,
         highlight=layer if computing else record.depth if phase is Phase.LOSS else None,
         direction=-1 if phase is Phase.BACKWARD else 1,
         pulse_layer=layer if computing else None,
         caption=caption,
-        colour_bar=cache.colour_bar(mode, theme, colour_scale) if cache is not None else colour_bar_spec(mode, theme, colour_scale),
+        colour_bar=bar,
+        edge_text=edge_text,
+        edge_note=edge_note,
+        skip_layers=skip_layers,
+        skip_argb=skip_argb,
+        skip_value=skip_value,
     )
 
 
-def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[str, ...] | None:
+def _node_means(record: PassRecord, layer: int, units, backward: bool) -> np.ndarray | None:
     """The mean value of each shown neuron: δ during the backward pass where computed, else the activation."""
     if layer > 0 and backward and record.layers[layer - 1].delta is not None:
         values = record.layers[layer - 1].delta
@@ -396,8 +540,7 @@ def _node_texts(record: PassRecord, layer: int, units, backward: bool) -> tuple[
     if values is None:
         return None
     with np.errstate(invalid="ignore", over="ignore"):
-        means = np.mean(np.asarray(values)[:, units], axis=0)
-    return node_value_texts(means)
+        return np.mean(np.asarray(values)[:, units], axis=0)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -31,12 +31,18 @@ from .scene import (
     check_mode,
     layer_edge_colours,
     layer_node_colours,
+    edge_value_description,
+    neuron_value_description,
+    skip_value_description,
 )
 
 #: On screen, diagrams with more shown edges than this are drawn through the edge-id raster.
 RASTER_MIN_EDGES = 2000
 #: Edges whose centre line passes within this many pixels of a click are hit.
 CLICK_TOLERANCE = 5.0
+#: A click steps the pass (a background click) only this many pixels clear of every neuron's rim, edge and
+#: skip arc: a near miss of something selects nothing and does not step.
+CLICK_CLEARANCE = 12.0
 #: Pixel thickness of a raster line: one-pixel lines leave a moire of background dots in a dense fan.
 RASTER_THICKNESS = 2
 
@@ -76,6 +82,10 @@ class NetworkView(QtWidgets.QWidget):
         self.last_paint_ms: float | None = None
         #: Called with the paint time in ms after every on-screen paint (for benchmarks and a frame meter).
         self.frame_timing_hook = None
+        self._recorded_texts: list = []
+        #: What hovering shows at the mouse's latest position ("" over nothing).
+        self.hover_text = ""
+        self.setMouseTracking(True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setMinimumSize(240, 180)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
@@ -100,6 +110,11 @@ class NetworkView(QtWidgets.QWidget):
     def scene(self) -> DiagramScene | None:
         """The scene on show, or None before the first record."""
         return self._scene
+
+    @property
+    def text_boxes(self) -> list[painters.TextBox]:
+        """The texts the latest paint drew and the boxes they cover (:class:`~.painters.TextBox`), for layout checks."""
+        return painters.text_boxes_of(self._recorded_texts)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -208,16 +223,60 @@ class NetworkView(QtWidgets.QWidget):
             return
         event.accept()
         pos = event.position()
+        target = self._target_at(pos.x(), pos.y())
+        if target is None:
+            if self._current_layout().distance_to_nearest(pos.x(), pos.y()) > CLICK_CLEARANCE:
+                self.sigBackgroundClicked.emit()
+        elif target[0] == "neuron":
+            self.sigNeuronClicked.emit(*target[1:])
+        elif target[0] == "edge":
+            self.sigEdgeClicked.emit(*target[1:])
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        pos = event.position()
+        text = self.hover_text_at(pos.x(), pos.y())
+        if text != self.hover_text:
+            self.hover_text = text
+            if text:
+                QtWidgets.QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            else:
+                QtWidgets.QToolTip.hideText()
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.hover_text = ""
+        QtWidgets.QToolTip.hideText()
+        super().leaveEvent(event)
+
+    def hover_text_at(self, x: float, y: float) -> str:
+        """What hovering at (x, y) shows: the neuron's, edge's or skip arc's place and value, or ""."""
+        if self._record is None:
+            return ""
+        target = self._target_at(x, y)
+        if target is None:
+            return ""
+        if target[0] == "neuron":
+            return neuron_value_description(self._record, *target[1:])
+        if target[0] == "edge":
+            return edge_value_description(self._record, self._mode, *target[1:])
+        return skip_value_description(self._record, target[1])
+
+    def _target_at(self, x: float, y: float) -> tuple | None:
+        """("neuron", layer, unit), ("edge", layer, to, from) or ("skip", layer) under (x, y), or None."""
+        if self._scene is None:
+            return None
         layout = self._current_layout()
-        neuron = layout.node_at(pos.x(), pos.y())
+        neuron = layout.node_at(x, y)
         if neuron is not None:
-            self.sigNeuronClicked.emit(*neuron)
-            return
-        edge = layout.edge_at(pos.x(), pos.y(), max(CLICK_TOLERANCE, vector_edge_width(layout, self._theme)))
+            return ("neuron", *neuron)
+        tolerance = max(CLICK_TOLERANCE, vector_edge_width(layout, self._theme))
+        skip = layout.skip_at(x, y, tolerance)
+        if skip is not None:
+            return ("skip", skip)
+        edge = layout.edge_at(x, y, tolerance)
         if edge is not None:
-            self.sigEdgeClicked.emit(*layout.edge_address(edge))
-            return
-        self.sigBackgroundClicked.emit()
+            return ("edge", *layout.edge_address(edge))
+        return None
 
     def _on_animation_value(self, value) -> None:
         if self._animation.state() == QtCore.QAbstractAnimation.State.Running:
@@ -239,17 +298,18 @@ class NetworkView(QtWidgets.QWidget):
             self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache)
         self.update()
 
-    def _layout_for(self, widths, width: float, height: float) -> DiagramLayout:
-        key = (widths, round(width, 3), round(height, 3), self._theme.name)
+    def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
+        labels = scene.edge_text is not None
+        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name)
         if key != self._layout_key:
-            self._layout = layout_for_theme(widths, width, height, self._theme)
+            self._layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels)
             self._layout_key = key
         return self._layout
 
     def _current_layout(self) -> DiagramLayout:
         if self._scene is None:
             raise RuntimeError("no record shown yet: call show_record first")
-        return self._layout_for(self._scene.widths, self.width(), self.height())
+        return self._layout_for(self._scene, self.width(), self.height())
 
     @staticmethod
     def _point(x: float, y: float) -> QtCore.QPoint:
@@ -273,14 +333,16 @@ class NetworkView(QtWidgets.QWidget):
         if background:
             painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
         if scene is None:
+            self._recorded_texts = []
             painters.paint_empty(painter, width, height, theme)
             return
-        layout = self._layout_for(scene.widths, width, height)
+        layout = self._layout_for(scene, width, height)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         edge_argb = self._current_edge_argb()
         if vector or layout.edge_count <= RASTER_MIN_EDGES:
             painters.paint_band(painter, layout, scene, theme)
+            painters.paint_skip_arcs(painter, layout, scene, theme)
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
             else:
@@ -292,5 +354,8 @@ class NetworkView(QtWidgets.QWidget):
             painters.paint_edges_raster(painter, layout, scene, theme, edge_argb, self._raster_for(layout, scale))
             self.render_path = "raster"
             painters.paint_band_outline(painter, layout, scene, theme)
-        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t)
+            painters.paint_skip_arcs(painter, layout, scene, theme)
+        recorded: list = []
+        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded)
+        self._recorded_texts = recorded
 

@@ -21,11 +21,18 @@ from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
-from .theme import SCREEN, THEMES, Theme, qt_palette
+from .theme import SCREEN, THEMES, Theme, qt_palette, widget_font
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+#: The window's size on a screen with room for it; a smaller screen's available area is filled instead.
+PREFERRED_SIZE = (1500, 950)
+#: The share of the window's height the plot tabs at the bottom take, and of its width the right column.
+BOTTOM_SHARE = 0.46
+RIGHT_SHARE = 0.25
+#: The narrowest the right column (Network / Inspector) is made.
+MIN_RIGHT_WIDTH = 300
 HEALTH_COLORS = {
     "vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b",
 }  # fmt: skip
@@ -74,7 +81,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_status_bar()
         self._connect()
         self._default_state = self.saveState(LAYOUT_VERSION)
-        self.resize(1500, 950)
+        #: The desktop's own application font, which the screen theme keeps.
+        self._desktop_font = QtGui.QFont(QtWidgets.QApplication.font())
+        self._docks_sized = False
+        #: Whether the docks keep their default shares of the window (not when a saved layout was restored).
+        self._dock_shares_kept = True
+        self._fit_to_screen()
         self._restore_layout()
         self.set_theme(theme)
         self.bridge.announce()
@@ -88,6 +100,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------------------------------ building
 
     def _make_docks(self) -> None:
+        """The right column holds Network and Inspector as tabs; the bottom holds every plot as tabs, so
+        the one shown has the whole width (a plot squeezed beside another is too small to read)."""
         area = QtCore.Qt.DockWidgetArea
         specs = [
             ("controls", "Network", self.controls, area.RightDockWidgetArea),
@@ -106,16 +120,56 @@ class MainWindow(QtWidgets.QMainWindow):
                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
             )
-            self.addDockWidget(where, dock)
             self.docks[name] = dock
-        self.splitDockWidget(self.docks["gradient-bars"], self.docks["activation"], QtCore.Qt.Orientation.Horizontal)
-        self.tabifyDockWidget(self.docks["activation"], self.docks["depth-chain"])
-        self.tabifyDockWidget(self.docks["gradient-bars"], self.docks["training"])
+        self.setTabPosition(area.BottomDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+        self.setTabPosition(area.RightDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+        self._arrange_docks()
+
+    def _arrange_docks(self) -> None:
+        """Put every dock in its place: Network and Inspector tabbed on the right, the plots tabbed below."""
+        area = QtCore.Qt.DockWidgetArea
+        for name, dock in self.docks.items():
+            where = area.RightDockWidgetArea if name in ("controls", "inspector") else area.BottomDockWidgetArea
+            self.addDockWidget(where, dock)
+        for name in ("activation", "depth-chain", "training"):
+            self.tabifyDockWidget(self.docks["gradient-bars"], self.docks[name])
+        self.tabifyDockWidget(self.docks["controls"], self.docks["inspector"])
         self.docks["gradient-bars"].raise_()
-        self.docks["activation"].raise_()
-        self.splitDockWidget(self.docks["controls"], self.docks["inspector"], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["controls"]], [330], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["gradient-bars"]], [300], QtCore.Qt.Orientation.Vertical)
+        self.docks["controls"].raise_()
+
+    def _fit_to_screen(self) -> None:
+        """Open inside the screen's available area: at ``PREFERRED_SIZE`` where it fits, else filling it.
+
+        Not maximised: a test or a script that resizes the window gets the size it asks for."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        available = screen.availableGeometry()
+        width, height = min(PREFERRED_SIZE[0], available.width()), min(PREFERRED_SIZE[1], available.height())
+        self.resize(width, height)
+        self.move(available.x() + (available.width() - width) // 2, available.y() + (available.height() - height) // 2)
+
+    def size_docks(self) -> None:
+        """Give the plot tabs ``BOTTOM_SHARE`` of the window's height and the right column ``RIGHT_SHARE``
+        of its width (done when the window is first shown, on Reset layout and on a theme change)."""
+        bottom = max(1, round(self.height() * BOTTOM_SHARE))
+        right = max(MIN_RIGHT_WIDTH, round(self.width() * RIGHT_SHARE))
+        self.resizeDocks([self.docks["gradient-bars"]], [bottom], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["controls"]], [right], QtCore.Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if self._dock_shares_kept:
+                self.size_docks()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Until someone drags a splitter, the docks keep their share of a window that is maximised or resized.
+        if self._docks_sized and self._dock_shares_kept:
+            self.size_docks()
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -156,6 +210,10 @@ class MainWindow(QtWidgets.QMainWindow):
             "Compare side by side", self.bridge.set_compare_active, "Ctrl+K",
             "The network as loaded beside the same weights with another activation", checkable=True,
         )  # fmt: skip
+        self.act_reveal_all = self._action(
+            "Show all results at once", self.bridge.set_reveal_all, None,
+            "Show every layer's bars and the verdict now, instead of as the backward pass computes them", checkable=True,
+        )  # fmt: skip
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
         self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
         self.act_about = self._action("About gradviz", self.show_about)
@@ -192,6 +250,7 @@ class MainWindow(QtWidgets.QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.act_compare)
+        view_menu.addAction(self.act_reveal_all)
         view_menu.addSeparator()
         view_menu.addActions(list(self.color_mode_actions.values()))
         view_menu.addSeparator()
@@ -240,6 +299,8 @@ class MainWindow(QtWidgets.QMainWindow):
         b.sigCursorChanged.connect(self._on_cursor_changed)
         b.sigHealthChanged.connect(self._on_health_changed)
         b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
+        b.sigSlopeChainChanged.connect(self.depth_chain.show_network_chain)
+        b.sigRevealAllChanged.connect(self.act_reveal_all.setChecked)
         b.sigColorModeChanged.connect(self._on_color_mode_changed)
         b.sigSelectionChanged.connect(self._on_selection_changed)
         b.sigInspected.connect(self.inspector.show_selection)
@@ -349,6 +410,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setPalette(palette)
         # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
         QtWidgets.QApplication.setPalette(palette)
+        # The slides theme's print size reaches every widget, menus and tabs included, through the app font.
+        QtWidgets.QApplication.setFont(widget_font(theme, self._desktop_font))
+        if self._docks_sized and self._dock_shares_kept:
+            self.size_docks()
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
@@ -432,13 +497,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:
+        # Rebuilt rather than restoreState(default): restoring tab groups over floating docks crashes Qt.
+        for dock in self.docks.values():
+            self.removeDockWidget(dock)
+        self._arrange_docks()
         for dock in self.docks.values():
             dock.setFloating(False)
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
             dock.show()
         self.docks["gradient-bars"].raise_()
-        self.docks["activation"].raise_()
+        self.docks["controls"].raise_()
+        self._dock_shares_kept = True
+        self.size_docks()
 
     def show_shortcuts(self) -> None:
         rows = [
@@ -473,8 +542,8 @@ class MainWindow(QtWidgets.QMainWindow):
         state = self._settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        if state is not None and self.restoreState(state, LAYOUT_VERSION):
+            self._dock_shares_kept = False
 
     def save_layout(self) -> None:
         if self._settings is None:

@@ -38,6 +38,23 @@ HEALTH_COLORS = {
 }  # fmt: skip
 
 
+_DESKTOP_FONT: list[QtGui.QFont] = []
+
+
+def desktop_font() -> QtGui.QFont:
+    """The application font as the desktop set it, remembered before the first window changes it."""
+    if not _DESKTOP_FONT:
+        _DESKTOP_FONT.append(QtGui.QFont(QtWidgets.QApplication.font()))
+    return QtGui.QFont(_DESKTOP_FONT[0])
+
+
+def apply_app_font(theme: Theme) -> QtGui.QFont:
+    """Give every widget the theme's print size (the screen theme: the desktop's own font); returns it."""
+    font = widget_font(theme, desktop_font())
+    QtWidgets.QApplication.setFont(font)
+    return font
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """The gradviz window around one ``CoreBridge``.
 
@@ -81,8 +98,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_status_bar()
         self._connect()
         self._default_state = self.saveState(LAYOUT_VERSION)
-        #: The desktop's own application font, which the screen theme keeps.
-        self._desktop_font = QtGui.QFont(QtWidgets.QApplication.font())
+        #: The desktop's own application font (as it was before any window changed it): the screen theme keeps it.
+        self._desktop_font = desktop_font()
         self._docks_sized = False
         #: Whether the docks keep their default shares of the window (not when a saved layout was restored).
         self._dock_shares_kept = True
@@ -114,6 +131,15 @@ class MainWindow(QtWidgets.QMainWindow):
         for name, title, widget, where in specs:
             dock = QtWidgets.QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")  # saveState needs object names
+            if name == "controls":
+                # The form is wider than the right column on a small screen: it scrolls rather than
+                # pushing the window past the screen's edge.
+                scroll = QtWidgets.QScrollArea()
+                scroll.setObjectName("controlsScroll")
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+                scroll.setWidget(widget)
+                widget = scroll
             dock.setWidget(widget)
             dock.setFeatures(
                 QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -411,7 +437,15 @@ class MainWindow(QtWidgets.QMainWindow):
         # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
         QtWidgets.QApplication.setPalette(palette)
         # The slides theme's print size reaches every widget, menus and tabs included, through the app font.
-        QtWidgets.QApplication.setFont(widget_font(theme, self._desktop_font))
+        font = apply_app_font(theme)
+        self.setFont(font)  # reaches every child at once, before the application's font event arrives
+        # Dock title bars and the tab bars the window makes for tabbed docks keep the desktop's own
+        # title font unless they are given one.
+        # So do menus (windows of their own) and widgets with a style sheet.
+        styled = [w for w in self.findChildren(QtWidgets.QWidget) if w.styleSheet()]
+        for widget in [*self.docks.values(), *self.findChildren(QtWidgets.QTabBar), *self.findChildren(QtWidgets.QAbstractButton),
+                       *self.findChildren(QtWidgets.QMenu), *styled]:
+            widget.setFont(font)
         if self._docks_sized and self._dock_shares_kept:
             self.size_docks()
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
@@ -430,8 +464,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return self.diagram
         if name == "compare":
             return self.compare_view
-        if name in VIEW_NAMES and name in self.docks:
-            return self.docks[name].widget().plot_widget()
+        panels = {"gradient-bars": self.gradient_bars, "activation": self.activation_curves,
+                  "depth-chain": self.depth_chain, "training": self.training}  # fmt: skip
+        if name in VIEW_NAMES and name in panels:
+            return panels[name].plot_widget()
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
     def show_view(self, name: str, size: tuple[int, int] | None = None) -> None:

@@ -96,12 +96,19 @@ def text_width(text: str, style: dict, item) -> float:
     return document.idealWidth() + 2 * document.documentMargin() + 2
 
 
+class LaidOutLegend(pg.LegendItem):
+    """A legend placed by the layout it sits in (pyqtgraph's own moves itself to (0, 0) as it grows)."""
+
+    def updateSize(self):
+        self.updateGeometry()
+
+
 def legend_beside(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
     """A legend to the right of ``plot``'s data area, in the plot's own layout: it never covers data.
 
     It becomes ``plot.legend``, so items added with a ``name`` join it.
     """
-    legend = pg.LegendItem(colCount=columns)
+    legend = LaidOutLegend(colCount=columns)
     plot.layout.addItem(legend, 2, 3)
     plot.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
     plot.legend = legend
@@ -144,7 +151,7 @@ def make_layout_widget() -> pg.GraphicsLayoutWidget:
 
 def add_legend_column(widget: pg.GraphicsLayoutWidget, col: int, rowspan: int = 1) -> pg.LegendItem:
     """A one-column legend in column ``col`` of ``widget``, beside the plots (never over their data)."""
-    legend = pg.LegendItem(colCount=1)
+    legend = LaidOutLegend(colCount=1)
     widget.ci.addItem(legend, row=0, col=col, rowspan=rowspan)
     widget.ci.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
     return legend

@@ -443,9 +443,16 @@ class MainWindow(QtWidgets.QMainWindow):
         # title font unless they are given one.
         # So do menus (windows of their own) and widgets with a style sheet.
         styled = [w for w in self.findChildren(QtWidgets.QWidget) if w.styleSheet()]
-        for widget in [*self.docks.values(), *self.findChildren(QtWidgets.QTabBar), *self.findChildren(QtWidgets.QAbstractButton),
+        for widget in [*self.findChildren(QtWidgets.QTabBar), *self.findChildren(QtWidgets.QAbstractButton),
                        *self.findChildren(QtWidgets.QMenu), *styled]:
             widget.setFont(font)
+        # A dock whose font equals the application's draws its title in the desktop's small title font;
+        # one that differs (here only in kerning, which nobody sees) draws it in its own.
+        dock_font = QtGui.QFont(font)
+        if theme.widget_font_px is not None:
+            dock_font.setKerning(not font.kerning())
+        for dock in self.docks.values():
+            dock.setFont(dock_font)
         if self._docks_sized and self._dock_shares_kept:
             self.size_docks()
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):

@@ -17,7 +17,6 @@ from .plot_style import (
     make_log_plot_item,
     style_outside_legend,
     style_plot,
-    style_text,
 )
 
 #: Range and resolution of the x slider (the spin box beside it takes any x in X_LIMITS).
@@ -86,7 +85,8 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._table = QtWidgets.QTableWidget(0, 2 + len(self._names))
         self._table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self._table.verticalHeader().setVisible(False)
-        self._table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # Whole numbers, scrolled sideways if need be, rather than columns squeezed to "0.00…".
+        self._table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self._table.installEventFilter(self)
 
         # The table beside the plot, not under it: a docked panel is wider than it is tall.
@@ -96,7 +96,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([700, 260])
+        splitter.setSizes([640, 360])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
@@ -274,7 +274,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         style_outside_legend(self._legend, theme)
 
     def _add_network_chain(self, chain: np.ndarray, floor: int) -> None:
-        """The network's chain as a thick line with a marker at each of its layers, labelled by layer."""
+        """The network's chain as a thick line with a marker at each of its layers."""
         theme, plot = self._theme, self._plot
         depth_net = len(self._network_chain)
         k = np.arange(1, len(chain) + 1, dtype=np.float64)
@@ -288,18 +288,10 @@ class DepthChainPanel(QtWidgets.QWidget):
         )
         item.setZValue(10)
         plot.addItem(item)
-        self._legend.addItem(item, "this network: ∏ mean f′(z)")
+        # The layers' positions are the markers: k = 1 is the output layer L, k = L is layer 1.
+        ends = f"layer {depth_net} … 1" if depth_net > 1 else "layer 1"
+        self._legend.addItem(item, f"this network ({ends}): ∏ mean f′(z)")
         self._network_item = item
-        # The layers' positions: k = 1 is the output layer L, k = L is layer 1 (nearest the input).
-        ends = {1: f"layer {depth_net}", depth_net: "layer 1"} if depth_net > 1 else {1: "layer 1"}
-        for position, text in ends.items():
-            if position > len(chain):
-                continue
-            mark = pg.TextItem(text, anchor=(0.5, 1.2) if position == 1 else (1.0, 1.2))
-            style_text(mark, theme, theme.foreground, max(theme.font_size - 2, 8))
-            mark.setPos(float(position), float(drawn[position - 1]))
-            mark.setZValue(11)
-            plot.addItem(mark)
 
     # ------------------------------------------------------------------ events
 

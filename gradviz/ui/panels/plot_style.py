@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..theme import Theme
 from .log_axis import LogAxisItem
@@ -97,7 +97,13 @@ def text_width(text: str, style: dict, item) -> float:
 
 
 class LaidOutLegend(pg.LegendItem):
-    """A legend placed by the layout it sits in (pyqtgraph's own moves itself to (0, 0) as it grows)."""
+    """A legend placed by the layout it sits in (pyqtgraph's own moves itself to (0, 0) as it grows), at
+    the size of its entries rather than stretched to the plot's height."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fixed = QtWidgets.QSizePolicy.Policy.Fixed
+        self.setSizePolicy(fixed, fixed)
 
     def updateSize(self):
         self.updateGeometry()

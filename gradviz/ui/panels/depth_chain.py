@@ -222,11 +222,13 @@ class DepthChainPanel(QtWidgets.QWidget):
         x_text = format_number(x, 3, trailing_zeros=False)
         network = self._network_chain
         title = f"Gradient factor f′(x)ᵏ at x = {x_text}"
+        titles = (title, f"f′(x)ᵏ at x = {x_text}")
         if network is not None:
-            title += ", and this network's"
+            # What the network's line is: its own mean slopes multiplied from the output back.
+            titles = (f"{title}, and this network's ∏ mean f′(z)", f"f′(x)ᵏ at x = {x_text} and this network's ∏ mean f′(z)", *titles)
         style_plot(
             plot, theme,
-            (title, f"Gradient factor f′(x)ᵏ at x = {x_text}", f"f′(x)ᵏ at x = {x_text}"),
+            titles,
             ("k  (layers back from the output)", "k  (layers back)", "k"),
             ("f′(x)ᵏ  (log scale)", "f′(x)ᵏ"),
         )
@@ -290,7 +292,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         plot.addItem(item)
         # The layers' positions are the markers: k = 1 is the output layer L, k = L is layer 1.
         ends = f"layer {depth_net} … 1" if depth_net > 1 else "layer 1"
-        self._legend.addItem(item, f"this network ({ends}): ∏ mean f′(z)")
+        self._legend.addItem(item, f"this network ({ends})")
         self._network_item = item
 
     # ------------------------------------------------------------------ events

@@ -200,7 +200,12 @@ def test_the_bars_grow_with_the_backward_pass_and_reveal_all_shows_them(qtbot, r
     assert np.all(np.isnan(bars.bar_heights()))
     window.act_reveal_all.trigger()
     np.testing.assert_allclose(bars.bar_heights(), expected, atol=1e-5)
-    assert window.bridge.session.health().verdict != "unknown"
+    assert window.bridge.session.health().verdict == "vanishing"
+    assert "vanishing" in window.status_health.text()
+    window.act_reveal_all.trigger()  # off again: back to what the pass has computed (nothing, at Ready)
+    assert not window.act_reveal_all.isChecked()
+    assert np.all(np.isnan(bars.bar_heights()))
+    assert window.bridge.session.health().verdict == "unknown"
     window.close()
 
 

@@ -5,7 +5,7 @@ Pure NumPy: the gradient-bar, depth-chain and activation-curve panels and the ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class ActivationComparison:
         (sigmoid for binary cross-entropy), or None when every layer used the compared activation
     blocked_at : per run, where no gradient gets through at all: the layer nearest the output whose
         f'(z) is 0 for every unit and sample (a dead layer of ReLUs), or None when some gradient flows
+    revealed : the layers (1-based, ascending) whose values may be shown yet, or None for all of them:
+        the bars grow as the backward pass reaches each layer (see ``reveal``)
     """
 
     activations: tuple[str, str]
@@ -43,13 +45,29 @@ class ActivationComparison:
     values: np.ndarray
     kept_output: str | None = None
     blocked_at: tuple[int | None, int | None] = (None, None)
+    revealed: tuple[int, ...] | None = None
 
     @property
     def depth(self) -> int:
         return self.values.shape[1]
 
+    @property
+    def revealed_layers(self) -> tuple[int, ...]:
+        """The layers whose bars are shown: ``revealed``, or every layer when it is None."""
+        return tuple(range(1, self.depth + 1)) if self.revealed is None else self.revealed
+
+    def reveal(self, layers) -> "ActivationComparison":
+        """The same comparison with only ``layers`` (an iterable of 1-based layers, or None for all) shown."""
+        if layers is None:
+            return replace(self, revealed=None)
+        shown = tuple(sorted({int(l) for l in layers}))
+        if any(not 1 <= l <= self.depth for l in shown):
+            raise ValueError(f"revealed layers must lie in 1..{self.depth}, got {shown}")
+        return replace(self, revealed=shown)
+
     def __repr__(self):
-        return f"ActivationComparison({self.activations!r}, measure={self.measure!r}, depth={self.depth})"
+        shown = "" if self.revealed is None else f", revealed={self.revealed!r}"
+        return f"ActivationComparison({self.activations!r}, measure={self.measure!r}, depth={self.depth}{shown})"
 
 
 def kept_output_activation(network: Network, loss_name: str) -> str | None:
@@ -164,6 +182,38 @@ def sigmoid_bound_chain(depth: int = 10) -> np.ndarray:
     k = np.arange(1, int(depth) + 1, dtype=np.float64)
     with np.errstate(under="ignore"):
         return frozen_array(np.power(SIGMOID_DERIVATIVE_BOUND, k))
+
+
+def network_slope_chain(record) -> np.ndarray:
+    """This network's own gradient factor against depth, from the output back to the input.
+
+    Entry k - 1 (k = 1..L) is the product of the mean local slope over the last k layers,
+
+        m_L * m_(L-1) * ... * m_(L-k+1),  with m_l = mean over samples and units of f_l'(z_l),
+
+    so entry 0 is layer L's mean slope alone and entry L - 1 runs back to layer 1. It is the
+    part of the chain rule the activations contribute (weights and skip connections left out), the
+    network's counterpart of ``derivative_chain``. Layers whose z is not computed yet give NaN, as do
+    non-finite slopes; products under the smallest float underflow quietly to 0.
+
+    Parameters
+    ----------
+    record : a ``PassRecord`` (its forward pass gives each layer's z)
+
+    Returns
+    -------
+    read-only float64 array of length L
+    """
+    slopes = []
+    for layer in record.layers:
+        if layer.z is None:
+            slopes.append(np.nan)
+            continue
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            slopes.append(float(np.mean(get_activation(layer.activation).derivative(np.asarray(layer.z, dtype=np.float64)))))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        chain = np.cumprod(np.asarray(slopes[::-1], dtype=np.float64))
+    return frozen_array(chain)
 
 
 def activation_curve(name: str, lo: float = -10.0, hi: float = 10.0, n: int = 801):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
-from .analysis import ActivationComparison, compare_activations, network_with_activation
+from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
 from .netfile import Experiment, edit_experiment, load_preset, save_network
 from .network import Network
-from .records import PassRecord
+from .records import PassRecord, Phase
 from .stats import MEASURES, Health, gradient_health
 from .stepper import Stepper
 from .training import TrainingHistory, train
@@ -76,6 +76,17 @@ def micro_steps_taken(stepper: Stepper) -> int:
     return stepper.passes_done * per_pass + record.step
 
 
+def revealed_layers(record: PassRecord) -> tuple[int, ...]:
+    """The layers whose gradient the pass has computed: none before the backward pass, then L..l once the
+    backward pass has reached layer l, every layer after it (ascending)."""
+    phase = record.phase
+    if phase is Phase.BACKWARD:
+        return tuple(range(record.layer, record.depth + 1))
+    if phase is Phase.UPDATE or record.complete:
+        return tuple(range(1, record.depth + 1))
+    return ()
+
+
 def activation_title(network: Network) -> str:
     """The hidden layers' activation label(s) of ``network``: "sigmoid", "ReLU", "tanh / ReLU"."""
     hidden = network.activations[:-1] if network.depth > 1 else network.activations
@@ -94,6 +105,8 @@ class Session:
     shared_scale : one colour scale for both halves of the Compare view
     color_mode : how diagram edges are coloured, a key of ``names.COLOR_MODES``
     bars_measure, bars_activations : what the gradient-bars panel compares
+    reveal_all : show every result at once (the bars and the verdict of the whole pass) instead of as
+        the backward pass computes them
     """
 
     def __init__(
@@ -106,6 +119,7 @@ class Session:
         color_mode: str = DEFAULT_COLOR_MODE,
         bars_measure: str = DEFAULT_BARS_MEASURE,
         bars_activations: tuple[str, str] = DEFAULT_BARS_ACTIVATIONS,
+        reveal_all: bool = False,
     ):
         #: The loaded network file; replaced by loading, editing or adopting a training run.
         self._experiment = experiment
@@ -123,6 +137,8 @@ class Session:
         self.color_mode = _checked_color_mode(color_mode)
         #: The gradient-bars measure (one of ``stats.MEASURES``) and the two activations it compares.
         self.bars_measure, self.bars_activations = _checked_bars(bars_measure, bars_activations)
+        #: Show the whole pass's bars and verdict at once (True), or only what the backward pass has reached.
+        self.reveal_all = bool(reveal_all)
         #: The last training run adopted, or None since the network was loaded or edited.
         self.history: TrainingHistory | None = None
         #: What the inspector explains: ("neuron", layer, unit), ("edge", layer, to, from) or None ...
@@ -135,6 +151,8 @@ class Session:
         self._compare_stepper: Stepper | None = None
         #: (network, measure, first, second) -> the comparison the bars show, for the latest key only.
         self._comparison_cache: tuple[tuple, ActivationComparison] | None = None
+        #: (comparison, revealed, the comparison as shown) for the latest pair only.
+        self._shown_cache: tuple | None = None
 
     # ------------------------------------------------------------------------------------------ facts
 
@@ -234,9 +252,32 @@ class Session:
         self._comparison_cache = (key, comparison)
         return comparison
 
+    def revealed_layers(self) -> tuple[int, ...]:
+        """The layers whose bars are shown: what the backward pass has reached, or all under ``reveal_all``."""
+        if self.reveal_all:
+            return tuple(range(1, self._stepper.record.depth + 1))
+        return revealed_layers(self._stepper.record)
+
+    def shown_comparison(self) -> ActivationComparison:
+        """``comparison()`` with only ``revealed_layers()`` shown; the same object while neither changes."""
+        comparison = self.comparison()
+        revealed = None if self.reveal_all else self.revealed_layers()
+        cached = self._shown_cache
+        if cached is not None and cached[0] is comparison and cached[1] == revealed:
+            return cached[2]
+        shown = comparison.reveal(revealed)
+        self._shown_cache = (comparison, revealed, shown)
+        return shown
+
     def health(self) -> Health:
-        """The gradient-health verdict of the current pass (see ``stats.gradient_health``)."""
-        return gradient_health(self._stepper.record)
+        """The gradient-health verdict (see ``stats.gradient_health``): of the current pass as far as it has
+        gone, or of the whole pass under ``reveal_all``."""
+        return gradient_health(self.scale_record if self.reveal_all else self._stepper.record)
+
+    def network_slope_chain(self):
+        """This network's mean-slope product against depth (``analysis.network_slope_chain``) on the whole
+        current pass: a forward-pass fact, so it does not wait for the backward pass."""
+        return network_slope_chain(self.scale_record)
 
     def selected_record(self) -> PassRecord:
         """The record the selection belongs to: the right half's when it was picked there."""
@@ -320,6 +361,10 @@ class Session:
 
     def set_color_mode(self, mode: str) -> None:
         self.color_mode = _checked_color_mode(mode)
+
+    def set_reveal_all(self, reveal_all: bool) -> None:
+        """Show every result of the pass at once (True), or as the backward pass computes it (False)."""
+        self.reveal_all = bool(reveal_all)
 
     def set_bars_settings(self, measure: str, first: str, second: str) -> None:
         """What the gradient bars compare: a measure of ``stats.MEASURES`` and two activation names."""

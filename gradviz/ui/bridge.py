@@ -33,7 +33,10 @@ class CoreBridge(QtCore.QObject):
       that fixes the colour scale.
     - ``sigCursorChanged(cursor)``: a ``session.Cursor`` (step, depth, loss, passes done, can step back).
     - ``sigHealthChanged(health)``: the current pass's ``stats.Health`` verdict.
-    - ``sigComparisonChanged(comparison)``: the bars' ``ActivationComparison``, when it changes.
+    - ``sigComparisonChanged(comparison)``: the bars' ``ActivationComparison``, when it or the layers it
+      reveals change (``comparison.revealed``: what the backward pass has reached, or all of them).
+    - ``sigSlopeChainChanged(chain)``: ``analysis.network_slope_chain`` of the current pass, when it changes.
+    - ``sigRevealAllChanged(bool)``: whether every result is shown at once.
     - ``sigCompareChanged(left, left_scale, right, right_scale, titles, shared_scale)``: both halves of
       the Compare view after every move, only while it is active.
     - ``sigCompareSettingsChanged(settings)``: a ``session.CompareSettings`` (active, activation,
@@ -53,6 +56,8 @@ class CoreBridge(QtCore.QObject):
     sigCursorChanged = QtCore.Signal(object)
     sigHealthChanged = QtCore.Signal(object)
     sigComparisonChanged = QtCore.Signal(object)
+    sigSlopeChainChanged = QtCore.Signal(object)
+    sigRevealAllChanged = QtCore.Signal(bool)
     sigCompareChanged = QtCore.Signal(object, object, object, object, object, bool)
     sigCompareSettingsChanged = QtCore.Signal(object)
     sigColorModeChanged = QtCore.Signal(str)
@@ -81,6 +86,8 @@ class CoreBridge(QtCore.QObject):
         self._training: dict | None = None
         #: The comparison last emitted, so stepping within a pass does not redraw the bars.
         self._shown_comparison = None
+        #: The complete pass whose slope chain was last emitted.
+        self._shown_chain_record = None
 
     # ------------------------------------------------------------------------------------------ state
     # For scripts, tests and the exporter; the window itself only listens to the signals.
@@ -147,14 +154,21 @@ class CoreBridge(QtCore.QObject):
         self.sigCursorChanged.emit(s.cursor)
         self.sigHealthChanged.emit(s.health())
         self._emit_comparison(force_comparison)
+        self._emit_slope_chain(force_comparison)
         self._emit_compare()
         self._emit_inspected()
 
     def _emit_comparison(self, force: bool = False) -> None:
-        comparison = self.session.comparison()
+        comparison = self.session.shown_comparison()
         if force or comparison is not self._shown_comparison:
             self._shown_comparison = comparison
             self.sigComparisonChanged.emit(comparison)
+
+    def _emit_slope_chain(self, force: bool = False) -> None:
+        complete = self.session.scale_record
+        if force or complete is not self._shown_chain_record:
+            self._shown_chain_record = complete
+            self.sigSlopeChainChanged.emit(self.session.network_slope_chain())
 
     def _emit_compare(self) -> None:
         s = self.session
@@ -296,6 +310,14 @@ class CoreBridge(QtCore.QObject):
         self.sigCompareSettingsChanged.emit(self.session.compare_settings)
         self._emit_compare()
         self._emit_inspected()
+
+    @QtCore.Slot(bool)
+    def set_reveal_all(self, reveal_all: bool) -> None:
+        """Show every result of the pass at once, or as the backward pass computes it."""
+        self.session.set_reveal_all(reveal_all)
+        self.sigRevealAllChanged.emit(self.session.reveal_all)
+        self.sigHealthChanged.emit(self.session.health())
+        self._emit_comparison()
 
     @QtCore.Slot(str)
     def set_color_mode(self, mode: str) -> None:

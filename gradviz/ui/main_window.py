@@ -22,16 +22,40 @@ from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
 from .presenter import BlankScreen, PresenterPage, SavedLayout, presenter_status_style
-from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette
+from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette, widget_font
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+#: The window's size on a screen with room for it; a smaller screen's available area is filled instead.
+PREFERRED_SIZE = (1500, 950)
+#: The share of the window's height the plot tabs at the bottom take, and of its width the right column.
+BOTTOM_SHARE = 0.46
+RIGHT_SHARE = 0.25
+#: The narrowest the right column (Network / Inspector) is made.
+MIN_RIGHT_WIDTH = 300
 #: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
     "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
     "slides": {"vanishing": "#1f5fa8", "exploding": "#b3261e", "healthy": "#1e7b34", "no gradient": "#b3261e"},
 }  # fmt: skip
+
+
+_DESKTOP_FONT: list[QtGui.QFont] = []
+
+
+def desktop_font() -> QtGui.QFont:
+    """The application font as the desktop set it, remembered before the first window changes it."""
+    if not _DESKTOP_FONT:
+        _DESKTOP_FONT.append(QtGui.QFont(QtWidgets.QApplication.font()))
+    return QtGui.QFont(_DESKTOP_FONT[0])
+
+
+def apply_app_font(theme: Theme) -> QtGui.QFont:
+    """Give every widget the theme's print size (the screen theme: the desktop's own font); returns it."""
+    font = widget_font(theme, desktop_font())
+    QtWidgets.QApplication.setFont(font)
+    return font
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -82,7 +106,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_status_bar()
         self._connect()
         self._default_state = self.saveState(LAYOUT_VERSION)
-        self.resize(1500, 950)
+        #: The desktop's own application font (as it was before any window changed it): the screen theme keeps it.
+        self._desktop_font = desktop_font()
+        self._docks_sized = False
+        #: Whether the docks keep their default shares of the window (not when a saved layout was restored).
+        self._dock_shares_kept = True
+        self._fit_to_screen()
         self._restore_layout()
         self.set_theme(theme)
         self.bridge.announce()
@@ -96,6 +125,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------------------------------ building
 
     def _make_docks(self) -> None:
+        """The right column holds Network and Inspector as tabs; the bottom holds every plot as tabs, so
+        the one shown has the whole width (a plot squeezed beside another is too small to read)."""
         area = QtCore.Qt.DockWidgetArea
         specs = [
             ("controls", "Network", self.controls, area.RightDockWidgetArea),
@@ -108,22 +139,71 @@ class MainWindow(QtWidgets.QMainWindow):
         for name, title, widget, where in specs:
             dock = QtWidgets.QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")  # saveState needs object names
+            if name == "controls":
+                # The form is wider than the right column on a small screen: it scrolls rather than
+                # pushing the window past the screen's edge.
+                scroll = QtWidgets.QScrollArea()
+                scroll.setObjectName("controlsScroll")
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+                scroll.setWidget(widget)
+                widget = scroll
             dock.setWidget(widget)
             dock.setFeatures(
                 QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
             )
-            self.addDockWidget(where, dock)
             self.docks[name] = dock
-        self.splitDockWidget(self.docks["gradient-bars"], self.docks["activation"], QtCore.Qt.Orientation.Horizontal)
-        self.tabifyDockWidget(self.docks["activation"], self.docks["depth-chain"])
-        self.tabifyDockWidget(self.docks["gradient-bars"], self.docks["training"])
+        self.setTabPosition(area.BottomDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+        self.setTabPosition(area.RightDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+        self._arrange_docks()
+
+    def _arrange_docks(self) -> None:
+        """Put every dock in its place: Network and Inspector tabbed on the right, the plots tabbed below."""
+        area = QtCore.Qt.DockWidgetArea
+        for name, dock in self.docks.items():
+            where = area.RightDockWidgetArea if name in ("controls", "inspector") else area.BottomDockWidgetArea
+            self.addDockWidget(where, dock)
+        for name in ("activation", "depth-chain", "training"):
+            self.tabifyDockWidget(self.docks["gradient-bars"], self.docks[name])
+        self.tabifyDockWidget(self.docks["controls"], self.docks["inspector"])
         self.docks["gradient-bars"].raise_()
-        self.docks["activation"].raise_()
-        self.splitDockWidget(self.docks["controls"], self.docks["inspector"], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["controls"]], [330], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["gradient-bars"]], [300], QtCore.Qt.Orientation.Vertical)
+        self.docks["controls"].raise_()
+
+    def _fit_to_screen(self) -> None:
+        """Open inside the screen's available area: at ``PREFERRED_SIZE`` where it fits, else filling it.
+
+        Not maximised: a test or a script that resizes the window gets the size it asks for."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        available = screen.availableGeometry()
+        width, height = min(PREFERRED_SIZE[0], available.width()), min(PREFERRED_SIZE[1], available.height())
+        self.resize(width, height)
+        self.move(available.x() + (available.width() - width) // 2, available.y() + (available.height() - height) // 2)
+
+    def size_docks(self) -> None:
+        """Give the plot tabs ``BOTTOM_SHARE`` of the window's height and the right column ``RIGHT_SHARE``
+        of its width (done when the window is first shown, on Reset layout and on a theme change)."""
+        bottom = max(1, round(self.height() * BOTTOM_SHARE))
+        right = max(MIN_RIGHT_WIDTH, round(self.width() * RIGHT_SHARE))
+        self.resizeDocks([self.docks["gradient-bars"]], [bottom], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["controls"]], [right], QtCore.Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if self._dock_shares_kept:
+                self.size_docks()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Until someone drags a splitter, the docks keep their share of a window that is maximised or resized.
+        if self._docks_sized and self._dock_shares_kept:
+            self.size_docks()
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -175,6 +255,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_blank.setShortcuts([QtGui.QKeySequence(key.Key_B), QtGui.QKeySequence(key.Key_Period)])
         self.act_blank.setEnabled(False)
         self.act_escape = self._action("Clear the selection", self.escape, key.Key_Escape, "Leave presenter mode, or clear what the inspector shows")
+        self.act_reveal_all = self._action(
+            "Show all results at once", self.bridge.set_reveal_all, None,
+            "Show every layer's bars and the verdict now, instead of as the backward pass computes them", checkable=True,
+        )  # fmt: skip
         self.act_reset_layout = self._action("Reset layout", self.reset_layout, None, "Put every panel back where it started")
         self.act_shortcuts = self._action("Keyboard shortcuts", self.show_shortcuts, "F1")
         self.act_about = self._action("About gradviz", self.show_about)
@@ -213,6 +297,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.act_compare)
         view_menu.addActions([self.act_presenter, self.act_blank])
+        view_menu.addAction(self.act_reveal_all)
         view_menu.addSeparator()
         view_menu.addActions(list(self.color_mode_actions.values()))
         view_menu.addSeparator()
@@ -261,6 +346,8 @@ class MainWindow(QtWidgets.QMainWindow):
         b.sigCursorChanged.connect(self._on_cursor_changed)
         b.sigHealthChanged.connect(self._on_health_changed)
         b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
+        b.sigSlopeChainChanged.connect(self.depth_chain.show_network_chain)
+        b.sigRevealAllChanged.connect(self.act_reveal_all.setChecked)
         b.sigColorModeChanged.connect(self._on_color_mode_changed)
         b.sigSelectionChanged.connect(self._on_selection_changed)
         b.sigInspected.connect(self.inspector.show_selection)
@@ -379,6 +466,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setPalette(palette)
         # Dialogs and menus are windows of their own, which a palette does not reach from their parent.
         QtWidgets.QApplication.setPalette(palette)
+        # The slides theme's print size reaches every widget, menus and tabs included, through the app font.
+        font = apply_app_font(theme)
+        self.setFont(font)  # reaches every child at once, before the application's font event arrives
+        # Dock title bars and the tab bars the window makes for tabbed docks keep the desktop's own
+        # title font unless they are given one.
+        # So do menus (windows of their own) and widgets with a style sheet; the status bar had one in
+        # presenter mode, and the font it was given then must not outlive it.
+        styled = [w for w in self.findChildren(QtWidgets.QWidget) if w.styleSheet()]
+        for widget in [*self.findChildren(QtWidgets.QTabBar), *self.findChildren(QtWidgets.QAbstractButton),
+                       *self.findChildren(QtWidgets.QMenu), *styled, self.statusBar()]:
+            widget.setFont(font)
+        # A dock whose font equals the application's draws its title in the desktop's small title font;
+        # one that differs (here only in kerning, which nobody sees) draws it in its own.
+        dock_font = QtGui.QFont(font)
+        if theme.widget_font_px is not None:
+            dock_font.setKerning(not font.kerning())
+        for dock in self.docks.values():
+            dock.setFont(dock_font)
+        if self._docks_sized and self._dock_shares_kept:
+            self.size_docks()
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
@@ -449,13 +556,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:
+        # Rebuilt rather than restoreState(default): restoring tab groups over floating docks crashes Qt.
+        for dock in self.docks.values():
+            self.removeDockWidget(dock)
+        self._arrange_docks()
         for dock in self.docks.values():
             dock.setFloating(False)
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
             dock.show()
         self.docks["gradient-bars"].raise_()
-        self.docks["activation"].raise_()
+        self.docks["controls"].raise_()
+        self._dock_shares_kept = True
+        self.size_docks()
 
     # ------------------------------------------------------------------------------------------ presenter mode
 
@@ -477,8 +588,10 @@ class MainWindow(QtWidgets.QMainWindow):
         status = self.statusBar()
         self._before_presenter = SavedLayout(
             self.saveState(LAYOUT_VERSION), self.geometry(), self.windowState(), self._theme,
-            self.menuBar().isVisible(), status.styleSheet(),
+            self.menuBar().isVisible(), status.styleSheet(), self._dock_shares_kept,
         )  # fmt: skip
+        # The docks' sizes come back from the saved state, not from the shares of a full-screen window.
+        self._dock_shares_kept = False
         middle = self.takeCentralWidget()  # the diagram / Compare stack, kept alive for the way back
         self._presenter_page = PresenterPage(middle, self.gradient_bars)
         for dock in self.docks.values():
@@ -521,6 +634,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if not saved.window_state & (QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen):
             self.setGeometry(saved.geometry)
         self.restoreState(saved.state, LAYOUT_VERSION)  # again, at the window's own size
+        self._settle_layout()
+        self._dock_shares_kept = saved.dock_shares_kept
         self.central_view().setFocus()
 
     def _settle_layout(self) -> None:
@@ -586,8 +701,8 @@ class MainWindow(QtWidgets.QMainWindow):
         state = self._settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)
+        if state is not None and self.restoreState(state, LAYOUT_VERSION):
+            self._dock_shares_kept = False
 
     def save_layout(self) -> None:
         if self._settings is None:

@@ -26,6 +26,7 @@ class SavedLayout:
     theme: Theme
     menu_visible: bool
     status_style: str
+    dock_shares_kept: bool  # whether the docks were keeping their share of the window on a resize
 
 
 class PresenterPage(QtWidgets.QWidget):

@@ -45,6 +45,9 @@ class Theme:
     weight_map: str = "CET-D1"
     saturation_map: str = "CET-L8"
     node_text_min_px: float = NODE_TEXT_MIN_PX_SCREEN  # pixels: the smallest legible number on a neuron
+    #: Pixel size of every widget's text (docks, tabs, menus, inspector, controls, status bar), or None
+    #: for the desktop's own size.
+    widget_font_px: int | None = None
 
     def color(self, name: str) -> QtGui.QColor:
         return QtGui.QColor(getattr(self, name))
@@ -110,6 +113,7 @@ SLIDES = Theme(
     compare_colors=("#d35400", "#1f5fa8"),
     layer_colors=("#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"),
     node_text_min_px=NODE_TEXT_MIN_PX_SLIDES,
+    widget_font_px=18,
 )
 
 THEMES = {"screen": SCREEN, "slides": SLIDES}
@@ -134,6 +138,14 @@ def gradient_colors(magnitudes, decades: tuple[int, int], theme: Theme) -> np.nd
     rgba[m == 0] = QtGui.QColor(theme.zero_edge).getRgb()
     rgba[~np.isfinite(m)] = QtGui.QColor(theme.nonfinite).getRgb()
     return rgba
+
+
+def widget_font(theme: Theme, desktop_font: QtGui.QFont) -> QtGui.QFont:
+    """The application font under ``theme``: the desktop's own, at ``theme.widget_font_px`` when set."""
+    font = QtGui.QFont(desktop_font)
+    if theme.widget_font_px is not None:
+        font.setPixelSize(theme.widget_font_px)
+    return font
 
 
 def qt_palette(theme: Theme) -> QtGui.QPalette:

@@ -148,6 +148,8 @@ def test_clicking_a_neuron_and_an_edge_fills_the_inspector(qtbot, window):
 
 
 def test_gradient_bars_read_the_comparison(window):
+    # No spoilers (issue 9): the bars appear as the backward pass reaches each layer.
+    window.bridge.run_to_end()
     heights = window.gradient_bars.bar_heights()
     np.testing.assert_allclose(
         10 ** heights, [[0.000423584, 0.00386991, 0.0320037], [0.0921875] * 3], rtol=1e-5
@@ -279,6 +281,7 @@ def test_choosing_other_bars_settings_shows_their_comparison(qtbot, window):
         first.setCurrentIndex(first.findData("tanh"))
     with qtbot.waitSignal(window.bridge.sigComparisonChanged):
         measure.setCurrentIndex(measure.findData("max_abs_grad_w"))
+    window.bridge.run_to_end()  # the bars are drawn once the backward pass has computed them
     e = load_preset("tiny-sigmoid")
     expected = []
     for name in ("tanh", "relu"):

@@ -458,3 +458,40 @@ def test_inspector_names_the_side_a_selection_came_from(qtbot):
     assert panel.lines() == explain_edge(record, 1, 0, 0)
     panel.show_selection(record, None, "right: ReLU")
     assert panel.lines() == [HINT]
+
+
+# ---------------------------------------------------------------------------------------------- issue 9
+
+
+def test_bars_draw_only_the_revealed_layers_and_both_rows_in_lock_step(bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison.reveal([3]))
+    heights = bars.bar_heights()
+    assert np.all(np.isnan(heights[:, :2]))
+    np.testing.assert_allclose(10 ** heights[:, 2], [0.0320037, 0.0921875], rtol=1e-5)
+    assert sorted(round(x) for x, _y, _text in bars.marks()) == [3, 3]
+    bars.show_comparison(tiny_comparison.reveal(()))
+    assert np.all(np.isnan(bars.bar_heights())) and bars.marks() == []
+
+
+def test_bars_log_axis_stops_within_a_decade_of_the_tallest_bar(bars, tiny_comparison):
+    bars.show_comparison(tiny_comparison)
+    plot = bars.plot_widget().getPlotItem()
+    top = plot.vb.viewRange()[1][1]
+    tallest = np.log10(0.0921875)
+    assert tallest < top <= tallest + 1.0
+    # The legend sits beside the data area, not over it.
+    overlap = plot.legend.sceneBoundingRect().intersected(plot.vb.sceneBoundingRect())
+    assert min(overlap.width(), overlap.height()) < 1.0
+
+
+def test_depth_chain_follows_the_network_it_is_given(qtbot):
+    panel = _shown(qtbot, DepthChainPanel())
+    chain = np.array([0.25, 0.05, 0.01, 0.002])
+    panel.show_network_chain(chain)
+    assert panel.depth() == 4
+    k, heights = panel.network_points()
+    np.testing.assert_array_equal(k, [1, 2, 3, 4])
+    np.testing.assert_allclose(heights, np.log10(chain), rtol=1e-12)
+    assert any("this network (layer 4 … 1)" in label.text for _s, label in panel._legend.items)
+    panel.show_network_chain(None)
+    assert panel.network_points()[0].size == 0

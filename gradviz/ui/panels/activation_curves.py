@@ -11,7 +11,7 @@ from ...core.analysis import activation_curve
 from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
-from .plot_style import make_plot_widget, style_legend, style_plot, style_text
+from .plot_style import legend_beside, make_plot_widget, style_legend, style_plot, style_text
 
 #: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
 Z_RANGE = (-10.0, 10.0)
@@ -58,7 +58,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self._plot_widget = make_plot_widget(log_y=False)
         plot = self._plot_widget.getPlotItem()
         plot.setMenuEnabled(False)
-        self._legend = plot.addLegend(offset=(10, 8))
+        self._legend = legend_beside(plot)
         self._note = QtWidgets.QLabel()
         self._note.setWordWrap(True)
 
@@ -119,8 +119,9 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         if self._layer_label:
             title = f"{self._layer_label}: {activation.label} and its slope f′"
         if title != self._title:
-            style_plot(self._plot_widget.getPlotItem(), self._theme, title,
-                       "pre-activation z  (input to the activation)", "f(z) and f′(z)")
+            short = f"{self._layer_label}: {activation.label}" if self._layer_label else activation.label
+            style_plot(self._plot_widget.getPlotItem(), self._theme, (title, short),
+                       ("pre-activation z  (input to the activation)", "pre-activation z", "z"), ("f(z) and f′(z)", "f, f′"))
             self._title = title
         notes = self._update_marks()
         self._note.setText(" ".join(notes))
@@ -147,7 +148,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
             if hi - lo >= 3:
                 flat = pg.TextItem("flat: f′ ≈ 0", anchor=(0.5, 0.5))
                 style_text(flat, theme, theme.foreground, max(theme.font_size - 1, 8))
-                # Low enough to clear the legend (top left), high enough to clear curves lying on 0.
+                # High enough to clear curves lying on 0.
                 flat.setPos((lo + hi) / 2, y_lo + 0.3 * (y_hi - y_lo))
                 plot.addItem(flat)
         plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(theme.muted, width=1)))

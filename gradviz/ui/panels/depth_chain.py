@@ -10,9 +10,9 @@ from ...core.activations import ACTIVATIONS
 from ...core.analysis import CHAIN_ACTIVATIONS, SIGMOID_DERIVATIVE_BOUND, derivative_chain, sigmoid_bound_chain
 from ...core.format import format_number
 from ..theme import SCREEN, Theme
-from .log_axis import decade_span, log_heights
+from .log_axis import decade_span, log_heights, log_view_range
 from .plot_style import (
-    add_legend_row,
+    add_legend_column,
     make_layout_widget,
     make_log_plot_item,
     style_outside_legend,
@@ -32,9 +32,11 @@ _BOUND_HEADER = "0.25^k"
 
 
 class DepthChainPanel(QtWidgets.QWidget):
-    """f′(x)ᵏ for k = 1..depth for sigmoid, tanh and ReLU on a log axis, with the sigmoid bound 0.25ᵏ.
+    """f′(x)ᵏ for k = 1..depth for sigmoid, tanh and ReLU on a log axis, with the sigmoid bound 0.25ᵏ,
+    and over them the network on screen's own product of mean slopes (``show_network_chain``).
 
-    x and the depth are this panel's own view state (not the model's), so it computes the chain itself.
+    x and the depth are this panel's own view state (not the model's), so it computes the textbook chains
+    itself; the network's chain is a core fact it is given.
     """
 
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
@@ -44,6 +46,8 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._chains: dict[str, np.ndarray] = {}
         self._bound = np.empty(0)
         self._floor_decade = 0
+        #: The network's product of mean f′(z), output layer first (k = 1 is layer L), or None.
+        self._network_chain: np.ndarray | None = None
 
         self._x_spin = QtWidgets.QDoubleSpinBox()
         self._x_spin.setRange(*X_LIMITS)
@@ -76,21 +80,23 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._plot.setMenuEnabled(False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot_widget.ci.addItem(self._plot, row=0, col=0)
-        self._legend = add_legend_row(self._plot_widget, 1, 3)
+        self._legend = add_legend_column(self._plot_widget, 1)
 
         self._table = QtWidgets.QTableWidget(0, 2 + len(self._names))
         self._table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self._table.verticalHeader().setVisible(False)
-        self._table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # Whole numbers, scrolled sideways if need be, rather than columns squeezed to "0.00…".
+        self._table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self._table.installEventFilter(self)
 
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        # The table beside the plot, not under it: a docked panel is wider than it is tall.
+        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self._plot_widget)
         splitter.addWidget(self._table)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([300, 110])
+        splitter.setSizes([640, 360])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
@@ -124,6 +130,25 @@ class DepthChainPanel(QtWidgets.QWidget):
 
     def set_depth(self, depth: int) -> None:
         self._depth_spin.setValue(int(depth))
+
+    def show_network_chain(self, chain) -> None:
+        """Draw the network's own product of mean slopes (``analysis.network_slope_chain``: entry k - 1 runs
+        from the output layer L back to layer L - k + 1); None removes it. The depth follows the network."""
+        self._network_chain = None if chain is None else np.asarray(chain, dtype=np.float64)
+        if self._network_chain is not None and len(self._network_chain) and self.depth() != len(self._network_chain):
+            self.set_depth(min(len(self._network_chain), MAX_DEPTH))  # redraws
+        else:
+            self._redraw()
+
+    def network_chain(self) -> np.ndarray | None:
+        return self._network_chain
+
+    def network_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (k, log10 value) of the network's chain as drawn (empty without one)."""
+        item = getattr(self, "_network_item", None)
+        if item is None or item.xData is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(item.xData), np.asarray(item.yData)
 
     def chains(self) -> dict[str, np.ndarray]:
         """The products shown: activation name -> f′(x)ᵏ, plus "bound" -> 0.25ᵏ."""
@@ -194,15 +219,23 @@ class DepthChainPanel(QtWidgets.QWidget):
         theme, plot, x = self._theme, self._plot, self.x()
         plot.clear()
         self._legend.clear()
+        x_text = format_number(x, 3, trailing_zeros=False)
+        network = self._network_chain
+        title = f"Gradient factor f′(x)ᵏ at x = {x_text}"
+        titles = (title, f"f′(x)ᵏ at x = {x_text}")
+        if network is not None:
+            # What the network's line is: its own mean slopes multiplied from the output back.
+            titles = (f"{title}, and this network's ∏ mean f′(z)", f"f′(x)ᵏ at x = {x_text} and this network's ∏ mean f′(z)", *titles)
         style_plot(
             plot, theme,
-            f"Gradient factor f′(x)ᵏ at x = {format_number(x, 3, trailing_zeros=False)}",
-            "k  (layers the gradient passes back through)",
-            "f′(x)ᵏ  (log scale)",
+            titles,
+            ("k  (layers back from the output)", "k  (layers back)", "k"),
+            ("f′(x)ᵏ  (log scale)", "f′(x)ᵏ"),
         )
         depth = self.depth()
         k = np.arange(1, depth + 1)
-        all_values = np.concatenate([*self._chains.values(), self._bound])
+        shown_network = np.empty(0) if network is None else network[:depth]
+        all_values = np.concatenate([*self._chains.values(), self._bound, shown_network])
         floor, top = decade_span(all_values)
         self._floor_decade = floor
         colors = {"sigmoid": theme.compare_colors[0], "relu": theme.compare_colors[1], "tanh": theme.layer_colors[3]}
@@ -235,9 +268,32 @@ class DepthChainPanel(QtWidgets.QWidget):
             )
             plot.addItem(zeros)
             self._legend.addItem(zeros, "exactly 0")
+        self._network_item = None
+        if shown_network.size:
+            self._add_network_chain(shown_network, floor)
         plot.setXRange(0.5, depth + 0.5, padding=0)
-        plot.setYRange(floor, top, padding=0.02)
+        plot.setYRange(*log_view_range(all_values, floor, top), padding=0)
         style_outside_legend(self._legend, theme)
+
+    def _add_network_chain(self, chain: np.ndarray, floor: int) -> None:
+        """The network's chain as a thick line with a marker at each of its layers."""
+        theme, plot = self._theme, self._plot
+        depth_net = len(self._network_chain)
+        k = np.arange(1, len(chain) + 1, dtype=np.float64)
+        heights = log_heights(chain, floor)
+        drawn = np.where(np.isfinite(heights), heights, float(floor))
+        color = theme.foreground
+        item = pg.PlotDataItem(
+            k, drawn, pen=theme.pen(color, theme.line_width * 1.6), antialias=True,
+            symbol="d", symbolSize=(11 if theme.name == "screen" else 15), symbolBrush=color,
+            symbolPen=pg.mkPen(theme.background, width=1),
+        )
+        item.setZValue(10)
+        plot.addItem(item)
+        # The layers' positions are the markers: k = 1 is the output layer L, k = L is layer 1.
+        ends = f"layer {depth_net} … 1" if depth_net > 1 else "layer 1"
+        self._legend.addItem(item, f"this network ({ends})")
+        self._network_item = item
 
     # ------------------------------------------------------------------ events
 

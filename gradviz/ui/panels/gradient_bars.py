@@ -12,7 +12,7 @@ from ...core.format import format_number
 from ...core.stats import MEASURE_LABELS, MEASURES
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
-from .plot_style import make_plot_widget, show_axes, style_legend, style_plot, style_text
+from .plot_style import legend_beside, make_plot_widget, show_axes, style_legend, style_plot, style_text
 
 #: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
 BAR_WIDTH = 0.38
@@ -71,7 +71,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         plot = self._plot_widget.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
-        self._legend = plot.addLegend(offset=(10, 8), colCount=2)
+        self._legend = legend_beside(plot)
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         plot.vb.sigResized.connect(self._update_y_range)
@@ -117,10 +117,19 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._redraw()
 
     def bar_heights(self) -> np.ndarray:
-        """The drawn bar tops (log10 of the magnitude, or the floor), 2 x L; empty when nothing is shown."""
-        if not self._bars:
+        """The drawn bar tops (log10 of the magnitude, or the floor), 2 x L, NaN for a layer not revealed yet;
+        empty when no comparison is shown."""
+        if self._comparison is None or self._comparison.depth == 0:
             return np.empty((2, 0))
-        return np.array([np.asarray(b.opts["y0"]) + np.asarray(b.opts["height"]) for b in self._bars])
+        heights = np.full((2, self._comparison.depth), np.nan)
+        for row, bars in enumerate(self._bars):
+            layers = np.round(np.asarray(bars.opts["x"]) - (row - 0.5) * BAR_WIDTH).astype(int)
+            heights[row, layers - 1] = np.asarray(bars.opts["y0"]) + np.asarray(bars.opts["height"])
+        return heights
+
+    def revealed_layers(self) -> tuple[int, ...]:
+        """The layers whose bars are drawn (the comparison's ``revealed_layers``)."""
+        return () if self._comparison is None else self._comparison.revealed_layers
 
     def floor_decade(self) -> int:
         """The floor of the log axis, as a power of ten; zeros are drawn here."""
@@ -175,10 +184,15 @@ class GradientBarsPanel(QtWidgets.QWidget):
         if comparison is not None:
             measure, (act_a, act_b) = comparison.measure, comparison.activations
         labels = (ACTIVATIONS[act_a].label, ACTIVATIONS[act_b].label)
-        title = f"Gradient size per layer: {labels[0]} vs {labels[1]}"
-        if comparison is not None and comparison.kept_output:
-            title += f" (output stays {comparison.kept_output})"
-        style_plot(plot, theme, title, "layer  (1 = nearest the input)", f"{MEASURE_LABELS[measure]}  (log scale)")
+        kept = f" (output stays {comparison.kept_output})" if comparison is not None and comparison.kept_output else ""
+        measure_label = MEASURE_LABELS[measure]
+        titles = (
+            f"Gradient size per layer: {labels[0]} vs {labels[1]}{kept}",
+            f"{measure_label} per layer: {labels[0]} vs {labels[1]}",
+            f"{labels[0]} vs {labels[1]}",
+        )
+        style_plot(plot, theme, titles, ("layer  (1 = nearest the input)", "layer"),
+                   (f"{measure_label}  (log scale)", measure_label))
         show_axes(plot, comparison is not None and comparison.depth > 0)
         if comparison is None or comparison.depth == 0:
             style_text(self._empty_text, theme, theme.muted)
@@ -192,12 +206,18 @@ class GradientBarsPanel(QtWidgets.QWidget):
 
         values = np.asarray(comparison.values, dtype=np.float64)
         depth = comparison.depth
+        # The axis spans the whole pass, so it does not move while the bars grow.
         floor, top = decade_span(values)
-        self._add_blocked_note(comparison, labels, floor, top)
+        shown = np.asarray(comparison.revealed_layers, dtype=int)
+        if len(shown) == depth:
+            self._add_blocked_note(comparison, labels, floor, top)
+        else:
+            self._add_blocked_note(None, labels, floor, top)
         self._floor_decade = floor
         heights = log_heights(values, floor)
         finite = np.isfinite(values)
-        layers = np.arange(1, depth + 1, dtype=np.float64)
+        layers = shown.astype(np.float64)
+        index = shown - 1
         for row in range(2):
             tops = heights[row].copy()
             # inf stands up to the top, NaN stays at the floor; both are marked below.
@@ -205,34 +225,38 @@ class GradientBarsPanel(QtWidgets.QWidget):
             color = theme.compare_colors[row]
             bars = pg.BarGraphItem(
                 x=layers + (row - 0.5) * BAR_WIDTH,
-                y0=np.full(depth, float(floor)),
-                height=tops - floor,
+                y0=np.full(len(shown), float(floor)),
+                height=tops[index] - floor,
                 width=BAR_WIDTH * 0.94,
                 brush=pg.mkBrush(color),  # the legend's swatch
-                brushes=[pg.mkBrush(color if finite[row, l] else theme.nonfinite) for l in range(depth)],
+                brushes=[pg.mkBrush(color if finite[row, l] else theme.nonfinite) for l in index],
                 pen=pg.mkPen(theme.background, width=1),
             )
             plot.addItem(bars)
             self._legend.addItem(bars, labels[row])
             self._bars.append(bars)
-        self._add_marks(values, heights, floor, top)
+        self._add_marks(values, heights, floor, top, index)
 
         axis = plot.getAxis("bottom")
         every = max(1, int(np.ceil(depth / 16)))
         axis.setTicks([[(l, str(l)) for l in range(1, depth + 1) if (l - 1) % every == 0 or l == depth]])
         plot.setXRange(0.4, depth + 0.6, padding=0)
         style_legend(self._legend, theme)
-        self._y_extent = (floor, top)
+        finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
+        data_top = float(np.log10(finite_values.max())) if finite_values.size else float(floor)
+        if np.any(np.isposinf(np.abs(values))):
+            data_top = float(top)  # an infinite bar stands up to the top
+        self._y_extent = (floor, top, data_top)
         self._update_y_range()
 
-    def _add_marks(self, values, heights, floor, top) -> None:
+    def _add_marks(self, values, heights, floor, top, shown) -> None:
         theme = self._theme
         depth = values.shape[1]
         labelled = depth <= MAX_LABELLED_LAYERS
         size = max(theme.font_size - (3 if theme.name == "slides" else 1), 8)
         plot = self._plot_widget.getPlotItem()
         for row in range(2):
-            for l in range(depth):
+            for l in shown:
                 value = values[row, l]
                 x = l + 1 + (row - 0.5) * BAR_WIDTH
                 if value == 0:
@@ -255,7 +279,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         return self._blocked_note
 
     def _add_blocked_note(self, comparison, labels, floor: float, top: float) -> None:
-        notes = [
+        notes = [] if comparison is None else [
             f"{labels[row]}: every gradient is exactly 0. Layer {layer}'s {labels[row]}s are all off\n"
             f"(f′(z) = 0 for every unit and sample), so nothing gets back past it."
             for row, layer in enumerate(comparison.blocked_at)
@@ -276,16 +300,31 @@ class GradientBarsPanel(QtWidgets.QWidget):
             self._note_item = note
 
     def _update_y_range(self, *_args) -> None:
-        """Fit floor..top, leaving room above the tallest bar for its value label and the legend."""
+        """Fit the floor to the tallest bar, with room above it for its value label: at most a decade.
+
+        A label that does not fit under that decade is written inside its bar (see ``_place_marks``).
+        """
         if self._y_extent is None:
             return
-        floor, top = self._y_extent
+        floor, top, data_top = self._y_extent
         plot = self._plot_widget.getPlotItem()
-        label_px = QtGui.QFontMetricsF(self._theme.font(self._theme.font_size)).height()
-        needed = self._legend.boundingRect().height() + label_px + 16
+        label_px = QtGui.QFontMetricsF(self._theme.font(self._theme.font_size)).height() + 4
         height = plot.vb.height() if plot.vb.height() > 50 else 320.0
-        room = min(needed / height, 0.6)
-        plot.setYRange(floor, (top - room * floor) / (1 - room), padding=0)
+        # Headroom h (decades) such that h * height / (data_top + h - floor) covers one label.
+        headroom = label_px * (data_top - floor) / max(height - label_px, 1.0)
+        headroom = min(max(headroom, 0.05), 1.0)
+        view_top = max(data_top + headroom, floor + 0.5)
+        plot.setYRange(floor, view_top, padding=0)
+        self._place_marks(view_top, height, label_px)
+
+    def _place_marks(self, view_top: float, height: float, label_px: float) -> None:
+        """Write each value label above its bar, or just inside the bar's top where the plot ends first."""
+        floor = self._floor_decade
+        per_px = (view_top - floor) / max(height, 1.0)
+        for mark in self._marks:
+            y = mark.pos().y()
+            inside = y + label_px * per_px > view_top and y - label_px * per_px > floor
+            mark.setAnchor((0.5, 0.0) if inside else (0.5, 1.0))
 
     # ------------------------------------------------------------------ events
 

@@ -60,6 +60,22 @@ def decade_span(values) -> tuple[int, int]:
     return lo, hi
 
 
+#: A log axis reaches at most this many decades above the largest value it shows.
+MAX_HEADROOM_DECADES = 1.0
+
+
+def log_view_range(values, floor: int, top: int, pad: float = 0.02) -> tuple[float, float]:
+    """The view range of a log plot of ``values`` drawn from ``floor`` to ``top`` (see ``decade_span``):
+    a little padding, and never more than ``MAX_HEADROOM_DECADES`` above the largest finite value."""
+    m = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    m = m[np.isfinite(m) & (m > 0)]
+    span = top - floor
+    hi = top + pad * span
+    if m.size:
+        hi = min(hi, math.log10(m.max()) + MAX_HEADROOM_DECADES)
+    return floor - pad * span, max(hi, floor + 0.5)
+
+
 def log_heights(values, floor_decade: int) -> np.ndarray:
     """log10 of |values|, with zeros and anything under 10**floor_decade at the floor; NaN stays NaN."""
     return safe_log10(values, 10.0**floor_decade)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..theme import Theme
 from .log_axis import LogAxisItem
@@ -24,17 +24,101 @@ def make_log_plot_item(**kwargs) -> pg.PlotItem:
     return plot
 
 
-def style_plot(plot: pg.PlotItem, theme: Theme, title: str, x_label: str, y_label: str) -> None:
-    """Colours, fonts and labels of a plot's title and axes under ``theme``."""
-    plot.setTitle(title, color=theme.foreground, size=f"{theme.title_size}pt")
+def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label) -> None:
+    """Colours, fonts and labels of a plot's title and axes under ``theme``.
+
+    ``title``, ``x_label`` and ``y_label`` are a text or a sequence of texts, longest first: the plot shows
+    the first that fits its width (the title, the x label) or its height (the y label) whenever it is
+    resized, so nothing is clipped. An axis title that fits in none of its forms is hidden (the title and
+    ticks still say what the axis is); a title that fits in none shows its shortest form.
+    """
     label_style = {"color": theme.foreground, "font-size": f"{theme.font_size}pt"}
-    for name, text in (("left", y_label), ("bottom", x_label)):
+    for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.muted, width=1))
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.setTickFont(theme.font())
-        axis.setLabel(text, **label_style)
     plot.showGrid(x=False, y=True, alpha=0.25 if theme.name == "slides" else 0.18)
+    first_time = not hasattr(plot, "_gradviz_texts")
+    plot._gradviz_texts = {
+        "title": (_forms(title), {"color": theme.foreground, "size": f"{theme.title_size}pt"}),
+        "bottom": (_forms(x_label), label_style),
+        "left": (_forms(y_label), label_style),
+    }
+    plot._gradviz_shown = {}
+    if first_time:
+        plot.vb.sigResized.connect(lambda *_: fit_texts(plot))
+    fit_texts(plot)
+
+
+def _forms(text) -> tuple[str, ...]:
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
+def fit_texts(plot: pg.PlotItem) -> None:
+    """Show the longest form of the plot's title and axis titles that fits (see ``style_plot``)."""
+    texts = getattr(plot, "_gradviz_texts", None)
+    if texts is None or getattr(plot, "_gradviz_fitting", False):
+        return
+    plot._gradviz_fitting = True
+    try:
+        shown = plot._gradviz_shown
+        width, height = plot.vb.width(), plot.vb.height()
+        forms, style = texts["title"]
+        choice = next((t for t in forms if text_width(t, style, plot) <= width), forms[-1])
+        if shown.get("title") != choice:
+            plot.setTitle(choice, **style)
+            # A LabelItem asks for its text's width, which would stretch the plot wider than its widget.
+            plot.titleLabel.setMinimumWidth(0)
+            shown["title"] = choice
+        for name, room in (("bottom", width), ("left", height)):
+            forms, style = texts[name]
+            axis = plot.getAxis(name)
+            choice = next((t for t in forms if t and text_width(t, style, axis) <= room), "")
+            if shown.get(name) != choice:
+                axis.setLabel(choice, **style)
+                axis.showLabel(bool(choice))
+                shown[name] = choice
+    finally:
+        plot._gradviz_fitting = False
+
+
+def text_width(text: str, style: dict, item) -> float:
+    """The width a title or axis title of ``text`` takes, document margins included (as drawn)."""
+    size = style.get("font-size") or style.get("size") or "10pt"
+    font = QtGui.QFont(QtGui.QFont().family())
+    if isinstance(item, pg.AxisItem):
+        font = QtGui.QFont(item.label.font())
+    font.setPointSizeF(float(str(size).rstrip("pt")))
+    document = QtGui.QTextDocument()
+    document.setDefaultFont(font)
+    document.setPlainText(text)
+    return document.idealWidth() + 2 * document.documentMargin() + 2
+
+
+class LaidOutLegend(pg.LegendItem):
+    """A legend placed by the layout it sits in (pyqtgraph's own moves itself to (0, 0) as it grows), at
+    the size of its entries rather than stretched to the plot's height."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fixed = QtWidgets.QSizePolicy.Policy.Fixed
+        self.setSizePolicy(fixed, fixed)
+
+    def updateSize(self):
+        self.updateGeometry()
+
+
+def legend_beside(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    """A legend to the right of ``plot``'s data area, in the plot's own layout: it never covers data.
+
+    It becomes ``plot.legend``, so items added with a ``name`` join it.
+    """
+    legend = LaidOutLegend(colCount=columns)
+    plot.layout.addItem(legend, 2, 3)
+    plot.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+    plot.legend = legend
+    return legend
 
 
 def style_legend(legend: pg.LegendItem, theme: Theme) -> None:
@@ -71,10 +155,11 @@ def make_layout_widget() -> pg.GraphicsLayoutWidget:
     return widget
 
 
-def add_legend_row(widget: pg.GraphicsLayoutWidget, row: int, columns: int) -> pg.LegendItem:
-    """A legend laid out in ``columns`` columns in row ``row`` of ``widget``, under the plots."""
-    legend = pg.LegendItem(colCount=columns)
-    widget.ci.addItem(legend, row=row, col=0)
+def add_legend_column(widget: pg.GraphicsLayoutWidget, col: int, rowspan: int = 1) -> pg.LegendItem:
+    """A one-column legend in column ``col`` of ``widget``, beside the plots (never over their data)."""
+    legend = LaidOutLegend(colCount=1)
+    widget.ci.addItem(legend, row=0, col=col, rowspan=rowspan)
+    widget.ci.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
     return legend
 
 

@@ -9,9 +9,9 @@ from PySide6 import QtCore, QtWidgets
 from ...core.stats import MEASURE_LABELS, MEASURES
 from ...core.training import MAX_TRAINING_STEPS, TrainingHistory
 from ..theme import SCREEN, Theme
-from .log_axis import decade_span, log_heights
+from .log_axis import decade_span, log_heights, log_view_range
 from .plot_style import (
-    add_legend_row,
+    add_legend_column,
     make_layout_widget,
     make_log_plot_item,
     mix,
@@ -82,11 +82,12 @@ class TrainingPanel(QtWidgets.QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
         self._grad_plot.setXLink(self._loss_plot)
+        # Side by side, the legend beside them: a docked panel is wider than it is tall.
         self._plot_widget.ci.addItem(self._loss_plot, row=0, col=0)
-        self._plot_widget.ci.addItem(self._grad_plot, row=1, col=0)
-        self._plot_widget.ci.layout.setRowStretchFactor(0, 2)
-        self._plot_widget.ci.layout.setRowStretchFactor(1, 3)
-        self._legend = add_legend_row(self._plot_widget, 2, 4)
+        self._plot_widget.ci.addItem(self._grad_plot, row=0, col=1)
+        self._plot_widget.ci.layout.setColumnStretchFactor(0, 2)
+        self._plot_widget.ci.layout.setColumnStretchFactor(1, 3)
+        self._legend = add_legend_column(self._plot_widget, 2)
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -193,12 +194,12 @@ class TrainingPanel(QtWidgets.QWidget):
             overflow = np.flatnonzero(~np.isfinite(self._losses))
             if overflow.size:
                 note += f": overflowed at step {overflow[0] + 1}"
-        style_plot(self._loss_plot, theme, f"Loss during training{note}", "", "loss")
+        style_plot(self._loss_plot, theme, (f"Loss during training{note}", f"Loss{note}", "Loss"),
+                   ("training step", "step"), "loss")
         style_plot(
-            self._grad_plot, theme, "Each layer's gradient during training",
-            "training step", MEASURE_LABELS[measure],
+            self._grad_plot, theme, ("Each layer's gradient during training", "Each layer's gradient", "Gradient"),
+            ("training step", "step"), MEASURE_LABELS[measure],
         )
-        self._loss_plot.getAxis("bottom").setLabel("")
         for plot in (self._loss_plot, self._grad_plot):
             show_axes(plot, self._losses is not None)
         if self._losses is None:
@@ -221,9 +222,10 @@ class TrainingPanel(QtWidgets.QWidget):
             # No zero to show at a floor: fit the loss tightly (it often spans less than a decade).
             lo, hi = float(finite_logs.min()), float(finite_logs.max())
             middle, half = (lo + hi) / 2, max((hi - lo) / 2, 0.15)
-            self._loss_plot.setYRange(middle - half, middle + half, padding=0.08)
+            pad = 0.08 * 2 * half
+            self._loss_plot.setYRange(middle - half - pad, min(middle + half + pad, hi + 1.0), padding=0)
         else:
-            self._loss_plot.setYRange(loss_floor, loss_top, padding=0.02)
+            self._loss_plot.setYRange(*log_view_range(self._losses, loss_floor, loss_top), padding=0)
 
         values = self._measures[measure]
         depth = values.shape[1]
@@ -246,7 +248,7 @@ class TrainingPanel(QtWidgets.QWidget):
             elif l in (0, depth - 1):
                 side = "nearest the input" if l == 0 else "output"
                 self._legend.addItem(item, f"layer {l + 1} ({side})")
-        self._grad_plot.setYRange(floor, top, padding=0.02)
+        self._grad_plot.setYRange(*log_view_range(values, floor, top), padding=0)
         self._grad_plot.setXRange(1, max(len(step_numbers), 2), padding=0.01)
         style_outside_legend(self._legend, theme)
 

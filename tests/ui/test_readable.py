@@ -1,0 +1,231 @@
+"""Issue 9: the default layout is readable on 1280x720 and 1920x1080 screens in both themes.
+
+The real MainWindow is built offscreen at each screen size (resized to that screen's whole area, as a
+maximised window fills it), every plot tab is shown in turn, and five rules are measured on what
+pyqtgraph lays out and draws: data areas, tick labels, axis titles, legends and log-axis headroom.
+The slides theme's print size is checked on every widget and menu.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.core.netfile import load_preset
+from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
+from gradviz.ui.panels.log_axis import LogAxisItem
+from gradviz.ui.theme import SCREEN, SLIDES
+
+SCREENS = [(1280, 720), (1920, 1080)]
+PLOT_DOCKS = ("gradient-bars", "activation", "depth-chain", "training")
+
+
+@pytest.fixture
+def restore_app_font(qapp):
+    desktop_font()
+    yield
+    apply_app_font(SCREEN)
+
+
+def _window(qtbot, theme, size):
+    window = MainWindow(load_preset("deep-sigmoid"), theme)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.bridge.train_blocking(40)  # the training plots have data to show
+    window.bridge.run_to_end()
+    return window
+
+
+def _plots(window, name):
+    if name == "gradient-bars":
+        return [window.gradient_bars.plot_widget().getPlotItem()]
+    if name == "activation":
+        return [window.activation_curves.plot_widget().getPlotItem()]
+    if name == "depth-chain":
+        return [window.depth_chain.plot_item()]
+    return list(window.training.plot_items())
+
+
+def _tick_text_rects(axis):
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if specs is None:
+        return []
+    return [(QtCore.QRectF(rect), text) for rect, _flags, text in specs[2] if text]
+
+
+def _drawn_top(plot):
+    """The highest log10 value the plot draws (bar tops, curve points), from its items."""
+    tops = []
+    for item in plot.items:
+        if isinstance(item, pg.BarGraphItem):
+            tops.append(np.max(np.asarray(item.opts["y0"]) + np.asarray(item.opts["height"])))
+        elif isinstance(item, pg.PlotDataItem) and item.yData is not None and len(item.yData):
+            y = np.asarray(item.yData, dtype=float)
+            if np.isfinite(y).any():
+                tops.append(np.nanmax(y[np.isfinite(y)]))
+    return max(tops) if tops else None
+
+
+def _check_plot(plot, where):
+    vb = plot.vb
+    # 1. The data area is at least 200 x 100 px.
+    assert vb.width() >= 200 and vb.height() >= 100, (where, vb.width(), vb.height())
+    view = plot.getViewWidget()
+    shown = QtCore.QRectF(view.mapToScene(view.viewport().rect()).boundingRect())
+    for name, length in (("left", vb.height()), ("bottom", vb.width())):
+        axis = plot.getAxis(name)
+        if not axis.isVisible():
+            continue
+        # 2. No two tick labels overlap.
+        rects = _tick_text_rects(axis)
+        assert len(rects) >= 2, (where, name, "fewer than two tick labels", vb.viewRange(), vb.height(), axis.geometry(), axis.boundingRect())
+        for i, (a, text_a) in enumerate(rects):
+            for b, text_b in rects[i + 1:]:
+                overlap = a.intersected(b)
+                assert overlap.width() * overlap.height() < 1.0, (where, name, text_a, text_b)
+        # 3. The axis title fits its axis (document margins included) and lies inside the view.
+        if axis.label.isVisible() and axis.labelText:
+            text_length = axis.label.boundingRect().width()
+            assert text_length <= length + 0.5, (where, name, axis.labelText, text_length, length)
+            # The text itself, without the document margin around it, lies inside the view.
+            margin = axis.label.document().documentMargin()
+            label_rect = axis.label.sceneBoundingRect().adjusted(margin, margin, -margin, -margin)
+            assert shown.adjusted(-1, -1, 1, 1).contains(label_rect), (where, name, label_rect, shown)
+    title = plot.titleLabel
+    if title.isVisible() and title.text:
+        assert title.item.boundingRect().width() <= plot.width() + 0.5, (where, title.text)
+        margin = title.item.document().documentMargin()
+        title_rect = title.item.sceneBoundingRect().adjusted(margin, margin, -margin, -margin)
+        assert shown.adjusted(-1, -1, 1, 1).contains(title_rect), (where, title.text)
+    # 4. The legend lies outside the data area.
+    legend = getattr(plot, "legend", None)
+    legends = [legend] if legend is not None else []
+    layout_widget = view if isinstance(view, pg.GraphicsLayoutWidget) else None
+    if layout_widget is not None:
+        legends += [item for item in layout_widget.ci.items if isinstance(item, pg.LegendItem)]
+    for item in legends:
+        if item.items:
+            overlap = item.sceneBoundingRect().intersected(vb.sceneBoundingRect())
+            # Laid out edge to edge, the two may share up to a pixel's rounding.
+            assert min(overlap.width(), overlap.height()) < 1.0, (where, "legend over the data", overlap)
+    # 5. A log axis reaches at most one decade above the data.
+    if isinstance(plot.getAxis("left"), LogAxisItem):
+        top = _drawn_top(plot)
+        if top is not None:
+            view_top = vb.viewRange()[1][1]
+            assert view_top - top <= 1.0 + 1e-9, (where, view_top, top)
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+@pytest.mark.parametrize("size", SCREENS, ids=["1280x720", "1920x1080"])
+def test_every_plot_is_readable_in_the_default_layout(qtbot, restore_app_font, theme, size):
+    window = _window(qtbot, theme, size)
+    assert (window.width(), window.height()) == size  # nothing forces the window past the screen
+    for name in PLOT_DOCKS:
+        dock = window.docks[name]
+        dock.raise_()
+        qtbot.waitUntil(lambda: dock.widget().isVisible() and not dock.visibleRegion().isEmpty())
+        # Paint twice, as the screen does: an axis widens to its tick labels when it is first drawn.
+        for _ in range(2):
+            dock.widget().grab()
+            QtWidgets.QApplication.processEvents()
+        for plot in _plots(window, name):
+            _check_plot(plot, f"{theme.name} {size} {name}")
+    window.close()
+
+
+def _text_widgets(window):
+    widgets = window.findChildren(QtWidgets.QWidget)
+    menus = [action.menu() for action in window.menuBar().actions() if action.menu() is not None]
+    return [w for w in widgets if not isinstance(w, (QtWidgets.QRubberBand,))] + menus
+
+
+def test_slides_print_reaches_every_widget_and_menu(qtbot, restore_app_font):
+    window = _window(qtbot, SLIDES, (1280, 720))
+    small = [(type(w).__name__, w.objectName(), QtGui.QFontInfo(w.font()).pixelSize())
+             for w in _text_widgets(window) if QtGui.QFontInfo(w.font()).pixelSize() < 18]
+    assert small == [], small[:20]
+    for dock in window.docks.values():
+        assert QtGui.QFontInfo(dock.font()).pixelSize() >= 18
+    assert QtGui.QFontInfo(window.status_step.font()).pixelSize() >= 18
+    window.close()
+
+
+def test_the_screen_theme_keeps_the_desktop_font(qtbot, restore_app_font):
+    desktop_px = QtGui.QFontInfo(desktop_font()).pixelSize()
+    window = _window(qtbot, SLIDES, (1280, 720))
+    window.set_theme(SCREEN)
+    sizes = {QtGui.QFontInfo(w.font()).pixelSize() for w in (window.status_step, window.menuBar(), window.inspector)}
+    assert sizes == {desktop_px}
+    window.close()
+
+
+def test_the_window_opens_inside_the_available_area(qtbot, restore_app_font):
+    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    available = window.screen().availableGeometry()
+    assert available.contains(window.geometry())
+    window.close()
+
+
+# ---------------------------------------------------------------------------------------------- no spoilers
+
+
+def test_the_bars_grow_with_the_backward_pass_and_reveal_all_shows_them(qtbot, restore_app_font):
+    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    bars = window.gradient_bars
+    assert np.all(np.isnan(bars.bar_heights()))  # Ready: nothing computed, nothing shown
+    for _ in range(4):  # the forward pass and the loss
+        window.bridge.step_forward()
+    assert np.all(np.isnan(bars.bar_heights()))
+    assert window.bridge.session.health().verdict == "unknown"
+    expected = np.log10([[0.000423584, 0.00386991, 0.0320037], [0.0921875] * 3])
+    for step, first_shown in ((5, 3), (6, 2), (7, 1)):
+        window.bridge.step_forward()
+        heights = bars.bar_heights()
+        # Layers L..l, both activations in lock-step.
+        assert np.all(np.isnan(heights[:, : first_shown - 1]))
+        np.testing.assert_allclose(heights[:, first_shown - 1:], expected[:, first_shown - 1:], atol=1e-5)
+    window.bridge.reset()
+    assert np.all(np.isnan(bars.bar_heights()))
+    window.act_reveal_all.trigger()
+    np.testing.assert_allclose(bars.bar_heights(), expected, atol=1e-5)
+    assert window.bridge.session.health().verdict == "vanishing"
+    assert "vanishing" in window.status_health.text()
+    window.act_reveal_all.trigger()  # off again: back to what the pass has computed (nothing, at Ready)
+    assert not window.act_reveal_all.isChecked()
+    assert np.all(np.isnan(bars.bar_heights()))
+    assert window.bridge.session.health().verdict == "unknown"
+    window.close()
+
+
+def test_gradient_vs_depth_draws_this_networks_mean_slopes(qtbot, restore_app_font):
+    from tests.helpers import hand_tiny_sigmoid
+
+    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    z1, z2, z3 = hand_tiny_sigmoid()["z"]
+
+    def slope(z):
+        s = 1 / (1 + np.exp(-z))
+        return s * (1 - s)
+
+    # k = 1 is the output layer 3, k = 3 runs back to layer 1.
+    expected = np.cumprod([slope(z3), slope(z2), slope(z1)])
+    panel = window.depth_chain
+    np.testing.assert_allclose(panel.network_chain(), expected, rtol=1e-12)
+    assert panel.depth() == 3
+    k, heights = panel.network_points()
+    np.testing.assert_array_equal(k, [1, 2, 3])
+    np.testing.assert_allclose(heights, np.log10(expected), rtol=1e-12)
+    window.close()

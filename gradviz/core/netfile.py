@@ -386,15 +386,19 @@ class EditOutcome:
         fresh = self.fresh_layers
         if not fresh:
             return ""
-        init = self.experiment.init
-        params = "".join(f", {k} {format_number(v, 6, trailing_zeros=False)}" for k, v in init.params.items())
-        how = f"({init.scheme}{params}, seed {init.seed})"
+        how = f"({describe_init(self.experiment.init)})"
         if len(fresh) == self.experiment.network.depth and len(fresh) > 1:
             return f"every layer got fresh weights {how}"
         if len(fresh) == 1:
             return f"layer {fresh[0]} got fresh weights {how}"
         names = ", ".join(str(l) for l in fresh[:-1]) + f" and {fresh[-1]}"
         return f"layers {names} got fresh weights {how}"
+
+
+def describe_init(init: InitSpec) -> str:
+    """An initialiser as the window names it: "he_normal, seed 0", "constant, value 0.3, seed 0"."""
+    params = "".join(f", {k} {format_number(v, 6, trailing_zeros=False)}" for k, v in init.params.items())
+    return f"{init.scheme}{params}, seed {init.seed}"
 
 
 def edit_experiment(experiment: Experiment, changes: dict) -> Experiment:

@@ -14,7 +14,7 @@ from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .analysis import ActivationComparison, compare_activations, network_with_activation
 from .history import Snapshot, UndoEntry, UndoStack
-from .netfile import EditOutcome, Experiment, apply_edit, load_preset, save_network
+from .netfile import EditOutcome, Experiment, apply_edit, describe_init, load_preset, save_network
 from .network import Network
 from .records import PassRecord, Phase
 from .stats import MEASURES, Health, gradient_health
@@ -48,7 +48,8 @@ class Cursor:
     depth : weight layers L
     loss : the current pass's mean loss, or None before the loss step
     passes_done : SGD updates since the start
-    can_step_back : False at the start and at the oldest state the history still holds
+    can_step_back : whether ← does something: a micro-step back, or at the oldest state after an edit,
+        a weight redraw or a training run, the undo of it (False at the start of a loaded network)
     """
 
     step: int
@@ -464,8 +465,7 @@ class Session:
         self.modified = True
         redraw = "init" in changes
         if redraw:
-            init = outcome.experiment.init
-            label = f"new weights ({init.scheme}, seed {init.seed})"
+            label = f"new weights ({describe_init(outcome.experiment.init)})"
         else:
             label = "change of " + " and ".join(EDIT_LABELS.get(k, k) for k in changes)
         self._record(label, "redraw" if redraw else "edit", before)

@@ -161,3 +161,9 @@ def test_the_stack_forgets_the_oldest_entries_beyond_its_bytes(session):
         session.go_to_step(20 * per_pass)
     assert 1 <= len(session.undo_stack) < 3
     assert session.undo_stack.held_bytes(session.stepper) <= cap
+
+
+def test_a_redraw_is_named_with_its_parameters(session):
+    session.edit({"init": {"scheme": "constant", "seed": 0, "value": 0.3}})
+    assert session.undo_text == "Undo new weights (constant, value 0.3, seed 0)"
+    assert [w.tolist() for w in session.network.weights] == [[[0.3]]] * 3

@@ -61,6 +61,9 @@ class ControlsPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._shown: dict = {}
+        #: What each text field showed when filled, so leaving it untouched does nothing even where the
+        #: text rounds the value (a learning rate of 0.123456789 reads "0.123457").
+        self._shown_texts: dict[QtWidgets.QLineEdit, str] = {}
         self._updating = False
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -187,7 +190,14 @@ class ControlsPanel(QtWidgets.QWidget):
             self.preset.setCurrentIndex(max(self.preset.findText(experiment.name), 0))
         finally:
             self._updating = False
+        self._remember_texts()
         self.clear_error()
+
+    def _remember_texts(self) -> None:
+        self._shown_texts = {field: field.text() for field in self.findChildren(QtWidgets.QLineEdit)}
+
+    def _untouched(self, field: QtWidgets.QLineEdit) -> bool:
+        return self._shown_texts.get(field) == field.text()
 
     def show_title(self, title: str) -> None:
         """Show the network's title in the Preset box: an edited preset reads "tiny-sigmoid (modified)"."""
@@ -263,7 +273,12 @@ class ControlsPanel(QtWidgets.QWidget):
         scheme = self.init.currentText()
         params = {}
         for name in INIT_PARAMETERS[scheme]:
-            text = self.init_params[name].text().strip().replace("−", "-")
+            field = self.init_params[name]
+            shown = self._shown.get("init", {})
+            if self._untouched(field) and shown.get("scheme") == scheme:
+                params[name] = shown[name]
+                continue
+            text = field.text().strip().replace("−", "-")
             try:
                 params[name] = float(text)
             except ValueError:
@@ -291,6 +306,8 @@ class ControlsPanel(QtWidgets.QWidget):
             self._apply({"init": init})
 
     def _on_rows(self, key: str, field: QtWidgets.QLineEdit) -> None:
+        if self._untouched(field):
+            return
         try:
             rows = _parse_rows(field.text(), key)
         except NetworkFileError as exc:
@@ -300,6 +317,8 @@ class ControlsPanel(QtWidgets.QWidget):
             self._apply({key: rows})
 
     def _on_learning_rate(self) -> None:
+        if self._untouched(self.learning_rate):
+            return
         text = self.learning_rate.text().strip()
         try:
             value = float(text)

@@ -211,3 +211,28 @@ def test_draw_new_weights_always_draws(wired, qtbot):
     with qtbot.waitSignal(p.sigEditRequested) as request:
         p.reinit.click()
     assert request.args == [{"init": {"scheme": "he_normal", "seed": 0}}]
+
+
+def test_leaving_fields_whose_text_rounds_the_value_changes_nothing(qtbot):
+    import dataclasses
+
+    from gradviz.core.init import InitSpec
+
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    exact = dataclasses.replace(
+        load_preset("tiny-sigmoid"), learning_rate=0.123456789, inputs=np.array([[0.1234567891]]),
+        init=InitSpec("normal", 0, {"std": 0.1234567890123}),
+    )  # fmt: skip
+    panel.show_experiment(exact)
+    assert panel.learning_rate.text() == "0.123457"  # the text rounds the value
+    with qtbot.assertNotEmitted(panel.sigEditRequested):
+        for field in (panel.learning_rate, panel.inputs, panel.init_params["std"]):
+            field.editingFinished.emit()
+        panel.seed.editingFinished.emit()
+    with qtbot.waitSignal(panel.sigEditRequested) as request:
+        panel.reinit.click()  # the exact parameter, not the text's rounding
+    assert request.args == [{"init": {"scheme": "normal", "seed": 0, "std": 0.1234567890123}}]
+    with qtbot.waitSignal(panel.sigEditRequested) as request:
+        _enter(panel.learning_rate, "0.25")
+    assert request.args == [{"learning_rate": 0.25}]

@@ -167,3 +167,13 @@ def test_a_redraw_is_named_with_its_parameters(session):
     session.edit({"init": {"scheme": "constant", "seed": 0, "value": 0.3}})
     assert session.undo_text == "Undo new weights (constant, value 0.3, seed 0)"
     assert [w.tolist() for w in session.network.weights] == [[[0.3]]] * 3
+
+
+def test_step_back_at_the_start_of_a_trained_network_takes_the_training_back(session):
+    session.go_to_step(3)
+    record = session.record
+    session.train_blocking(10)
+    assert session.cursor.can_step_back and session.record.step == 0
+    session.step_back()
+    assert session.record is record and session.history is None
+    assert session.redo_text == "Redo training (10 steps)"

@@ -364,18 +364,59 @@ def _check_work(widths: list[int], inputs) -> None:
 
 
 #: Edits that make the current weights meaningless, so they are drawn anew from the initialiser.
-REINIT_FIELDS = frozenset({"layers", "init"})
+REINIT_FIELDS = frozenset({"init"})
+#: Edits that change the network itself; the others (data, loss, learning rate, name) leave it as it is.
+NETWORK_FIELDS = frozenset({"layers", "activation", "residual", "init"})
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What an edit made: the edited ``experiment``, and the weight layers (1-based) drawn anew.
+
+    ``network_changed`` is False for an edit of the data, loss, learning rate, name or description,
+    which leaves the network (weights, activations, skips) exactly as it was.
+    """
+
+    experiment: Experiment
+    fresh_layers: tuple[int, ...] = ()
+    network_changed: bool = False
+
+    def describe_fresh(self) -> str:
+        """"layers 2 and 3 got fresh weights (xavier_normal, seed 0)", or "" when every layer was kept."""
+        fresh = self.fresh_layers
+        if not fresh:
+            return ""
+        how = f"({describe_init(self.experiment.init)})"
+        if len(fresh) == self.experiment.network.depth and len(fresh) > 1:
+            return f"every layer got fresh weights {how}"
+        if len(fresh) == 1:
+            return f"layer {fresh[0]} got fresh weights {how}"
+        names = ", ".join(str(l) for l in fresh[:-1]) + f" and {fresh[-1]}"
+        return f"layers {names} got fresh weights {how}"
+
+
+def describe_init(init: InitSpec) -> str:
+    """An initialiser as the window names it: "he_normal, seed 0", "constant, value 0.3, seed 0"."""
+    params = "".join(f", {k} {format_number(v, 6, trailing_zeros=False)}" for k, v in init.params.items())
+    return f"{init.scheme}{params}, seed {init.seed}"
 
 
 def edit_experiment(experiment: Experiment, changes: dict) -> Experiment:
+    """``experiment`` with ``changes`` (network-file fields) applied; see ``apply_edit``."""
+    return apply_edit(experiment, changes).experiment
+
+
+def apply_edit(experiment: Experiment, changes: dict) -> EditOutcome:
     """``experiment`` with ``changes`` (network-file fields) applied and validated as a file would be.
 
-    The weights and biases stay unless the widths or the initialiser change. New widths are checked
-    before the data are fitted to them (a first or last width changes the input or target width: values
-    are kept where they fit, and the last one repeated). One activation name for every layer keeps a
-    linear output and a loss-required output, as ``Experiment.with_activation`` does.
+    The weights and biases stay unless the initialiser changes (then every layer is drawn anew). New
+    widths keep every layer whose weight matrix keeps its shape (by position) and draw the others from
+    the initialiser, as a file without weights would get them. New widths are checked before the data
+    are fitted to them (a first or last width changes the input or target width: values are kept where
+    they fit, and the last one repeated). One activation name for every layer keeps a linear output and
+    a loss-required output, as ``Experiment.with_activation`` does.
     """
-    unknown = [k for k in changes if k not in KNOWN_FIELDS or k in ("weights", "biases")]
+    unknown = [k for k in changes if k not in KNOWN_FIELDS or k in ("weights", "biases", SESSION_FIELD)]
     if unknown:
         raise NetworkFileError(str(unknown[0]), "cannot be edited here")
     data = {**experiment.to_json(include_params=False), **changes}
@@ -397,8 +438,22 @@ def edit_experiment(experiment: Experiment, changes: dict) -> Experiment:
         if kept is not None and name != kept and depth > 1:
             data["activation"] = [name] * (depth - 1) + [kept]
     net = experiment.network
-    keep_params = not (REINIT_FIELDS & changes.keys())
-    return parse_network(data, (net.weights, net.biases) if keep_params else None)
+    network_changed = bool(NETWORK_FIELDS & changes.keys())
+    if REINIT_FIELDS & changes.keys():
+        edited = parse_network(data)
+        return EditOutcome(edited, tuple(range(1, edited.network.depth + 1)), True)
+    if list(data["layers"]) == list(net.widths):
+        return EditOutcome(parse_network(data, (net.weights, net.biases)), (), network_changed)
+    drawn = parse_network(data)  # every layer from the initialiser; those that keep their shape keep their weights
+    new = drawn.network
+    weights, biases, fresh = list(new.weights), list(new.biases), []
+    for l in range(new.depth):
+        if l < net.depth and net.weights[l].shape == new.weights[l].shape:
+            weights[l], biases[l] = net.weights[l], net.biases[l]
+        else:
+            fresh.append(l + 1)
+    network = Network(new.widths, new.activations, weights, biases, new.residual)
+    return EditOutcome(replace(drawn, network=network), tuple(fresh), True)
 
 
 def _fit_to_widths(data: dict, widths: list[int]) -> None:

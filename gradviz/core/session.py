@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
-from .netfile import Experiment, edit_experiment, load_preset, save_network
+from .history import Snapshot, UndoEntry, UndoStack
+from .netfile import EditOutcome, Experiment, apply_edit, describe_init, load_preset, save_network
 from .network import Network
 from .records import PassRecord, Phase
 from .stats import MEASURES, Health, gradient_health
 from .stepper import Stepper
-from .training import TrainingHistory, train
+from .training import TrainingHistory, TrainingRun, train
 
 #: The activation the right half of the Compare view runs by default.
 DEFAULT_COMPARE_ACTIVATION = "relu"
@@ -27,6 +28,14 @@ DEFAULT_BARS_MEASURE = "mean_abs_grad_w"
 DEFAULT_BARS_ACTIVATIONS = ("sigmoid", "relu")
 #: The sides of the Compare view; "left" is also the single diagram when compare is off.
 SIDES = ("left", "right")
+#: The actions ← takes back from the oldest state of the pass after them (step back across an edit).
+STEP_BACK_UNDOES = ("edit", "redraw", "training")
+#: What the Edit menu calls an edit of each network-file field ("Undo change of widths").
+EDIT_LABELS = {
+    "layers": "widths", "activation": "activation", "residual": "skip connections", "input": "input",
+    "target": "target", "loss": "loss", "learning_rate": "learning rate", "name": "name",
+    "description": "description",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,8 @@ class Cursor:
     depth : weight layers L
     loss : the current pass's mean loss, or None before the loss step
     passes_done : SGD updates since the start
-    can_step_back : False at the start and at the oldest state the history still holds
+    can_step_back : whether ← does something: a micro-step back, or at the oldest state after an edit,
+        a weight redraw or a training run, the undo of it (False at the start of a loaded network)
     """
 
     step: int
@@ -153,6 +163,10 @@ class Session:
         self._comparison_cache: tuple[tuple, ActivationComparison] | None = None
         #: (comparison, revealed, the comparison as shown) for the latest pair only.
         self._shown_cache: tuple | None = None
+        #: Whether the network was edited since it was loaded (the title says "(modified)").
+        self.modified = False
+        #: The edits, redraws, training runs and preset switches that undo can take back.
+        self.undo_stack = UndoStack()
 
     # ------------------------------------------------------------------------------------------ facts
 
@@ -183,7 +197,37 @@ class Session:
     def cursor(self) -> Cursor:
         s = self._stepper
         record = s.record
-        return Cursor(record.step, record.depth, record.loss, s.passes_done, s.can_step_back)
+        return Cursor(record.step, record.depth, record.loss, s.passes_done, self.can_step_back)
+
+    @property
+    def can_step_back(self) -> bool:
+        """Whether ← does something: a micro-step back, or at the pass's oldest state, undo of the edit before it."""
+        return self._stepper.can_step_back or self._step_back_undoes()
+
+    def _step_back_undoes(self) -> bool:
+        last = self.undo_stack.last
+        return (
+            last is not None and last.kind in STEP_BACK_UNDOES and last.after.stepper is self._stepper
+            and not self._stepper.can_step_back
+        )  # fmt: skip
+
+    @property
+    def title(self) -> str:
+        """The network's name, marked when it was edited since loading: "tiny-sigmoid (modified)"."""
+        name = self._experiment.name
+        return f"{name} (modified)" if self.modified else name
+
+    @property
+    def undo_text(self) -> str | None:
+        """The Edit menu's undo item, "Undo change of widths", or None when there is nothing to undo."""
+        label = self.undo_stack.undo_label
+        return None if label is None else f"Undo {label}"
+
+    @property
+    def redo_text(self) -> str | None:
+        """The Edit menu's redo item, "Redo training (500 steps)", or None."""
+        label = self.undo_stack.redo_label
+        return None if label is None else f"Redo {label}"
 
     @property
     def compare_stepper(self) -> Stepper:
@@ -295,8 +339,11 @@ class Session:
         return self.record
 
     def step_back(self) -> PassRecord:
-        """Undo the latest micro-step on both sides (a no-op at the oldest state kept)."""
+        """Undo the latest micro-step on both sides; at the oldest state kept after an edit, a redraw or
+        a training run, undo that action (back to where the pass stood before it); else a no-op."""
         if not self._stepper.can_step_back:
+            if self._step_back_undoes():
+                self.undo()
             return self.record
         self._stepper.step_back()
         if self._compare_stepper is not None:
@@ -394,10 +441,15 @@ class Session:
     # ------------------------------------------------------------------------------------------ network
 
     def set_experiment(self, experiment: Experiment) -> None:
-        """Start over on a new or edited network: both sides at the start, no training history."""
-        self._experiment = experiment
-        self._stepper = _new_stepper(experiment, experiment.network)
+        """Start over on a new network: both sides at the start, no training history, nothing to undo."""
+        self._start_over(experiment)
         self.history = None
+        self.modified = False
+        self.undo_stack.clear()
+
+    def _start_over(self, experiment: Experiment, stepper: Stepper | None = None) -> None:
+        self._experiment = experiment
+        self._stepper = _new_stepper(experiment, experiment.network) if stepper is None else stepper
         self._comparison_cache = None
         self._restart_compare()
         if self.selection is not None and not selection_fits(self.selection, experiment.network):
@@ -405,34 +457,121 @@ class Session:
         if self.inspect_sample is not None and self.inspect_sample >= len(experiment.inputs):
             self.inspect_sample = None
 
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(self._experiment, self._stepper, self.history, self.modified)
+
+    def _show(self, snapshot: Snapshot) -> None:
+        self._start_over(snapshot.experiment, snapshot.stepper)
+        self.history = snapshot.history
+        self.modified = snapshot.modified
+
+    def _record(self, label: str, kind: str, before: Snapshot) -> None:
+        self.undo_stack.push(UndoEntry(label, kind, before, self._snapshot()))
+
     def load_preset(self, name: str) -> None:
-        """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown)."""
-        self.set_experiment(load_preset(name))
+        """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown).
+
+        The switch can be undone.
+        """
+        experiment = load_preset(name)
+        before = self._snapshot()
+        self._start_over(experiment)
+        self.history = None
+        self.modified = False
+        self._record(f"switch to {name}", "preset", before)
 
     def save(self, path) -> None:
         """Write the network on screen (trained or stepped weights included) to ``path``, atomically."""
         save_network(self._experiment.with_network(self._stepper.network), path)
 
-    def edit(self, changes: dict) -> None:
-        """Apply network-file ``changes`` to the network on screen (its weights stay unless reinitialised).
+    def preview_edit(self, changes: dict) -> EditOutcome | None:
+        """What ``edit(changes)`` would make, or None when it would change nothing (nothing is applied)."""
+        outcome = apply_edit(self._experiment.with_network(self._stepper.network), changes)
+        return None if _same_experiment(outcome.experiment, self._experiment.with_network(self._stepper.network)) else outcome
+
+    def edit(self, changes: dict) -> EditOutcome | None:
+        """Apply network-file ``changes`` to the network on screen; None when they change nothing.
+
+        Layers whose weight matrix keeps its shape keep their weights (``EditOutcome.fresh_layers`` names
+        the others); a changed initialiser draws every layer anew. An edit of the data, loss or learning
+        rate keeps the network, the training history and the pass position: the pass is recomputed
+        where it stands (at the update step: the update stays, and the pass stands at the start of the
+        next one), and Home still returns to the start. Other edits start a pass on the edited
+        network. Every edit can be undone, and ← at the oldest state after it undoes it.
 
         A ``NetworkFileError`` names the refused field; nothing changes then.
         """
-        self.set_experiment(edit_experiment(self._experiment.with_network(self._stepper.network), changes))
+        outcome = self.preview_edit(changes)
+        if outcome is None:
+            return None
+        before = self._snapshot()
+        old = self._stepper
+        if outcome.network_changed:
+            self._start_over(outcome.experiment)
+            self.history = None
+        else:
+            e = outcome.experiment.with_network(old.start_network)
+            # At the update step the update stays as it was made: the pass stands at the start of the
+            # next one (the same position, nothing computed), on the updated weights.
+            at_update = old.position > 0 and old.record.phase is Phase.UPDATE
+            stepper = Stepper.resumed(
+                old.start_network, e.inputs, e.targets, e.loss, e.learning_rate, old.network, old.position + at_update
+            )
+            if at_update:
+                stepper.step_back()
+            self._start_over(e, stepper)
+        self.modified = True
+        redraw = "init" in changes
+        if redraw:
+            label = f"new weights ({describe_init(outcome.experiment.init)})"
+        else:
+            label = "change of " + " and ".join(EDIT_LABELS.get(k, k) for k in changes)
+        self._record(label, "redraw" if redraw else "edit", before)
+        return outcome
+
+    def undo(self) -> bool:
+        """Take back the latest edit, redraw, training run or preset switch; False when there is none.
+
+        The screen returns exactly to where it stood before the action: the same stepper, record and
+        history.
+        """
+        snapshot = self.undo_stack.undo()
+        if snapshot is None:
+            return False
+        self._show(snapshot)
+        return True
+
+    def redo(self) -> bool:
+        """Do again the action last undone, back to the screen it made; False when there is none."""
+        snapshot = self.undo_stack.redo()
+        if snapshot is None:
+            return False
+        self._show(snapshot)
+        return True
 
     def train(self, steps: int, start: Network | None = None) -> TrainingHistory:
         """``steps`` SGD updates from ``start`` (default: the network on screen) on the loaded data.
 
-        Nothing is adopted: see ``adopt``, so a caller may train in slices.
+        Nothing is adopted: see ``adopt``.
         """
         e = self._experiment
         network = self._stepper.network if start is None else start
         return train(network, e.inputs, e.targets, e.loss, e.learning_rate, int(steps))
 
+    def training_run(self, steps: int) -> TrainingRun:
+        """A ``TrainingRun`` of ``steps`` steps from the network on screen, for a caller to advance in slices.
+
+        Raises ``WorkBudgetError`` when one step would need more memory than the work budget allows.
+        """
+        e = self._experiment
+        return TrainingRun(self._stepper.network, e.inputs, e.targets, e.loss, e.learning_rate, int(steps))
+
     def adopt(self, history: TrainingHistory) -> None:
-        """Make a training run's network the one on screen: a new pass starts on it."""
-        self.set_experiment(self._experiment.with_network(history.network))
+        """Make a training run's network the one on screen: a new pass starts on it. It can be undone."""
+        before = self._snapshot()
+        self._start_over(self._experiment.with_network(history.network))
         self.history = history
+        self._record(f"training ({history.steps:,} steps)", "training", before)
 
     def train_blocking(self, steps: int) -> TrainingHistory:
         """Train ``steps`` steps from the network on screen and adopt the result."""
@@ -454,6 +593,17 @@ def selection_fits(selection: tuple, network: Network) -> bool:
     if kind == "neuron":
         return 0 <= units[0] < widths[layer]
     return 0 <= units[0] < widths[layer] and 0 <= units[1] < widths[layer - 1]
+
+
+def _same_experiment(a: Experiment, b: Experiment) -> bool:
+    """Whether two experiments hold the same network (weights to the bit), data and settings."""
+    na, nb = a.network, b.network
+    if (a.name, a.description, a.loss, a.learning_rate, a.init) != (b.name, b.description, b.loss, b.learning_rate, b.init):
+        return False
+    if (na.widths, na.activations, na.residual) != (nb.widths, nb.activations, nb.residual):
+        return False
+    arrays = list(zip(na.weights + na.biases, nb.weights + nb.biases)) + [(a.inputs, b.inputs), (a.targets, b.targets)]
+    return all(x is y or (x.shape == y.shape and x.tobytes() == y.tobytes()) for x, y in arrays)
 
 
 def _new_stepper(experiment: Experiment, network: Network) -> Stepper:

@@ -4,15 +4,15 @@ immutable core objects it emits."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from PySide6 import QtCore
 
+from ..core.budget import WorkBudgetError
 from ..core.netfile import Experiment, NetworkFileError, load_network
 from ..core.records import Phase
 from ..core.session import Session
-from ..core.training import TrainingHistory
+from ..core.training import TrainingHistory, TrainingRun
 
 #: Play speed, in micro-steps per second.
 DEFAULT_SPEED = 2.0
@@ -50,6 +50,11 @@ class CoreBridge(QtCore.QObject):
     - ``sigStepped(+1/-1)`` for a single step; ``sigAnimateStep(ms)`` for a forward step while playing.
     - ``sigPlayingChanged``, ``sigTrainingStarted(total)``, ``sigTrainingProgress(done, total)``,
       ``sigTrainingFinished(history or None)``, ``sigEditRefused(message)``.
+    - ``sigUndoChanged(undo_text, redo_text)``: the Edit menu's items ("Undo change of widths", "Redo
+      training (500 steps)"), None for one with nothing to do.
+    - ``sigTitleChanged(title)``: the network's name, "tiny-sigmoid (modified)" once edited.
+    - ``sigStatusMessage(text)``: a sentence for the status bar (which layers got fresh weights, why
+      training stopped or could not start).
     """
 
     sigRecordChanged = QtCore.Signal(object, object)
@@ -72,6 +77,9 @@ class CoreBridge(QtCore.QObject):
     sigTrainingProgress = QtCore.Signal(int, int)
     sigTrainingFinished = QtCore.Signal(object)
     sigEditRefused = QtCore.Signal(str)
+    sigUndoChanged = QtCore.Signal(object, object)
+    sigTitleChanged = QtCore.Signal(str)
+    sigStatusMessage = QtCore.Signal(str)
 
     def __init__(self, experiment: Experiment | Session, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -83,7 +91,9 @@ class CoreBridge(QtCore.QObject):
         self._train_timer = QtCore.QTimer(self)
         self._train_timer.setInterval(0)
         self._train_timer.timeout.connect(self._on_train_slice)
-        self._training: dict | None = None
+        #: The training run being advanced a slice at a time, and the steps its next slice takes.
+        self._run: TrainingRun | None = None
+        self._slice_steps = 10
         #: The comparison last emitted, so stepping within a pass does not redraw the bars.
         self._shown_comparison = None
         #: The complete pass whose slope chain was last emitted.
@@ -119,7 +129,7 @@ class CoreBridge(QtCore.QObject):
 
     @property
     def can_step_back(self) -> bool:
-        return self.session.stepper.can_step_back
+        return self.session.can_step_back
 
     @property
     def playing(self) -> bool:
@@ -127,7 +137,7 @@ class CoreBridge(QtCore.QObject):
 
     @property
     def training(self) -> bool:
-        return self._training is not None
+        return self._run is not None
 
     @property
     def speed(self) -> float:
@@ -147,6 +157,12 @@ class CoreBridge(QtCore.QObject):
         self.sigCompareSettingsChanged.emit(s.compare_settings)
         self.sigSelectionChanged.emit(s.selection_side, s.selection)
         self._emit_record(force_comparison=True)
+        self._emit_undo()
+
+    def _emit_undo(self) -> None:
+        s = self.session
+        self.sigTitleChanged.emit(s.title)
+        self.sigUndoChanged.emit(s.undo_text, s.redo_text)
 
     def _emit_record(self, force_comparison: bool = False) -> None:
         s = self.session
@@ -188,6 +204,7 @@ class CoreBridge(QtCore.QObject):
         self.sigHistoryChanged.emit(s.history)
         self.sigSelectionChanged.emit(s.selection_side, s.selection)
         self._emit_record(force_comparison=True)
+        self._emit_undo()
 
     # ------------------------------------------------------------------------------------------ stepping
 
@@ -203,7 +220,11 @@ class CoreBridge(QtCore.QObject):
 
     @QtCore.Slot()
     def step_back(self) -> None:
-        if self.training or not self.session.stepper.can_step_back:
+        """One micro-step back; at the oldest state after an edit, redraw or training run, undo it."""
+        if self.training or not self.session.can_step_back:
+            return
+        if not self.session.stepper.can_step_back:
+            self.undo()
             return
         self.set_playing(False)
         self.session.step_back()
@@ -365,34 +386,68 @@ class CoreBridge(QtCore.QObject):
     def request_edit(self, changes: dict) -> bool:
         """Apply an edit (network-file fields) to the network on screen: trained or stepped weights stay.
 
-        A refused edit emits ``sigEditRefused(message)`` and changes nothing.
+        An edit that changes nothing does nothing. A refused edit emits ``sigEditRefused(message)`` and
+        changes nothing; an applied one may say which layers got fresh weights (``sigStatusMessage``).
         """
-        self.cancel_training()  # the edit starts from what training has reached
         try:
-            self.session.edit(changes)
+            if not self.training and self.session.preview_edit(changes) is None:
+                return True
+            self.cancel_training()  # the edit starts from what training has reached
+            outcome = self.session.edit(changes)
         except NetworkFileError as exc:
             self.sigEditRefused.emit(str(exc))
             return False
         self.set_playing(False)
         self._emit_new_experiment()
+        message = outcome.describe_fresh() if outcome is not None else ""
+        if message:
+            self.sigStatusMessage.emit(message[0].upper() + message[1:] + ".")
         return True
+
+    # ------------------------------------------------------------------------------------------ undo
+
+    @QtCore.Slot()
+    def undo(self) -> None:
+        """Take back the latest edit, redraw, training run or preset switch (a running training run is
+        cancelled first, and that is what is taken back)."""
+        self.cancel_training()
+        self.set_playing(False)
+        if self.session.undo():
+            self._emit_new_experiment()
+
+    @QtCore.Slot()
+    def redo(self) -> None:
+        """Do again the action last undone."""
+        self.cancel_training()
+        self.set_playing(False)
+        if self.session.redo():
+            self._emit_new_experiment()
 
     # ------------------------------------------------------------------------------------------ training
 
     @QtCore.Slot(int)
     def start_training(self, steps: int) -> None:
-        """Train ``steps`` SGD steps from the network on screen, in slices between events."""
+        """Train ``steps`` SGD steps from the network on screen: one ``TrainingRun``, advanced in slices
+        of about ``TRAINING_SLICE_MS`` between events. A run the work budget refuses is not started, and
+        ``sigStatusMessage`` says why."""
         if self.training or steps < 1:
             return
         self.set_playing(False)
-        self._training = {"total": int(steps), "done": 0, "parts": [], "network": self.session.network, "slice": 10}
-        self.sigTrainingStarted.emit(int(steps))
+        try:
+            run = self.session.training_run(steps)
+        except (WorkBudgetError, ValueError) as exc:
+            self.sigStatusMessage.emit(f"Training not started: {exc}")
+            return
+        self._run = run
+        self._slice_steps = 10
+        self.sigTrainingStarted.emit(run.total_steps)
         self._train_timer.start()
 
     @QtCore.Slot()
     def cancel_training(self) -> None:
         if self.training:
-            self._finish_training(cancelled=True)
+            self._run.cancel()
+            self._finish_training()
 
     def train_blocking(self, steps: int) -> TrainingHistory:
         """Train synchronously (headless export, scripts)."""
@@ -402,31 +457,28 @@ class CoreBridge(QtCore.QObject):
         return history
 
     def _on_train_slice(self) -> None:
-        job = self._training
-        done = job["done"]
-        steps = min(job["slice"], job["total"] - done)
+        run = self._run
+        before = run.steps_done
         started = time.perf_counter()
-        part = self.session.train(steps, start=job["network"])
+        finished = run.advance(self._slice_steps)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
+        taken = max(1, run.steps_done - before)
         # Size the next slice so each takes about TRAINING_SLICE_MS.
-        job["slice"] = max(1, min(5000, int(steps * TRAINING_SLICE_MS / max(elapsed_ms, 0.1))))
-        job["parts"].append(part)  # joined once at the end: appending to one array each slice is quadratic
-        job["network"] = part.network
-        done += steps
-        job["done"] = done
-        self.sigTrainingProgress.emit(done, job["total"])
-        if done >= job["total"]:
-            self._finish_training(cancelled=False)
+        self._slice_steps = max(1, min(5000, int(taken * TRAINING_SLICE_MS / max(elapsed_ms, 0.1))))
+        self.sigTrainingProgress.emit(run.steps_done, run.total_steps)
+        if finished:
+            self._finish_training()
 
-    def _finish_training(self, cancelled: bool) -> None:
+    def _finish_training(self) -> None:
         self._train_timer.stop()
-        job, self._training = self._training, None
-        if not job["parts"]:
-            self.sigTrainingFinished.emit(None)
+        run, self._run = self._run, None
+        history = run.history()
+        if history.stopped_at is not None:
+            self.sigStatusMessage.emit(history.stop_reason)
+        if history.steps == 0:
+            # Nothing was trained: the network on screen stays, and there is nothing to undo.
+            self.sigTrainingFinished.emit(history if history.stopped_at is not None else None)
             return
-        history = TrainingHistory.joined(job["parts"])
-        if cancelled:
-            history = dataclasses.replace(history, cancelled=True)
         self._adopt(history)
 
     def _adopt(self, history: TrainingHistory) -> None:
@@ -439,7 +491,7 @@ class CoreBridge(QtCore.QObject):
         """Stop every timer (the window calls this when it closes)."""
         self._play_timer.stop()
         self._train_timer.stop()
-        self._training = None
+        self._run = None
 
     def __repr__(self):
         return f"CoreBridge({self.session!r})"

@@ -10,11 +10,19 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
-from ..core.init import INIT_SCHEMES
+from ..core.format import format_number
+from ..core.init import INIT_PARAMETERS, INIT_SCHEMES
 from ..core.losses import LOSS_NAMES, LOSSES
 from ..core.netfile import Experiment, NetworkFileError, preset_names
 
 PER_LAYER = "per layer…"
+NO_PRESET = "(choose a preset)"
+#: Every initialiser parameter, each shown while a scheme that takes it is chosen.
+INIT_PARAMETER_NAMES = tuple(dict.fromkeys(name for params in INIT_PARAMETERS.values() for name in params))
+INIT_PARAMETER_TIPS = {
+    "value": "The value of every weight", "low": "The smallest weight drawn", "high": "The largest weight drawn",
+    "std": "The standard deviation of the weights drawn",
+}  # fmt: skip
 
 
 def _format_rows(rows) -> str:
@@ -53,12 +61,15 @@ class ControlsPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._shown: dict = {}
+        #: What each text field showed when filled, so leaving it untouched does nothing even where the
+        #: text rounds the value (a learning rate of 0.123456789 reads "0.123457").
+        self._shown_texts: dict[QtWidgets.QLineEdit, str] = {}
         self._updating = False
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.preset = QtWidgets.QComboBox()
-        self.preset.addItem("(choose a preset)")
+        self.preset.addItem(NO_PRESET)
         self.preset.addItems(preset_names())
         self.preset.activated.connect(self._on_preset)
         form.addRow("Preset", self.preset)
@@ -83,18 +94,34 @@ class ControlsPanel(QtWidgets.QWidget):
 
         self.init = QtWidgets.QComboBox()
         self.init.addItems(INIT_SCHEMES)
-        self.init.activated.connect(self._on_init)
+        self.init.activated.connect(self._on_scheme)
         self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.editingFinished.connect(self._on_init)
+        self.seed.editingFinished.connect(self._on_init_changed)
         init_row = QtWidgets.QHBoxLayout()
         init_row.addWidget(self.init, 1)
         init_row.addWidget(QtWidgets.QLabel("seed"))
         init_row.addWidget(self.seed)
         form.addRow("Initialiser", init_row)
+        self.init_params_row = QtWidgets.QWidget()
+        params_row = QtWidgets.QHBoxLayout(self.init_params_row)
+        params_row.setContentsMargins(0, 0, 0, 0)
+        self.init_params: dict[str, QtWidgets.QLineEdit] = {}
+        self._init_param_labels: dict[str, QtWidgets.QLabel] = {}
+        for name in INIT_PARAMETER_NAMES:
+            label = QtWidgets.QLabel(name)
+            field = QtWidgets.QLineEdit()
+            field.setObjectName(f"initParam-{name}")
+            field.setToolTip(INIT_PARAMETER_TIPS.get(name, name))
+            field.editingFinished.connect(self._on_init_changed)
+            params_row.addWidget(label)
+            params_row.addWidget(field, 1)
+            self.init_params[name], self._init_param_labels[name] = field, label
+        form.addRow("Parameters", self.init_params_row)
+        self._form = form
         self.reinit = QtWidgets.QPushButton("Draw new weights")
         self.reinit.setToolTip("Replace the weights with a fresh draw from the initialiser and seed")
-        self.reinit.clicked.connect(self._on_init)
+        self.reinit.clicked.connect(self._on_reinit)
         form.addRow("", self.reinit)
 
         self.inputs = QtWidgets.QLineEdit()
@@ -142,6 +169,7 @@ class ControlsPanel(QtWidgets.QWidget):
             "input": experiment.inputs.tolist(),
             "target": experiment.targets.tolist(),
             "learning_rate": experiment.learning_rate,
+            "init": self._init_changes(experiment.init.scheme, experiment.init.seed, experiment.init.params),
         }
         self._updating = True
         try:
@@ -152,15 +180,48 @@ class ControlsPanel(QtWidgets.QWidget):
             self.per_layer.setText(", ".join(acts))
             self.init.setCurrentText(experiment.init.scheme)
             self.seed.setValue(experiment.init.seed)
+            self._show_init_params(experiment.init.scheme, experiment.init.params)
             self.inputs.setText(_format_rows(experiment.inputs))
             self.targets.setText(_format_rows(experiment.targets))
             self.loss.setCurrentIndex(self.loss.findData(experiment.loss))
             self.learning_rate.setText(f"{experiment.learning_rate:g}")
             self.residual.setChecked(net.residual)
+            self.preset.setItemText(0, NO_PRESET)
             self.preset.setCurrentIndex(max(self.preset.findText(experiment.name), 0))
         finally:
             self._updating = False
+        self._remember_texts()
         self.clear_error()
+
+    def _remember_texts(self) -> None:
+        self._shown_texts = {field: field.text() for field in self.findChildren(QtWidgets.QLineEdit)}
+
+    def _untouched(self, field: QtWidgets.QLineEdit) -> bool:
+        return self._shown_texts.get(field) == field.text()
+
+    def show_title(self, title: str) -> None:
+        """Show the network's title in the Preset box: an edited preset reads "tiny-sigmoid (modified)"."""
+        index = self.preset.findText(title)
+        if index > 0:
+            self.preset.setItemText(0, NO_PRESET)
+            self.preset.setCurrentIndex(index)
+        elif title.endswith(" (modified)"):
+            # The first item names the edited network; choosing the preset itself loads it afresh.
+            self.preset.setItemText(0, title)
+            self.preset.setCurrentIndex(0)
+        else:
+            self.preset.setItemText(0, NO_PRESET)
+            self.preset.setCurrentIndex(0)
+
+    def _show_init_params(self, scheme: str, params: dict) -> None:
+        values = {**INIT_PARAMETERS[scheme], **params}
+        for name, field in self.init_params.items():
+            shown = name in values
+            field.setVisible(shown)
+            self._init_param_labels[name].setVisible(shown)
+            if shown:
+                field.setText(format_number(values[name], 12, trailing_zeros=False).replace("−", "-"))
+        self._form.setRowVisible(self.init_params_row, bool(values))
 
     def show_error(self, text: str) -> None:
         """Show why an edit was refused; the network on screen is the one before it."""
@@ -203,10 +264,50 @@ class ControlsPanel(QtWidgets.QWidget):
         if names != self._shown.get("activation"):
             self._apply({"activation": names})
 
-    def _on_init(self) -> None:
-        self._apply({"init": {"scheme": self.init.currentText(), "seed": self.seed.value()}})
+    @staticmethod
+    def _init_changes(scheme: str, seed: int, params: dict) -> dict:
+        return {"scheme": scheme, "seed": int(seed), **{**INIT_PARAMETERS[scheme], **params}}
+
+    def _init_request(self) -> dict | None:
+        """The initialiser the fields show, as an ``init`` field, or None (with a message) if a value is not a number."""
+        scheme = self.init.currentText()
+        params = {}
+        for name in INIT_PARAMETERS[scheme]:
+            field = self.init_params[name]
+            shown = self._shown.get("init", {})
+            if self._untouched(field) and shown.get("scheme") == scheme:
+                params[name] = shown[name]
+                continue
+            text = field.text().strip().replace("−", "-")
+            try:
+                params[name] = float(text)
+            except ValueError:
+                self.show_error(f"init.{name}: {text!r} is not a number")
+                return None
+        return self._init_changes(scheme, self.seed.value(), params)
+
+    def _on_scheme(self) -> None:
+        scheme = self.init.currentText()
+        shown = self._shown.get("init", {})
+        # Another scheme starts from its own defaults; back to the one on screen, its values return.
+        kept = {k: v for k, v in shown.items() if k not in ("scheme", "seed")} if shown.get("scheme") == scheme else {}
+        self._show_init_params(scheme, kept)
+        self._on_init_changed()
+
+    def _on_init_changed(self) -> None:
+        """A changed scheme, seed or parameter draws new weights; leaving a field unchanged does nothing."""
+        init = self._init_request()
+        if init is not None and init != self._shown.get("init"):
+            self._apply({"init": init})
+
+    def _on_reinit(self) -> None:
+        init = self._init_request()
+        if init is not None:
+            self._apply({"init": init})
 
     def _on_rows(self, key: str, field: QtWidgets.QLineEdit) -> None:
+        if self._untouched(field):
+            return
         try:
             rows = _parse_rows(field.text(), key)
         except NetworkFileError as exc:
@@ -216,6 +317,8 @@ class ControlsPanel(QtWidgets.QWidget):
             self._apply({key: rows})
 
     def _on_learning_rate(self) -> None:
+        if self._untouched(self.learning_rate):
+            return
         text = self.learning_rate.text().strip()
         try:
             value = float(text)

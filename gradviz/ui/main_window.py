@@ -241,6 +241,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_save = self._action("Save network as…", self.save_file, QtGui.QKeySequence.StandardKey.SaveAs)
         self.act_save.setShortcut(QtGui.QKeySequence("Ctrl+Shift+S"))
         self.act_export = self._action("Export image…", self.export_dialog, "Ctrl+E", "Export a view as PNG, SVG or PDF")
+        self.act_undo = self._action("Undo", b.undo, QtGui.QKeySequence.StandardKey.Undo, "Take back the last change")
+        self.act_undo.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
+        self.act_redo = self._action("Redo", b.redo, "Ctrl+Shift+Z", "Do again the change last taken back")
         self.act_copy = self._action("Copy image", self.copy_image, "Ctrl+Shift+C", "Copy the diagram to the clipboard")
         self.act_quit = self._action("Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
         self.act_compare = self._action(
@@ -287,8 +290,11 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = menu.addMenu("&Edit")
+        edit_menu.addActions([self.act_undo, self.act_redo])
+        edit_menu.addSeparator()
         edit_menu.addAction(self.act_copy)
         edit_menu.addAction(self.act_escape)
+        self.edit_menu = edit_menu
         pass_menu = menu.addMenu("&Pass")
         pass_menu.addActions([self.act_reset, self.act_back, self.act_play, self.act_forward, self.act_end])
         view_menu = menu.addMenu("&View")
@@ -352,6 +358,9 @@ class MainWindow(QtWidgets.QMainWindow):
         b.sigSelectionChanged.connect(self._on_selection_changed)
         b.sigInspected.connect(self.inspector.show_selection)
         b.sigExperimentChanged.connect(self._on_experiment_changed)
+        b.sigTitleChanged.connect(self._on_title_changed)
+        b.sigUndoChanged.connect(self._on_undo_changed)
+        b.sigStatusMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
         b.sigHistoryChanged.connect(self.training.show_history)
         b.sigAnimateStep.connect(self._on_animate_step)
         b.sigCompareChanged.connect(self.compare_view.show_records)
@@ -411,6 +420,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"{experiment.name} — gradviz")
         self.controls.show_experiment(experiment)
 
+    def _on_title_changed(self, title: str) -> None:
+        self.setWindowTitle(f"{title} — gradviz")
+        self.controls.show_title(title)
+
+    def _on_undo_changed(self, undo_text: str | None, redo_text: str | None) -> None:
+        for action, text, plain in ((self.act_undo, undo_text, "Undo"), (self.act_redo, redo_text, "Redo")):
+            action.setText(text or plain)
+            action.setEnabled(text is not None)
+
     def _on_selection_changed(self, side: str, selection) -> None:
         self.diagram.set_selection(selection if side == "left" else None)
         self.compare_view.set_selection(side, selection)
@@ -446,7 +464,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_training_finished(self, history) -> None:
         self.training.set_training(False)
-        if history is not None:
+        if history is not None and history.stopped_at is not None:
+            self.statusBar().showMessage(history.stop_reason, 15000)
+        elif history is not None:
             state = "cancelled after" if history.cancelled else "finished:"
             self.statusBar().showMessage(f"Training {state} {history.steps} steps; the diagram shows the trained network.", 8000)
 
@@ -677,6 +697,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Esc", "leave presenter mode; otherwise clear the selection in the inspector"),
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
             ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
+            ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last edit, weight redraw, training run or preset switch"),
             ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
         ]

@@ -315,6 +315,64 @@ def test_edit_experiment_keeps_or_redraws_the_weights():
     assert wider_input.inputs.tolist() == [[0.5, 0.5, 0.5]]
 
 
+def test_new_widths_keep_every_layer_whose_shape_stays_and_draw_the_others():
+    from gradviz.core.netfile import apply_edit
+
+    tiny = load_preset("tiny-sigmoid")  # three 1 x 1 layers of 0.5, initialiser he_normal seed 0
+    trained = tiny.with_network(tiny.network.with_params([[[0.25]], [[0.5]], [[0.75]]], [[0.1], [0.2], [0.3]]))
+    outcome = apply_edit(trained, {"layers": [1, 1, 3, 1]})
+    net = outcome.experiment.network
+    assert outcome.fresh_layers == (2, 3) and outcome.network_changed
+    # Layer 1 keeps its matrix and bias, the very arrays, bit for bit.
+    assert net.weights[0] is trained.network.weights[0] and net.biases[0] is trained.network.biases[0]
+    # Layers 2 and 3 are what a file without weights gets: he_normal draws from one generator seeded 0,
+    # std sqrt(2 / fan_in), drawn layer after layer (layer 1's draw comes first and is discarded).
+    rng = np.random.default_rng(0)
+    rng.normal(0.0, np.sqrt(2.0 / 1), size=(1, 1))
+    want2 = rng.normal(0.0, np.sqrt(2.0 / 1), size=(3, 1))
+    want3 = rng.normal(0.0, np.sqrt(2.0 / 3), size=(1, 3))
+    assert net.weights[1].tobytes() == want2.tobytes() and net.weights[2].tobytes() == want3.tobytes()
+    assert net.biases[1].tolist() == [0.0] * 3 and net.biases[2].tolist() == [0.0]
+    assert outcome.describe_fresh() == "layers 2 and 3 got fresh weights (he_normal, seed 0)"
+
+
+def test_a_deeper_network_keeps_the_layers_it_had_and_says_which_are_new():
+    from gradviz.core.netfile import apply_edit
+
+    deep = load_preset("deep-sigmoid")
+    assert deep.network.widths == (4,) + (8,) * 10 + (1,)
+    outcome = apply_edit(deep, {"layers": [4] + [8] * 11 + [1]})  # one more hidden layer
+    net = outcome.experiment.network
+    # By position: layers 1-10 keep their shapes (4->8, then 8->8); layer 11 is now 8->8 where it was the
+    # 8->1 output, and layer 12 is new.
+    for l in range(10):
+        assert net.weights[l].tobytes() == deep.network.weights[l].tobytes()
+        assert net.biases[l].tobytes() == deep.network.biases[l].tobytes()
+    assert outcome.fresh_layers == (11, 12)
+    assert net.activations == ("sigmoid",) * 11 + ("linear",)
+    scheme, seed = deep.init.scheme, deep.init.seed
+    assert outcome.describe_fresh() == f"layers 11 and 12 got fresh weights ({scheme}, seed {seed})"
+
+
+def test_a_new_initialiser_draws_every_layer_with_its_parameter():
+    from gradviz.core.netfile import apply_edit
+
+    outcome = apply_edit(load_preset("tiny-sigmoid"), {"init": {"scheme": "constant", "seed": 0, "value": 0.125}})
+    assert outcome.fresh_layers == (1, 2, 3)
+    assert [w.tolist() for w in outcome.experiment.network.weights] == [[[0.125]]] * 3
+    assert outcome.describe_fresh() == "every layer got fresh weights (constant, value 0.125, seed 0)"
+
+
+def test_data_and_rate_edits_leave_the_network_as_it_is():
+    from gradviz.core.netfile import apply_edit
+
+    tiny = load_preset("tiny-sigmoid")
+    for changes in ({"learning_rate": 0.1}, {"input": [0.25]}, {"target": [0.1]}, {"loss": "binary_cross_entropy"}):
+        outcome = apply_edit(tiny, changes)
+        assert not outcome.network_changed and outcome.fresh_layers == () and outcome.describe_fresh() == ""
+        assert outcome.experiment.network.weights == tiny.network.weights
+
+
 @pytest.mark.parametrize(
     "changes, message",
     [

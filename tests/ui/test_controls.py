@@ -142,3 +142,97 @@ def test_compare_bar_emits_choices_and_shows_settings_quietly(qtbot):
         bar.activation.activated.emit(bar.activation.findData("gelu"))
     assert chosen.args == ["gelu"]
 
+
+
+# ---------------------------------------------------------------------------------------------- issue 10: edits keep the work
+
+
+def test_leaving_the_seed_box_unchanged_keeps_the_weights(wired, qtbot):
+    p, bridge = wired
+    experiment = bridge.experiment
+    with qtbot.assertNotEmitted(p.sigEditRequested):
+        p.seed.editingFinished.emit()
+        p.init.activated.emit(p.init.currentIndex())  # the scheme on screen chosen again
+        p.init_params["std"].editingFinished.emit()  # a hidden field of another scheme
+    assert bridge.experiment is experiment
+    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3
+    assert p.preset.currentText() == "tiny-sigmoid"
+
+
+def test_a_changed_seed_draws_new_weights_and_the_preset_box_says_modified(wired):
+    p, bridge = wired
+    bridge.sigTitleChanged.connect(p.show_title)
+    p.seed.setValue(7)
+    p.seed.editingFinished.emit()
+    want = np.random.default_rng(7).normal(0.0, np.sqrt(2.0), size=3)  # he_normal, fan_in 1, layer after layer
+    assert [float(w[0, 0]) for w in bridge.network.weights] == want.tolist()
+    assert p.preset.currentText() == "tiny-sigmoid (modified)"
+    bridge.undo()
+    assert p.preset.currentText() == "tiny-sigmoid"
+    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3
+
+
+def test_each_initialiser_shows_its_parameters(wired):
+    p, _ = wired
+    shown = {}
+    for scheme in ("constant", "uniform", "normal", "he_normal"):
+        p.init.setCurrentText(scheme)
+        p.init.activated.emit(p.init.currentIndex())
+        shown[scheme] = {name: field.text() for name, field in p.init_params.items() if not field.isHidden()}
+    assert shown == {"constant": {"value": "0.5"}, "uniform": {"low": "-1", "high": "1"}, "normal": {"std": "1"}, "he_normal": {}}
+
+
+def test_the_constant_initialiser_takes_its_value(wired):
+    p, bridge = wired
+    p.init.setCurrentText("constant")
+    p.init.activated.emit(p.init.currentIndex())
+    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3  # the default value: the same weights
+    _enter(p.init_params["value"], "0.25")
+    assert [w.tolist() for w in bridge.network.weights] == [[[0.25]]] * 3
+    assert bridge.experiment.init.params == {"value": 0.25}
+    _enter(p.init_params["value"], "big")
+    assert "init.value: 'big' is not a number" in p.message.text()
+    assert [w.tolist() for w in bridge.network.weights] == [[[0.25]]] * 3
+
+
+def test_uniform_bounds_are_checked_and_used(wired):
+    p, bridge = wired
+    p.init.setCurrentText("uniform")
+    p.init.activated.emit(p.init.currentIndex())
+    _enter(p.init_params["low"], "2")
+    assert "init.low: must not exceed init.high" in p.message.text()
+    _enter(p.init_params["high"], "3")
+    want = np.random.default_rng(0).uniform(2.0, 3.0, size=3)
+    assert [float(w[0, 0]) for w in bridge.network.weights] == want.tolist()
+
+
+def test_draw_new_weights_always_draws(wired, qtbot):
+    p, _ = wired
+    with qtbot.waitSignal(p.sigEditRequested) as request:
+        p.reinit.click()
+    assert request.args == [{"init": {"scheme": "he_normal", "seed": 0}}]
+
+
+def test_leaving_fields_whose_text_rounds_the_value_changes_nothing(qtbot):
+    import dataclasses
+
+    from gradviz.core.init import InitSpec
+
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    exact = dataclasses.replace(
+        load_preset("tiny-sigmoid"), learning_rate=0.123456789, inputs=np.array([[0.1234567891]]),
+        init=InitSpec("normal", 0, {"std": 0.1234567890123}),
+    )  # fmt: skip
+    panel.show_experiment(exact)
+    assert panel.learning_rate.text() == "0.123457"  # the text rounds the value
+    with qtbot.assertNotEmitted(panel.sigEditRequested):
+        for field in (panel.learning_rate, panel.inputs, panel.init_params["std"]):
+            field.editingFinished.emit()
+        panel.seed.editingFinished.emit()
+    with qtbot.waitSignal(panel.sigEditRequested) as request:
+        panel.reinit.click()  # the exact parameter, not the text's rounding
+    assert request.args == [{"init": {"scheme": "normal", "seed": 0, "std": 0.1234567890123}}]
+    with qtbot.waitSignal(panel.sigEditRequested) as request:
+        _enter(panel.learning_rate, "0.25")
+    assert request.args == [{"learning_rate": 0.25}]

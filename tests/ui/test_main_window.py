@@ -267,7 +267,10 @@ def test_an_edit_during_training_keeps_what_training_reached(qtbot, window):
     window.controls.learning_rate.editingFinished.emit()
     assert not window.bridge.training
     assert window.bridge.experiment.learning_rate == 0.25
-    assert window.bridge.history is None  # the edited network starts a history of its own
+    # Issue 10: a learning-rate edit keeps the training history (it used to start a history of its own).
+    history = window.bridge.history
+    assert history is not None and history.cancelled and history.steps > 0
+    assert window.bridge.network is history.network
     assert not np.array_equal(window.bridge.network.weights[0], start)  # the trained weights stayed
     assert "Training cancelled after" in window.statusBar().currentMessage()
 

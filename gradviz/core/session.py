@@ -470,16 +470,21 @@ class Session:
     def open_file(self, path) -> bool:
         """Open the session or network file ``path``; True for a session file (restored exactly).
 
-        A plain network file starts over on its network, keeping the view settings, and leaves no current
-        file (Save then asks where). A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and
-        changes nothing.
+        A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and changes nothing. See ``show_file``.
         """
-        document = decode_text(read_text(path))
-        if isinstance(document, dict) and SESSION_FIELD in document:
-            self.restore(parse_session(document))
+        return self.show_file(read_file(path), path)
+
+    def show_file(self, opened: SessionData | Experiment, path) -> bool:
+        """Put what ``read_file(path)`` gave on screen; True for a session file.
+
+        A session file is restored exactly and becomes the current file. A plain network file starts over on
+        its network, keeping the view settings, and leaves no current file (Save then asks where).
+        """
+        if isinstance(opened, SessionData):
+            self.restore(opened)
             self._file_path = Path(path)
         else:
-            self.set_experiment(parse_network(document))
+            self.set_experiment(opened)
             self._file_path = None
         self.mark_saved()
         return self._file_path is not None
@@ -498,6 +503,15 @@ class Session:
     def __repr__(self):
         compare = f", compare={self.compare_activation!r}" if self.compare_active else ""
         return f"Session({self._experiment.name!r}, step={self.record.step}, passes={self._stepper.passes_done}{compare})"
+
+
+def read_file(path) -> SessionData | Experiment:
+    """A session file's ``SessionData``, or a plain network file's ``Experiment``; a ``NetworkFileError`` names
+    what is wrong."""
+    document = decode_text(read_text(path))
+    if isinstance(document, dict) and SESSION_FIELD in document:
+        return parse_session(document)
+    return parse_network(document)
 
 
 def selection_fits(selection: tuple, network: Network) -> bool:

@@ -11,7 +11,7 @@ from PySide6 import QtCore
 
 from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import Phase
-from ..core.session import Session
+from ..core.session import Session, read_file
 from ..core.training import TrainingHistory
 from ..names import DEFAULT_PRESET
 
@@ -374,9 +374,10 @@ class CoreBridge(QtCore.QObject):
         True for a session file. A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and
         changes nothing.
         """
+        opened = read_file(path)  # a bad file stops here, before training or playing is touched
         self.cancel_training()
         self.set_playing(False)
-        is_session = self.session.open_file(path)
+        is_session = self.session.show_file(opened, path)
         self.announce()
         return is_session
 

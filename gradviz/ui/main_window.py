@@ -64,6 +64,8 @@ class MainWindow(QtWidgets.QMainWindow):
         #: File > Open Recent's paths, newest first.
         self._recent: list[str] = self._stored.recent_files() if self._stored is not None else []
         self._experiment_name = ""
+        #: A status-bar line waiting for the window to be shown.
+        self._pending_status: str | None = None
         self.bridge = CoreBridge(experiment, self)
 
         self.diagram = NetworkView(theme)
@@ -421,7 +423,7 @@ class MainWindow(QtWidgets.QMainWindow):
         Save saves (Save As when there is no file yet; False if that is cancelled or fails), Discard goes
         on, Cancel stops. Nothing is asked when nothing is unsaved or ``ask_to_save`` is off.
         """
-        if not self.ask_to_save or not self.bridge.dirty:
+        if not self.ask_to_save or not (self.bridge.dirty or self.bridge.training):
             return True
         path = self.bridge.file_path
         name = path.name if path is not None else self.bridge.experiment.name
@@ -616,7 +618,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Home", "reset to the start"),
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
             ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
-            ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
+            ("Ctrl+N / Ctrl+O", "a new session / open a session or network file"),
+            ("Ctrl+S / Ctrl+Shift+S", "save the session / save it as a new file"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
         ]
         html = "<table cellspacing=6>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
@@ -639,15 +642,28 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         geometry = stored.window_data(GEOMETRY_KEY)
         if geometry is not None and not self.restoreGeometry(geometry):
-            stored.refuse(GEOMETRY_KEY, "held window data this gradviz cannot restore")
+            stored.refuse(GEOMETRY_KEY, "window data this gradviz cannot restore")
         state = stored.window_data(STATE_KEY)
         if state is not None and not self.restoreState(state, LAYOUT_VERSION):
-            stored.refuse(STATE_KEY, "held a panel layout this gradviz cannot restore")
+            stored.refuse(STATE_KEY, "a panel layout this gradviz cannot restore")
 
     def _show_settings_problems(self) -> None:
         message = self._stored.take_message() if self._stored is not None else None
         if message:
             self._stored.qsettings.sync()  # the bad entries are gone from the file now, not only at quit
+            self._show_status_when_visible(message)
+
+    def _show_status_when_visible(self, message: str) -> None:
+        # A status message shown before the window is hides nothing under it: the step line would show through.
+        if self.isVisible():
+            self.statusBar().showMessage(message, 30000)
+        else:
+            self._pending_status = message
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        message, self._pending_status = self._pending_status, None
+        if message:
             self.statusBar().showMessage(message, 30000)
 
     def save_layout(self) -> None:

@@ -30,7 +30,7 @@ _QUOTED_CHARS = 40
 
 
 def describe_setting(value) -> str:
-    """A bad stored value in a few words: "the text 'garbage'", "a list of 3 values", "the number 3"."""
+    """A bad stored value in a few words: "the text 'garbage'", "a list of 3", "the number 3"."""
     if isinstance(value, str):
         shown = value if len(value) <= _QUOTED_CHARS else value[:_QUOTED_CHARS] + "…"
         return f"the text {one_line(repr(shown))}"
@@ -39,9 +39,9 @@ def describe_setting(value) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, (list, tuple)):
-        return f"a list of {len(value)} values"
+        return f"a list of {len(value)}"
     if isinstance(value, QtCore.QByteArray):
-        return f"{value.size()} bytes that are not saved window data"
+        return f"{value.size()} bytes"
     return f"a {type(value).__name__}"
 
 
@@ -71,7 +71,7 @@ class StoredSettings:
     def refuse(self, key: str, problem: str) -> None:
         """Drop the stored ``key`` (its default applies) and note ``problem`` for the status line."""
         self.qsettings.remove(key)
-        self._problems.append(f"{key} {problem}")
+        self._problems.append(f"{key}: {problem}")
 
     def window_data(self, key: str) -> QtCore.QByteArray | None:
         """The saved window geometry or dock layout under ``key``, or None (absent or refused)."""
@@ -80,7 +80,7 @@ class StoredSettings:
             return None
         if isinstance(value, QtCore.QByteArray) and not value.isEmpty():
             return value
-        self.refuse(key, f"was {describe_setting(value)}, not saved window data")
+        self.refuse(key, f"{describe_setting(value)} is not window data")
         return None
 
     def theme_name(self) -> str | None:
@@ -90,7 +90,7 @@ class StoredSettings:
             return None
         if isinstance(value, str) and value in THEME_NAMES:
             return value
-        self.refuse(THEME_KEY, f"was {describe_setting(value)}, not a theme ({', '.join(THEME_NAMES)})")
+        self.refuse(THEME_KEY, f"{describe_setting(value)} is not a theme ({', '.join(THEME_NAMES)})")
         return None
 
     def recent_files(self) -> list[str]:
@@ -101,7 +101,7 @@ class StoredSettings:
         if isinstance(value, str):  # an INI file gives back a list of one path as that path
             value = [value]
         if not isinstance(value, list) or not all(_is_path_text(v) for v in value):
-            self.refuse(RECENT_KEY, f"was {describe_setting(value)}, not a list of file paths")
+            self.refuse(RECENT_KEY, f"{describe_setting(value)} is not a list of file paths")
             return []
         return list(dict.fromkeys(value))[:MAX_RECENT_FILES]
 
@@ -112,7 +112,7 @@ class StoredSettings:
             return None
         if _is_path_text(value):
             return value
-        self.refuse(LAST_SESSION_KEY, f"was {describe_setting(value)}, not a file path")
+        self.refuse(LAST_SESSION_KEY, f"{describe_setting(value)} is not a file path")
         return None
 
     def take_message(self) -> str | None:
@@ -120,8 +120,7 @@ class StoredSettings:
         if not self._problems:
             return None
         problems, self._problems = self._problems, []
-        noun = "this setting was" if len(problems) == 1 else "these settings were"
-        return f"Settings: {'; '.join(problems)}; {noun} reset to the default."
+        return f"Settings reset to their defaults: {'; '.join(problems)}."
 
     # ------------------------------------------------------------------------------------------ writing
 

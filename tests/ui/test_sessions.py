@@ -352,13 +352,14 @@ def test_corrupt_settings_fall_back_are_removed_and_are_named_in_one_status_line
     settings = QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(load_preset("tiny-sigmoid"), None, settings)
     qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == ""  # shown with the window, so it hides the step line
     window.show()
     message = window.statusBar().currentMessage()
+    assert not window.status_step.isVisible()
     assert message == (
-        "Settings: window/theme was the text 'neon', not a theme (screen, slides); "
-        "session/recent was a QSize, not a list of file paths; "
-        "window/geometry was the text 'garbage', not saved window data; "
-        "window/state was the text '3', not saved window data; these settings were reset to the default."
+        "Settings reset to their defaults: window/theme: the text 'neon' is not a theme (screen, slides); "
+        "session/recent: a QSize is not a list of file paths; window/geometry: the text 'garbage' is not window data; "
+        "window/state: the text '3' is not window data."
     )
     assert window.theme is SCREEN and window.recent_files() == []
     reread = QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat)
@@ -367,6 +368,7 @@ def test_corrupt_settings_fall_back_are_removed_and_are_named_in_one_status_line
     # Closing writes good values, and the next launch has nothing to say.
     again = MainWindow(load_preset("tiny-sigmoid"), None, QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(again)
+    again.show()
     assert again.statusBar().currentMessage() == ""
     again.close()
 
@@ -374,20 +376,20 @@ def test_corrupt_settings_fall_back_are_removed_and_are_named_in_one_status_line
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
-        ("window/geometry", QtCore.QByteArray(b"\x01\x02junk"), "window/geometry held window data this gradviz cannot restore"),
-        ("window/state", QtCore.QByteArray(b"junk"), "window/state held a panel layout this gradviz cannot restore"),
-        ("window/geometry", 7, "window/geometry was the number 7, not saved window data"),
-        ("window/state", ["a", "b"], "window/state was a list of 2 values, not saved window data"),
-        ("window/theme", 1, "window/theme was the number 1, not a theme (screen, slides)"),
-        ("session/recent", ["/a.json", 3], "session/recent was a list of 2 values, not a list of file paths"),
-        ("session/last", ["/a.json"], "session/last was a list of 1 values, not a file path"),
+        ("window/geometry", QtCore.QByteArray(b"\x01\x02junk"), "window/geometry: window data this gradviz cannot restore"),
+        ("window/state", QtCore.QByteArray(b"junk"), "window/state: a panel layout this gradviz cannot restore"),
+        ("window/geometry", 7, "window/geometry: the number 7 is not window data"),
+        ("window/state", ["a", "b"], "window/state: a list of 2 is not window data"),
+        ("window/theme", 1, "window/theme: the number 1 is not a theme (screen, slides)"),
+        ("session/recent", ["/a.json", 3], "session/recent: a list of 2 is not a list of file paths"),
+        ("session/last", ["/a.json"], "session/last: a list of 1 is not a file path"),
     ],
 )
 def test_each_kind_of_bad_setting_is_refused(qtbot, settings, key, value, problem):
     settings.setValue(key, value)
     window = launch_window(None, None, settings)
     qtbot.addWidget(window)
-    assert window.statusBar().currentMessage().startswith(f"Settings: {problem}")
+    assert window.statusBar().currentMessage() == f"Settings reset to their defaults: {problem}."
     assert settings.value(key) is None
     window.ask_to_save = False
     closed(window)
@@ -399,6 +401,7 @@ def test_a_one_entry_recent_list_survives_the_ini_format(qtbot, tmp_path):
     conf.write_text(f"[session]\nrecent={tmp_path / 'one.json'}\n")  # how QSettings writes a list of one path
     window = MainWindow(load_preset("tiny-sigmoid"), None, QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(window)
+    window.show()
     assert window.recent_files() == [str(tmp_path / "one.json")] and window.statusBar().currentMessage() == ""
     closed(window)
 
@@ -493,3 +496,17 @@ def test_train_reads_a_session_file_at_its_current_weights(qapp, tmp_path, capsy
     e = session.experiment
     expected = train(current, e.inputs, e.targets, e.loss, e.learning_rate, 3)
     assert [step["loss"] for step in printed["history"]] == list(expected.losses)
+
+
+def test_a_training_run_counts_as_unsaved_and_a_bad_file_does_not_stop_it(qtbot, tmp_path, messages):
+    window = make_window(qtbot, load_preset("tiny-sigmoid"), ask_to_save=True)
+    bad = tmp_path / "bad.json"
+    bad.write_text("[")
+    window.bridge.start_training(100000)
+    messages.answers[:] = [Button.Discard]
+    assert window.open_file(str(bad)) is False
+    assert [m[:2] for m in messages] == [("question", "Unsaved changes"), ("warning", "Cannot open this network")]
+    assert window.bridge.training  # the file was refused before the run was touched
+    window.bridge.cancel_training()
+    window.ask_to_save = False
+    closed(window)

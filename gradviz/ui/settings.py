@@ -56,6 +56,12 @@ class StoredSettings:
     def __init__(self, settings: QtCore.QSettings):
         self.qsettings = settings
         self._problems: list[str] = []
+        try:
+            # QSettings reads the file on first use; PySide raises there what unpickling a mangled @Variant
+            # raised, whichever key was asked for. Each key's own read below then finds its value unreadable.
+            settings.contains(GEOMETRY_KEY)
+        except Exception:  # noqa: BLE001 - whatever unpickling raised
+            pass
         if settings.status() != QtCore.QSettings.Status.NoError:
             self._problems.append(f"the settings file {one_line(settings.fileName())} could not be read (it is rewritten on quit)")
 
@@ -63,10 +69,12 @@ class StoredSettings:
 
     def _value(self, key: str):
         try:
-            return self.qsettings.value(key)
+            value = self.qsettings.value(key)
         except Exception:  # noqa: BLE001 - PySide unpickles @Variant values and raises whatever that raises
+            value = None
+        if value is None and self.qsettings.contains(key):  # there, but nothing Qt or PySide can read
             self.refuse(key, "could not be read")
-            return None
+        return value
 
     def refuse(self, key: str, problem: str) -> None:
         """Drop the stored ``key`` (its default applies) and note ``problem`` for the status line."""
@@ -125,7 +133,10 @@ class StoredSettings:
     # ------------------------------------------------------------------------------------------ writing
 
     def set_recent_files(self, paths: list[str]) -> None:
-        self.qsettings.setValue(RECENT_KEY, list(paths)[:MAX_RECENT_FILES])
+        if paths:
+            self.qsettings.setValue(RECENT_KEY, list(paths)[:MAX_RECENT_FILES])
+        else:  # an empty list would be written as @Invalid()
+            self.qsettings.remove(RECENT_KEY)
 
     def set_last_session(self, path: Path | str | None) -> None:
         if path is None:

@@ -510,3 +510,19 @@ def test_a_training_run_counts_as_unsaved_and_a_bad_file_does_not_stop_it(qtbot,
     window.bridge.cancel_training()
     window.ask_to_save = False
     closed(window)
+
+
+@pytest.mark.parametrize("key", ["theme", "geometry"])
+def test_a_mangled_variant_is_one_more_bad_setting(qtbot, tmp_path, key):
+    conf = tmp_path / "gradviz.conf"
+    mangled = "@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x18PySide::PyObjectWrapper\\0\\0\\0\\0\\x1)"
+    other = "geometry" if key == "theme" else "theme"
+    conf.write_text(f"[window]\n{other}={'slides' if other == 'theme' else 'garbage'}\n{key}={mangled}\n")
+    window = MainWindow(load_preset("tiny-sigmoid"), None, QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Settings reset to their defaults: ") and f"window/{key}: could not be read" in message
+    assert window.theme.name == ("screen" if key == "theme" else "slides")
+    assert "PyObjectWrapper" not in conf.read_text()
+    closed(window)

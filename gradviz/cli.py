@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--compare-residual", choices=("on", "off"), help="with --view compare: skip connections on the right (default: as loaded)"
     )
-    export.add_argument("--step", default="backward", help="a micro-step number, or forward, loss or backward (default)")
+    export.add_argument(
+        "--step", help="a micro-step number, or forward, loss or backward (default: backward; a session file: its saved step)"
+    )
     size = export.add_mutually_exclusive_group()
     size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")
     size.add_argument("--scale", type=_finite_float, metavar="S", help="1 to 4 times the default 1920 x 1080 slide")
@@ -335,16 +337,17 @@ def _check_display() -> None:
 
 
 def _run_gui(args) -> int:
-    from .core.netfile import load_network, load_preset
+    """The window: on FILE (a bad one is named in a message box over the default preset), on a preset, or
+    on the session that was on screen when it last closed."""
+    from pathlib import Path
 
-    if args.file:
-        experiment = load_network(args.file)
-    else:
-        experiment = load_preset(args.preset or "tiny-sigmoid")
+    from .core.netfile import load_preset
+
+    start = load_preset(args.preset) if args.preset else Path(args.file) if args.file else None
     _check_display()
     from .ui.app import run_app
 
-    return run_app(experiment, theme=args.theme)
+    return run_app(start, theme=args.theme)
 
 
 def main(argv: list[str] | None = None) -> int:

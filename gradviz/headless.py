@@ -20,8 +20,10 @@ from .ui.app import make_app
 from .ui.export_views import ExportView, ViewState
 from .ui.theme import get_theme
 
-#: The training `gradviz export --view training` runs before drawing its history.
+#: The training `gradviz export --view training` runs before drawing its history (when it has none).
 HEADLESS_TRAINING_STEPS = 500
+#: The micro-step drawn when `--step` is not given and the file is not a session file.
+DEFAULT_STEP = "backward"
 #: What the offscreen platform says about window-manager requests it ignores: harmless, and not for users.
 _OFFSCREEN_CHATTER = "This plugin does not support"
 
@@ -83,23 +85,44 @@ def _compare_options(args) -> dict:
     return {"compare_activation": args.compare_activation, "compare_residual": residual}
 
 
+def saved_session(experiment: Experiment, args) -> Session | None:
+    """The session a session file was saved as, for `gradviz export FILE` without `--step`; else None.
+
+    It stands at the saved step with the saved colour mode, selection, history and settings. A plain network
+    file, `--step`, `--activation` (another network) or `--animate` (a whole pass) give None.
+    """
+    if args.step is not None or not getattr(args, "file", None) or getattr(args, "activation", None) or args.animate:
+        return None
+    session = Session(experiment)
+    return session if session.open_file(args.file) else None
+
+
 def export_command(experiment: Experiment, args) -> Path:
-    """`gradviz export`: every option is checked first, then the view is built, stepped and written."""
+    """`gradviz export`: every option is checked first, then the view is built, stepped and written.
+
+    A session file without `--step` is drawn at the step it was saved at (see ``saved_session``).
+    """
     depth = experiment.network.depth
-    step = parse_step(args.step, depth)
+    saved = saved_session(experiment, args)
+    step = saved.record.step if saved is not None else parse_step(DEFAULT_STEP if args.step is None else args.step, depth)
     title = f"{experiment.name}: {args.view} at micro-step {step} of {2 * depth + 2}"
     options = options_from_args(args, title)
     ensure_app()
     if args.view == "window":
-        return _export_window(experiment, step, options)
-    session = Session(experiment, **_compare_options(args))
+        return _export_window(saved or Session(experiment), None if saved is not None else step, options)
+    session = saved or Session(experiment, **_compare_options(args))
+    if saved is not None and args.view == "compare":
+        compare = _compare_options(args)
+        session.set_compare_activation(compare["compare_activation"])
+        session.set_compare_residual(compare["compare_residual"])
     if args.view == "compare":
         session.set_compare_active(True)
-    if args.view == "training":
+    if args.view == "training" and session.history is None:
         session.train_blocking(HEADLESS_TRAINING_STEPS)
     with ExportView(args.view, get_theme(options.theme)) as fresh:
         if not options.animate:
-            session.go_to_step(step)
+            if saved is None:
+                session.go_to_step(step)
             fresh.show(ViewState.of(session))
             return export_view(fresh.view, options)
 
@@ -116,23 +139,26 @@ def export_command(experiment: Experiment, args) -> Path:
         return export_animation(fresh.view, frames(), options)
 
 
-def _export_window(experiment: Experiment, step: int, options: ExportOptions) -> Path:
+def _export_window(session: Session, step: int | None, options: ExportOptions) -> Path:
+    """The whole window on ``session``, at micro-step ``step`` (None: where the session stands)."""
     from .ui.main_window import MainWindow  # only the whole-window view needs the window
 
     app = QtWidgets.QApplication.instance()
-    window = MainWindow(Session(experiment), theme=get_theme(options.theme))
+    depth = session.network.depth
+    window = MainWindow(session, theme=get_theme(options.theme))
     try:
         window.resize(SLIDE_WIDTH, SLIDE_HEIGHT)
         window.show()
         _settle(app)
         if not options.animate:
-            window.bridge.go_to_step(step)
+            if step is not None:
+                window.bridge.go_to_step(step)
             _settle(app)
             return export_view(window, options)
 
         def frames() -> Iterator[None]:
             window.bridge.go_to_step(0)
-            for number in range(2 * experiment.network.depth + 2):
+            for number in range(2 * depth + 2):
                 if number:
                     window.bridge.step_forward()
                 _settle(app, rounds=2)

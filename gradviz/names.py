@@ -16,3 +16,5 @@ COLOR_MODES = {
     "activation": "|activation| of the source neuron",
 }
 DEFAULT_COLOR_MODE = "gradient"
+#: The preset the window starts on when nothing else is asked for (and File > New opens).
+DEFAULT_PRESET = "tiny-sigmoid"

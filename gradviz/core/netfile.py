@@ -648,7 +648,7 @@ _NON_FINITE_TEXT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.in
 SESSION_KEYS = (
     "format", "start_weights", "start_biases", "pass_weights", "pass_biases", "position", "passes", "history",
     "color_mode", "selection", "compare_activation", "compare_residual", "shared_scale", "bars_measure",
-    "bars_activations",
+    "bars_activations", "compare_active", "selection_side",
 )  # fmt: skip
 HISTORY_KEYS = ("losses", *MEASURES, "cancelled", "stopped_at", "stop_reason")
 
@@ -664,8 +664,9 @@ class SessionData:
     can be recomputed exactly; elsewhere they are None. ``history`` is the training panel's history.
     The rest are the window's settings: the diagram's colour mode, the selection
     (``("neuron", layer, unit)``, ``("edge", layer, to_unit, from_unit)`` or None), the compare view's
-    activation and residual switch, whether both diagrams share one colour scale, and the gradient bars'
-    measure and pair of activations.
+    activation and residual switch (None: as loaded), whether both diagrams share one colour scale, the
+    gradient bars' measure and pair of activations, whether the Compare view is on, and the half of it the
+    selection was picked on ("left" or "right").
     """
 
     experiment: Experiment
@@ -677,12 +678,14 @@ class SessionData:
     color_mode: str = DEFAULT_COLOR_MODE
     selection: tuple | None = None
     compare_activation: str | None = None
-    compare_residual: bool = False
+    compare_residual: bool | None = False
     shared_scale: bool = False
     bars_measure: str = MEASURES[0]
     bars_activations: tuple[str, str] = ("sigmoid", "relu")
     pass_weights: tuple | None = None
     pass_biases: tuple | None = None
+    compare_active: bool = False
+    selection_side: str = "left"
 
     @property
     def current_network(self) -> Network:
@@ -877,12 +880,14 @@ def parse_session(data) -> SessionData:
         color_mode=_choice(session.get("color_mode", DEFAULT_COLOR_MODE), "color_mode", tuple(COLOR_MODES)),
         selection=selection,
         compare_activation=_choice(session.get("compare_activation"), "compare_activation", ACTIVATION_NAMES, allow_none=True),
-        compare_residual=_flag(session.get("compare_residual", False), "compare_residual"),
+        compare_residual=None if session.get("compare_residual", False) is None else _flag(session["compare_residual"], "compare_residual"),
         shared_scale=_flag(session.get("shared_scale", False), "shared_scale"),
         bars_measure=_choice(session.get("bars_measure", MEASURES[0]), "bars_measure", MEASURES),
         bars_activations=pair,
         pass_weights=pass_w,
         pass_biases=pass_b,
+        compare_active=_flag(session.get("compare_active", False), "compare_active"),
+        selection_side=_choice(session.get("selection_side", "left"), "selection_side", ("left", "right")),
     )
 
 
@@ -931,10 +936,12 @@ def session_json(data: SessionData) -> dict:
         "color_mode": data.color_mode,
         "selection": list(data.selection) if data.selection is not None else None,
         "compare_activation": data.compare_activation,
-        "compare_residual": bool(data.compare_residual),
+        "compare_residual": None if data.compare_residual is None else bool(data.compare_residual),
         "shared_scale": bool(data.shared_scale),
         "bars_measure": data.bars_measure,
         "bars_activations": list(data.bars_activations),
+        "compare_active": bool(data.compare_active),
+        "selection_side": data.selection_side,
     }
     if data.pass_weights is not None:
         session["pass_weights"] = [np.asarray(w).tolist() for w in data.pass_weights]

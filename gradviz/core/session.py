@@ -8,17 +8,22 @@ and a reader of the exporter find the same meaning in one place.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
 from .history import Snapshot, UndoEntry, UndoStack
-from .netfile import EditOutcome, Experiment, apply_edit, describe_init, load_preset, save_network
+from .netfile import (
+    SESSION_FIELD, EditOutcome, Experiment, SessionData, apply_edit, decode_text, describe_init, edit_experiment,
+    load_preset, parse_network, parse_session, read_text, save_network, save_session,
+)  # fmt: skip
 from .network import Network
 from .records import PassRecord, Phase
 from .stats import MEASURES, Health, gradient_health
-from .stepper import Stepper
+from .stepper import Stepper, session_data, stepper_from_session
 from .training import TrainingHistory, TrainingRun, train
 
 #: The activation the right half of the Compare view runs by default.
@@ -167,6 +172,10 @@ class Session:
         self.modified = False
         #: The edits, redraws, training runs and preset switches that undo can take back.
         self.undo_stack = UndoStack()
+        #: The session file last opened or saved (None: a preset or a plain network file, never saved).
+        self._file_path: Path | None = None
+        #: What was on screen at the last save or open, which ``dirty`` compares with (see ``_fingerprint``).
+        self._saved_fingerprint: tuple = self._fingerprint()
 
     # ------------------------------------------------------------------------------------------ facts
 
@@ -579,9 +588,127 @@ class Session:
         self.adopt(history)
         return history
 
+    # ------------------------------------------------------------------------------------------ session files
+
+    @property
+    def file_path(self) -> Path | None:
+        """The session file last opened or saved; None for a preset or a plain network file."""
+        return self._file_path
+
+    @property
+    def dirty(self) -> bool:
+        """Whether what is on screen differs from the last save or open: a step, an edit, a training run or a
+        changed setting makes it True; stepping back to the saved position makes it False again."""
+        return not _same_fingerprint(self._fingerprint(), self._saved_fingerprint)
+
+    def mark_saved(self) -> None:
+        """Take what is on screen as saved (``dirty`` is False until something changes)."""
+        self._saved_fingerprint = self._fingerprint()
+
+    def forget_file(self) -> None:
+        """A new session from a preset: no file behind it, and nothing unsaved (the preset holds it all)."""
+        self._file_path = None
+        self.mark_saved()
+
+    def to_data(self) -> SessionData:
+        """What is on screen as a ``SessionData``: start and current weights, position, history, settings."""
+        return session_data(
+            self._experiment, self._stepper, self.history,
+            color_mode=self.color_mode, selection=self.selection, selection_side=self.selection_side,
+            compare_active=self.compare_active, compare_activation=self.compare_activation,
+            compare_residual=self.compare_residual, shared_scale=self.shared_scale,
+            bars_measure=self.bars_measure, bars_activations=self.bars_activations,
+        )  # fmt: skip
+
+    def restore(self, data: SessionData) -> None:
+        """Put ``data`` on screen exactly: the same record, Home back to its start, the same settings.
+
+        The stepper is rebuilt first, so a ``WorkBudgetError`` or a bad setting changes nothing.
+        """
+        stepper = stepper_from_session(data)
+        color_mode = _checked_color_mode(data.color_mode)
+        compare_activation = _checked_activation(data.compare_activation or DEFAULT_COMPARE_ACTIVATION)
+        bars = _checked_bars(data.bars_measure, data.bars_activations)
+        selection = None if data.selection is None else tuple(data.selection)
+        if selection is not None and not selection_fits(selection, data.experiment.network):
+            raise ValueError(f"the selection {selection!r} names a unit the network does not have")
+        side = data.selection_side if data.selection_side in SIDES else "left"
+        self._experiment = data.experiment
+        self._stepper = stepper
+        self.history = data.history
+        self.color_mode = color_mode
+        self.compare_activation = compare_activation
+        self.compare_residual = None if data.compare_residual is None else bool(data.compare_residual)
+        self.shared_scale = bool(data.shared_scale)
+        self.bars_measure, self.bars_activations = bars
+        self.compare_active = bool(data.compare_active)
+        self.selection, self.selection_side = selection, side if self.compare_active else "left"
+        self._comparison_cache = None
+        self._restart_compare()
+
+    @classmethod
+    def from_data(cls, data: SessionData) -> "Session":
+        """A session standing where ``data`` was saved (see ``restore``); not dirty."""
+        session = cls(data.experiment)
+        session.restore(data)
+        session.mark_saved()
+        return session
+
+    def save_session(self, path) -> None:
+        """Write what is on screen to the session file ``path``, atomically; it becomes the current file.
+
+        A network a file cannot hold is refused with a ``NetworkFileError`` naming the value, and nothing is
+        written; an ``OSError`` says why the file could not be written. Either way nothing changes here.
+        """
+        save_session(path, self.to_data())
+        self._file_path = Path(path)
+        self.mark_saved()
+
+    def open_file(self, path) -> bool:
+        """Open the session or network file ``path``; True for a session file (restored exactly).
+
+        A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and changes nothing. See ``show_file``.
+        """
+        return self.show_file(read_file(path), path)
+
+    def show_file(self, opened: SessionData | Experiment, path) -> bool:
+        """Put what ``read_file(path)`` gave on screen; True for a session file.
+
+        A session file is restored exactly and becomes the current file. A plain network file starts over on
+        its network, keeping the view settings, and leaves no current file (Save then asks where).
+        """
+        if isinstance(opened, SessionData):
+            self.restore(opened)
+            self._file_path = Path(path)
+        else:
+            self.set_experiment(opened)
+            self._file_path = None
+        self.mark_saved()
+        return self._file_path is not None
+
+    def _fingerprint(self) -> tuple:
+        # Identity, not contents: every change makes a new experiment, stepper position, network or history.
+        # Weak references where they can be taken, so a forgotten stepper's history is not kept alive.
+        history = self.history
+        return (
+            weakref.ref(self._experiment), weakref.ref(self._stepper), self._stepper.position, self._stepper.network,
+            None if history is None else weakref.ref(history),
+            self.color_mode, self.selection, self.selection_side, self.compare_active, self.compare_activation,
+            self.compare_residual, self.shared_scale, self.bars_measure, self.bars_activations,
+        )  # fmt: skip
+
     def __repr__(self):
         compare = f", compare={self.compare_activation!r}" if self.compare_active else ""
         return f"Session({self._experiment.name!r}, step={self.record.step}, passes={self._stepper.passes_done}{compare})"
+
+
+def read_file(path) -> SessionData | Experiment:
+    """A session file's ``SessionData``, or a plain network file's ``Experiment``; a ``NetworkFileError`` names
+    what is wrong."""
+    document = decode_text(read_text(path))
+    if isinstance(document, dict) and SESSION_FIELD in document:
+        return parse_session(document)
+    return parse_network(document)
 
 
 def selection_fits(selection: tuple, network: Network) -> bool:
@@ -604,6 +731,15 @@ def _same_experiment(a: Experiment, b: Experiment) -> bool:
         return False
     arrays = list(zip(na.weights + na.biases, nb.weights + nb.biases)) + [(a.inputs, b.inputs), (a.targets, b.targets)]
     return all(x is y or (x.shape == y.shape and x.tobytes() == y.tobytes()) for x, y in arrays)
+
+
+def _same_fingerprint(now: tuple, saved: tuple) -> bool:
+    experiment, stepper, position, network, history, *settings = saved
+    return (
+        now[0]() is experiment() and now[1]() is stepper() and now[2] == position and now[3] is network
+        and (now[4] is None if history is None else now[4] is not None and now[4]() is history())
+        and list(now[5:]) == settings
+    )  # fmt: skip
 
 
 def _new_stepper(experiment: Experiment, network: Network) -> Stepper:

@@ -11,10 +11,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..core.netfile import Experiment
+from ..core.format import printable
+from ..core.netfile import Experiment, load_preset
+from ..names import DEFAULT_PRESET
 
 #: Exit code of a launch that cannot open a window (the command line's code for bad input).
 EXIT_NO_DISPLAY = 2
@@ -258,25 +258,43 @@ def app_icon(icons=None):
     return icon
 
 
-def run_app(experiment: Experiment, theme: str | None = None) -> int:
-    """Open the main window on ``experiment`` and run until it closes; exit code 2 when no window can open."""
+def run_app(experiment: Experiment | os.PathLike | None, theme: str | None = None) -> int:
+    """Open the window (see ``launch_window``) and run until it closes; exit code 2 when no window can open."""
     problem = display_problem()
     if problem is not None:
         print(f"gradviz: error: {problem}", file=sys.stderr)
         return EXIT_NO_DISPLAY
     from PySide6 import QtCore
 
-    from .main_window import MainWindow
-    from .theme import get_theme
-
     app = make_app()
     release_x_probe()
     settings = QtCore.QSettings()
-    theme_name = theme or settings.value("window/theme", "screen")
-    window = MainWindow(experiment, get_theme(theme_name if theme_name in ("screen", "slides") else "screen"), settings)
+    window = launch_window(experiment, theme, settings)
     window.show()
     # Ask for the keyboard focus: without a window manager (a kiosk, a bare X server) nobody else gives it,
     # and the arrow keys would do nothing.
     window.raise_()
     window.activateWindow()
     return app.exec()
+
+
+def launch_window(start: Experiment | os.PathLike | None, theme: str | None, settings):
+    """The main window at launch, shown: on ``start``, an Experiment (a preset), a file to open, or None
+    for the session on screen when the window last closed (QSettings ``session/last``).
+
+    Nothing here ends the process: a file that cannot be opened leaves the window on the default preset,
+    named in a message box (and on stderr, for whoever started it from a terminal); a last session that
+    cannot be reopened, in the status bar. Bad settings fall back to their defaults (see ``ui.settings``).
+    """
+    from .main_window import MainWindow
+    from .theme import get_theme
+
+    experiment = start if isinstance(start, Experiment) else load_preset(DEFAULT_PRESET)
+    window = MainWindow(experiment, get_theme(theme) if theme else None, settings, ask_to_save=True)
+    window.show()
+    if start is None:
+        window.reopen_last_session()
+    elif not isinstance(start, Experiment):
+        if not window.open_at_launch(start):
+            print(f"gradviz: could not open {printable(os.fspath(start))}; showing the {DEFAULT_PRESET} preset", file=sys.stderr)
+    return window

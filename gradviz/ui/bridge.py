@@ -11,8 +11,9 @@ from PySide6 import QtCore
 from ..core.budget import WorkBudgetError
 from ..core.netfile import Experiment, NetworkFileError, load_network
 from ..core.records import Phase
-from ..core.session import Session
+from ..core.session import Session, read_file
 from ..core.training import TrainingHistory, TrainingRun
+from ..names import DEFAULT_PRESET
 
 #: Play speed, in micro-steps per second.
 DEFAULT_SPEED = 2.0
@@ -55,6 +56,9 @@ class CoreBridge(QtCore.QObject):
     - ``sigTitleChanged(title)``: the network's name, "tiny-sigmoid (modified)" once edited.
     - ``sigStatusMessage(text)``: a sentence for the status bar (which layers got fresh weights, why
       training stopped or could not start).
+    - ``sigDirtyChanged(dirty)``: whether what is on screen differs from the last save or open;
+      ``sigFileChanged(path or None)``: the session file behind the screen; ``sigBarsSettingsChanged(measure,
+      first, second)``: the gradient bars' settings, when a session file sets them.
     """
 
     sigRecordChanged = QtCore.Signal(object, object)
@@ -80,6 +84,9 @@ class CoreBridge(QtCore.QObject):
     sigUndoChanged = QtCore.Signal(object, object)
     sigTitleChanged = QtCore.Signal(str)
     sigStatusMessage = QtCore.Signal(str)
+    sigDirtyChanged = QtCore.Signal(bool)
+    sigFileChanged = QtCore.Signal(object)
+    sigBarsSettingsChanged = QtCore.Signal(str, str, str)
 
     def __init__(self, experiment: Experiment | Session, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -98,6 +105,13 @@ class CoreBridge(QtCore.QObject):
         self._shown_comparison = None
         #: The complete pass whose slope chain was last emitted.
         self._shown_chain_record = None
+        #: The dirty flag last emitted: every signal that announces a change checks it again.
+        self._shown_dirty = self.session.dirty
+        for signal in (
+            self.sigRecordChanged, self.sigColorModeChanged, self.sigSelectionChanged, self.sigCompareSettingsChanged,
+            self.sigComparisonChanged, self.sigExperimentChanged, self.sigHistoryChanged,
+        ):  # fmt: skip
+            signal.connect(self._update_dirty)
 
     # ------------------------------------------------------------------------------------------ state
     # For scripts, tests and the exporter; the window itself only listens to the signals.
@@ -156,7 +170,11 @@ class CoreBridge(QtCore.QObject):
         self.sigColorModeChanged.emit(s.color_mode)
         self.sigCompareSettingsChanged.emit(s.compare_settings)
         self.sigSelectionChanged.emit(s.selection_side, s.selection)
+        self.sigBarsSettingsChanged.emit(s.bars_measure, *s.bars_activations)
+        self.sigFileChanged.emit(s.file_path)
         self._emit_record(force_comparison=True)
+        self._shown_dirty = s.dirty
+        self.sigDirtyChanged.emit(s.dirty)
         self._emit_undo()
 
     def _emit_undo(self) -> None:
@@ -374,13 +392,60 @@ class CoreBridge(QtCore.QObject):
         self.session.load_preset(name)
         self._emit_new_experiment()
 
-    def open_file(self, path) -> None:
-        """Start over on the network file at ``path``; a bad file raises ``NetworkFileError`` and changes nothing."""
-        self.set_experiment(load_network(path))
+    def open_file(self, path) -> bool:
+        """Open the session or network file at ``path`` (see ``open_session``)."""
+        return self.open_session(path)
 
     def save_file(self, path) -> None:
-        """Write the network on screen to ``path``; an ``OSError`` says why it could not be written."""
+        """Write the network on screen to ``path`` as a plain network file; ``OSError`` or ``NetworkFileError`` says why not."""
         self.session.save(path)
+
+    # ------------------------------------------------------------------------------------------ session files
+
+    @property
+    def dirty(self) -> bool:
+        return self.session.dirty
+
+    @property
+    def file_path(self):
+        return self.session.file_path
+
+    @QtCore.Slot(str)
+    def new_session(self, preset: str = DEFAULT_PRESET) -> None:
+        """Start a new session on the bundled preset ``preset``: no file behind it, nothing unsaved."""
+        self.switch_preset(preset)
+        self.session.forget_file()
+        self.sigFileChanged.emit(None)
+        self._update_dirty()
+
+    def open_session(self, path) -> bool:
+        """Put the session file at ``path`` on screen exactly as saved (a plain network file at its start).
+
+        True for a session file. A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and
+        changes nothing.
+        """
+        opened = read_file(path)  # a bad file stops here, before training or playing is touched
+        self.cancel_training()
+        self.set_playing(False)
+        is_session = self.session.show_file(opened, path)
+        self.announce()
+        return is_session
+
+    def save_session(self, path) -> None:
+        """Write what is on screen to the session file ``path``, which becomes the current file.
+
+        A network a file cannot hold raises ``NetworkFileError`` naming the value; an unwritable path
+        raises ``OSError``. Either way nothing is written and nothing changes.
+        """
+        self.session.save_session(path)
+        self.sigFileChanged.emit(self.session.file_path)
+        self._update_dirty()
+
+    def _update_dirty(self, *_args) -> None:
+        dirty = self.session.dirty
+        if dirty != self._shown_dirty:
+            self._shown_dirty = dirty
+            self.sigDirtyChanged.emit(dirty)
 
     @QtCore.Slot(dict)
     def request_edit(self, changes: dict) -> bool:

@@ -3,16 +3,20 @@ panels around it. It wires actions to bridge slots and bridge signals to views, 
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from pathlib import Path
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.budget import WorkBudgetError
 from ..core.format import format_number
 from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
-from ..names import COLOR_MODES, VIEW_NAMES
+from ..names import COLOR_MODES, DEFAULT_PRESET, VIEW_NAMES
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import CompareBar, ControlsPanel
 from .diagram import CompareView, NetworkView
@@ -22,6 +26,7 @@ from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
 from .panels.training_history import TrainingPanel
 from .presenter import BlankScreen, PresenterPage, SavedLayout, presenter_status_style
+from .settings import GEOMETRY_KEY, MAX_RECENT_FILES, STATE_KEY, THEME_KEY, StoredSettings
 from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette, widget_font
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
@@ -61,14 +66,39 @@ def apply_app_font(theme: Theme) -> QtGui.QFont:
 class MainWindow(QtWidgets.QMainWindow):
     """The gradviz window around one ``CoreBridge``.
 
-    ``settings`` (a QSettings) keeps the dock layout across launches; without it nothing is persisted.
+    ``settings`` (a QSettings) keeps the dock layout, the theme and the recent files across launches;
+    without it nothing is persisted. ``theme`` None takes the theme last used (else the screen theme).
+    ``ask_to_save`` True asks about unsaved changes before New, Open, a preset switch and closing; the
+    launched app turns it on (``ui.app.launch_window``), while a window a script, a test or an export drives
+    keeps it off, so closing it never waits on a dialog.
     """
 
-    def __init__(self, experiment: Experiment | Session, theme: Theme = SCREEN, settings: QtCore.QSettings | None = None):
+    def __init__(
+        self, experiment: Experiment | Session, theme: Theme | None = None, settings: QtCore.QSettings | None = None,
+        ask_to_save: bool = False,
+    ):  # fmt: skip
         super().__init__()
         self.setObjectName("gradvizMainWindow")
         self._settings = settings
+        #: The settings read defensively: a bad stored value falls back and is named in the status bar.
+        self._stored = StoredSettings(settings) if settings is not None else None
+        if theme is None:
+            stored_theme = self._stored.theme_name() if self._stored is not None else None
+            theme = THEMES[stored_theme] if stored_theme else SCREEN
         self._theme = theme
+        #: Whether New, Open, a preset switch and quitting ask about unsaved changes first.
+        self.ask_to_save = bool(ask_to_save)
+        #: File > Open Recent's paths, newest first.
+        self._recent: list[str] = self._stored.recent_files() if self._stored is not None else []
+        self._experiment_name = ""
+        #: The session file behind the screen, as sigFileChanged last said (None: none yet).
+        self._file_path = None
+        #: Whether a training run is under way (between sigTrainingStarted and sigTrainingFinished).
+        self._training_running = False
+        #: The experiment on screen, as sigExperimentChanged last gave it.
+        self._experiment: Experiment | None = None
+        #: A status-bar line waiting for the window to be shown.
+        self._pending_status: str | None = None
         self.bridge = CoreBridge(experiment, self)
 
         self.diagram = NetworkView(theme)
@@ -115,6 +145,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._restore_layout()
         self.set_theme(theme)
         self.bridge.announce()
+        self._show_settings_problems()
+        _track_window(self)
         # The arrow keys step the pass: the diagram has the focus at launch and gets it back after an edit
         # (a focused text field keeps ← and → for its cursor).
         self.diagram.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
@@ -237,9 +269,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_end = self._action("Run to end of pass", b.run_to_end, key.Key_End, "Finish the backward pass")
         self.act_end.setIcon(icon(sp.SP_MediaSkipForward))
 
-        self.act_open = self._action("Open network…", self.open_file, QtGui.QKeySequence.StandardKey.Open)
-        self.act_save = self._action("Save network as…", self.save_file, QtGui.QKeySequence.StandardKey.SaveAs)
-        self.act_save.setShortcut(QtGui.QKeySequence("Ctrl+Shift+S"))
+        self.act_new = self._action("New", lambda: self.new_session(), "Ctrl+N", f"A new session on the {DEFAULT_PRESET} preset")
+        self.act_open = self._action("Open…", lambda: self.open_file(), "Ctrl+O", "Open a session or network file")
+        self.act_save = self._action("Save", lambda: self.save_session(), "Ctrl+S", "Save the session: the network and what is on screen")
+        self.act_save_as = self._action("Save as…", lambda: self.save_session_as(), "Ctrl+Shift+S", "Save the session to a new file")
+        self.act_clear_recent = self._action("Clear the list", self.clear_recent_files, None, "Forget the recent files")
         self.act_export = self._action("Export image…", self.export_dialog, "Ctrl+E", "Export a view as PNG, SVG or PDF")
         self.act_undo = self._action("Undo", b.undo, QtGui.QKeySequence.StandardKey.Undo, "Take back the last change")
         self.act_undo.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
@@ -284,7 +318,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _make_menus_and_toolbar(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addActions([self.act_open, self.act_save])
+        file_menu.addActions([self.act_new, self.act_open])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._update_recent_menu)
+        self._update_recent_menu(prune=False)
+        file_menu.addActions([self.act_save, self.act_save_as])
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addSeparator()
@@ -366,7 +404,7 @@ class MainWindow(QtWidgets.QMainWindow):
         b.sigCompareChanged.connect(self.compare_view.show_records)
         b.sigCompareSettingsChanged.connect(self._on_compare_settings_changed)
         b.sigPlayingChanged.connect(self._on_playing_changed)
-        b.sigTrainingStarted.connect(lambda total: self.training.set_training(True))
+        b.sigTrainingStarted.connect(self._on_training_started)
         b.sigTrainingProgress.connect(self.training.set_progress)
         b.sigTrainingFinished.connect(self._on_training_finished)
         self.diagram.sigBackgroundClicked.connect(b.step_forward)
@@ -381,7 +419,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.inspector.sigSampleChosen.connect(b.set_inspect_sample)
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
-        self.controls.sigPresetChosen.connect(b.switch_preset)
+        self.controls.sigPresetChosen.connect(self.switch_preset)
+        b.sigDirtyChanged.connect(self.setWindowModified)
+        b.sigFileChanged.connect(self._on_file_changed)
+        b.sigBarsSettingsChanged.connect(self.gradient_bars.show_settings)
         self.gradient_bars.sigSettingsChanged.connect(b.set_bars_settings)
         self.training.sigTrainRequested.connect(b.start_training)
         self.training.sigCancelRequested.connect(b.cancel_training)
@@ -416,18 +457,31 @@ class MainWindow(QtWidgets.QMainWindow):
         # Without a verdict colour the label takes the theme's text colour from the palette.
         self.status_health.setStyleSheet(f"{f'color: {color}; ' if color else ''}font-weight: bold; padding-right: 8px;")
 
+    def _on_file_changed(self, path) -> None:
+        self._file_path = path
+        self._update_title()
+
     def _on_experiment_changed(self, experiment: Experiment) -> None:
-        self.setWindowTitle(f"{experiment.name} — gradviz")
+        self._experiment = experiment
+        self._experiment_name = experiment.name
+        self._update_title()
         self.controls.show_experiment(experiment)
 
     def _on_title_changed(self, title: str) -> None:
-        self.setWindowTitle(f"{title} — gradviz")
+        self._experiment_name = title  # "tiny-sigmoid (modified)" once edited
+        self._update_title()
         self.controls.show_title(title)
 
     def _on_undo_changed(self, undo_text: str | None, redo_text: str | None) -> None:
         for action, text, plain in ((self.act_undo, undo_text, "Undo"), (self.act_redo, redo_text, "Redo")):
             action.setText(text or plain)
             action.setEnabled(text is not None)
+
+    def _update_title(self) -> None:
+        # "[*]" is where Qt shows "*" while the session has unsaved changes (setWindowModified).
+        path = self._file_path
+        shown = f"{self._experiment_name} ({path.name})" if path is not None else self._experiment_name
+        self.setWindowTitle(f"{shown}[*] — gradviz")
 
     def _on_selection_changed(self, side: str, selection) -> None:
         self.diagram.set_selection(selection if side == "left" else None)
@@ -462,7 +516,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.diagram.stop_animation()
             self.compare_view.stop_animation()
 
+    def _on_training_started(self, total: int) -> None:
+        self._training_running = True
+        self.training.set_training(True)
+
     def _on_training_finished(self, history) -> None:
+        self._training_running = False
         self.training.set_training(False)
         if history is not None and history.stopped_at is not None:
             self.statusBar().showMessage(history.stop_reason, 15000)
@@ -538,31 +597,180 @@ class MainWindow(QtWidgets.QMainWindow):
         """The view in the middle: the diagram, or the Compare view while it is on."""
         return self.compare_view if self.act_compare.isChecked() else self.diagram
 
-    def open_file(self, path: str | None = None) -> bool:
-        if not path:
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a network file", "", "Network files (*.json);;All files (*)")
-            if not path:
-                return False
-        try:
-            self.bridge.open_file(path)
-        except NetworkFileError as exc:
-            QtWidgets.QMessageBox.warning(self, "Cannot open this network", f"{Path(path).name} was not opened: {exc}")
+    # ------------------------------------------------------------------------------------------ session files
+
+    def confirm_discard(self, doing: str) -> bool:
+        """Ask whether to save unsaved changes before ``doing`` ("opening a file"): True to go on.
+
+        Save saves (Save As when there is no file yet; False if that is cancelled or fails), Discard goes
+        on, Cancel stops. Nothing is asked when nothing is unsaved or ``ask_to_save`` is off.
+        """
+        # The window's modified mark is the bridge's dirty flag (sigDirtyChanged); a running training counts.
+        if not self.ask_to_save or not (self.isWindowModified() or self._training_running):
+            return True
+        path = self._file_path
+        name = path.name if path is not None else self._experiment.name
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, "Unsaved changes",
+            f"{name} has changes that are not saved: the pass moved, or the network or a setting changed. "
+            f"Save them before {doing}?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save,
+        )  # fmt: skip
+        if answer == buttons.Save:
+            return self.save_session()
+        return answer == buttons.Discard
+
+    def new_session(self, preset: str = DEFAULT_PRESET) -> bool:
+        """File > New: a new session on ``preset`` (after asking about unsaved changes)."""
+        if not self.confirm_discard("starting a new session"):
             return False
+        self.bridge.new_session(preset)
         return True
 
-    def save_file(self, path: str | None = None) -> bool:
+    def switch_preset(self, name: str) -> bool:
+        """The Preset box: a new session on the preset ``name``; cancelled, the box shows the network again."""
+        if not self.confirm_discard(f"switching to {name}"):
+            self.controls.show_experiment(self._experiment)
+            return False
+        self.bridge.new_session(name)
+        return True
+
+    def open_file(self, path: str | None = None, ask: bool = True) -> bool:
+        """File > Open: a session file (restored exactly as saved) or a network file (at its start).
+
+        A file that cannot be opened is named in one message box and changes nothing.
+        """
+        if ask and not self.confirm_discard("opening another file"):
+            return False
         if not path:
-            suggested = f"{self.bridge.experiment.name}.json"
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the network", suggested, "Network files (*.json)")
+            start = str(self._file_path.parent) if self._file_path is not None else ""
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "Open a session or network file", start, "Session and network files (*.json);;All files (*)"
+            )
             if not path:
                 return False
         try:
-            self.bridge.save_file(path)
+            is_session = self.bridge.open_session(path)
+        except (NetworkFileError, WorkBudgetError) as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot open this network", f"{Path(path).name} was not opened: {exc}")
+            return False
+        self._remember_file(path, is_session)
+        kind = "session" if is_session else "network file"
+        self.statusBar().showMessage(f"Opened the {kind} {path}", 5000)
+        return True
+
+    def save_session(self) -> bool:
+        """File > Save: to the current session file, else as Save As asks."""
+        path = self._file_path
+        return self.save_session_as(str(path)) if path is not None else self.save_session_as()
+
+    def save_session_as(self, path: str | None = None) -> bool:
+        """File > Save As: write the session (the network and what is on screen) to ``path`` or a chosen file.
+
+        A network a file cannot hold (non-finite, beyond the file limits) is refused in one message box
+        naming the value, and nothing is written.
+        """
+        if not path:
+            current = self._file_path
+            suggested = str(current) if current is not None else f"{self._experiment.name}.json"
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the session", suggested, "Session files (*.json)")
+            if not path:
+                return False
+        try:
+            self.bridge.save_session(path)
+        except NetworkFileError as exc:
+            QtWidgets.QMessageBox.warning(self, "Cannot save the session", f"Nothing was written to {Path(path).name}. {exc}")
+            return False
         except OSError as exc:
             QtWidgets.QMessageBox.warning(self, "Cannot save the network", f"Could not write {path}: {exc.strerror or exc}")
             return False
+        self._remember_file(path, True)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def save_file(self, path: str | None = None) -> bool:
+        """Save the session as ``path`` (or a chosen file): see ``save_session_as``."""
+        return self.save_session_as(path)
+
+    def open_at_launch(self, path) -> bool:
+        """Open ``path`` given on the command line; a bad file leaves the window as it is, with a message box."""
+        return self.open_file(str(path), ask=False)
+
+    def reopen_last_session(self) -> bool:
+        """Reopen the session on screen when the window last closed; a failure is one status-bar line."""
+        if self._stored is None:
+            return False
+        path = self._stored.last_session()
+        self._show_settings_problems()
+        if path is None:
+            return False
+        try:
+            self.bridge.open_session(path)
+        except (NetworkFileError, WorkBudgetError) as exc:
+            self._stored.set_last_session(None)
+            self.statusBar().showMessage(
+                f"The last session could not be reopened ({exc}); this is the {self._experiment.name} preset.", 30000
+            )
+            return False
+        self._remember_file(path, True)
+        return True
+
+    # ------------------------------------------------------------------------------------------ recent files
+
+    def recent_files(self) -> list[str]:
+        """File > Open Recent's paths, newest first."""
+        return list(self._recent)
+
+    def clear_recent_files(self) -> None:
+        self._recent = []
+        self._store_recent()
+        self._update_recent_menu(prune=False)
+
+    def _remember_file(self, path, is_session: bool) -> None:
+        text = str(Path(path).absolute())
+        self._recent = [text, *(p for p in self._recent if p != text)][:MAX_RECENT_FILES]
+        self._store_recent()
+        if is_session and self._stored is not None:
+            self._stored.set_last_session(text)
+        self._update_recent_menu(prune=False)
+
+    def _store_recent(self) -> None:
+        if self._stored is not None:
+            self._stored.set_recent_files(self._recent)
+
+    def _update_recent_menu(self, prune: bool = True) -> None:
+        """Rebuild File > Open Recent; ``prune`` drops files that are gone, saying which in the status bar."""
+        if prune:
+            missing = [p for p in self._recent if not Path(p).is_file()]
+            if missing:
+                self._recent = [p for p in self._recent if p not in missing]
+                self._store_recent()
+                names = ", ".join(Path(p).name for p in missing)
+                self.statusBar().showMessage(f"Removed from Open Recent, no longer there: {names}", 8000)
+        menu = self.recent_menu
+        menu.clear()
+        for number, path in enumerate(self._recent, start=1):
+            action = menu.addAction(f"&{number} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_recent(p))
+        if not self._recent:
+            menu.addAction("No recent files").setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.act_clear_recent)
+        self.act_clear_recent.setEnabled(bool(self._recent))
+
+    def open_recent(self, path: str) -> bool:
+        """Open a recent file; one that cannot be opened any more leaves the list."""
+        if not self.confirm_discard("opening another file"):
+            return False
+        if self.open_file(path, ask=False):
+            return True
+        self._recent = [p for p in self._recent if p != path]
+        self._store_recent()
+        self._update_recent_menu(prune=False)
+        return False
 
     def export_dialog(self) -> None:
         from .export_dialog import ExportDialog
@@ -698,7 +906,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
             ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
             ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last edit, weight redraw, training run or preset switch"),
-            ("Ctrl+O / Ctrl+Shift+S", "open / save a network"),
+            ("Ctrl+N / Ctrl+O", "a new session / open a session or network file"),
+            ("Ctrl+S / Ctrl+Shift+S", "save the session / save it as a new file"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
         ]
         html = "<table cellspacing=6>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
@@ -716,27 +925,81 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------------------------------ layout
 
     def _restore_layout(self) -> None:
-        if self._settings is None:
+        stored = self._stored
+        if stored is None:
             return
-        geometry = self._settings.value("window/geometry")
-        state = self._settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None and self.restoreState(state, LAYOUT_VERSION):
-            self._dock_shares_kept = False
+        geometry = stored.window_data(GEOMETRY_KEY)
+        if geometry is not None and not self.restoreGeometry(geometry):
+            stored.refuse(GEOMETRY_KEY, "window data this gradviz cannot restore")
+        state = stored.window_data(STATE_KEY)
+        if state is not None:
+            if self.restoreState(state, LAYOUT_VERSION):
+                self._dock_shares_kept = False  # the user's own layout, not the default shares
+            else:
+                stored.refuse(STATE_KEY, "a panel layout this gradviz cannot restore")
+
+    def _show_settings_problems(self) -> None:
+        message = self._stored.take_message() if self._stored is not None else None
+        if message:
+            self._stored.qsettings.sync()  # the bad entries are gone from the file now, not only at quit
+            self._show_status_when_visible(message)
+
+    def _show_status_when_visible(self, message: str) -> None:
+        # A status message shown before the window is hides nothing under it: the step line would show through.
+        if self.isVisible():
+            self.statusBar().showMessage(message, 30000)
+        else:
+            self._pending_status = message
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        message, self._pending_status = self._pending_status, None
+        if message:
+            self.statusBar().showMessage(message, 30000)
 
     def save_layout(self) -> None:
         if self._settings is None:
             return
-        self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
-        self._settings.setValue("window/theme", self._theme.name)
+        self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self._settings.setValue(STATE_KEY, self.saveState(LAYOUT_VERSION))
+        self._settings.setValue(THEME_KEY, self._theme.name)
+        self._stored.set_last_session(self._file_path)
+        self._store_recent()
         self._settings.sync()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.confirm_discard("quitting"):
+            event.ignore()
+            return
         self.set_presenter_mode(False)  # the layout saved is the one presenter mode gives back
         self.save_layout()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every timer and animation (on close, and at interpreter exit for a window left open)."""
         self.bridge.shutdown()
         self.diagram.stop_animation()
         self.compare_view.stop_animation()
-        super().closeEvent(event)
+
+
+#: Every MainWindow not yet deleted, so one left open at interpreter exit is taken down first.
+_LIVE_WINDOWS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _track_window(window: MainWindow) -> None:
+    if not getattr(_track_window, "registered", False):
+        # Registered with the first window, after the QApplication exists: exit handlers run last-registered
+        # first, so the windows go while Qt is still whole.
+        atexit.register(_delete_open_windows)
+        _track_window.registered = True
+    _LIVE_WINDOWS.add(window)
+
+
+def _delete_open_windows() -> None:
+    for window in list(_LIVE_WINDOWS):
+        if shiboken6.isValid(window):
+            window.shutdown()
+            window.hide()
+            shiboken6.delete(window)
+    _LIVE_WINDOWS.clear()

@@ -194,3 +194,122 @@ def test_training_is_adopted_and_kept_as_history(tiny):
 def test_a_bad_colour_mode_is_refused_by_name(tiny):
     with pytest.raises(ValueError, match="unknown colour mode 'rainbow'"):
         Session(tiny, color_mode="rainbow")
+
+
+# ---------------------------------------------------------------------------------------------- session files
+
+
+def deep_session_mid_backward():
+    """deep-sigmoid after one SGD update, halfway back through the next backward pass, with settings chosen."""
+    deep = load_preset("deep-sigmoid")
+    session = Session(deep)
+    depth = deep.network.depth
+    per_pass = 2 * depth + 2
+    session.go_to_step(per_pass + depth + 1 + depth // 2)
+    session.set_color_mode("weight")
+    session.set_compare_active(True)
+    session.set_compare_activation("tanh")
+    session.set_compare_residual(True)
+    session.set_shared_scale(False)
+    session.set_bars_settings("norm_grad_w", "tanh", "elu")
+    session.select(("edge", 2, 1, 0), "right")
+    return session
+
+
+def test_a_session_file_restores_the_same_record_settings_and_start(tmp_path):
+    session = deep_session_mid_backward()
+    path = tmp_path / "lecture.json"
+    session.save_session(path)
+    assert session.file_path == path and not session.dirty
+    again = Session(load_preset("tiny-sigmoid"))
+    assert again.open_file(path) is True
+    assert again.file_path == path and not again.dirty
+    depth = session.network.depth
+    assert again.record.step == session.record.step == depth + 1 + depth // 2
+    assert again.stepper.passes_done == 1 and again.stepper.position == session.stepper.position
+    for got, want in zip(again.record.layers + again.compare_record.layers, session.record.layers + session.compare_record.layers):
+        for name in ("z", "a", "delta", "grad_w", "grad_b"):
+            x, y = getattr(got, name), getattr(want, name)
+            assert (x is None) == (y is None), name
+            if x is not None:
+                assert x.tobytes() == y.tobytes(), name
+    assert (again.color_mode, again.selection, again.selection_side) == ("weight", ("edge", 2, 1, 0), "right")
+    assert again.compare_settings == session.compare_settings == type(session.compare_settings)(True, "tanh", True, False)
+    assert (again.bars_measure, again.bars_activations) == ("norm_grad_w", ("tanh", "elu"))
+    # Home returns to the session's start: the preset's weights as the file holds them.
+    again.reset()
+    start = load_preset("deep-sigmoid").network
+    assert again.record.step == 0 and again.stepper.passes_done == 0
+    assert all(w.tobytes() == s.tobytes() for w, s in zip(again.network.weights, start.weights))
+
+
+def test_dirty_follows_every_change_and_is_cleared_by_save_and_open(tmp_path):
+    session = Session(load_preset("tiny-sigmoid"))
+    assert not session.dirty
+    session.step_forward()
+    assert session.dirty
+    session.step_back()
+    assert not session.dirty  # back where it was opened
+    changes = [
+        lambda: session.set_color_mode("activation"),
+        lambda: session.select(("neuron", 1, 0)),
+        lambda: session.set_compare_active(True),
+        lambda: session.set_compare_activation("elu"),
+        lambda: session.set_compare_residual(True),
+        lambda: session.set_shared_scale(False),
+        lambda: session.set_bars_settings("max_abs_grad_w", "sigmoid", "relu"),
+        lambda: session.edit({"learning_rate": 0.25}),
+        lambda: session.train_blocking(3),
+        lambda: session.go_to_step(9),
+    ]
+    for number, change in enumerate(changes):
+        change()
+        assert session.dirty, number
+        session.save_session(tmp_path / "s.json")
+        assert not session.dirty, number
+    session.step_forward()
+    assert session.dirty
+    session.open_file(tmp_path / "s.json")
+    assert not session.dirty and session.record.step == 1 and session.stepper.position == 9
+
+
+def test_a_plain_network_file_opens_at_its_start_keeps_the_view_settings_and_has_no_file(tmp_path):
+    from gradviz.core.netfile import save_network
+
+    save_network(load_preset("deep-relu"), tmp_path / "net.json")
+    session = Session(load_preset("tiny-sigmoid"), color_mode="weight")
+    session.go_to_step(3)
+    assert session.open_file(tmp_path / "net.json") is False
+    assert session.file_path is None and not session.dirty
+    assert session.experiment.name == "deep-relu" and session.record.step == 0 and session.color_mode == "weight"
+
+
+def test_a_bad_file_or_an_unstorable_network_changes_nothing(tmp_path):
+    from gradviz.core.netfile import NetworkFileError
+
+    session = Session(load_preset("tiny-sigmoid"))
+    session.go_to_step(4)
+    (tmp_path / "bad.json").write_text('{"layers": [1, 0]}')
+    with pytest.raises(NetworkFileError, match=r"^layers\[1\]: must be a whole number from 1 to 512, got 0$"):
+        session.open_file(tmp_path / "bad.json")
+    assert session.record.step == 4 and session.dirty and session.file_path is None
+    net = session.network
+    weights = [np.array(w) for w in net.weights]
+    weights[2][0, 0] = np.inf
+    session.set_experiment(session.experiment.with_network(Network(net.widths, net.activations, weights, net.biases)))
+    with pytest.raises(NetworkFileError, match=r"^weights\[2\]\[0\]\[0\]: is ∞ \(layer 3, row 1, column 1\)"):
+        session.save_session(tmp_path / "s.json")
+    assert session.dirty and session.file_path is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_restore_refuses_a_selection_outside_the_network_and_changes_nothing(tmp_path):
+    import dataclasses
+
+    session = deep_session_mid_backward()
+    data = dataclasses.replace(session.to_data(), selection=("neuron", 1, 99))
+    other = Session(load_preset("tiny-sigmoid"))
+    with pytest.raises(ValueError, match="names a unit the network does not have"):
+        other.restore(data)
+    assert other.experiment.name == "tiny-sigmoid" and other.selection is None
+    assert Session.from_data(session.to_data()).record.step == session.record.step

@@ -315,7 +315,8 @@ def test_the_window_computes_no_core_fact():
         assert call not in source, call
     # ... and it reads no state back from the bridge after a signal: only commands go to it.
     for read in ("bridge.record", "bridge.network", "bridge.history", "bridge.playing", "bridge.speed",
-                 "bridge.scale_record", "bridge.passes_done", "bridge.can_step_back", "bridge.session"):
+                 "bridge.scale_record", "bridge.passes_done", "bridge.can_step_back", "bridge.session",
+                 "bridge.experiment", "bridge.file_path", "bridge.dirty"):
         assert read not in source, read
 
 

@@ -104,6 +104,16 @@ class GradientBarsPanel(QtWidgets.QWidget):
             self._activation_combos[1].currentData(),
         )
 
+    def show_settings(self, measure: str, first: str, second: str) -> None:
+        """Set the choosers to ``(measure, first, second)`` (a session file's), without emitting them."""
+        combos = (self._measure_combo, *self._activation_combos)
+        for combo, value in zip(combos, (measure, first, second)):
+            index = combo.findData(value)
+            if index >= 0 and index != combo.currentIndex():
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._plot_widget.setBackground(theme.background)

@@ -291,7 +291,9 @@ def launch_window(start: Experiment | os.PathLike | None, theme: str | None, set
 
     experiment = start if isinstance(start, Experiment) else load_preset(DEFAULT_PRESET)
     window = MainWindow(experiment, get_theme(theme) if theme else None, settings, ask_to_save=True)
-    window.show()
+    # The first launch fills the screen (a projector's 1280 x 720 or 1920 x 1080); later ones come back as
+    # the window was left.
+    window.show() if window.opened_at_saved_size else window.showMaximized()
     if start is None:
         window.reopen_last_session()
     elif not isinstance(start, Experiment):

@@ -35,7 +35,7 @@ LAYOUT_VERSION = 2
 #: The window's size on a screen with room for it; a smaller screen's available area is filled instead.
 PREFERRED_SIZE = (1500, 950)
 #: The share of the window's height the plot tabs at the bottom take, and of its width the right column.
-BOTTOM_SHARE = 0.46
+BOTTOM_SHARE = 0.40
 RIGHT_SHARE = 0.25
 #: The narrowest the right column (Network / Inspector) is made.
 MIN_RIGHT_WIDTH = 300
@@ -142,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         #: Whether the docks keep their default shares of the window (not when a saved layout was restored).
         self._dock_shares_kept = True
         self._fit_to_screen()
+        #: Whether the window took the size and place it had when it last closed (QSettings).
+        self.opened_at_saved_size = False
         self._restore_layout()
         self.set_theme(theme)
         self.bridge.announce()
@@ -929,8 +931,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if stored is None:
             return
         geometry = stored.window_data(GEOMETRY_KEY)
-        if geometry is not None and not self.restoreGeometry(geometry):
-            stored.refuse(GEOMETRY_KEY, "window data this gradviz cannot restore")
+        if geometry is not None:
+            self.opened_at_saved_size = self.restoreGeometry(geometry)
+            if not self.opened_at_saved_size:
+                stored.refuse(GEOMETRY_KEY, "window data this gradviz cannot restore")
         state = stored.window_data(STATE_KEY)
         if state is not None:
             if self.restoreState(state, LAYOUT_VERSION):

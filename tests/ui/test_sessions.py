@@ -526,3 +526,20 @@ def test_a_mangled_variant_is_one_more_bad_setting(qtbot, tmp_path, key):
     assert window.theme.name == ("screen" if key == "theme" else "slides")
     assert "PyObjectWrapper" not in conf.read_text()
     closed(window)
+
+
+def test_the_first_launch_fills_the_screen_and_a_later_one_comes_back_as_left(qtbot, settings):
+    Maximized = QtCore.Qt.WindowState.WindowMaximized
+    first = launch_window(load_preset("tiny-sigmoid"), None, settings)
+    qtbot.addWidget(first)
+    assert first.windowState() & Maximized  # no saved size yet: a projector's whole screen
+    first.showNormal()
+    first.resize(780, 560)  # above the window's smallest size, inside the 800 x 800 offscreen screen
+    first.ask_to_save = False
+    closed(first)
+    second = launch_window(load_preset("tiny-sigmoid"), None, settings)
+    qtbot.addWidget(second)
+    assert not second.windowState() & Maximized
+    assert (second.width(), second.height()) == (780, 560)
+    second.ask_to_save = False
+    closed(second)

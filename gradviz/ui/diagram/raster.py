@@ -83,10 +83,7 @@ class IdRaster:
         self.ids = np.ascontiguousarray(ids[pad:-pad, pad:-pad])
         # The ids each strip of columns holds: a micro-step recolours a layer or two, so most strips keep
         # their pixels from one frame to the next (see colour).
-        self._strips = []
-        for start in range(0, self.width, STRIP_PX):
-            strip = np.ascontiguousarray(self.ids[:, start : start + STRIP_PX])
-            self._strips.append((start, start + strip.shape[1], strip, np.unique(strip)))
+        self._strips = [(start, np.unique(self.ids[:, start : start + STRIP_PX])) for start in range(0, self.width, STRIP_PX)]
         self._lut: np.ndarray | None = None
         self._pixels: np.ndarray | None = None
 
@@ -104,9 +101,10 @@ class IdRaster:
         else:
             changed = lut != self._lut
             if changed.any():
-                for start, stop, strip, held in self._strips:
+                for start, held in self._strips:
                     if changed[held].any():
-                        self._pixels[:, start:stop] = np.take(lut, strip)
+                        columns = slice(start, start + STRIP_PX)
+                        self._pixels[:, columns] = np.take(lut, self.ids[:, columns])
         self._lut = lut
         return self._pixels
 

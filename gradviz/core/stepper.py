@@ -123,17 +123,22 @@ def _object_bytes(obj, is_record: bool) -> int:
     return RECORD_OBJECT_BYTES if is_record else sys.getsizeof(obj)
 
 
-def _state_bytes(state: _StepState, previous: _StepState | None = None) -> int:
-    """Bytes ``state`` holds that ``previous`` (the state before it) does not: its own share of the history."""
-    seen = set()
-    if previous is not None:
-        seen.update(id(obj) for obj, _ in _state_objects(previous))
-    total = 0
+def _state_bytes(state: _StepState, previous: _StepState | None = None, previous_ids: set | None = None) -> tuple[int, set]:
+    """Bytes ``state`` holds that ``previous`` (the state before it) does not: its own share of the history.
+
+    Also returns the ids of everything ``state`` holds, to pass as ``previous_ids`` for the state after it
+    (which then need not walk ``previous`` again: a step of a deep network holds hundreds of objects).
+    """
+    if previous_ids is None:
+        previous_ids = {id(obj) for obj, _ in _state_objects(previous)} if previous is not None else set()
+    ids, total = set(), 0
     for obj, is_record in _state_objects(state):
-        if id(obj) not in seen:
-            seen.add(id(obj))
-            total += _object_bytes(obj, is_record)
-    return total
+        key = id(obj)
+        if key not in ids:
+            ids.add(key)
+            if key not in previous_ids:
+                total += _object_bytes(obj, is_record)
+    return total, ids
 
 
 class Stepper:
@@ -158,11 +163,13 @@ class Stepper:
         check_budget(network.widths, len(inputs), STEPPER_PASSES, "stepping through this network")
         self.learning_rate = float(learning_rate)
         self._start = _StepState(network, _fresh_record(network, inputs, targets, loss_name))
-        self._start_bytes = _state_bytes(self._start)
+        self._start_bytes = _state_bytes(self._start)[0]
         self._restart()
         self._complete_cache: tuple[Network, PassRecord] | None = None
 
     def _restart(self) -> None:
+        #: (state, ids of all it holds) of the latest state stepped to, for the next step's share (_state_bytes).
+        self._latest_ids: tuple | None = None
         self._history = [self._start]
         #: Bytes each state in the history holds beyond the one before it (the first: all it holds).
         self._sizes = [self._start_bytes]
@@ -197,7 +204,7 @@ class Stepper:
         record = stepper._start.record
         state = _StepState(network, _fresh_record(network, record.inputs, record.targets, record.loss_name), passes=passes)
         stepper._history = [state]
-        stepper._sizes = [_state_bytes(state)]
+        stepper._sizes = [_state_bytes(state)[0]]
         stepper._held = stepper._sizes[0]
         stepper._base = position - within
         for _ in range(within):
@@ -270,7 +277,9 @@ class Stepper:
     def step_forward(self) -> PassRecord:
         previous = self._history[-1]
         state = advance(previous, self.learning_rate)
-        size = _state_bytes(state, previous)
+        known = self._latest_ids
+        size, ids = _state_bytes(state, previous, known[1] if known is not None and known[0] is previous else None)
+        self._latest_ids = (state, ids)
         self._history.append(state)
         self._sizes.append(size)
         self._held += size
@@ -288,7 +297,7 @@ class Stepper:
             del history[:keep], self._sizes[:keep]
             self._base += keep
             # The new oldest state now holds on its own what it shared with the states forgotten.
-            first = _state_bytes(history[0])
+            first = _state_bytes(history[0])[0]
             self._held += first - self._sizes[0]
             self._sizes[0] = first
 

@@ -184,7 +184,7 @@ def paint_edges_raster(painter, layout: DiagramLayout, scene: DiagramScene, them
     edges[:, 0] = edge_argb
     edges[:, 1] = np.where(scene.edge_dashed, bands[layout.edge_layer], edge_argb)
     lut[raster.node_base :] = scene.node_argb
-    pixels = np.take(lut, raster.ids)
+    pixels = raster.colour(lut)
     image = QtGui.QImage(pixels.data, raster.width, raster.height, raster.width * 4, QtGui.QImage.Format.Format_RGB32)
     image.setDevicePixelRatio(scale)
     painter.drawImage(QtCore.QPointF(raster.left / scale, raster.top / scale), image)
@@ -378,29 +378,41 @@ def paint_skip_arcs(painter, layout: DiagramLayout, scene: DiagramScene, theme: 
 
 def paint_ellipses(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None) -> None:
     """"⋮ +N more" where a wide layer hides neurons, kept left of the colour bar."""
-    for l, y in enumerate(layout.ellipsis_y):
-        if y is None:
-            continue
-        x = float(layout.x[l])
-        size = font_px(theme)
-        left = x - layout.radii[l] - 2
-        # Room up to the next layer's note (or the colour bar): the longest form that fits, else smaller type.
-        limit = float(layout.x[l + 1]) - layout.radii[l + 1] - 6 if l < layout.depth else layout.area.right
-        room = limit - left - 10
-        forms = (f"⋮  +{layout.hidden[l]} more", f"+{layout.hidden[l]} more", f"+{layout.hidden[l]}")
-        bold = font(theme, size, bold=True)
-        label = next((f for f in forms if QtGui.QFontMetricsF(bold).horizontalAdvance(f) <= room), forms[-1])
-        painter.setFont(_fitting_font(theme, size, label, room, bold=True))
-        metrics = QtGui.QFontMetricsF(painter.font())
-        width = metrics.horizontalAdvance(label) + 10
-        left = min(left, layout.area.right - width)
-        box = QtCore.QRectF(left, y - 0.75 * size, width, 1.5 * size)
+    size = font_px(theme)
+    key = ("ellipses", theme.font_family, size)
+    notes = layout.memo.get(key)
+    if notes is None:
+        notes = layout.memo[key] = _ellipsis_notes(layout, theme, size)
+    for label, label_font, box in notes:
+        painter.setFont(label_font)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(theme.color("background"))
         painter.drawRoundedRect(box, 3, 3)
         painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         painter.setPen(theme.color("foreground"))
         _text_in(painter, box.adjusted(4, 0, 0, 0), QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignLeft, label, boxes, "note")
+
+
+def _ellipsis_notes(layout: DiagramLayout, theme: Theme, size: float) -> list:
+    """(text, font, box) of each layer's "+N more" note: measured once per layout (painted per frame)."""
+    notes = []
+    bold = font(theme, size, bold=True)
+    bold_advance = QtGui.QFontMetricsF(bold).horizontalAdvance
+    for l, y in enumerate(layout.ellipsis_y):
+        if y is None:
+            continue
+        x = float(layout.x[l])
+        left = x - layout.radii[l] - 2
+        # Room up to the next layer's note (or the colour bar): the longest form that fits, else smaller type.
+        limit = float(layout.x[l + 1]) - layout.radii[l + 1] - 6 if l < layout.depth else layout.area.right
+        room = limit - left - 10
+        forms = (f"⋮  +{layout.hidden[l]} more", f"+{layout.hidden[l]} more", f"+{layout.hidden[l]}")
+        label = next((f for f in forms if bold_advance(f) <= room), forms[-1])
+        label_font = _fitting_font(theme, size, label, room, bold=True)
+        width = QtGui.QFontMetricsF(label_font).horizontalAdvance(label) + 10
+        left = min(left, layout.area.right - width)
+        notes.append((label, label_font, QtCore.QRectF(left, y - 0.75 * size, width, 1.5 * size)))
+    return notes
 
 
 def paint_direction(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:

@@ -15,6 +15,8 @@ from .layout import DiagramLayout
 
 #: Length of a dash (and of a gap) of a zero-gradient edge in the raster, in pixels.
 RASTER_DASH = 4
+#: Width in pixels of the column strips a frame recolours only where an id in them changed colour.
+STRIP_PX = 16
 
 
 def pack(rgba) -> np.ndarray:
@@ -79,6 +81,32 @@ class IdRaster:
         self._fill_pinholes(ids)
         self._draw_nodes(ids)
         self.ids = np.ascontiguousarray(ids[pad:-pad, pad:-pad])
+        # The ids each strip of columns holds: a micro-step recolours a layer or two, so most strips keep
+        # their pixels from one frame to the next (see colour).
+        self._strips = [(start, np.unique(self.ids[:, start : start + STRIP_PX])) for start in range(0, self.width, STRIP_PX)]
+        self._lut: np.ndarray | None = None
+        self._pixels: np.ndarray | None = None
+
+    def colour(self, lut: np.ndarray) -> np.ndarray:
+        """The packed pixels ``lut[ids]`` (height x width uint32), looking up only the strips whose colours changed.
+
+        The array returned is the raster's own and is overwritten by the next call; the raster keeps ``lut``
+        to compare the next one with, so the caller hands over a fresh table each time.
+        """
+        lut = np.asarray(lut, dtype=np.uint32)
+        if lut.shape != (self.id_count,):
+            raise ValueError(f"a look-up table of {self.id_count} colours is needed, got shape {lut.shape}")
+        if self._pixels is None:
+            self._pixels = np.take(lut, self.ids)
+        else:
+            changed = lut != self._lut
+            if changed.any():
+                for start, held in self._strips:
+                    if changed[held].any():
+                        columns = slice(start, start + STRIP_PX)
+                        self._pixels[:, columns] = np.take(lut, self.ids[:, columns])
+        self._lut = lut
+        return self._pixels
 
     def _device(self, x, y):
         return x * self.scale - self.left + self._pad, y * self.scale - self.top + self._pad

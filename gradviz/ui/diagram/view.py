@@ -43,6 +43,8 @@ CLICK_TOLERANCE = 5.0
 #: A click steps the pass (a background click) only this many pixels clear of every neuron's rim, edge and
 #: skip arc: a near miss of something selects nothing and does not step.
 CLICK_CLEARANCE = 12.0
+#: Layouts a view keeps (its on-screen one and an export's), so an export leaves the screen's raster built.
+KEPT_LAYOUTS = 2
 #: Pixel thickness of a raster line: one-pixel lines leave a moire of background dots in a dense fan.
 RASTER_THICKNESS = 2
 
@@ -64,7 +66,7 @@ class NetworkView(QtWidgets.QWidget):
         self._scene: DiagramScene | None = None
         self._selection: tuple | None = None
         self._layout_key = None
-        self._layout: DiagramLayout | None = None
+        self._layouts: dict = {}
         self._raster_key = None
         self._raster: IdRaster | None = None
         self._cache = SceneCache()
@@ -120,6 +122,7 @@ class NetworkView(QtWidgets.QWidget):
         self._theme = theme
         self._cache.clear()
         self._layout_key = self._raster_key = None
+        self._layouts.clear()
         self._rebuild_scene()
 
     def set_color_mode(self, mode: str) -> None:
@@ -301,10 +304,14 @@ class NetworkView(QtWidgets.QWidget):
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
         labels = scene.edge_text is not None
         key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name)
-        if key != self._layout_key:
-            self._layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels)
-            self._layout_key = key
-        return self._layout
+        layout = self._layouts.pop(key, None)
+        if layout is None:
+            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels)
+            while len(self._layouts) >= KEPT_LAYOUTS:
+                del self._layouts[next(iter(self._layouts))]  # the least recently used
+        self._layouts[key] = layout
+        self._layout_key = key
+        return layout
 
     def _current_layout(self) -> DiagramLayout:
         if self._scene is None:

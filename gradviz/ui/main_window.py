@@ -17,6 +17,7 @@ from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
 from ..names import COLOR_MODES, DEFAULT_PRESET, VIEW_NAMES
+from ..versions import version_report
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import CompareBar, ControlsPanel
 from .diagram import CompareView, NetworkView
@@ -916,12 +917,11 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", html)
 
     def show_about(self) -> None:
-        from .. import __version__
-
+        versions = version_report().splitlines()  # the same lines as ``gradviz --version``
         QtWidgets.QMessageBox.about(
             self, "About gradviz",
-            f"<b>gradviz {__version__}</b><p>See the vanishing gradient: step through backprop on a network "
-            "whose edges are coloured by |∂L/∂w|.</p>",
+            f"<b>{versions[0]}</b><p>See the vanishing gradient: step through backprop on a network "
+            "whose edges are coloured by |∂L/∂w|.</p><p>" + "<br>".join(versions[1:]) + "</p>",
         )  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ layout

@@ -434,3 +434,16 @@ def test_the_shared_scale_toggle_recolours_the_right_half(qtbot, settings):
     np.testing.assert_allclose(pixel(grab(right), point), own, atol=4)
     assert np.abs(shared - own).sum() > 60
     w.close()
+
+
+def test_help_about_names_the_versions_it_runs_on(window, monkeypatch):
+    from importlib import metadata
+
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    window.show_about()
+    (text,) = shown
+    for package in ("numpy", "pyqtgraph", "PySide6-Essentials"):
+        assert metadata.version(package) in text, package
+    assert f"Qt {QtCore.qVersion()}" in text
+    assert f"gradviz {metadata.version('gradviz')}" in text

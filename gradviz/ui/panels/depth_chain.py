@@ -205,7 +205,7 @@ class DepthChainPanel(QtWidgets.QWidget):
             cells = [QtWidgets.QTableWidgetItem(str(k + 1))]
             for column in columns:
                 value = float(column[k])
-                item = QtWidgets.QTableWidgetItem(f"{value:.4g}")
+                item = QtWidgets.QTableWidgetItem(format_number(value, 4, trailing_zeros=False))
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, value)
                 item.setToolTip(repr(value))
                 cells.append(item)

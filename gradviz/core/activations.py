@@ -26,10 +26,11 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _sigmoid(z):
     # 1 / (1 + e^-z) to within an ulp everywhere (PyTorch's formula). Below z = -709, e^-z overflows to inf
-    # and 1 / inf is the 0 that sigmoid rounds to there. In place: big temporaries cost more than the maths.
+    # and 1 / inf is the 0 that sigmoid rounds to there: every caller (Activation.__call__ / derivative, the
+    # network's pass) runs this under errstate(over="ignore"), once for the whole pass rather than per call.
+    # In place: big temporaries cost more than the maths.
     e = np.negative(z, out=np.empty(np.shape(z)))
-    with np.errstate(over="ignore"):
-        np.exp(e, out=e)
+    np.exp(e, out=e)
     e += 1.0
     return np.divide(1.0, e, out=e)
 
@@ -120,10 +121,12 @@ class Activation:
     df_from_output: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __call__(self, z):
-        return self.f(np.asarray(z, dtype=np.float64))
+        with np.errstate(over="ignore"):
+            return self.f(np.asarray(z, dtype=np.float64))
 
     def derivative(self, z):
-        return self.df(np.asarray(z, dtype=np.float64))
+        with np.errstate(over="ignore"):
+            return self.df(np.asarray(z, dtype=np.float64))
 
     def __repr__(self):
         return f"Activation({self.name!r})"

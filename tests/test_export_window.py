@@ -14,8 +14,8 @@ from gradviz.core.session import Session
 from gradviz.export import ExportOptions, export_view, output_size
 from gradviz.ui.export_dialog import ExportDialog
 from gradviz.ui.export_views import ExportView, ViewState
-from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN, SLIDES, qt_palette
+from tests.qt_helpers import shown_window
 
 
 def headless(*args) -> int:
@@ -24,13 +24,7 @@ def headless(*args) -> int:
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    return shown_window(qtbot)
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from gradviz.core.netfile import load_preset
 from gradviz.core.stats import decade_range
 from gradviz.ui.main_window import VIEW_NAMES, MainWindow
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
+from tests.qt_helpers import press, shown_window
 
 Key = QtCore.Qt.Key
 
@@ -22,18 +23,9 @@ def settings(tmp_path):
 
 @pytest.fixture
 def window(qtbot, settings):
-    w = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    return shown_window(qtbot, settings=settings)
 
 
-def press(qtbot, window, key, times=1):
-    for _ in range(times):
-        qtbot.keyClick(window, key)
 
 
 def grab(widget) -> QtGui.QImage:

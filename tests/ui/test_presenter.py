@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gradviz.core.netfile import load_preset
 from gradviz.ui.main_window import LAYOUT_VERSION, MainWindow
 from gradviz.ui.theme import SCREEN
+from tests.qt_helpers import press, shown_window
 
 Key = QtCore.Qt.Key
 FullScreen = QtCore.Qt.WindowState.WindowFullScreen
@@ -15,19 +16,7 @@ FullScreen = QtCore.Qt.WindowState.WindowFullScreen
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(load_preset("deep-sigmoid"), SCREEN)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-
-
-def press(qtbot, window, key, times=1):
-    for _ in range(times):
-        qtbot.keyClick(window, key)
-        QtWidgets.QApplication.processEvents()
+    return shown_window(qtbot, "deep-sigmoid", (1280, 720))
 
 
 def visible_docks(window):

@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from gradviz.core.netfile import load_preset
-from gradviz.ui.main_window import MainWindow
-from gradviz.ui.theme import SCREEN
+from tests.qt_helpers import shown_window
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
@@ -14,13 +12,7 @@ Mod = QtCore.Qt.KeyboardModifier
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+    return shown_window(qtbot)
 
 
 def shown_title(window):

@@ -4,11 +4,10 @@ values on hover, and a background click that steps only well clear of everything
 from __future__ import annotations
 
 import itertools
-import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
@@ -16,6 +15,7 @@ from gradviz.core.stepper import Stepper
 from gradviz.ui.diagram import NetworkView
 from gradviz.ui.diagram.scene import HIDDEN_VALUES_HINT, build_scene
 from gradviz.ui.theme import NODE_TEXT_MIN_PX_SCREEN, NODE_TEXT_MIN_PX_SLIDES, SCREEN, SLIDES, gradient_colors
+from tests.qt_helpers import svg_of, svg_texts
 
 #: ∂L/∂w1..3 of the tutorial's 1-1-1-1 sigmoid chain, as it prints them (three significant digits).
 TUTORIAL_GRADIENTS = ("\u22120.000424", "\u22120.00387", "\u22120.0320")
@@ -40,23 +40,6 @@ def view(qtbot):
 
 def show(view, stepper):
     view.show_record(stepper.record, stepper.complete_record())
-
-
-def svg_of(view, size=(1920, 1080)) -> str:
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    generator = QtSvg.QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(QtCore.QSize(*size))
-    generator.setViewBox(QtCore.QRect(0, 0, *size))
-    painter = QtGui.QPainter(generator)
-    view.render_to(painter, QtCore.QRectF(0, 0, *size))
-    painter.end()
-    return bytes(buffer.data()).decode("utf-8")
-
-
-def svg_texts(svg: str) -> list[str]:
-    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
 
 
 # ------------------------------------------------------------------------------------------ numbers on edges

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui, QtSvg
+from PySide6 import QtCore, QtGui
 
 from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
@@ -16,6 +16,8 @@ from gradviz.core.format import format_number, format_power_of_ten
 from gradviz.ui.diagram import NetworkView, scene as diagram_scene
 from gradviz.ui.diagram.scene import node_value_texts
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
+from tests import qt_helpers
+from tests.qt_helpers import svg_texts
 
 TOLERANCE = 3
 
@@ -67,20 +69,7 @@ def all_grads(record) -> np.ndarray:
 
 
 def svg_of(view: NetworkView, size=(1200, 800)) -> str:
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    generator = QtSvg.QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(QtCore.QSize(*size))
-    generator.setViewBox(QtCore.QRect(0, 0, *size))
-    painter = QtGui.QPainter(generator)
-    view.render_to(painter, QtCore.QRectF(0, 0, *size))
-    painter.end()
-    return bytes(buffer.data()).decode("utf-8")
-
-
-def svg_texts(svg: str) -> list[str]:
-    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    return qt_helpers.svg_of(view, size)
 
 
 # ------------------------------------------------------------------------------------------ gradient colours

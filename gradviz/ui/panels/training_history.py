@@ -65,15 +65,14 @@ class TrainingPanel(QtWidgets.QWidget):
             self._measure_combo.addItem(MEASURE_LABELS[measure], measure)
         self._measure_combo.setToolTip("Which size of each layer's weight gradient the lower plot shows.")
 
-        run_row = QtWidgets.QHBoxLayout()
+        self._run_row = run_row = QtWidgets.QHBoxLayout()
         run_row.addWidget(self._train_button)
         run_row.addWidget(self._steps_spin)
         run_row.addWidget(self._progress, 1)
         run_row.addWidget(self._cancel_button)
-        show_row = QtWidgets.QHBoxLayout()
+        self._show_row = show_row = QtWidgets.QHBoxLayout()
         show_row.addWidget(QtWidgets.QLabel("Show"))
         show_row.addWidget(self._measure_combo)
-        show_row.addStretch(1)
         # One row beside each other in a wide panel, two rows in a tall one (see set_stacked).
         self._controls = controls = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         controls.addLayout(run_row, 3)
@@ -117,6 +116,12 @@ class TrainingPanel(QtWidgets.QWidget):
         self._controls.setDirection(
             QtWidgets.QBoxLayout.Direction.TopToBottom if tall else QtWidgets.QBoxLayout.Direction.LeftToRight
         )
+        # In the narrow column the progress bar moves beside Show, where it has room for its text.
+        (self._run_row if tall else self._show_row).removeWidget(self._progress)
+        if tall:
+            self._show_row.insertWidget(2, self._progress, 1)
+        else:
+            self._run_row.insertWidget(2, self._progress, 1)
         # The step count may shrink to its digits in the narrow column (it keeps its full width otherwise).
         policy = QtWidgets.QSizePolicy.Policy
         self._steps_spin.setSizePolicy(policy.Preferred if tall else policy.Minimum, policy.Fixed)

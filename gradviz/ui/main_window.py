@@ -40,6 +40,17 @@ BOTTOM_SHARE = 0.40
 RIGHT_SHARE = 0.25
 #: The narrowest the right column (Network / Inspector) is made.
 MIN_RIGHT_WIDTH = 300
+#: A window shorter than this (px) gets the compact default layout: the plots tabbed into the right column
+#: with Network and Inspector, so the diagram has the whole height (a plot strip below would squeeze it flat).
+COMPACT_HEIGHT = 820
+#: The right column's share of the width in the compact layout: wide enough for the plots' data areas.
+COMPACT_RIGHT_SHARE = 0.34
+#: A window narrower than this keeps the plots along the bottom even when short: the diagram and a plot
+#: column side by side need a projector's width (1280 px) in the slides print.
+COMPACT_MIN_WIDTH = 1280
+#: The docks of the right column and the plot docks, in their tab order.
+COLUMN_DOCKS = ("controls", "inspector")
+PLOT_DOCKS = ("gradient-bars", "activation", "depth-chain", "training")
 #: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
     "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
@@ -192,19 +203,79 @@ class MainWindow(QtWidgets.QMainWindow):
             self.docks[name] = dock
         self.setTabPosition(area.BottomDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
         self.setTabPosition(area.RightDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+        self._arranging = False
+        self._compact = False
         self._arrange_docks()
+        for dock in self.docks.values():
+            dock.dockLocationChanged.connect(self._on_dock_moved)
+            dock.topLevelChanged.connect(self._on_dock_moved)
 
-    def _arrange_docks(self) -> None:
-        """Put every dock in its place: Network and Inspector tabbed on the right, the plots tabbed below."""
+    def _arrange_docks(self, compact: bool = False) -> None:
+        """Put every dock in its place: Network and Inspector tabbed on the right, the plots tabbed below;
+        ``compact`` tabs the plots into the right column after them instead (the bars raised)."""
         area = QtCore.Qt.DockWidgetArea
-        for name, dock in self.docks.items():
-            where = area.RightDockWidgetArea if name in ("controls", "inspector") else area.BottomDockWidgetArea
-            self.addDockWidget(where, dock)
-        for name in ("activation", "depth-chain", "training"):
-            self.tabifyDockWidget(self.docks["gradient-bars"], self.docks[name])
-        self.tabifyDockWidget(self.docks["controls"], self.docks["inspector"])
-        self.docks["gradient-bars"].raise_()
-        self.docks["controls"].raise_()
+        self._arranging = True
+        try:
+            for name, dock in self.docks.items():
+                where = area.RightDockWidgetArea if compact or name in COLUMN_DOCKS else area.BottomDockWidgetArea
+                self.addDockWidget(where, dock)
+            groups = [(*COLUMN_DOCKS, *PLOT_DOCKS)] if compact else [COLUMN_DOCKS, PLOT_DOCKS]
+            for group in groups:
+                for name in group[1:]:
+                    self.tabifyDockWidget(self.docks[group[0]], self.docks[name])
+            self._stack_panels_in_columns()  # before the layout runs, so it lays out their narrow sizes
+            for dock in self.docks.values():
+                dock.setFloating(False)
+                dock.show()
+            self.layout().activate()  # the tab bars exist only once the layout has run: raise_ needs them
+            if not compact:
+                self.docks["controls"].raise_()
+            self.docks["gradient-bars"].raise_()
+        finally:
+            self._arranging = False
+        self._compact = compact
+
+    @property
+    def compact_layout(self) -> bool:
+        """Whether the default layout in place is the compact one (plots tabbed in the right column)."""
+        return self._compact
+
+    def _rearrange_docks(self, compact: bool) -> None:
+        # Rebuilt rather than restoreState(default): restoring tab groups over floating docks crashes Qt.
+        self._arranging = True
+        try:
+            for dock in self.docks.values():
+                self.removeDockWidget(dock)
+        finally:
+            self._arranging = False
+        self._arrange_docks(compact)
+
+    def _wants_compact(self) -> bool:
+        return self.height() < COMPACT_HEIGHT and self.width() >= COMPACT_MIN_WIDTH
+
+    def _take_default_layout(self) -> None:
+        """The default layout for the window's size (compact below ``COMPACT_HEIGHT`` where the width is at
+        least ``COMPACT_MIN_WIDTH``), at its shares."""
+        compact = self._wants_compact()
+        if compact != self._compact:
+            self._rearrange_docks(compact)
+        self.size_docks()
+
+    def _on_dock_moved(self, *_args) -> None:
+        # A dock the user drags to another place or floats is their own layout: the default leaves it alone.
+        if not self._arranging:
+            self._dock_shares_kept = False
+            self._stack_panels_in_columns()
+
+    def _stack_panels_in_columns(self) -> None:
+        """A plot panel docked in a side column (tall and narrow) stacks its plots; below, or floating, it
+        lays them side by side. Follows the default layouts, a restored one and the user's moves alike."""
+        area = QtCore.Qt.DockWidgetArea
+        columns = (area.LeftDockWidgetArea, area.RightDockWidgetArea)
+        for name, panel in (("activation", self.activation_curves), ("depth-chain", self.depth_chain),
+                            ("training", self.training)):  # fmt: skip
+            dock = self.docks[name]
+            panel.set_stacked(not dock.isFloating() and self.dockWidgetArea(dock) in columns)
 
     def _fit_to_screen(self) -> None:
         """Open inside the screen's available area: at ``PREFERRED_SIZE`` where it fits, else filling it.
@@ -221,18 +292,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def size_docks(self) -> None:
         """Give the plot tabs ``BOTTOM_SHARE`` of the window's height and the right column ``RIGHT_SHARE``
-        of its width (done when the window is first shown, on Reset layout and on a theme change)."""
+        of its width; in the compact layout the right column, plots and all, takes ``COMPACT_RIGHT_SHARE``
+        (done when the window is first shown, on Reset layout and on a theme change)."""
+        horizontal, vertical = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
+        if self._compact:
+            right = max(MIN_RIGHT_WIDTH, round(self.width() * COMPACT_RIGHT_SHARE))
+            self.resizeDocks([self.docks["gradient-bars"]], [right], horizontal)
+            return
         bottom = max(1, round(self.height() * BOTTOM_SHARE))
         right = max(MIN_RIGHT_WIDTH, round(self.width() * RIGHT_SHARE))
-        self.resizeDocks([self.docks["gradient-bars"]], [bottom], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["controls"]], [right], QtCore.Qt.Orientation.Horizontal)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._docks_sized:
-            self._docks_sized = True
-            if self._dock_shares_kept:
-                self.size_docks()
+        self.resizeDocks([self.docks["gradient-bars"]], [bottom], vertical)
+        self.resizeDocks([self.docks["controls"]], [right], horizontal)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -567,7 +637,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.values():
             dock.setFont(dock_font)
         if self._docks_sized and self._dock_shares_kept:
-            self.size_docks()
+            self._take_default_layout()
         for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
@@ -787,15 +857,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
     def reset_layout(self) -> None:
-        # Rebuilt rather than restoreState(default): restoring tab groups over floating docks crashes Qt.
-        for dock in self.docks.values():
-            self.removeDockWidget(dock)
-        self._arrange_docks()
-        for dock in self.docks.values():
-            dock.setFloating(False)
-            dock.show()
-        self.docks["gradient-bars"].raise_()
-        self.docks["controls"].raise_()
+        """View > Reset layout: the default layout for the window's height, every dock shown and docked."""
+        self._rearrange_docks(self._wants_compact())
         self._dock_shares_kept = True
         self.size_docks()
 
@@ -865,6 +928,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not saved.window_state & (QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen):
             self.setGeometry(saved.geometry)
         self.restoreState(saved.state, LAYOUT_VERSION)  # again, at the window's own size
+        self._stack_panels_in_columns()
         self._settle_layout()
         self._dock_shares_kept = saved.dock_shares_kept
         self.central_view().setFocus()
@@ -939,6 +1003,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if state is not None:
             if self.restoreState(state, LAYOUT_VERSION):
                 self._dock_shares_kept = False  # the user's own layout, not the default shares
+                self._stack_panels_in_columns()
             else:
                 stored.refuse(STATE_KEY, "a panel layout this gradviz cannot restore")
 
@@ -957,6 +1022,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            # A layout restored from the settings is the user's own: only the default one follows the height.
+            if self._dock_shares_kept:
+                self._take_default_layout()
         message, self._pending_status = self._pending_status, None
         if message:
             self.statusBar().showMessage(message, 30000)

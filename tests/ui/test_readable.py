@@ -229,3 +229,124 @@ def test_gradient_vs_depth_draws_this_networks_mean_slopes(qtbot, restore_app_fo
     np.testing.assert_array_equal(k, [1, 2, 3])
     np.testing.assert_allclose(heights, np.log10(expected), rtol=1e-12)
     window.close()
+
+
+# ---------------------------------------------------------------------------------------------- compact layout
+
+ALL_DOCK_TITLES = ["Network", "Inspector", "Gradient bars: sigmoid vs ReLU", "Activation curves", "Gradient vs depth",
+                   "Training history"]  # fmt: skip
+
+
+def _tab_groups(window):
+    """The dock groups that share tabs (each dock with the ones tabbed with it), as sets of dock titles."""
+    return {frozenset([dock.windowTitle()] + [d.windowTitle() for d in window.tabifiedDockWidgets(dock)])
+            for dock in window.docks.values()}  # fmt: skip
+
+
+def _tab_bar_with(window, titles):
+    """The tab bar showing exactly ``titles`` in this order, or None."""
+    bars = [bar for bar in window.findChildren(QtWidgets.QTabBar) if bar.isVisible()
+            and [bar.tabText(i) for i in range(bar.count())] == titles]  # fmt: skip
+    return bars[0] if bars else None
+
+
+def _assert_neurons_at_least(view, px):
+    """The diagram lays its neurons out at a radius of at least ``px``, and a hidden layer's neighbouring
+    neurons sit at least two such radii apart (measured on screen), so discs that size fit without touching."""
+    assert view._current_layout().radius >= px
+    for unit in range(7):
+        a, b = view.neuron_center(5, unit), view.neuron_center(5, unit + 1)
+        assert abs(b.y() - a.y()) + abs(b.x() - a.x()) >= 2 * px, (unit, a, b)
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+def test_a_short_window_tabs_the_plots_beside_the_diagram_so_it_has_the_height(qtbot, restore_app_font, theme):
+    window = _window(qtbot, theme, (1280, 720))
+    QtWidgets.QApplication.processEvents()  # the column's new width is laid out by a posted event
+    right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * 6
+    # One tab group in the right column, the bars shown.
+    assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES)}
+    bar = _tab_bar_with(window, ALL_DOCK_TITLES)
+    assert bar is not None and bar.tabText(bar.currentIndex()) == ALL_DOCK_TITLES[2]
+    assert not window.docks["gradient-bars"].visibleRegion().isEmpty()
+    assert window.docks["controls"].visibleRegion().isEmpty()
+    assert window.diagram.height() >= 0.6 * window.height(), (window.diagram.height(), window.height())
+    _assert_neurons_at_least(window.diagram, 8)
+    # The column is wide enough for the plots and leaves the diagram the rest of the width.
+    assert window.docks["gradient-bars"].width() >= 0.3 * window.width()
+    assert window.diagram.width() >= 0.6 * window.width(), (window.diagram.width(), {n: d.width() for n, d in window.docks.items()})
+    assert window.training.stacked and window.depth_chain.stacked
+    window.close()
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+def test_a_tall_window_keeps_the_plots_along_the_bottom(qtbot, restore_app_font, theme):
+    window = _window(qtbot, theme, (1920, 1080))
+    area = QtCore.Qt.DockWidgetArea
+    for name, dock in window.docks.items():
+        expected = area.RightDockWidgetArea if name in ("controls", "inspector") else area.BottomDockWidgetArea
+        assert window.dockWidgetArea(dock) == expected, name
+    assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES[:2]), frozenset(ALL_DOCK_TITLES[2:])}
+    assert _tab_bar_with(window, ALL_DOCK_TITLES[:2]) is not None
+    assert _tab_bar_with(window, ALL_DOCK_TITLES[2:]) is not None
+    assert window.docks["gradient-bars"].width() == window.width()  # the plots take the whole width
+    assert not window.training.stacked and not window.depth_chain.stacked
+    _assert_neurons_at_least(window.diagram, 8)
+    window.close()
+
+
+def test_reset_layout_and_a_theme_change_choose_the_layout_for_the_height(qtbot, restore_app_font):
+    window = _window(qtbot, SCREEN, (1280, 720))
+    right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    window.set_theme(SLIDES)  # the user has not moved a dock: the compact layout stays
+    assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES)}
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, window.docks["training"])
+    window.set_theme(SCREEN)  # a dock the user moved stays where it is
+    assert window.dockWidgetArea(window.docks["training"]) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+    window.reset_layout()
+    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * 6
+    assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES)}
+    assert not window.docks["gradient-bars"].visibleRegion().isEmpty()
+    window.resize(1920, 1080)
+    window.reset_layout()
+    assert window.dockWidgetArea(window.docks["training"]) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+    assert window.dockWidgetArea(window.docks["inspector"]) == right
+    assert not window.training.stacked
+    window.close()
+
+
+def test_a_layout_restored_from_the_settings_is_kept_on_a_short_window(qtbot, restore_app_font, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "gradviz.ini"), QtCore.QSettings.Format.IniFormat)
+    first = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(first)
+    first.resize(1920, 1080)
+    first.show()
+    qtbot.waitExposed(first)
+    first.close()  # saves the wide layout: the plots along the bottom
+    second = MainWindow(load_preset("tiny-sigmoid"), SCREEN, settings)
+    qtbot.addWidget(second)
+    second.resize(1280, 720)
+    second.show()
+    qtbot.waitExposed(second)
+    bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+    assert all(second.dockWidgetArea(second.docks[name]) == bottom for name in PLOT_DOCKS)
+    second.close()
+
+
+def test_a_short_window_without_the_width_for_a_plot_column_keeps_the_plots_below(qtbot, restore_app_font):
+    window = _window(qtbot, SCREEN, (1100, 720))
+    bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+    assert all(window.dockWidgetArea(window.docks[name]) == bottom for name in PLOT_DOCKS)
+    assert not window.training.stacked
+    window.close()
+
+
+def test_a_plot_dock_moved_into_a_column_stacks_its_plots_and_back_below_lays_them_side_by_side(qtbot, restore_app_font):
+    window = _window(qtbot, SCREEN, (1920, 1080))
+    area = QtCore.Qt.DockWidgetArea
+    window.addDockWidget(area.LeftDockWidgetArea, window.docks["training"])
+    assert window.training.stacked and not window.depth_chain.stacked
+    window.addDockWidget(area.BottomDockWidgetArea, window.docks["training"])
+    assert not window.training.stacked
+    window.close()

@@ -43,6 +43,8 @@ print(json.dumps({
     "available": [available.x(), available.y(), available.width(), available.height()],
     "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
     "plots": plots,
+    "compact": window.compact_layout, "diagram": [window.diagram.width(), window.diagram.height()],
+    "height": window.height(),
 }))
 window.close()
 """
@@ -69,6 +71,9 @@ def test_the_real_window_fits_a_1280x720_screen(tmp_path, theme):
     assert (aw, ah) == (1280, 720)
     # The whole window, frame included, lies inside the screen's available area.
     assert ax <= fx and ay <= fy and fx + fw <= ax + aw and fy + fh <= ay + ah, report
+    # A 720-pixel screen gets the compact layout: the plots tabbed on the right, the diagram the height.
+    assert report["compact"] is True
+    assert report["diagram"][1] >= 0.6 * report["height"], report
     for name, sizes in report["plots"].items():
         for width, height in sizes:
             assert width >= 200 and height >= 100, (name, width, height)

@@ -11,7 +11,7 @@ from ...core.analysis import activation_curve
 from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
-from .plot_style import legend_beside, make_plot_widget, style_legend, style_plot, style_text
+from .plot_style import legend_beside, make_plot_widget, place_legend, style_legend, style_plot, style_text
 
 #: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
 Z_RANGE = (-10.0, 10.0)
@@ -69,6 +69,11 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self.set_theme(theme)
 
     # ------------------------------------------------------------------ public API
+
+    def set_stacked(self, tall: bool) -> None:
+        """The legend under the plot, for a panel taller than it is wide (the window's compact layout puts
+        it in the right column), so the curves keep a readable width; beside them otherwise."""
+        place_legend(self._plot_widget.getPlotItem(), below=tall)
 
     def plot_widget(self) -> pg.PlotWidget:
         return self._plot_widget

@@ -90,7 +90,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._table.installEventFilter(self)
 
         # The table beside the plot, not under it: a docked panel is wider than it is tall.
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self._splitter = splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self._plot_widget)
         splitter.addWidget(self._table)
         splitter.setStretchFactor(0, 3)
@@ -108,6 +108,24 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._copy_button.clicked.connect(self.copy_table)
         self._update_chain()
         self.set_theme(theme)
+
+    def set_stacked(self, tall: bool) -> None:
+        """The table under the plot, for a panel taller than it is wide (the window's compact layout puts it
+        in the right column), so the plot keeps a readable width; beside it otherwise."""
+        orientation = QtCore.Qt.Orientation.Vertical if tall else QtCore.Qt.Orientation.Horizontal
+        if self._splitter.orientation() != orientation:
+            self._splitter.setOrientation(orientation)
+            self._splitter.setSizes([780, 220] if tall else [640, 360])
+            # The legend under the plot rather than beside it: the width goes to the data.
+            grid = self._plot_widget.ci
+            grid.removeItem(self._legend)
+            grid.addItem(self._legend, row=1 if tall else 0, col=0 if tall else 1)
+            grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+
+    @property
+    def stacked(self) -> bool:
+        """Whether the table sits under the plot (a tall panel) rather than beside it."""
+        return self._splitter.orientation() == QtCore.Qt.Orientation.Vertical
 
     # ------------------------------------------------------------------ public API
 

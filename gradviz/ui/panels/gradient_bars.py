@@ -59,7 +59,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
         controls = QtWidgets.QHBoxLayout()
         controls.addWidget(QtWidgets.QLabel("Show"))
         controls.addWidget(self._measure_combo)
-        controls.addSpacing(12)
+        controls.addSpacing(4)  # narrow enough for the compact layout's right column in slides print
         controls.addWidget(QtWidgets.QLabel("for"))
         controls.addWidget(self._activation_combos[0])
         controls.addWidget(QtWidgets.QLabel("vs"))
@@ -75,6 +75,12 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         plot.vb.sigResized.connect(self._update_y_range)
+        #: The layer count the bottom axis labels (None: no bars); its labels thin out in a narrow plot.
+        self._tick_depth: int | None = None
+        plot.vb.sigResized.connect(self._update_layer_ticks)
+        # The last layer's label sits near the axis's end: it may reach a little past it (into the margin
+        # before the legend) rather than be dropped.
+        plot.getAxis("bottom").setStyle(hideOverlappingLabels=15)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -211,6 +217,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
             plot.setXRange(0, 1, padding=0)
             plot.setYRange(0, 1, padding=0)
             plot.getAxis("bottom").setTicks(None)
+            self._tick_depth = None
             self._y_extent = None
             return
 
@@ -247,9 +254,8 @@ class GradientBarsPanel(QtWidgets.QWidget):
             self._bars.append(bars)
         self._add_marks(values, heights, floor, top, index)
 
-        axis = plot.getAxis("bottom")
-        every = max(1, int(np.ceil(depth / 16)))
-        axis.setTicks([[(l, str(l)) for l in range(1, depth + 1) if (l - 1) % every == 0 or l == depth]])
+        self._tick_depth = depth
+        self._update_layer_ticks()
         plot.setXRange(0.4, depth + 0.6, padding=0)
         style_legend(self._legend, theme)
         finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
@@ -308,6 +314,21 @@ class GradientBarsPanel(QtWidgets.QWidget):
             note.setParentItem(self._plot_widget.getPlotItem().vb)
             note.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 4))
             self._note_item = note
+
+    def _update_layer_ticks(self, *_args) -> None:
+        """Label every layer, or every n-th where the labels would touch (at most 16; the last always)."""
+        depth = self._tick_depth
+        if depth is None:
+            return
+        plot = self._plot_widget.getPlotItem()
+        label_px = 2.0 * QtGui.QFontMetricsF(self._theme.font()).horizontalAdvance(str(depth))
+        width = plot.vb.width()
+        fitting = int(width // label_px) if width > 50 else 16
+        every = max(1, int(np.ceil(depth / max(2, min(16, fitting)))))
+        layers = list(range(1, depth + 1, every))
+        if layers[-1] != depth:
+            layers[-1 if len(layers) > 1 and depth - layers[-1] < every else len(layers):] = [depth]
+        plot.getAxis("bottom").setTicks([[(l, str(l)) for l in layers]])
 
     def _update_y_range(self, *_args) -> None:
         """Fit the floor to the tallest bar, with room above it for its value label: at most a decade.

@@ -48,7 +48,26 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label) -> None
     plot._gradviz_shown = {}
     if first_time:
         plot.vb.sigResized.connect(lambda *_: fit_texts(plot))
+        _title_never_widens(plot.titleLabel)
     fit_texts(plot)
+
+
+def _title_never_widens(label: pg.LabelItem) -> None:
+    # A LabelItem takes its text's width as its minimum again on every resize: a long title chosen while the
+    # plot was wide would then keep the plot from narrowing (and so from choosing a shorter title).
+    def update_min_height_only():
+        bounds = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            QtCore.Qt.SizeHint.MinimumSize: (0, bounds.height()),
+            QtCore.Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+            QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+            QtCore.Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    label.updateMin = update_min_height_only
 
 
 def _forms(text) -> tuple[str, ...]:
@@ -119,6 +138,16 @@ def legend_beside(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
     plot.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
     plot.legend = legend
     return legend
+
+
+def place_legend(plot: pg.PlotItem, below: bool) -> None:
+    """Put ``plot.legend`` (from ``legend_beside``) to the right of the data area, or under the bottom axis
+    (in a narrow plot, where beside the data it would take the width the data needs)."""
+    legend = plot.legend
+    plot.layout.removeItem(legend)
+    row, col = (4, 1) if below else (2, 3)  # the data area is at (2, 1), the bottom axis at (3, 1)
+    plot.layout.addItem(legend, row, col)
+    plot.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
 
 
 def style_legend(legend: pg.LegendItem, theme: Theme) -> None:

@@ -65,14 +65,19 @@ class TrainingPanel(QtWidgets.QWidget):
             self._measure_combo.addItem(MEASURE_LABELS[measure], measure)
         self._measure_combo.setToolTip("Which size of each layer's weight gradient the lower plot shows.")
 
-        controls = QtWidgets.QHBoxLayout()
-        controls.addWidget(self._train_button)
-        controls.addWidget(self._steps_spin)
-        controls.addWidget(self._progress, 1)
-        controls.addWidget(self._cancel_button)
+        self._run_row = run_row = QtWidgets.QHBoxLayout()
+        run_row.addWidget(self._train_button)
+        run_row.addWidget(self._steps_spin)
+        run_row.addWidget(self._progress, 1)
+        run_row.addWidget(self._cancel_button)
+        self._show_row = show_row = QtWidgets.QHBoxLayout()
+        show_row.addWidget(QtWidgets.QLabel("Show"))
+        show_row.addWidget(self._measure_combo)
+        # One row beside each other in a wide panel, two rows in a tall one (see set_stacked).
+        self._controls = controls = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        controls.addLayout(run_row, 3)
         controls.addSpacing(12)
-        controls.addWidget(QtWidgets.QLabel("Show"))
-        controls.addWidget(self._measure_combo)
+        controls.addLayout(show_row, 1)
 
         self._plot_widget = make_layout_widget()
         self._loss_plot = make_log_plot_item()
@@ -88,6 +93,8 @@ class TrainingPanel(QtWidgets.QWidget):
         self._plot_widget.ci.layout.setColumnStretchFactor(0, 2)
         self._plot_widget.ci.layout.setColumnStretchFactor(1, 3)
         self._legend = add_legend_column(self._plot_widget, 2)
+        #: Whether the plots are stacked (loss above the gradients), as in a panel taller than it is wide.
+        self._tall = False
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -99,6 +106,40 @@ class TrainingPanel(QtWidgets.QWidget):
         self._cancel_button.clicked.connect(self.sigCancelRequested)
         self._measure_combo.currentIndexChanged.connect(self._redraw)
         self.set_theme(theme)
+
+    def set_stacked(self, tall: bool) -> None:
+        """Stack the plots and the controls' rows, for a panel taller than it is wide (the window's compact
+        layout puts it in the right column), so each plot keeps a readable width; side by side otherwise."""
+        if tall == self._tall:
+            return
+        self._tall = tall
+        self._controls.setDirection(
+            QtWidgets.QBoxLayout.Direction.TopToBottom if tall else QtWidgets.QBoxLayout.Direction.LeftToRight
+        )
+        # In the narrow column the progress bar moves beside Show, where it has room for its text.
+        (self._run_row if tall else self._show_row).removeWidget(self._progress)
+        if tall:
+            self._show_row.insertWidget(2, self._progress, 1)
+        else:
+            self._run_row.insertWidget(2, self._progress, 1)
+        # The step count may shrink to its digits in the narrow column (it keeps its full width otherwise).
+        policy = QtWidgets.QSizePolicy.Policy
+        self._steps_spin.setSizePolicy(policy.Preferred if tall else policy.Minimum, policy.Fixed)
+        grid = self._plot_widget.ci
+        for item in (self._grad_plot, self._legend):
+            grid.removeItem(item)
+        # Stacked, the legend goes under the plots: beside them it would take the narrow column's width.
+        grad_at, legend_at = ((1, 0), (2, 0)) if tall else ((0, 1), (0, 2))
+        grid.addItem(self._grad_plot, row=grad_at[0], col=grad_at[1])
+        grid.addItem(self._legend, row=legend_at[0], col=legend_at[1])
+        grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        for col, stretch in enumerate((1, 0, 0) if tall else (2, 3, 0)):
+            grid.layout.setColumnStretchFactor(col, stretch)
+
+    @property
+    def stacked(self) -> bool:
+        """Whether the loss plot sits above the gradient plot (a tall panel) rather than beside it."""
+        return self._tall
 
     # ------------------------------------------------------------------ public API
 

@@ -14,26 +14,35 @@ from .log_axis import LogAxisItem
 class DrawnWhenSeen(QtWidgets.QWidget):
     """A panel that draws only what can be seen: the base of every docked panel.
 
-    A change calls ``_request_redraw``. While the panel's plot is visible that runs ``_redraw`` at once; while
-    it is hidden (a tab behind another, or the window not shown yet) the panel only notes that it is stale, and
-    draws once: when the plot is shown, or when anything reads what is drawn first. Every accessor that reads
-    the drawing is decorated with ``drawn``; ``plot_widget()`` (what an export draws) and ``grab()`` are too.
-    So a panel hidden at launch costs no drawing, and the many changes made while it is hidden cost one.
+    A change calls ``_request_redraw``. While the panel's plot is seen that runs ``_redraw`` at once; while it
+    is not (the window not shown yet, or its dock a tab behind another) the panel only notes that it is stale,
+    and draws once: when the plot comes into sight, or when anything reads what is drawn first. Every accessor
+    that reads the drawing is decorated with ``drawn``; ``plot_widget()`` (what an export draws) and ``grab()``
+    are too. So a panel hidden at launch costs no drawing, and the many changes made while hidden cost one.
     """
 
     _seen_widget: QtWidgets.QWidget | None = None
     _stale = False
 
     def _draw_when_seen(self, seen: QtWidgets.QWidget) -> None:
-        """Draw whenever ``seen`` (the plot, which an export shows without the panel) is visible."""
+        """Draw whenever ``seen`` (the plot, which an export shows without the panel) is in sight."""
         self._seen_widget = seen
+        self._followed_docks: list[QtWidgets.QDockWidget] = []
         seen.installEventFilter(self)
 
     def _redraw(self) -> None:
         raise NotImplementedError
 
+    def _is_seen(self) -> bool:
+        seen = self._seen_widget
+        if seen is None or not seen.isVisible():
+            return False
+        # A dock behind another in a tab group stays visible to Qt, moved out of its window's sight.
+        window = seen.window()
+        return QtCore.QRect(seen.mapTo(window, QtCore.QPoint(0, 0)), seen.size()).intersects(window.rect())
+
     def _request_redraw(self, *_args) -> None:
-        if self._seen_widget is not None and self._seen_widget.isVisible():
+        if self._is_seen():
             self._stale = False
             self._redraw()
         else:
@@ -45,9 +54,24 @@ class DrawnWhenSeen(QtWidgets.QWidget):
             self._stale = False
             self._redraw()
 
+    def _follow_docks(self) -> None:
+        """Draw when a dock holding the plot has its tab brought to the front (Qt moves it into sight)."""
+        widget = self._seen_widget.parentWidget()
+        while widget is not None:
+            if isinstance(widget, QtWidgets.QDockWidget) and not any(d is widget for d in self._followed_docks):
+                widget.visibilityChanged.connect(self._on_dock_visibility_changed)
+                self._followed_docks.append(widget)
+            widget = widget.parentWidget()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._is_seen():
+            self._flush_redraw()
+
     def eventFilter(self, watched, event):
         if watched is self._seen_widget and event.type() == QtCore.QEvent.Type.Show:
-            self._flush_redraw()
+            self._follow_docks()
+            if self._is_seen():
+                self._flush_redraw()
         return super().eventFilter(watched, event)
 
     def grab(self, *args):

@@ -74,9 +74,9 @@ class DrawnWhenSeen(QtWidgets.QWidget):
                 self._flush_redraw()
         return super().eventFilter(watched, event)
 
-    def grab(self, *args):
+    def grab(self, *args, **kwargs):
         self._flush_redraw()
-        return super().grab(*args)
+        return super().grab(*args, **kwargs)
 
 
 def drawn(accessor):

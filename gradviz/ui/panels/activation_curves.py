@@ -11,7 +11,7 @@ from ...core.analysis import activation_curve
 from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
-from .plot_style import legend_beside, make_plot_widget, place_legend, style_legend, style_plot, style_text
+from .plot_style import DrawnWhenSeen, drawn, legend_beside, make_plot_widget, place_legend, style_legend, style_plot, style_text
 
 #: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
 Z_RANGE = (-10.0, 10.0)
@@ -36,7 +36,7 @@ def _saturated_spans(z: np.ndarray, df: np.ndarray, max_slope: float) -> list[tu
     return spans
 
 
-class ActivationCurvesPanel(QtWidgets.QWidget):
+class ActivationCurvesPanel(DrawnWhenSeen):
     """f(z) and f′(z) over z in [-10, 10], with the current layer's z values as points on both.
 
     Points in the flat tails of f (where f′ is nearly zero) are the neurons that pass almost no gradient.
@@ -55,9 +55,8 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         #: Scatter items of the marked z: (inside the range, clamped to its edge) on f, then the same on f′.
         self._mark_items: tuple[pg.ScatterPlotItem, ...] = ()
 
-        self._plot_widget = make_plot_widget(log_y=False)
+        self._plot_widget = make_plot_widget(log_y=False, menu=False)
         plot = self._plot_widget.getPlotItem()
-        plot.setMenuEnabled(False)
         self._legend = legend_beside(plot)
         self._note = QtWidgets.QLabel()
         self._note.setWordWrap(True)
@@ -66,6 +65,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._plot_widget, 1)
         layout.addWidget(self._note)
+        self._draw_when_seen(self._plot_widget)
         self.set_theme(theme)
 
     # ------------------------------------------------------------------ public API
@@ -75,6 +75,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         it in the right column), so the curves keep a readable width; beside them otherwise."""
         place_legend(self._plot_widget.getPlotItem(), below=tall)
 
+    @drawn
     def plot_widget(self) -> pg.PlotWidget:
         return self._plot_widget
 
@@ -82,7 +83,7 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self._theme = theme
         self._plot_widget.setBackground(theme.background)
         self._curves_key = None
-        self._redraw()
+        self._request_redraw()
 
     def show_record(self, record: PassRecord) -> None:
         """Show the layer ``record``'s latest micro-step computed (the output after the loss and the update,
@@ -101,12 +102,14 @@ class ActivationCurvesPanel(QtWidgets.QWidget):
         self._activation = activation_name
         self._z = None if z_values is None else np.asarray(z_values, dtype=np.float64).ravel()
         self._layer_label = layer_label
-        self._redraw()
+        self._request_redraw()
 
+    @drawn
     def marked_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The finite z values marked, with f(z) and f′(z) at those (unclamped) z."""
         return self._marked
 
+    @drawn
     def note(self) -> str:
         """The sentence under the plot about clamped or ignored values ("" when there is none)."""
         return self._note.text()

@@ -12,7 +12,9 @@ from ...core.format import format_number
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights, log_view_range
 from .plot_style import (
+    DrawnWhenSeen,
     add_legend_column,
+    drawn,
     make_layout_widget,
     make_log_plot_item,
     style_outside_legend,
@@ -31,7 +33,7 @@ MAX_SYMBOL_DEPTH = 24
 _BOUND_HEADER = "0.25^k"
 
 
-class DepthChainPanel(QtWidgets.QWidget):
+class DepthChainPanel(DrawnWhenSeen):
     """f′(x)ᵏ for k = 1..depth for sigmoid, tanh and ReLU on a log axis, with the sigmoid bound 0.25ᵏ,
     and over them the network on screen's own product of mean slopes (``show_network_chain``).
 
@@ -76,8 +78,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         controls.addWidget(self._copy_button)
 
         self._plot_widget = make_layout_widget()
-        self._plot = make_log_plot_item()
-        self._plot.setMenuEnabled(False)
+        self._plot = make_log_plot_item(menu=False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot_widget.ci.addItem(self._plot, row=0, col=0)
         self._legend = add_legend_column(self._plot_widget, 1)
@@ -106,6 +107,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         self._x_spin.valueChanged.connect(self._on_x_changed)
         self._depth_spin.valueChanged.connect(self._update_chain)
         self._copy_button.clicked.connect(self.copy_table)
+        self._draw_when_seen(self._plot_widget)
         self._update_chain()
         self.set_theme(theme)
 
@@ -129,10 +131,12 @@ class DepthChainPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ public API
 
+    @drawn
     def plot_widget(self) -> pg.GraphicsLayoutWidget:
         """The plot and its legend, for export."""
         return self._plot_widget
 
+    @drawn
     def plot_item(self) -> pg.PlotItem:
         return self._plot
 
@@ -156,11 +160,12 @@ class DepthChainPanel(QtWidgets.QWidget):
         if self._network_chain is not None and len(self._network_chain) and self.depth() != len(self._network_chain):
             self.set_depth(min(len(self._network_chain), MAX_DEPTH))  # redraws
         else:
-            self._redraw()
+            self._request_redraw()
 
     def network_chain(self) -> np.ndarray | None:
         return self._network_chain
 
+    @drawn
     def network_points(self) -> tuple[np.ndarray, np.ndarray]:
         """The (k, log10 value) of the network's chain as drawn (empty without one)."""
         item = getattr(self, "_network_item", None)
@@ -172,6 +177,7 @@ class DepthChainPanel(QtWidgets.QWidget):
         """The products shown: activation name -> f′(x)ᵏ, plus "bound" -> 0.25ᵏ."""
         return {**self._chains, "bound": self._bound}
 
+    @drawn
     def floor_decade(self) -> int:
         """The floor of the log axis, as a power of ten; zeros are drawn here."""
         return self._floor_decade
@@ -179,7 +185,7 @@ class DepthChainPanel(QtWidgets.QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._plot_widget.setBackground(theme.background)
-        self._redraw()
+        self._request_redraw()
 
     def table_text(self) -> str:
         """The table as tab-separated text with a header row, numbers at full precision."""
@@ -193,6 +199,7 @@ class DepthChainPanel(QtWidgets.QWidget):
     def copy_table(self) -> None:
         QtGui.QGuiApplication.clipboard().setText(self.table_text())
 
+    @drawn
     def table(self) -> QtWidgets.QTableWidget:
         return self._table
 
@@ -210,8 +217,7 @@ class DepthChainPanel(QtWidgets.QWidget):
     def _update_chain(self, *_args) -> None:
         self._chains = derivative_chain(self._names, self.x(), self.depth())
         self._bound = sigmoid_bound_chain(self.depth())
-        self._fill_table()
-        self._redraw()
+        self._request_redraw()
 
     def _fill_table(self) -> None:
         depth = self.depth()
@@ -234,6 +240,7 @@ class DepthChainPanel(QtWidgets.QWidget):
     def _redraw(self) -> None:
         if not self._chains:
             return
+        self._fill_table()
         theme, plot, x = self._theme, self._plot, self.x()
         plot.clear()
         self._legend.clear()

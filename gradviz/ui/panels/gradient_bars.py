@@ -12,7 +12,16 @@ from ...core.format import format_number
 from ...core.stats import MEASURE_LABELS, MEASURES
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights
-from .plot_style import legend_beside, make_plot_widget, show_axes, style_legend, style_plot, style_text
+from .plot_style import (
+    DrawnWhenSeen,
+    drawn,
+    legend_beside,
+    make_plot_widget,
+    show_axes,
+    style_legend,
+    style_plot,
+    style_text,
+)
 
 #: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
 BAR_WIDTH = 0.38
@@ -21,7 +30,7 @@ MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
 
 
-class GradientBarsPanel(QtWidgets.QWidget):
+class GradientBarsPanel(DrawnWhenSeen):
     """Per-layer gradient magnitude of one network under two activations, as grouped bars (log axis).
 
     The panel computes nothing: its measure and activation choices emit ``sigSettingsChanged`` and whoever
@@ -67,10 +76,9 @@ class GradientBarsPanel(QtWidgets.QWidget):
         controls.addStretch(1)
         self._controls = controls
 
-        self._plot_widget = make_plot_widget(log_y=True)
+        self._plot_widget = make_plot_widget(log_y=True, menu=False)
         plot = self._plot_widget.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)
-        plot.setMenuEnabled(False)
         self._legend = legend_beside(plot)
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -86,10 +94,12 @@ class GradientBarsPanel(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
         layout.addWidget(self._plot_widget, 1)
+        self._draw_when_seen(self._plot_widget)
         self.set_theme(theme)
 
     # ------------------------------------------------------------------ public API
 
+    @drawn
     def plot_widget(self) -> pg.PlotWidget:
         """The plot, for export."""
         return self._plot_widget
@@ -124,14 +134,15 @@ class GradientBarsPanel(QtWidgets.QWidget):
         self._theme = theme
         self._plot_widget.setBackground(theme.background)
         style_legend(self._legend, theme)
-        self._redraw()
+        self._request_redraw()
 
     def show_comparison(self, comparison: ActivationComparison | None) -> None:
         """Draw ``comparison`` (None clears the plot). The choosers are the user's input only: the plot's
         title, legend and tooltips name what ``comparison`` holds, and nothing is written back into them."""
         self._comparison = comparison
-        self._redraw()
+        self._request_redraw()
 
+    @drawn
     def bar_heights(self) -> np.ndarray:
         """The drawn bar tops (log10 of the magnitude, or the floor), 2 x L, NaN for a layer not revealed yet;
         empty when no comparison is shown."""
@@ -147,14 +158,17 @@ class GradientBarsPanel(QtWidgets.QWidget):
         """The layers whose bars are drawn (the comparison's ``revealed_layers``)."""
         return () if self._comparison is None else self._comparison.revealed_layers
 
+    @drawn
     def floor_decade(self) -> int:
         """The floor of the log axis, as a power of ten; zeros are drawn here."""
         return self._floor_decade
 
+    @drawn
     def marks(self) -> list[tuple[float, float, str]]:
         """The (x, y, text) of every mark drawn on a bar: values, "0" on zero bars, "NaN"/"∞"."""
         return [(m.pos().x(), m.pos().y(), m.toPlainText()) for m in self._marks]
 
+    @drawn
     def bar_tooltip(self, layer: int, which: int | str) -> str:
         """The tooltip of a bar: ``which`` is 0 or 1, or the activation's name."""
         comparison = self._comparison
@@ -290,6 +304,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
                 plot.addItem(mark)
                 self._marks.append(mark)
 
+    @drawn
     def blocked_note(self) -> str:
         """The note explaining a run in which no gradient gets through at all ('' when there is none)."""
         return self._blocked_note
@@ -335,7 +350,7 @@ class GradientBarsPanel(QtWidgets.QWidget):
 
         A label that does not fit under that decade is written inside its bar (see ``_place_marks``).
         """
-        if self._y_extent is None:
+        if self._y_extent is None or self._stale:  # drawn again, range included, when next seen
             return
         floor, top, data_top = self._y_extent
         plot = self._plot_widget.getPlotItem()

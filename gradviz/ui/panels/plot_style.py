@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -9,17 +11,97 @@ from ..theme import Theme
 from .log_axis import LogAxisItem
 
 
-def make_plot_widget(log_y: bool = False) -> pg.PlotWidget:
-    """A PlotWidget whose left axis is a ``LogAxisItem`` when ``log_y`` (the data is then log10 values)."""
+class DrawnWhenSeen(QtWidgets.QWidget):
+    """A panel that draws only what can be seen: the base of every docked panel.
+
+    A change calls ``_request_redraw``. While the panel's plot is seen that runs ``_redraw`` at once; while it
+    is not (the window not shown yet, or its dock a tab behind another) the panel only notes that it is stale,
+    and draws once: when the plot comes into sight, or when anything reads what is drawn first. Every accessor
+    that reads the drawing is decorated with ``drawn``; ``plot_widget()`` (what an export draws) and ``grab()``
+    are too. So a panel hidden at launch costs no drawing, and the many changes made while hidden cost one.
+    """
+
+    _seen_widget: QtWidgets.QWidget | None = None
+    _stale = False
+
+    def _draw_when_seen(self, seen: QtWidgets.QWidget) -> None:
+        """Draw whenever ``seen`` (the plot, which an export shows without the panel) is in sight."""
+        self._seen_widget = seen
+        self._followed_docks: list[QtWidgets.QDockWidget] = []
+        seen.installEventFilter(self)
+
+    def _redraw(self) -> None:
+        raise NotImplementedError
+
+    def _is_seen(self) -> bool:
+        seen = self._seen_widget
+        if seen is None or not seen.isVisible():
+            return False
+        # A dock behind another in a tab group stays visible to Qt, moved out of its window's sight.
+        window = seen.window()
+        return QtCore.QRect(seen.mapTo(window, QtCore.QPoint(0, 0)), seen.size()).intersects(window.rect())
+
+    def _request_redraw(self, *_args) -> None:
+        if self._is_seen():
+            self._stale = False
+            self._redraw()
+        else:
+            self._stale = True
+
+    def _flush_redraw(self) -> None:
+        """Draw now if a change has not been drawn yet."""
+        if self._stale:
+            self._stale = False
+            self._redraw()
+
+    def _follow_docks(self) -> None:
+        """Draw when a dock holding the plot has its tab brought to the front (Qt moves it into sight)."""
+        widget = self._seen_widget.parentWidget()
+        while widget is not None:
+            if isinstance(widget, QtWidgets.QDockWidget) and not any(d is widget for d in self._followed_docks):
+                widget.visibilityChanged.connect(self._on_dock_visibility_changed)
+                self._followed_docks.append(widget)
+            widget = widget.parentWidget()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._is_seen():
+            self._flush_redraw()
+
+    def eventFilter(self, watched, event):
+        if watched is self._seen_widget and event.type() == QtCore.QEvent.Type.Show:
+            self._follow_docks()
+            if self._is_seen():
+                self._flush_redraw()
+        return super().eventFilter(watched, event)
+
+    def grab(self, *args, **kwargs):
+        self._flush_redraw()
+        return super().grab(*args, **kwargs)
+
+
+def drawn(accessor):
+    """Decorates a ``DrawnWhenSeen`` method that reads the drawing: it draws any change not drawn yet first."""
+
+    @functools.wraps(accessor)
+    def after_drawing(self, *args, **kwargs):
+        self._flush_redraw()
+        return accessor(self, *args, **kwargs)
+
+    return after_drawing
+
+
+def make_plot_widget(log_y: bool = False, menu: bool = True) -> pg.PlotWidget:
+    """A PlotWidget whose left axis is a ``LogAxisItem`` when ``log_y`` (the data is then log10 values);
+    without its context menu unless ``menu`` (not building one saves time at launch)."""
     axes = {"left": LogAxisItem("left")} if log_y else {}
-    widget = pg.PlotWidget(axisItems=axes)
+    widget = pg.PlotWidget(axisItems=axes, enableMenu=menu)
     widget.getPlotItem().hideButtons()
     return widget
 
 
-def make_log_plot_item(**kwargs) -> pg.PlotItem:
-    """A PlotItem with a ``LogAxisItem`` on the left, for a GraphicsLayoutWidget."""
-    plot = pg.PlotItem(axisItems={"left": LogAxisItem("left")}, **kwargs)
+def make_log_plot_item(menu: bool = True, **kwargs) -> pg.PlotItem:
+    """A PlotItem with a ``LogAxisItem`` on the left, for a GraphicsLayoutWidget; see ``make_plot_widget``."""
+    plot = pg.PlotItem(axisItems={"left": LogAxisItem("left")}, enableMenu=menu, **kwargs)
     plot.hideButtons()
     return plot
 
@@ -97,6 +179,8 @@ def fit_texts(plot: pg.PlotItem) -> None:
             if shown.get(name) != choice:
                 axis.setLabel(choice, **style)
                 axis.showLabel(bool(choice))
+                # pyqtgraph places an axis title only when the axis resizes: place the new text now.
+                axis.resizeEvent()
                 shown[name] = choice
     finally:
         plot._gradviz_fitting = False

@@ -11,7 +11,9 @@ from ...core.training import MAX_TRAINING_STEPS, TrainingHistory
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights, log_view_range
 from .plot_style import (
+    DrawnWhenSeen,
     add_legend_column,
+    drawn,
     make_layout_widget,
     make_log_plot_item,
     mix,
@@ -27,7 +29,7 @@ MAX_NAMED_LAYERS = 8
 _EMPTY_MESSAGE = "Press Train to run gradient descent\nand watch each layer's gradient."
 
 
-class TrainingPanel(QtWidgets.QWidget):
+class TrainingPanel(DrawnWhenSeen):
     """Train/Cancel controls with progress, and the loss and per-layer gradient magnitude over the steps.
 
     The panel does not train: ``sigTrainRequested(steps)`` asks whoever owns the model to, and that owner
@@ -80,10 +82,9 @@ class TrainingPanel(QtWidgets.QWidget):
         controls.addLayout(show_row, 1)
 
         self._plot_widget = make_layout_widget()
-        self._loss_plot = make_log_plot_item()
-        self._grad_plot = make_log_plot_item()
+        self._loss_plot = make_log_plot_item(menu=False)
+        self._grad_plot = make_log_plot_item(menu=False)
         for plot in (self._loss_plot, self._grad_plot):
-            plot.setMenuEnabled(False)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
         self._grad_plot.setXLink(self._loss_plot)
@@ -104,7 +105,8 @@ class TrainingPanel(QtWidgets.QWidget):
 
         self._train_button.clicked.connect(self._on_train_clicked)
         self._cancel_button.clicked.connect(self.sigCancelRequested)
-        self._measure_combo.currentIndexChanged.connect(self._redraw)
+        self._measure_combo.currentIndexChanged.connect(self._request_redraw)
+        self._draw_when_seen(self._plot_widget)
         self.set_theme(theme)
 
     def set_stacked(self, tall: bool) -> None:
@@ -143,10 +145,12 @@ class TrainingPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ public API
 
+    @drawn
     def plot_widget(self) -> pg.GraphicsLayoutWidget:
         """Both plots and the legend, for export."""
         return self._plot_widget
 
+    @drawn
     def plot_items(self) -> tuple[pg.PlotItem, pg.PlotItem]:
         """The loss plot and the per-layer gradient plot."""
         return self._loss_plot, self._grad_plot
@@ -184,18 +188,21 @@ class TrainingPanel(QtWidgets.QWidget):
             self._losses = np.asarray(history.losses, dtype=np.float64)
             self._measures = {m: np.asarray(history.measure(m), dtype=np.float64) for m in MEASURES}
             self._cancelled = bool(history.cancelled)
-        self._redraw()
+        self._request_redraw()
 
+    @drawn
     def layer_lines(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The (steps, log10 magnitude) drawn for each layer, first layer first."""
         return [(np.asarray(item.xData), np.asarray(item.yData)) for item in self._layer_items]
 
+    @drawn
     def loss_line(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The (steps, log10 loss) drawn, or None."""
         if self._loss_item is None:
             return None
         return np.asarray(self._loss_item.xData), np.asarray(self._loss_item.yData)
 
+    @drawn
     def legend_labels(self) -> list[str]:
         return [label.text for _sample, label in self._legend.items]
 
@@ -211,7 +218,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._plot_widget.setBackground(theme.background)
-        self._redraw()
+        self._request_redraw()
 
     # ------------------------------------------------------------------ drawing
 
@@ -222,7 +229,7 @@ class TrainingPanel(QtWidgets.QWidget):
             return [theme.layer_colors[l % len(theme.layer_colors)] for l in range(depth)]
         return [mix(theme.layer_colors[0], theme.layer_colors[1], l / (depth - 1)) for l in range(depth)]
 
-    def _redraw(self, *_args) -> None:
+    def _redraw(self) -> None:
         theme, measure = self._theme, self.measure()
         self._loss_plot.clear()
         self._grad_plot.clear()

@@ -228,12 +228,19 @@ class MainWindow(QtWidgets.QMainWindow):
                 dock.setFloating(False)
                 dock.show()
             self.layout().activate()  # the tab bars exist only once the layout has run: raise_ needs them
+            self._unelide_tab_bars()
             if not compact:
                 self.docks["controls"].raise_()
             self.docks["gradient-bars"].raise_()
         finally:
             self._arranging = False
         self._compact = compact
+
+    def _unelide_tab_bars(self) -> None:
+        """Dock tabs keep their whole titles and scroll when they do not fit ("N…" and "I…" say nothing)."""
+        for bar in self.findChildren(QtWidgets.QTabBar):
+            bar.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     @property
     def compact_layout(self) -> bool:

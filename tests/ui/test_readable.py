@@ -350,3 +350,20 @@ def test_a_plot_dock_moved_into_a_column_stacks_its_plots_and_back_below_lays_th
     window.addDockWidget(area.BottomDockWidgetArea, window.docks["training"])
     assert not window.training.stacked
     window.close()
+
+
+def test_dock_tabs_keep_their_whole_titles(qtbot):
+    # Six tabs in the compact column do not fit at 18 px: they scroll rather than shrink to "N…".
+    window = MainWindow(load_preset("deep-sigmoid"), SLIDES)
+    qtbot.addWidget(window)
+    window.resize(1280, 690)
+    window.show()
+    qtbot.waitExposed(window)
+    QtWidgets.QApplication.processEvents()
+    bars = [bar for bar in window.findChildren(QtWidgets.QTabBar) if bar.count()]
+    assert bars
+    titles = set()
+    for bar in bars:
+        assert bar.elideMode() == QtCore.Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+        titles |= {bar.tabText(i) for i in range(bar.count())}
+    assert {"Network", "Inspector"} <= titles

@@ -293,7 +293,12 @@ def launch_window(start: Experiment | os.PathLike | None, theme: str | None, set
     window = MainWindow(experiment, get_theme(theme) if theme else None, settings, ask_to_save=True)
     # The first launch fills the screen (a projector's 1280 x 720 or 1920 x 1080); later ones come back as
     # the window was left.
-    window.show() if window.opened_at_saved_size else window.showMaximized()
+    if window.opened_at_saved_size:
+        window.show()
+    else:
+        # Without a window manager (a kiosk, a bare X server) maximising is only a wish: ask for the size too.
+        window.setGeometry(window.screen().availableGeometry())
+        window.showMaximized()
     if start is None:
         window.reopen_last_session()
     elif not isinstance(start, Experiment):

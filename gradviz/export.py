@@ -30,6 +30,7 @@ from typing import BinaryIO
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from . import __version__
+from .core.budget import WORK_BUDGET_BYTES
 from .core.files import atomic_output, new_mode, write_atomically
 from .names import DEFAULT_THEME, THEME_NAMES
 from .ui.theme import get_theme
@@ -44,6 +45,11 @@ MAX_SIDE = 16384
 MIN_SCALE, MAX_SCALE = 1.0, 4.0
 #: How long each frame of an animation shows, and the last one (the finished backward pass).
 FRAME_MS = 600
+#: Copies of the picture's RGBA pixels an export holds at its peak: the picture, its encoding and, for a
+#: still, the PNG rows; an animation adds the GIF encoder's palette image and its previous frame. Measured:
+#: a still PNG at 8192 x 4608 peaks at 265 MB (1.75 copies), 8 GIF frames at 8192 at 824 MB (5.5 copies).
+STILL_EXPORT_COPIES = 2
+ANIMATED_EXPORT_COPIES = 6
 LAST_FRAME_MS = 2400
 
 #: zlib level of a PNG's pixel data: level 3 on unfiltered rows gives a 4K diagram a file about as small as
@@ -119,6 +125,20 @@ def _checked_frames_dir(directory) -> Path:
     return directory
 
 
+def _check_export_budget(width: int, height: int, animate: bool) -> None:
+    """Refuse, before drawing anything, an export that would need more than the work budget's memory."""
+    copies = ANIMATED_EXPORT_COPIES if animate else STILL_EXPORT_COPIES
+    needed = width * height * 4 * copies
+    if needed > WORK_BUDGET_BYTES:
+        # The largest 16:9 width that fits, rounded down to a multiple of 64 pixels.
+        fits = int((WORK_BUDGET_BYTES / (4 * copies) * 16 / 9) ** 0.5) // 64 * 64
+        what = "an animated export" if animate else "an export"
+        raise ExportError(
+            f"{what} of {width} x {height} pixels needs about {needed / 1e9:.1f} GB of memory, more than the "
+            f"{WORK_BUDGET_BYTES / 1e9:.0f} GB work budget; use a width of {fits} pixels or less"
+        )
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     """Everything about one export, validated once when it is made: a bad option raises an ExportError.
@@ -166,6 +186,7 @@ class ExportOptions:
             if not self.animate:
                 raise ExportError("--frames-dir writes the frames of an animation; add --animate")
             frames_dir = _checked_frames_dir(self.frames_dir)
+        _check_export_budget(width, height, self.animate)
         if self.animate:
             _require_pillow()
         _check_writable(path)

@@ -828,3 +828,19 @@ def test_network_files_are_written_with_the_same_modes(tmp_path, umask_022):
     save_network(experiment, new)
     assert _mode(new) == 0o600
     assert _leftovers(tmp_path) == ["net.json"]
+
+
+def test_an_animation_too_big_for_the_work_budget_is_refused_before_drawing(tmp_path):
+    from gradviz.export import ExportError, ExportOptions
+
+    # 16384 x 9216 RGBA is 604 MB a copy; an animation holds about six: 3.6 GB, over the 2 GB budget.
+    with pytest.raises(ExportError) as refused:
+        ExportOptions(tmp_path / "big.gif", width=16384, animate=True)
+    message = str(refused.value)
+    assert "16384 x 9216" in message and "3.6 GB" in message and "2 GB work budget" in message
+    assert "\n" not in message
+    # The width it suggests fits: 12160 x 6840 x 4 bytes x 6 copies is 2.0e9, just under the budget.
+    ExportOptions(tmp_path / "ok.gif", width=12160, animate=True)
+    assert 12160 * round(12160 * 9 / 16) * 4 * 6 <= 2_000_000_000
+    assert not (tmp_path / "big.gif").exists()
+    ExportOptions(tmp_path / "still.png", width=16384)  # a still holds about two copies: 1.2 GB

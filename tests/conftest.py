@@ -74,3 +74,19 @@ def no_qt_leftovers(request, monkeypatch):
             widget.close()
     if problems:
         pytest.fail("test left Qt objects behind: " + "; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def built_views(monkeypatch):
+    """The names of the fresh views the headless exporter builds."""
+    from gradviz import headless
+
+    names = []
+    original = headless.ExportView.__init__
+
+    def spy(self, name, *args, **kwargs):
+        names.append(name)
+        original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(headless.ExportView, "__init__", spy)
+    return names

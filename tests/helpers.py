@@ -47,3 +47,13 @@ def assert_one_line_error(code, out, err, message):
     assert lines[0].startswith("gradviz: error: ")
     assert message in lines[0]
     assert "Traceback" not in err
+
+
+def stepper_for(preset: str, inputs=None):
+    """A Stepper on a preset's network, data, loss and learning rate (``inputs`` replaces its samples)."""
+    from gradviz.core.netfile import load_preset
+    from gradviz.core.stepper import Stepper
+
+    experiment = load_preset(preset)
+    inputs = experiment.inputs if inputs is None else inputs
+    return Stepper(experiment.network, inputs, experiment.targets, experiment.loss, experiment.learning_rate)

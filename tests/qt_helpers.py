@@ -45,3 +45,8 @@ def svg_of(view, size=(1920, 1080)) -> str:
 def svg_texts(svg: str) -> list[str]:
     """The text of every <text> element of an SVG, stripped."""
     return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def show_pass(view, stepper) -> None:
+    """Show the stepper's record on ``view``, scaled on its complete pass (as the bridge does)."""
+    view.show_record(stepper.record, stepper.complete_record())

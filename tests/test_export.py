@@ -678,20 +678,6 @@ def stepper_calls(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def built_views(monkeypatch):
-    """The names of the fresh views the headless exporter builds."""
-    names = []
-    original = headless.ExportView.__init__
-
-    def spy(self, name, *args, **kwargs):
-        names.append(name)
-        original(self, name, *args, **kwargs)
-
-    monkeypatch.setattr(headless.ExportView, "__init__", spy)
-    return names
-
-
 def _run(*options, preset="tiny-sigmoid"):
     args = build_parser().parse_args(["export", "--preset", preset, *options])
     return headless.export_command(load_preset(preset), args)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from gradviz import headless
 from gradviz.cli import main
 from gradviz.core.stepper import Stepper
 
@@ -27,19 +26,6 @@ def steps_asked(monkeypatch):
 
     monkeypatch.setattr(Stepper, "go_to_step", spy)
     return asked
-
-
-@pytest.fixture
-def built_views(monkeypatch):
-    names = []
-    original = headless.ExportView.__init__
-
-    def spy(self, name, *args, **kwargs):
-        names.append(name)
-        original(self, name, *args, **kwargs)
-
-    monkeypatch.setattr(headless.ExportView, "__init__", spy)
-    return names
 
 
 def test_export_writes_the_file_and_says_so(qapp, tmp_path, capsys, steps_asked):

@@ -9,37 +9,18 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
-from gradviz.ui.diagram import NetworkView
 from gradviz.ui.diagram.scene import HIDDEN_VALUES_HINT, build_scene
 from gradviz.ui.theme import NODE_TEXT_MIN_PX_SCREEN, NODE_TEXT_MIN_PX_SLIDES, SCREEN, SLIDES, gradient_colors
 from tests.qt_helpers import svg_of, svg_texts
+from tests.helpers import stepper_for
+from tests.qt_helpers import show_pass
 
 #: ∂L/∂w1..3 of the tutorial's 1-1-1-1 sigmoid chain, as it prints them (three significant digits).
 TUTORIAL_GRADIENTS = ("\u22120.000424", "\u22120.00387", "\u22120.0320")
 SIZES = [(1280, 720), (1920, 1080)]
 PRESETS = ["tiny-sigmoid", "deep-sigmoid", "residual-sigmoid", "exploding"]
-
-
-def stepper_for(preset: str) -> Stepper:
-    e = load_preset(preset)
-    return Stepper(e.network, e.inputs, e.targets, e.loss, e.learning_rate)
-
-
-@pytest.fixture
-def view(qtbot):
-    widget = NetworkView()
-    widget.resize(900, 600)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def show(view, stepper):
-    view.show_record(stepper.record, stepper.complete_record())
 
 
 # ------------------------------------------------------------------------------------------ numbers on edges
@@ -48,7 +29,7 @@ def show(view, stepper):
 def test_the_tiny_chain_shows_the_tutorials_gradients_on_its_edges_at_the_end_of_backward(view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     assert view.scene.edge_text == TUTORIAL_GRADIENTS
     view.grab()
     edge_texts = [b.text for b in view.text_boxes if b.role == "edge"]
@@ -63,7 +44,7 @@ def test_the_tiny_chain_shows_the_tutorials_gradients_on_its_edges_at_the_end_of
 def test_png_and_pdf_exports_draw_the_edge_values_inside_the_picture(view, tmp_path):
     stepper = stepper_for("tiny-sigmoid")
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     image = QtGui.QImage(1920, 1080, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
     painter = QtGui.QPainter(image)
     view.render_to(painter, QtCore.QRectF(0, 0, 1920, 1080))
@@ -86,7 +67,7 @@ def test_png_and_pdf_exports_draw_the_edge_values_inside_the_picture(view, tmp_p
 def test_edge_labels_appear_as_the_backward_pass_computes_them_and_weights_in_weight_mode(view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.go_to_step(5)  # backward: layer 3 only
-    show(view, stepper)
+    show_pass(view, stepper)
     assert view.scene.edge_text == ("", "", TUTORIAL_GRADIENTS[2])
     view.set_color_mode("weight")
     weights = stepper.record.weights
@@ -124,7 +105,7 @@ def test_every_edge_label_is_drawn_clear_of_the_others_and_of_the_neurons(view, 
     stepper.run_to_end_of_pass()
     view.set_theme(theme)
     view.resize(1280, 720)
-    show(view, stepper)
+    show_pass(view, stepper)
     view.grab()
     labels = [b.rect for b in view.text_boxes if b.role == "edge"]
     edges = sum(a * b for a, b in zip(widths, widths[1:]))
@@ -145,7 +126,7 @@ def test_every_edge_label_is_drawn_clear_of_the_others_and_of_the_neurons(view, 
 def test_residual_network_draws_its_skips_as_arcs_coloured_by_the_gradient_through_them(view):
     stepper = stepper_for("residual-sigmoid")
     stepper.go_to_step(stepper.network.depth + 1)  # loss: nothing backward yet
-    show(view, stepper)
+    show_pass(view, stepper)
     scene = view.scene
     expected_layers = tuple(l for l in range(1, stepper.network.depth + 1) if stepper.network.has_skip(l))
     assert scene.skip_layers == expected_layers == tuple(range(2, 11))
@@ -154,7 +135,7 @@ def test_residual_network_draws_its_skips_as_arcs_coloured_by_the_gradient_throu
     assert "skip connection" in [s.label for s in scene.colour_bar.swatches]
 
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     scene = view.scene
     decades = scene.colour_scale.decades
     for layer, argb, value in zip(scene.skip_layers, scene.skip_argb, scene.skip_value):
@@ -188,7 +169,7 @@ def test_arcs_are_drawn_over_the_raster_of_a_big_residual_network(view):
     stepper = Stepper(net, rng.normal(size=(2, 4)), rng.normal(size=(2, 2)))
     stepper.run_to_end_of_pass()
     view.resize(1280, 720)
-    show(view, stepper)
+    show_pass(view, stepper)
     image = view.grab().toImage()
     assert view.render_path == "raster"
     layout = view._current_layout()
@@ -210,7 +191,7 @@ def test_every_label_legend_and_caption_is_drawn_and_no_two_texts_overlap(view, 
     stepper.run_to_end_of_pass()
     view.set_theme(theme)
     view.resize(*size)
-    show(view, stepper)
+    show_pass(view, stepper)
     view.grab()
     boxes = view.text_boxes
     texts = [b.text for b in boxes]
@@ -252,7 +233,7 @@ def test_neuron_numbers_hide_below_the_legible_size_and_the_caption_says_how_to_
     stepper.run_to_end_of_pass()
     view.set_theme(SLIDES)
     view.resize(900, 500)
-    show(view, stepper)
+    show_pass(view, stepper)
     view.grab()
     assert not [b for b in view.text_boxes if b.role == "neuron"]
     assert any(HIDDEN_VALUES_HINT in b.text for b in view.text_boxes if b.role == "caption")
@@ -266,7 +247,7 @@ def test_plus_n_more_note_keeps_clear_of_the_colour_bar(view):
     stepper.run_to_end_of_pass()
     for theme in (SCREEN, SLIDES):
         view.set_theme(theme)
-        show(view, stepper)
+        show_pass(view, stepper)
         view.grab()
         notes = [b for b in view.text_boxes if b.role == "note"]
         assert [n.text.split("+")[1].split()[0] for n in notes] == ["37", "137"]
@@ -280,7 +261,7 @@ def test_plus_n_more_note_keeps_clear_of_the_colour_bar(view):
 def test_hovering_an_edge_or_a_neuron_shows_its_value(qtbot, view):
     stepper = stepper_for("deep-sigmoid")
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     point = view.edge_midpoint(11, 0, 7)
     qtbot.mouseMove(view, point)
     qtbot.waitUntil(lambda: view.hover_text != "")
@@ -298,7 +279,7 @@ def test_hovering_an_edge_or_a_neuron_shows_its_value(qtbot, view):
 def test_hovering_a_skip_arc_shows_its_gradient(qtbot, view):
     stepper = stepper_for("residual-sigmoid")
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     layout = view._current_layout()
     x, y = layout.arc_points[0][len(layout.arc_points[0]) // 2]
     text = view.hover_text_at(x, y)
@@ -310,7 +291,7 @@ def test_hovering_a_skip_arc_shows_its_gradient(qtbot, view):
 def test_a_near_miss_selects_nothing_and_does_not_step(qtbot, view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     emitted = []
     view.sigBackgroundClicked.connect(lambda: emitted.append("background"))
     view.sigNeuronClicked.connect(lambda *a: emitted.append("neuron"))
@@ -337,7 +318,7 @@ def test_a_short_diagram_thins_its_ticks_and_keeps_the_whole_key(view, theme):
     stepper.run_to_end_of_pass()
     view.set_theme(theme)
     view.resize(900, 360)
-    show(view, stepper)
+    show_pass(view, stepper)
     view.grab()
     boxes = view.text_boxes
     ticks = [b.text for b in boxes if b.role == "tick"]
@@ -357,7 +338,7 @@ def test_a_narrow_slide_breaks_the_caption_instead_of_shrinking_it(view):
     record = stepper.run_to_end_of_pass()
     view.set_theme(SLIDES)
     view.resize(640, 560)  # one half of a compare view on a 1280-wide screen
-    show(view, stepper)
+    show_pass(view, stepper)
     view.grab()
     captions = [b for b in view.text_boxes if b.role == "caption"]
     assert captions[0].text == "Backward: layer 1 of 3"

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import decade_range
 from gradviz.core.stepper import Stepper
@@ -18,33 +17,10 @@ from gradviz.ui.diagram.scene import node_value_texts
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
 from tests import qt_helpers
 from tests.qt_helpers import svg_texts
+from tests.helpers import stepper_for
+from tests.qt_helpers import show_pass
 
 TOLERANCE = 3
-
-
-def stepper_for(preset: str, inputs=None) -> Stepper:
-    experiment = load_preset(preset)
-    return Stepper(
-        experiment.network,
-        experiment.inputs if inputs is None else inputs,
-        experiment.targets,
-        experiment.loss,
-        experiment.learning_rate,
-    )
-
-
-@pytest.fixture
-def view(qtbot):
-    widget = NetworkView()
-    widget.resize(900, 600)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def show(view: NetworkView, stepper: Stepper) -> None:
-    view.show_record(stepper.record, stepper.complete_record())
 
 
 def pixel_at(view: NetworkView, point: QtCore.QPoint) -> QtGui.QColor:
@@ -78,7 +54,7 @@ def svg_of(view: NetworkView, size=(1200, 800)) -> str:
 def test_edges_after_backward_pass_have_the_gradient_colour(view):
     stepper = stepper_for("tiny-sigmoid")
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     decades = decade_range(all_grads(stepper.complete_record()))
     image = view.grab().toImage()
     first = gradient_colors(np.abs(record.layers[0].grad_w[0, 0]), decades, SCREEN)[0]
@@ -94,11 +70,11 @@ def test_edges_after_backward_pass_have_the_gradient_colour(view):
 def test_edges_are_neutral_grey_until_the_backward_pass_reaches_them(view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.go_to_step(4)  # forward pass and loss done
-    show(view, stepper)
+    show_pass(view, stepper)
     for layer in (1, 2, 3):
         assert_close(pixel_at(view, view.edge_midpoint(layer, 0, 0)), SCREEN.neutral_edge)
     stepper.step_forward()  # backward: layer 3
-    show(view, stepper)
+    show_pass(view, stepper)
     image = view.grab().toImage()
     assert_close(QtGui.QColor(image.pixel(view.edge_midpoint(1, 0, 0))), SCREEN.neutral_edge)
     assert rgb(QtGui.QColor(image.pixel(view.edge_midpoint(3, 0, 0)))) != rgb(SCREEN.neutral_edge)
@@ -120,7 +96,7 @@ def test_dead_relu_edges_are_zero_coloured_and_dashed(view):
     stepper = stepper_for("tiny-relu", inputs=[[-0.5]])
     record = stepper.run_to_end_of_pass()
     assert record.layers[0].grad_w[0, 0] == 0.0
-    show(view, stepper)
+    show_pass(view, stepper)
     image = view.grab().toImage()
     middle = view.edge_midpoint(1, 0, 0)
     assert_close(QtGui.QColor(image.pixel(middle)), SCREEN.zero_edge)
@@ -136,7 +112,7 @@ def test_nan_gradients_are_shown_in_the_nonfinite_colour_and_as_text(view):
     network = Network([1, 1, 1], "sigmoid", [np.array([[0.5]]), np.array([[0.5]])])
     stepper = Stepper(network, [[np.nan]], [[0.5]])
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     assert_close(pixel_at(view, view.edge_midpoint(1, 0, 0)), SCREEN.nonfinite)
     assert_close(view.neuron_color(1, 0), SCREEN.nonfinite, 0)
     assert "NaN" in svg_texts(svg_of(view))
@@ -146,7 +122,7 @@ def test_inf_values_do_not_crash_and_read_inf(view):
     network = Network([1, 1], "linear", [np.array([[1e308]])])
     stepper = Stepper(network, [[1e308]], [[0.0]])
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     texts = svg_texts(svg_of(view))
     assert "∞" in texts or "−∞" in texts
     assert_close(pixel_at(view, view.edge_midpoint(1, 0, 0)), SCREEN.nonfinite)
@@ -155,13 +131,13 @@ def test_inf_values_do_not_crash_and_read_inf(view):
 def test_stepping_back_shows_the_exact_earlier_image(view):
     stepper = stepper_for("deep-sigmoid")
     stepper.go_to_step(15)
-    show(view, stepper)
+    show_pass(view, stepper)
     before = view.grab().toImage()
     stepper.step_forward()
-    show(view, stepper)
+    show_pass(view, stepper)
     after = view.grab().toImage()
     stepper.step_back()
-    show(view, stepper)
+    show_pass(view, stepper)
     assert view.grab().toImage() == before
     assert after != before
 
@@ -169,7 +145,7 @@ def test_stepping_back_shows_the_exact_earlier_image(view):
 def test_colour_bar_is_labelled_in_powers_of_ten_matching_the_decades(view):
     stepper = stepper_for("deep-sigmoid")
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     lo, hi = decade_range(all_grads(stepper.complete_record()))
     texts = set(svg_texts(svg_of(view)))
     assert format_power_of_ten(hi) in texts and format_power_of_ten(lo) in texts
@@ -180,7 +156,7 @@ def test_colour_bar_is_labelled_in_powers_of_ten_matching_the_decades(view):
 
 def test_layer_labels_name_the_activation(view):
     stepper = stepper_for("tiny-sigmoid")
-    show(view, stepper)
+    show_pass(view, stepper)
     texts = svg_texts(svg_of(view))
     assert "input" in texts
     assert "layer 2 · sigmoid" in texts
@@ -189,11 +165,11 @@ def test_layer_labels_name_the_activation(view):
 def test_small_layers_print_values_forward_a_then_backward_delta(view):
     stepper = stepper_for("tiny-sigmoid")
     record = stepper.go_to_step(3)
-    show(view, stepper)
+    show_pass(view, stepper)
     texts = svg_texts(svg_of(view))
     assert format_number(float(record.layers[0].a[0, 0]), 3) in texts
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     texts = svg_texts(svg_of(view))
     assert format_number(float(record.layers[0].delta[0, 0]), 2) in texts
 
@@ -218,7 +194,7 @@ def test_wide_layer_draws_a_subset_with_an_ellipsis_but_scales_on_all_units(view
     weights = [rng.normal(0, 0.3, (widths[i + 1], widths[i])) for i in range(2)]
     stepper = Stepper(Network(widths, "tanh", weights), rng.normal(size=(2, 3)), rng.normal(size=(2, 2)))
     record = stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     view.neuron_center(1, 0)
     view.neuron_center(1, 199)
     with pytest.raises(ValueError):
@@ -241,7 +217,7 @@ def big_stepper():
 
 def test_big_network_draws_through_the_raster_on_screen_and_as_vectors_for_export(view, big_stepper):
     view.resize(1400, 900)
-    show(view, big_stepper)
+    show_pass(view, big_stepper)
     image = view.grab().toImage()
     assert view.render_path == "raster"
     # The raster agrees with the intended colour at a top edge of the last layer (drawn last there).
@@ -264,7 +240,7 @@ def test_raster_and_vector_paths_agree_on_an_isolated_edge(view):
     stepper = Stepper(Network(widths, "tanh", weights), rng.normal(size=(1, 2)), rng.normal(size=(1, 2)))
     stepper.run_to_end_of_pass()
     view.resize(1000, 700)
-    show(view, stepper)
+    show_pass(view, stepper)
     image = view.grab().toImage()
     assert view.render_path == "raster"
     # The edge from input 0 to the top neuron is alone at its midpoint (nothing else crosses there).
@@ -277,7 +253,7 @@ def test_raster_and_vector_paths_agree_on_an_isolated_edge(view):
 def test_clicks_emit_neuron_edge_and_background_signals(qtbot, view):
     stepper = stepper_for("deep-sigmoid")
     stepper.run_to_end_of_pass()
-    show(view, stepper)
+    show_pass(view, stepper)
     with qtbot.waitSignal(view.sigNeuronClicked) as blocker:
         qtbot.mouseClick(view, QtCore.Qt.MouseButton.LeftButton, pos=view.neuron_center(3, 5))
     assert blocker.args == [3, 5]
@@ -293,7 +269,7 @@ def test_clicks_emit_neuron_edge_and_background_signals(qtbot, view):
 
 def test_selection_outlines_a_neuron(view):
     stepper = stepper_for("tiny-sigmoid")
-    show(view, stepper)
+    show_pass(view, stepper)
     before = view.grab().toImage()
     view.set_selection(("neuron", 2, 0))
     after = view.grab().toImage()
@@ -308,7 +284,7 @@ def test_selection_outlines_a_neuron(view):
 def test_weight_and_activation_modes_recolour_the_edges(view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.go_to_step(1)
-    show(view, stepper)
+    show_pass(view, stepper)
     gradient = view.edge_color(2, 0, 0)
     assert_close(gradient, SCREEN.neutral_edge, 0)
     view.set_color_mode("weight")
@@ -337,7 +313,7 @@ def test_colour_scale_is_computed_once_a_pass_not_once_a_step(view, monkeypatch,
     depth = stepper.network.depth
     for _ in range(2 * depth + 1):  # the whole pass up to the end of the backward pass
         stepper.step_forward()
-        show(view, stepper)
+        show_pass(view, stepper)
     assert len(scaled_on) == 1
     record = stepper.record
     if mode == "weight":
@@ -351,10 +327,10 @@ def test_colour_scale_is_computed_once_a_pass_not_once_a_step(view, monkeypatch,
     assert_close(view.edge_color(2, 0, 0), expected, 1)
 
     stepper.step_forward()  # the SGD update: new weights (weight mode), the same pass (activation mode)
-    show(view, stepper)
+    show_pass(view, stepper)
     assert len(scaled_on) == (2 if mode == "weight" else 1)
     stepper.step_forward()  # the next pass, on the updated network: a new complete record
-    show(view, stepper)
+    show_pass(view, stepper)
     assert len(scaled_on) == 2
 
 
@@ -362,7 +338,7 @@ def test_neuron_fill_shows_the_local_derivative(view):
     network = Network([1, 1, 1], "sigmoid", [np.array([[20.0]]), np.array([[1.0]])])
     stepper = Stepper(network, [[1.0]], [[0.5]])  # z = 20: a saturated sigmoid
     stepper.go_to_step(2)
-    show(view, stepper)
+    show_pass(view, stepper)
     saturated, healthy = view.neuron_color(1, 0), view.neuron_color(2, 0)
     assert saturated.lightness() < healthy.lightness()
     assert_close(view.neuron_color(0, 0), SCREEN.node_fill, 0)
@@ -370,7 +346,7 @@ def test_neuron_fill_shows_the_local_derivative(view):
 
 def test_slides_theme_has_a_white_background(view):
     stepper = stepper_for("tiny-sigmoid")
-    show(view, stepper)
+    show_pass(view, stepper)
     view.set_theme(SLIDES)
     assert_close(pixel_at(view, QtCore.QPoint(3, 3)), "#ffffff", 0)
     view.set_theme(SCREEN)
@@ -380,9 +356,9 @@ def test_slides_theme_has_a_white_background(view):
 def test_animate_step_fades_in_and_stops_by_itself(qtbot, view):
     stepper = stepper_for("tiny-sigmoid")
     stepper.go_to_step(4)
-    show(view, stepper)
+    show_pass(view, stepper)
     stepper.step_forward()
-    show(view, stepper)
+    show_pass(view, stepper)
     final = view.grab().toImage()
     view.animate_step(150)
     assert view.is_animating()
@@ -400,7 +376,7 @@ def test_render_to_pdf_and_an_empty_view_do_not_crash(view, tmp_path):
     view.grab()  # nothing shown yet
     stepper = stepper_for("deep-sigmoid")
     stepper.go_to_step(3)
-    show(view, stepper)
+    show_pass(view, stepper)
     writer = QtGui.QPdfWriter(str(tmp_path / "net.pdf"))
     painter = QtGui.QPainter(writer)
     view.render_to(painter, QtCore.QRectF(painter.viewport()))

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
 from gradviz.ui.diagram import ColourScale, DiagramScene, build_scene, colour_scale
@@ -19,14 +18,9 @@ from gradviz.ui.diagram import scene as scene_module
 from gradviz.ui.diagram.scene import SceneCache
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
 from tests.helpers import hand_tiny_sigmoid
+from tests.helpers import stepper_for
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def stepper_for(preset: str, inputs=None) -> Stepper:
-    experiment = load_preset(preset)
-    inputs = experiment.inputs if inputs is None else inputs
-    return Stepper(experiment.network, inputs, experiment.targets, experiment.loss, experiment.learning_rate)
 
 
 def packed(rgba) -> int:

@@ -57,3 +57,25 @@ def stepper_for(preset: str, inputs=None):
     experiment = load_preset(preset)
     inputs = experiment.inputs if inputs is None else inputs
     return Stepper(experiment.network, inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+
+
+def run_under_xvfb(script: str, *args: str, screen: str, env: dict):
+    """Run ``python -c script args`` on a fresh Xvfb screen of ``screen`` (e.g. "1280x720") with ``env``.
+
+    Skips where xvfb-run is missing, unless GRADVIZ_REQUIRE_XVFB=1 (set by .ci/run), where that fails.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    if shutil.which("xvfb-run") is None:
+        if os.environ.get("GRADVIZ_REQUIRE_XVFB") == "1":
+            pytest.fail("xvfb-run is missing but GRADVIZ_REQUIRE_XVFB=1: install xvfb and Qt's xcb libraries")
+        pytest.skip("xvfb-run is not installed (.ci/run installs it)")
+    return subprocess.run(
+        ["xvfb-run", "-a", "-s", f"-screen 0 {screen}x24", sys.executable, "-c", script, *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+
+from tests.helpers import run_under_xvfb
 
 pytestmark = pytest.mark.xcb
 
@@ -52,17 +51,10 @@ window.close()
 
 @pytest.mark.parametrize("theme", ["screen", "slides"])
 def test_the_real_window_fits_a_1280x720_screen(tmp_path, theme):
-    if shutil.which("xvfb-run") is None:
-        if os.environ.get("GRADVIZ_REQUIRE_XVFB") == "1":
-            pytest.fail("xvfb-run is missing but GRADVIZ_REQUIRE_XVFB=1: install xvfb and Qt's xcb libraries")
-        pytest.skip("xvfb-run is not installed (.ci/run installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"
     env["HOME"] = str(tmp_path)  # a fresh QSettings
-    result = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", sys.executable, "-c", SCRIPT, theme],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    result = run_under_xvfb(SCRIPT, theme, screen="1280x720", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads([l for l in result.stdout.splitlines() if l.startswith("{")][-1])
     assert report["platform"] == "xcb" and report["exposed"] is True

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+
+from tests.helpers import run_under_xvfb
 
 pytestmark = pytest.mark.xcb
 
@@ -54,17 +53,10 @@ window.close()
 
 
 def test_real_xcb_window_steps_through_the_backward_pass(tmp_path):
-    if shutil.which("xvfb-run") is None:
-        if os.environ.get("GRADVIZ_REQUIRE_XVFB") == "1":
-            pytest.fail("xvfb-run is missing but GRADVIZ_REQUIRE_XVFB=1: install xvfb and Qt's xcb libraries")
-        pytest.skip("xvfb-run is not installed (.ci/run installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"
     env["HOME"] = str(tmp_path)  # a fresh QSettings
-    result = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-c", SCRIPT],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    result = run_under_xvfb(SCRIPT, screen="1600x1000", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     line = [l for l in result.stdout.splitlines() if l.startswith("{")][-1]
     report = json.loads(line)

@@ -17,7 +17,7 @@ from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
 from .history import Snapshot, UndoEntry, UndoStack
 from .netfile import (
-    SESSION_FIELD, EditOutcome, Experiment, SessionData, apply_edit, decode_text, describe_init, edit_experiment,
+    SESSION_FIELD, EditOutcome, Experiment, SessionData, apply_edit, decode_text, describe_init,
     load_preset, parse_network, parse_session, read_text, save_network, save_session,
 )  # fmt: skip
 from .network import Network

@@ -9,7 +9,7 @@ import time
 from PySide6 import QtCore
 
 from ..core.budget import WorkBudgetError
-from ..core.netfile import Experiment, NetworkFileError, load_network
+from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import Phase
 from ..core.session import Session, read_file
 from ..core.training import TrainingHistory, TrainingRun

@@ -9,7 +9,6 @@ import pyqtgraph as pg
 from PySide6 import QtGui
 
 from ..core.stats import log_position
-from ..names import COLOR_MODES  # noqa: F401  (re-exported for the window's menus)
 
 #: Smallest pixel size a number on a neuron may have and still count as legible; below it the numbers
 #: are hidden and the caption says how to see them. Screen: read at arm's length; slides: from the back row.

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 from gradviz.core.netfile import load_preset
 from gradviz.core.session import Session
@@ -124,3 +124,53 @@ def test_a_grab_of_a_panel_never_shown_draws_its_lines(qtbot):
     panel.resize(900, 500)
     panel.set_x(1.0)
     assert _pixels_of(panel.grab().toImage(), SCREEN.compare_colors[0]) > 50  # the sigmoid line
+
+
+HIDDEN_AT_LAUNCH = ("activation", "depth-chain", "training")
+
+
+def test_the_tabs_behind_the_gradient_bars_build_no_plot_until_brought_to_the_front(qtbot):
+    window = MainWindow(load_preset("deep-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    panels = {"activation": window.activation_curves, "depth-chain": window.depth_chain, "training": window.training}
+    assert window.gradient_bars.plot_built
+    assert [name for name in HIDDEN_AT_LAUNCH if panels[name].plot_built] == []
+    assert len(window.depth_chain.findChildren(QtWidgets.QTableWidget)) == 1  # its controls and table are built
+    window.docks["training"].raise_()
+    qtbot.waitUntil(lambda: panels["training"].plot_built)
+    assert not panels["activation"].plot_built and not panels["depth-chain"].plot_built
+    # Built where the placeholder was, at the window's size, not floating on its own.
+    plot = panels["training"].plot_widget()
+    assert plot.window() is window
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.height() > 100)
+    window.close()
+
+
+@pytest.mark.parametrize("cls", (ActivationCurvesPanel, DepthChainPanel, TrainingPanel))
+def test_a_plot_built_late_has_the_theme_and_stacking_set_before(qtbot, cls):
+    panel = cls()
+    qtbot.addWidget(panel)
+    panel.set_theme(SLIDES)
+    panel.set_stacked(True)
+    assert not panel.plot_built
+    panel.resize(500, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.plot_built
+    plot = panel.plot_widget()
+    assert plot.backgroundBrush().color().name() == SLIDES.background.lower()
+    if cls is TrainingPanel:
+        loss, grad = panel.plot_items()
+        # Stacked: the gradient plot under the loss plot, in the one column.
+        assert plot.ci.items[loss] == [(0, 0)] and plot.ci.items[grad] == [(1, 0)]
+    elif cls is DepthChainPanel:
+        assert panel.stacked
+        # The legend under the plot, not beside it.
+        assert [cells for item, cells in plot.ci.items.items() if item is not panel.plot_item()] == [[(1, 0)]]
+    else:
+        # The legend under the bottom axis (row 4 of the plot's own grid), not right of the data (row 2).
+        layout = plot.getPlotItem().layout
+        assert layout.itemAt(4, 1) is plot.getPlotItem().legend and layout.itemAt(2, 3) is None

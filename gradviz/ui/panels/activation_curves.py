@@ -55,25 +55,32 @@ class ActivationCurvesPanel(DrawnWhenSeen):
         #: Scatter items of the marked z: (inside the range, clamped to its edge) on f, then the same on f′.
         self._mark_items: tuple[pg.ScatterPlotItem, ...] = ()
 
-        self._plot_widget = make_plot_widget(log_y=False, menu=False)
-        plot = self._plot_widget.getPlotItem()
-        self._legend = legend_beside(plot)
+        #: Whether the legend sits under the plot (a tall panel) rather than beside it.
+        self._tall = False
         self._note = QtWidgets.QLabel()
         self._note.setWordWrap(True)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._plot_widget, 1)
+        layout.addWidget(self._build_when_seen(), 1)  # the plot is built when first seen
         layout.addWidget(self._note)
-        self._draw_when_seen(self._plot_widget)
-        self.set_theme(theme)
+
+    def _build_plot(self) -> pg.PlotWidget:
+        self._plot_widget = make_plot_widget(log_y=False, menu=False)
+        self._plot_widget.setBackground(self._theme.background)
+        self._legend = legend_beside(self._plot_widget.getPlotItem())
+        if self._tall:
+            place_legend(self._plot_widget.getPlotItem(), below=True)
+        return self._plot_widget
 
     # ------------------------------------------------------------------ public API
 
     def set_stacked(self, tall: bool) -> None:
         """The legend under the plot, for a panel taller than it is wide (the window's compact layout puts
         it in the right column), so the curves keep a readable width; beside them otherwise."""
-        place_legend(self._plot_widget.getPlotItem(), below=tall)
+        self._tall = bool(tall)
+        if self.plot_built:
+            place_legend(self._plot_widget.getPlotItem(), below=self._tall)
 
     @drawn
     def plot_widget(self) -> pg.PlotWidget:
@@ -81,7 +88,8 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._plot_widget.setBackground(theme.background)
+        if self.plot_built:
+            self._plot_widget.setBackground(theme.background)
         self._curves_key = None
         self._request_redraw()
 

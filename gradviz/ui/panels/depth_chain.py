@@ -77,12 +77,6 @@ class DepthChainPanel(DrawnWhenSeen):
         controls.addWidget(self._depth_spin)
         controls.addWidget(self._copy_button)
 
-        self._plot_widget = make_layout_widget()
-        self._plot = make_log_plot_item(menu=False)
-        self._plot.setMouseEnabled(x=False, y=False)
-        self._plot_widget.ci.addItem(self._plot, row=0, col=0)
-        self._legend = add_legend_column(self._plot_widget, 1)
-
         self._table = QtWidgets.QTableWidget(0, 2 + len(self._names))
         self._table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self._table.verticalHeader().setVisible(False)
@@ -92,7 +86,7 @@ class DepthChainPanel(DrawnWhenSeen):
 
         # The table beside the plot, not under it: a docked panel is wider than it is tall.
         self._splitter = splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        splitter.addWidget(self._plot_widget)
+        splitter.addWidget(self._build_when_seen())  # the plot is built when first seen
         splitter.addWidget(self._table)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -107,9 +101,25 @@ class DepthChainPanel(DrawnWhenSeen):
         self._x_spin.valueChanged.connect(self._on_x_changed)
         self._depth_spin.valueChanged.connect(self._update_chain)
         self._copy_button.clicked.connect(self.copy_table)
-        self._draw_when_seen(self._plot_widget)
         self._update_chain()
-        self.set_theme(theme)
+
+    def _build_plot(self) -> pg.GraphicsLayoutWidget:
+        self._plot_widget = make_layout_widget()
+        self._plot_widget.setBackground(self._theme.background)
+        self._plot = make_log_plot_item(menu=False)
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot_widget.ci.addItem(self._plot, row=0, col=0)
+        self._legend = add_legend_column(self._plot_widget, 1)
+        self._place_legend()
+        return self._plot_widget
+
+    def _place_legend(self) -> None:
+        """The legend beside the plot, or under it when stacked: the width goes to the data."""
+        tall = self.stacked
+        grid = self._plot_widget.ci
+        grid.removeItem(self._legend)
+        grid.addItem(self._legend, row=1 if tall else 0, col=0 if tall else 1)
+        grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
 
     def set_stacked(self, tall: bool) -> None:
         """The table under the plot, for a panel taller than it is wide (the window's compact layout puts it
@@ -118,11 +128,8 @@ class DepthChainPanel(DrawnWhenSeen):
         if self._splitter.orientation() != orientation:
             self._splitter.setOrientation(orientation)
             self._splitter.setSizes([780, 220] if tall else [640, 360])
-            # The legend under the plot rather than beside it: the width goes to the data.
-            grid = self._plot_widget.ci
-            grid.removeItem(self._legend)
-            grid.addItem(self._legend, row=1 if tall else 0, col=0 if tall else 1)
-            grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+            if self.plot_built:
+                self._place_legend()
 
     @property
     def stacked(self) -> bool:
@@ -184,7 +191,8 @@ class DepthChainPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._plot_widget.setBackground(theme.background)
+        if self.plot_built:
+            self._plot_widget.setBackground(theme.background)
         self._request_redraw()
 
     def table_text(self) -> str:

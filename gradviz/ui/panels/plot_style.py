@@ -19,16 +19,55 @@ class DrawnWhenSeen(QtWidgets.QWidget):
     and draws once: when the plot comes into sight, or when anything reads what is drawn first. Every accessor
     that reads the drawing is decorated with ``drawn``; ``plot_widget()`` (what an export draws) and ``grab()``
     are too. So a panel hidden at launch costs no drawing, and the many changes made while hidden cost one.
+
+    A panel may go further and build its plot only then (``_build_when_seen``): pyqtgraph's plots are the
+    slowest part of the window to build, and most panels start behind another's tab.
     """
 
     _seen_widget: QtWidgets.QWidget | None = None
     _stale = False
+    #: Where the plot goes while it is not built yet (see ``_build_when_seen``); None once it is.
+    _plot_slot: QtWidgets.QWidget | None = None
 
     def _draw_when_seen(self, seen: QtWidgets.QWidget) -> None:
         """Draw whenever ``seen`` (the plot, which an export shows without the panel) is in sight."""
         self._seen_widget = seen
         self._followed_docks: list[QtWidgets.QDockWidget] = []
         seen.installEventFilter(self)
+
+    def _build_when_seen(self) -> QtWidgets.QWidget:
+        """An empty place for the plot, for the panel's layout: ``_build_plot`` fills it the first time the
+        plot is to be drawn (seen, read or exported). Until then every change is only noted."""
+        slot = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(slot)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._plot_slot = slot
+        self._draw_when_seen(slot)
+        self._stale = True
+        return slot
+
+    def _build_plot(self) -> QtWidgets.QWidget:
+        """The plot, built at the panel's current theme and stacking (a panel using ``_build_when_seen``)."""
+        raise NotImplementedError
+
+    @property
+    def plot_built(self) -> bool:
+        """Whether the panel's plot exists yet (see ``_build_when_seen``)."""
+        return self._plot_slot is None
+
+    def _ensure_built(self) -> None:
+        slot = self._plot_slot
+        if slot is None:
+            return
+        self._plot_slot = None
+        plot = self._build_plot()
+        slot.layout().addWidget(plot)
+        if slot.isVisible():
+            plot.show()  # now, not when the layout gets to it: it is about to be drawn
+        # From now on the plot itself is what is watched: an export takes it out of its place to draw it.
+        slot.removeEventFilter(self)
+        self._seen_widget = plot
+        plot.installEventFilter(self)
 
     def _redraw(self) -> None:
         raise NotImplementedError
@@ -44,12 +83,14 @@ class DrawnWhenSeen(QtWidgets.QWidget):
     def _request_redraw(self, *_args) -> None:
         if self._is_seen():
             self._stale = False
+            self._ensure_built()
             self._redraw()
         else:
             self._stale = True
 
     def _flush_redraw(self) -> None:
-        """Draw now if a change has not been drawn yet."""
+        """Draw now if a change has not been drawn yet (building the plot first if it is not built)."""
+        self._ensure_built()
         if self._stale:
             self._stale = False
             self._redraw()

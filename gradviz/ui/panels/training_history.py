@@ -81,33 +81,47 @@ class TrainingPanel(DrawnWhenSeen):
         controls.addSpacing(12)
         controls.addLayout(show_row, 1)
 
+        #: Whether the plots are stacked (loss above the gradients), as in a panel taller than it is wide.
+        self._tall = False
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self._build_when_seen(), 1)  # the plots are built when first seen
+
+        self._train_button.clicked.connect(self._on_train_clicked)
+        self._cancel_button.clicked.connect(self.sigCancelRequested)
+        self._measure_combo.currentIndexChanged.connect(self._request_redraw)
+
+    def _build_plot(self) -> pg.GraphicsLayoutWidget:
         self._plot_widget = make_layout_widget()
+        self._plot_widget.setBackground(self._theme.background)
         self._loss_plot = make_log_plot_item(menu=False)
         self._grad_plot = make_log_plot_item(menu=False)
         for plot in (self._loss_plot, self._grad_plot):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
         self._grad_plot.setXLink(self._loss_plot)
-        # Side by side, the legend beside them: a docked panel is wider than it is tall.
         self._plot_widget.ci.addItem(self._loss_plot, row=0, col=0)
-        self._plot_widget.ci.addItem(self._grad_plot, row=0, col=1)
-        self._plot_widget.ci.layout.setColumnStretchFactor(0, 2)
-        self._plot_widget.ci.layout.setColumnStretchFactor(1, 3)
         self._legend = add_legend_column(self._plot_widget, 2)
-        #: Whether the plots are stacked (loss above the gradients), as in a panel taller than it is wide.
-        self._tall = False
+        self._place_plots()
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
+        return self._plot_widget
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(controls)
-        layout.addWidget(self._plot_widget, 1)
-
-        self._train_button.clicked.connect(self._on_train_clicked)
-        self._cancel_button.clicked.connect(self.sigCancelRequested)
-        self._measure_combo.currentIndexChanged.connect(self._request_redraw)
-        self._draw_when_seen(self._plot_widget)
-        self.set_theme(theme)
+    def _place_plots(self) -> None:
+        """The gradient plot beside the loss plot and the legend beside both (a docked panel is wider than it
+        is tall), or, stacked, the gradient plot under the loss plot and the legend under both (beside
+        them it would take the narrow column's width)."""
+        grid = self._plot_widget.ci
+        for item in (self._grad_plot, self._legend):
+            if item in grid.items:
+                grid.removeItem(item)
+        grad_at, legend_at = ((1, 0), (2, 0)) if self._tall else ((0, 1), (0, 2))
+        grid.addItem(self._grad_plot, row=grad_at[0], col=grad_at[1])
+        grid.addItem(self._legend, row=legend_at[0], col=legend_at[1])
+        grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        for col, stretch in enumerate((1, 0, 0) if self._tall else (2, 3, 0)):
+            grid.layout.setColumnStretchFactor(col, stretch)
 
     def set_stacked(self, tall: bool) -> None:
         """Stack the plots and the controls' rows, for a panel taller than it is wide (the window's compact
@@ -127,16 +141,8 @@ class TrainingPanel(DrawnWhenSeen):
         # The step count may shrink to its digits in the narrow column (it keeps its full width otherwise).
         policy = QtWidgets.QSizePolicy.Policy
         self._steps_spin.setSizePolicy(policy.Preferred if tall else policy.Minimum, policy.Fixed)
-        grid = self._plot_widget.ci
-        for item in (self._grad_plot, self._legend):
-            grid.removeItem(item)
-        # Stacked, the legend goes under the plots: beside them it would take the narrow column's width.
-        grad_at, legend_at = ((1, 0), (2, 0)) if tall else ((0, 1), (0, 2))
-        grid.addItem(self._grad_plot, row=grad_at[0], col=grad_at[1])
-        grid.addItem(self._legend, row=legend_at[0], col=legend_at[1])
-        grid.layout.setAlignment(self._legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        for col, stretch in enumerate((1, 0, 0) if tall else (2, 3, 0)):
-            grid.layout.setColumnStretchFactor(col, stretch)
+        if self.plot_built:
+            self._place_plots()
 
     @property
     def stacked(self) -> bool:
@@ -217,7 +223,8 @@ class TrainingPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._plot_widget.setBackground(theme.background)
+        if self.plot_built:
+            self._plot_widget.setBackground(theme.background)
         self._request_redraw()
 
     # ------------------------------------------------------------------ drawing

@@ -11,7 +11,10 @@ building the session, plus its own frame bytes, is the check to make.
 
 from __future__ import annotations
 
+import functools
+
 from .format import format_number
+from .memory import REUSE_FROM_BYTES, reuse_freed_memory
 
 #: Most memory (bytes) one piece of work may need: one pass, the stepper's history, a training run.
 WORK_BUDGET_BYTES = 2_000_000_000
@@ -42,8 +45,11 @@ def estimate_pass_bytes(widths, samples: int) -> int:
     widths : layer widths, input first
     samples : number of samples in the batch
     """
-    widths = [int(w) for w in widths]
-    samples = int(samples)
+    return _pass_bytes(tuple(int(w) for w in widths), int(samples))
+
+
+@functools.lru_cache(maxsize=256)  # asked before every pass: a stepper asks again and again for one network
+def _pass_bytes(widths: tuple[int, ...], samples: int) -> int:
     units = sum(widths[1:])
     per_sample = 3 * units + widths[0] + widths[-1] + max(widths)
     return 8 * (2 * parameter_count(widths) + samples * per_sample)
@@ -51,6 +57,9 @@ def estimate_pass_bytes(widths, samples: int) -> int:
 
 def check_budget(widths, samples: int, passes: int = 1, what: str = "one pass through this network") -> int:
     """Refuse work that needs more than ``WORK_BUDGET_BYTES``; return the bytes it needs otherwise.
+
+    Work of ``memory.REUSE_FROM_BYTES`` or more first has the process keep the memory each pass frees for
+    the next (``memory.reuse_freed_memory``).
 
     Parameters
     ----------
@@ -72,4 +81,6 @@ def check_budget(widths, samples: int, passes: int = 1, what: str = "one pass th
             f"({len(widths) - 1} weight layers up to {max(widths)} units wide, {parameter_count(widths):,} "
             f"weights and biases, {int(samples):,} samples); use fewer samples, or narrower or fewer layers"
         )
+    if needed >= REUSE_FROM_BYTES:
+        reuse_freed_memory()
     return needed

@@ -19,7 +19,12 @@ def _half_squared_error(z, a, target):
 
 
 def _half_squared_error_delta(z, a, target, activation: Activation):
-    return (a - target) * activation.derivative(z)
+    # (a - t) f'(z), with f'(z) from the output a = f(z) where the activation allows: the same numbers
+    # without computing f again (the output layer is never residual, so a is f(z)). The caller holds the
+    # error state (the pass ignores overflow once for all its layers).
+    slope = activation.df(z) if activation.df_from_output is None else activation.df_from_output(a)
+    slope *= a - target
+    return slope
 
 
 def _binary_cross_entropy(z, a, target):

@@ -38,6 +38,27 @@ def bars(qtbot):
 # ---------------------------------------------------------------------------------------------- log axis
 
 
+def test_panel_axes_label_numbers_as_they_are_without_an_si_prefix(qtbot):
+    from gradviz.ui.panels.plot_style import make_plot_widget
+
+    widget = _shown(qtbot, make_plot_widget())
+    plot = widget.getPlotItem()
+    plot.setYRange(0.0, 0.004, padding=0)
+    plot.setLabel("left", "slope")
+    left = plot.getAxis("left")
+    # pyqtgraph's own axis rescales 0 .. 0.004 by 1000: ticks "1", "2" and the title "slope (x0.001)".
+    stock = pg.AxisItem("left")
+    stock.setLabel("slope")
+    stock.showLabel(True)
+    stock.setRange(0.0, 0.004)
+    assert stock.tickStrings([0.001, 0.002], stock.autoSIPrefixScale, 0.001) == ["1", "2"]
+    assert "slope (x0.001)" in stock.labelString()
+    # Ours labels the numbers as they are.
+    assert left.tickStrings([0.001, 0.002], left.autoSIPrefixScale, 0.001) == ["0.001", "0.002"]
+    assert "slope" in left.labelString() and "(x" not in left.labelString()
+    assert not plot.getAxis("top").isVisible() and not plot.getAxis("right").isVisible()
+
+
 def test_log_axis_labels_whole_decades_and_sub_decades(qapp):
     assert value_label(-3.0) == "10⁻³"
     # Issue 8: one way to print a power of ten (core/format), so 10⁰ reads "1" as on the diagram's colour bar.

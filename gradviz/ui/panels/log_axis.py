@@ -81,7 +81,19 @@ def log_heights(values, floor_decade: int) -> np.ndarray:
     return safe_log10(values, 10.0**floor_decade)
 
 
-class LogAxisItem(pg.AxisItem):
+class PlainAxisItem(pg.AxisItem):
+    """An axis that labels its numbers as they are: never rescaled with an SI prefix ("(×1e-3)", "m").
+
+    The panels' numbers are layer numbers, z, f(z) and decades, none of which a prefix would make clearer;
+    and pyqtgraph would re-typeset the axis title on every change of the view range to keep it current.
+    """
+
+    def __init__(self, orientation: str = "left", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.autoSIPrefix = False  # the attribute, not enableAutoSIPrefix: nothing to re-typeset yet
+
+
+class LogAxisItem(PlainAxisItem):
     """An axis whose view coordinate is log10 of the value it labels: tick k reads 10ᵏ.
 
     Major ticks fall on whole decades (every decade, or every 2, 5, 10, ... when the range is wide);

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..theme import Theme
-from .log_axis import LogAxisItem
+from .log_axis import LogAxisItem, PlainAxisItem
 
 
 class DrawnWhenSeen(QtWidgets.QWidget):
@@ -131,20 +131,33 @@ def drawn(accessor):
     return after_drawing
 
 
+def _plain_axes(log_y: bool) -> dict:
+    """Every side's axis a ``PlainAxisItem``, the left one a ``LogAxisItem`` when ``log_y``."""
+    axes = {side: PlainAxisItem(side) for side in ("bottom", "top", "right")}
+    axes["left"] = LogAxisItem("left") if log_y else PlainAxisItem("left")
+    return axes
+
+
 def make_plot_widget(log_y: bool = False, menu: bool = True) -> pg.PlotWidget:
     """A PlotWidget whose left axis is a ``LogAxisItem`` when ``log_y`` (the data is then log10 values);
     without its context menu unless ``menu`` (not building one saves time at launch)."""
-    axes = {"left": LogAxisItem("left")} if log_y else {}
-    widget = pg.PlotWidget(axisItems=axes, enableMenu=menu)
-    widget.getPlotItem().hideButtons()
+    widget = pg.PlotWidget(axisItems=_plain_axes(log_y), enableMenu=menu)
+    _hide_frame_axes(widget.getPlotItem())
     return widget
 
 
 def make_log_plot_item(menu: bool = True, **kwargs) -> pg.PlotItem:
     """A PlotItem with a ``LogAxisItem`` on the left, for a GraphicsLayoutWidget; see ``make_plot_widget``."""
-    plot = pg.PlotItem(axisItems={"left": LogAxisItem("left")}, enableMenu=menu, **kwargs)
-    plot.hideButtons()
+    plot = pg.PlotItem(axisItems=_plain_axes(True), enableMenu=menu, **kwargs)
+    _hide_frame_axes(plot)
     return plot
+
+
+def _hide_frame_axes(plot: pg.PlotItem) -> None:
+    # Given axes are shown: the top and right ones go back to hidden, as pyqtgraph's own are.
+    plot.hideAxis("top")
+    plot.hideAxis("right")
+    plot.hideButtons()
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label) -> None:

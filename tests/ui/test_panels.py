@@ -1,5 +1,6 @@
 """The docked panels, built headless and handed data directly, as the window and the exporter do."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -516,3 +517,60 @@ def test_depth_chain_follows_the_network_it_is_given(qtbot):
     assert any("this network (layer 4 … 1)" in label.text for _s, label in panel._legend.items)
     panel.show_network_chain(None)
     assert panel.network_points()[0].size == 0
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+@pytest.mark.parametrize("width", [380, 460, 700])
+def test_bar_value_labels_stay_inside_the_plot_however_narrow(qtbot, tiny_comparison, theme, width):
+    # tiny-sigmoid's labels ("0.000424", "0.0922") are wider than a layer's pair of bars in a narrow plot:
+    # the first and last ran past the plot's sides and were cut (".000424").
+    panel = GradientBarsPanel(theme)
+    qtbot.addWidget(panel)
+    panel.resize(width, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_comparison(tiny_comparison)
+    QtWidgets.QApplication.processEvents()
+    plot = panel.plot_widget().getPlotItem()
+    marks = [item for item in plot.items if isinstance(item, pg.TextItem)]
+    assert sorted(m.toPlainText() for m in marks) == sorted(["0.000424", "0.00387", "0.0320", "0.0922", "0.0922", "0.0922"])
+    data_area = plot.vb.sceneBoundingRect()
+    for mark in marks:
+        # The text itself: a QGraphicsTextItem's box includes its document's (blank) margin on every side.
+        margin = mark.textItem.document().documentMargin()
+        text = mark.sceneBoundingRect().adjusted(margin, margin, -margin, -margin)
+        assert data_area.contains(text), (mark.toPlainText(), text, data_area)
+    # Every layer's bars are still in view.
+    lo, hi = plot.vb.viewRange()[0]
+    assert lo <= 0.4 and hi >= 3.6
+
+
+def _text_rect(mark):
+    margin = mark.textItem.document().documentMargin()
+    return mark.sceneBoundingRect().adjusted(margin, margin, -margin, -margin)
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+@pytest.mark.parametrize("width", [380, 460, 700, 1100])
+def test_bar_value_labels_never_run_into_each_other(qtbot, tiny_comparison, theme, width):
+    # At 1280 x 720 in slides print the three ReLU labels "0.0922" stood edge to edge: "0.09220.0922".
+    panel = GradientBarsPanel(theme)
+    qtbot.addWidget(panel)
+    panel.resize(width, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_comparison(tiny_comparison)
+    QtWidgets.QApplication.processEvents()
+    plot = panel.plot_widget().getPlotItem()
+    marks = [item for item in plot.items if isinstance(item, pg.TextItem)]
+    shown = [m for m in marks if m.isVisible()]
+    for a, b in itertools.combinations(shown, 2):
+        gap = 3.0
+        assert not _text_rect(a).adjusted(-gap, 0, gap, 0).intersects(_text_rect(b)), (a.toPlainText(), b.toPlainText())
+    # Shrunk no further than 8 pt; and a wide plot shows every label at its own size.
+    own = theme.font_size - (3 if theme.name == "slides" else 1)
+    assert all(m.textItem.font().pointSizeF() >= min(own, 8.0) - 1e-9 for m in marks)
+    if width >= 700:
+        assert len(shown) == 6 and all(m.textItem.font().pointSizeF() == own for m in marks)
+    # The first layer's sigmoid bar, the one that shows the vanishing, always keeps its label.
+    assert "0.000424" in [m.toPlainText() for m in shown]

@@ -261,11 +261,21 @@ def _fitting_font(theme: Theme, px: float, text: str, room: float, bold: bool = 
     return QtGui.QFont(hit)
 
 
+#: Pixels a line of text keeps free at the end of its room: antialiasing and a last glyph's overhang reach a
+#: little past its advance, and a text right at the edge reads as cut off.
+FIT_MARGIN_PX = 3.0
+
+
 def _fit_font(theme: Theme, px: float, text: str, room: float, bold: bool) -> QtGui.QFont:
     result = font(theme, px, bold)
+    limit = room - FIT_MARGIN_PX
     advance = QtGui.QFontMetricsF(result).horizontalAdvance(text)
-    if advance > room > 0:
-        result = font(theme, px * room / advance * 0.98, bold)
+    size = result.pixelSize()
+    # Whole pixel sizes, measured at the size drawn: rounding a scaled size may round it up, past the room.
+    while advance > limit > 0 and size > 1:
+        size = max(1, min(size - 1, math.floor(size * limit / advance)))
+        result = font(theme, size, bold)
+        advance = QtGui.QFontMetricsF(result).horizontalAdvance(text)
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -25,6 +27,13 @@ from .plot_style import (
 
 #: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
 BAR_WIDTH = 0.38
+#: Pixels kept between a value label and the plot's side.
+LABEL_CLEARANCE_PX = 3.0
+#: Sizes value labels may shrink to, as fractions of their own, before a crowded one is left out; and the
+#: fewest points they shrink to, and the pixels kept between two of them.
+MARK_SCALES = (1.0, 0.9, 0.8)
+MIN_MARK_PT = 8.0
+MARK_GAP_PX = 4.0
 #: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
 MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
@@ -46,6 +55,8 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._comparison: ActivationComparison | None = None
         self._floor_decade = -8
         self._marks: list[pg.TextItem] = []
+        #: Each mark's (colour, point size, bold) as first styled: ``_declutter_marks`` starts from them.
+        self._mark_styles: list[tuple[str, float, bool]] = []
         self._bars: list[pg.BarGraphItem] = []
         self._y_extent: tuple[int, int] | None = None
         self._blocked_note = ""
@@ -83,6 +94,9 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         plot.vb.sigResized.connect(self._update_y_range)
+        plot.vb.sigResized.connect(self._update_x_range)
+        #: The layers' x span the bars need (None: no bars); widened on screen for the labels at its ends.
+        self._x_extent: tuple[float, float] | None = None
         #: The layer count the bottom axis labels (None: no bars); its labels thin out in a narrow plot.
         self._tick_depth: int | None = None
         plot.vb.sigResized.connect(self._update_layer_ticks)
@@ -207,7 +221,7 @@ class GradientBarsPanel(DrawnWhenSeen):
     def _redraw(self) -> None:
         plot = self._plot_widget.getPlotItem()
         plot.clear()
-        self._bars, self._marks = [], []
+        self._bars, self._marks, self._mark_styles = [], [], []
         self._blocked_note = ""
         theme, comparison = self._theme, self._comparison
         measure, act_a, act_b = self.settings()
@@ -232,7 +246,7 @@ class GradientBarsPanel(DrawnWhenSeen):
             plot.setYRange(0, 1, padding=0)
             plot.getAxis("bottom").setTicks(None)
             self._tick_depth = None
-            self._y_extent = None
+            self._y_extent = self._x_extent = None
             return
 
         values = np.asarray(comparison.values, dtype=np.float64)
@@ -270,7 +284,8 @@ class GradientBarsPanel(DrawnWhenSeen):
 
         self._tick_depth = depth
         self._update_layer_ticks()
-        plot.setXRange(0.4, depth + 0.6, padding=0)
+        self._x_extent = (0.4, depth + 0.6)
+        self._update_x_range()
         style_legend(self._legend, theme)
         finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
         data_top = float(np.log10(finite_values.max())) if finite_values.size else float(floor)
@@ -303,6 +318,7 @@ class GradientBarsPanel(DrawnWhenSeen):
                 mark.setPos(x, y)
                 plot.addItem(mark)
                 self._marks.append(mark)
+                self._mark_styles.append((color, size + (2 if bold else 0), bold))
 
     @drawn
     def blocked_note(self) -> str:
@@ -362,6 +378,66 @@ class GradientBarsPanel(DrawnWhenSeen):
         view_top = max(data_top + headroom, floor + 0.5)
         plot.setYRange(floor, view_top, padding=0)
         self._place_marks(view_top, height, label_px)
+        self._declutter_marks()
+
+    def _update_x_range(self, *_args) -> None:
+        """Span the layers, widened where a value label is wider than its bar pair and would run past the
+        plot's edge (narrow plots: a column, a 1280 x 720 projector in slides print)."""
+        if self._x_extent is None or self._stale:
+            return
+        lo, hi = base_lo, base_hi = self._x_extent
+        plot = self._plot_widget.getPlotItem()
+        width = plot.vb.width() if plot.vb.width() > 50 else 600.0
+        self._style_marks()  # the edges fit the labels at their own size; crowded ones only shrink after
+        halves = [(mark.pos().x(), mark.boundingRect().width() / 2 + LABEL_CLEARANCE_PX) for mark in self._marks]
+        for _ in range(3):  # widening the span shrinks each label in data units: settles in a few rounds
+            per_px = (hi - lo) / width
+            lo = min([base_lo] + [x - half * per_px for x, half in halves])
+            hi = max([base_hi] + [x + half * per_px for x, half in halves])
+        plot.setXRange(lo, hi, padding=0)
+        self._declutter_marks()
+
+    def _style_marks(self, scale: float = 1.0) -> None:
+        """Every value label in its own colour and weight, at ``scale`` of its size (not under MIN_MARK_PT)."""
+        for mark, (color, size, bold) in zip(self._marks, self._mark_styles):
+            style_text(mark, self._theme, color, max(size * scale, min(size, MIN_MARK_PT)), bold=bold)
+
+    def _declutter_marks(self) -> None:
+        """Value labels wider than the bars they stand on would run into each other: they shrink a little
+        (never below ``MIN_MARK_PT``), and any still in another's way is left out (its bar's tooltip keeps
+        the value). "0", NaN and ∞ marks go first, then the layers from the input on."""
+        if not self._marks or self._stale:
+            return
+        vb = self._plot_widget.getPlotItem().vb
+        (x_lo, x_hi), (y_lo, y_hi) = vb.viewRange()
+        width, height = max(vb.width(), 1.0), max(vb.height(), 1.0)
+        order = sorted(range(len(self._marks)), key=lambda i: (not self._mark_styles[i][2], self._marks[i].pos().x()))
+
+        def boxes(scale: float) -> list[QtCore.QRectF]:
+            self._style_marks(scale)
+            result = []
+            for mark in self._marks:
+                margin = mark.textItem.document().documentMargin()
+                rect = mark.boundingRect().adjusted(margin, margin, -margin, -margin)
+                x = (mark.pos().x() - x_lo) / (x_hi - x_lo) * width
+                y = (y_hi - mark.pos().y()) / (y_hi - y_lo) * height
+                top = y if mark.anchor.y() == 0 else y - rect.height()
+                result.append(QtCore.QRectF(x - rect.width() / 2, top, rect.width(), rect.height()))
+            return result
+
+        def crowded(rects) -> bool:
+            return any(a.adjusted(-MARK_GAP_PX, 0, MARK_GAP_PX, 0).intersects(b) for a, b in itertools.combinations(rects, 2))
+
+        for scale in MARK_SCALES:
+            rects = boxes(scale)
+            if not crowded(rects):
+                break
+        placed = []
+        for i in order:
+            clear = not any(rects[i].adjusted(-MARK_GAP_PX, 0, MARK_GAP_PX, 0).intersects(rects[j]) for j in placed)
+            self._marks[i].setVisible(clear)
+            if clear:
+                placed.append(i)
 
     def _place_marks(self, view_top: float, height: float, label_px: float) -> None:
         """Write each value label above its bar, or just inside the bar's top where the plot ends first."""

@@ -347,3 +347,29 @@ def test_a_narrow_slide_breaks_the_caption_instead_of_shrinking_it(view):
     label_px = SLIDES.font_size * 96 / 72  # 16 pt: a line of it is taller than its pixel size, unless shrunk
     for b in captions[1:]:
         assert b.rect.height() >= label_px, b
+
+
+@pytest.mark.parametrize("width", [820, 840, 860, 900])
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+def test_caption_lines_end_inside_their_room_with_every_letter_drawn(view, theme, width):
+    # The diagram's share of a 1280 x 720 window: a caption that just fits its room was drawn right up to
+    # the room's edge, and the last letters were cut off there ("valu", "samples" without its bracket).
+    stepper = stepper_for("tiny-sigmoid")
+    stepper.run_to_end_of_pass()
+    view.set_theme(theme)
+    view.resize(width, 620)
+    show_pass(view, stepper)
+    image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint32).reshape(image.height(), image.bytesPerLine() // 4)
+    background = QtGui.QColor(theme.background).rgb() & 0xFFFFFF
+    legend_left = min(b.rect.left() for b in view.text_boxes if b.role == "legend")
+    captions = [b for b in view.text_boxes if b.role == "caption"]
+    assert len(captions) >= 2
+    for box in captions:
+        rows = pixels[int(box.rect.top()) + 1 : int(box.rect.bottom()) - 1, : int(legend_left)]
+        ink = np.flatnonzero(np.any((rows & 0xFFFFFF) != background, axis=0))
+        ink_right = ink.max() + 1
+        # Every letter drawn: the ink reaches the end of the text's advance (within antialiasing)...
+        assert ink_right >= box.rect.right() - 3, (box.text, ink_right, box.rect.right())
+        # ...and the text ends clear of the colour legend's column, not at the edge of its room.
+        assert ink_right <= legend_left - 10, (box.text, ink_right, legend_left)

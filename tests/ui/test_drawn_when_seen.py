@@ -11,6 +11,7 @@ from gradviz.ui.export_views import ExportView, ViewState
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
 from gradviz.ui.theme import SCREEN, SLIDES
+from tests.qt_helpers import shown_window
 
 PANELS = (GradientBarsPanel, ActivationCurvesPanel, DepthChainPanel, TrainingPanel)
 
@@ -130,11 +131,7 @@ HIDDEN_AT_LAUNCH = ("activation", "depth-chain", "training")
 
 
 def test_the_tabs_behind_the_gradient_bars_build_no_plot_until_brought_to_the_front(qtbot):
-    window = MainWindow(load_preset("deep-sigmoid"), SCREEN)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, "deep-sigmoid")
     panels = {"activation": window.activation_curves, "depth-chain": window.depth_chain, "training": window.training}
     assert window.gradient_bars.plot_built
     assert [name for name in HIDDEN_AT_LAUNCH if panels[name].plot_built] == []

@@ -519,20 +519,25 @@ def test_depth_chain_follows_the_network_it_is_given(qtbot):
     assert panel.network_points()[0].size == 0
 
 
-@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
-@pytest.mark.parametrize("width", [380, 460, 700])
-def test_bar_value_labels_stay_inside_the_plot_however_narrow(qtbot, tiny_comparison, theme, width):
-    # tiny-sigmoid's labels ("0.000424", "0.0922") are wider than a layer's pair of bars in a narrow plot:
-    # the first and last ran past the plot's sides and were cut (".000424").
+def _bars_with_labels(qtbot, theme, width, comparison):
+    """A bars panel ``width`` wide showing ``comparison``: the panel (kept alive), its plot and value labels."""
     panel = GradientBarsPanel(theme)
     qtbot.addWidget(panel)
     panel.resize(width, 360)
     panel.show()
     qtbot.waitExposed(panel)
-    panel.show_comparison(tiny_comparison)
+    panel.show_comparison(comparison)
     QtWidgets.QApplication.processEvents()
     plot = panel.plot_widget().getPlotItem()
-    marks = [item for item in plot.items if isinstance(item, pg.TextItem)]
+    return panel, plot, [item for item in plot.items if isinstance(item, pg.TextItem)]
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+@pytest.mark.parametrize("width", [380, 460, 700])
+def test_bar_value_labels_stay_inside_the_plot_however_narrow(qtbot, tiny_comparison, theme, width):
+    # tiny-sigmoid's labels ("0.000424", "0.0922") are wider than a layer's pair of bars in a narrow plot:
+    # the first and last ran past the plot's sides and were cut (".000424").
+    _panel, plot, marks = _bars_with_labels(qtbot, theme, width, tiny_comparison)
     assert sorted(m.toPlainText() for m in marks) == sorted(["0.000424", "0.00387", "0.0320", "0.0922", "0.0922", "0.0922"])
     data_area = plot.vb.sceneBoundingRect()
     for mark in marks:
@@ -554,15 +559,7 @@ def _text_rect(mark):
 @pytest.mark.parametrize("width", [380, 460, 700, 1100])
 def test_bar_value_labels_never_run_into_each_other(qtbot, tiny_comparison, theme, width):
     # At 1280 x 720 in slides print the three ReLU labels "0.0922" stood edge to edge: "0.09220.0922".
-    panel = GradientBarsPanel(theme)
-    qtbot.addWidget(panel)
-    panel.resize(width, 360)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.show_comparison(tiny_comparison)
-    QtWidgets.QApplication.processEvents()
-    plot = panel.plot_widget().getPlotItem()
-    marks = [item for item in plot.items if isinstance(item, pg.TextItem)]
+    _panel, plot, marks = _bars_with_labels(qtbot, theme, width, tiny_comparison)
     shown = [m for m in marks if m.isVisible()]
     for a, b in itertools.combinations(shown, 2):
         gap = 3.0

@@ -67,7 +67,6 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def _build_plot(self) -> pg.PlotWidget:
         self._plot_widget = make_plot_widget(log_y=False, menu=False)
-        self._plot_widget.setBackground(self._theme.background)
         self._legend = legend_beside(self._plot_widget.getPlotItem())
         if self._tall:
             place_legend(self._plot_widget.getPlotItem(), below=True)
@@ -88,8 +87,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        if self.plot_built:
-            self._plot_widget.setBackground(theme.background)
+        self._show_theme_background()
         self._curves_key = None
         self._request_redraw()
 

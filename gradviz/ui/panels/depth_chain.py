@@ -105,7 +105,6 @@ class DepthChainPanel(DrawnWhenSeen):
 
     def _build_plot(self) -> pg.GraphicsLayoutWidget:
         self._plot_widget = make_layout_widget()
-        self._plot_widget.setBackground(self._theme.background)
         self._plot = make_log_plot_item(menu=False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot_widget.ci.addItem(self._plot, row=0, col=0)
@@ -191,8 +190,7 @@ class DepthChainPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        if self.plot_built:
-            self._plot_widget.setBackground(theme.background)
+        self._show_theme_background()
         self._request_redraw()
 
     def table_text(self) -> str:

@@ -93,8 +93,7 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._legend = legend_beside(plot)
         self._empty_text = pg.TextItem(_EMPTY_MESSAGE, anchor=(0.5, 0.5))
         self._plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        plot.vb.sigResized.connect(self._update_y_range)
-        plot.vb.sigResized.connect(self._update_x_range)
+        plot.vb.sigResized.connect(self._fit_view)
         #: The layers' x span the bars need (None: no bars); widened on screen for the labels at its ends.
         self._x_extent: tuple[float, float] | None = None
         #: The layer count the bottom axis labels (None: no bars); its labels thin out in a narrow plot.
@@ -146,7 +145,7 @@ class GradientBarsPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._plot_widget.setBackground(theme.background)
+        self._show_theme_background()
         style_legend(self._legend, theme)
         self._request_redraw()
 
@@ -285,14 +284,13 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._tick_depth = depth
         self._update_layer_ticks()
         self._x_extent = (0.4, depth + 0.6)
-        self._update_x_range()
         style_legend(self._legend, theme)
         finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
         data_top = float(np.log10(finite_values.max())) if finite_values.size else float(floor)
         if np.any(np.isposinf(np.abs(values))):
             data_top = float(top)  # an infinite bar stands up to the top
         self._y_extent = (floor, top, data_top)
-        self._update_y_range()
+        self._fit_view()
 
     def _add_marks(self, values, heights, floor, top, shown) -> None:
         theme = self._theme
@@ -361,7 +359,14 @@ class GradientBarsPanel(DrawnWhenSeen):
             layers[-1 if len(layers) > 1 and depth - layers[-1] < every else len(layers):] = [depth]
         plot.getAxis("bottom").setTicks([[(l, str(l)) for l in layers]])
 
-    def _update_y_range(self, *_args) -> None:
+    def _fit_view(self, *_args) -> None:
+        """Fit both ranges to the bars and their value labels at the plot's size, then make the labels give
+        each other room (on every redraw and resize)."""
+        self._update_y_range()
+        self._update_x_range()
+        self._declutter_marks()
+
+    def _update_y_range(self) -> None:
         """Fit the floor to the tallest bar, with room above it for its value label: at most a decade.
 
         A label that does not fit under that decade is written inside its bar (see ``_place_marks``).
@@ -378,9 +383,8 @@ class GradientBarsPanel(DrawnWhenSeen):
         view_top = max(data_top + headroom, floor + 0.5)
         plot.setYRange(floor, view_top, padding=0)
         self._place_marks(view_top, height, label_px)
-        self._declutter_marks()
 
-    def _update_x_range(self, *_args) -> None:
+    def _update_x_range(self) -> None:
         """Span the layers, widened where a value label is wider than its bar pair and would run past the
         plot's edge (narrow plots: a column, a 1280 x 720 projector in slides print)."""
         if self._x_extent is None or self._stale:
@@ -395,7 +399,6 @@ class GradientBarsPanel(DrawnWhenSeen):
             lo = min([base_lo] + [x - half * per_px for x, half in halves])
             hi = max([base_hi] + [x + half * per_px for x, half in halves])
         plot.setXRange(lo, hi, padding=0)
-        self._declutter_marks()
 
     def _style_marks(self, scale: float = 1.0) -> None:
         """Every value label in its own colour and weight, at ``scale`` of its size (not under MIN_MARK_PT)."""

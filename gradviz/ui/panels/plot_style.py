@@ -61,6 +61,7 @@ class DrawnWhenSeen(QtWidgets.QWidget):
             return
         self._plot_slot = None
         plot = self._build_plot()
+        self._show_theme_background()
         slot.layout().addWidget(plot)
         if slot.isVisible():
             plot.show()  # now, not when the layout gets to it: it is about to be drawn
@@ -68,6 +69,11 @@ class DrawnWhenSeen(QtWidgets.QWidget):
         slot.removeEventFilter(self)
         self._seen_widget = plot
         plot.installEventFilter(self)
+
+    def _show_theme_background(self) -> None:
+        """The plot (``_plot_widget``) on the background of the panel's theme (``_theme``), once it is built."""
+        if self.plot_built:
+            self._plot_widget.setBackground(self._theme.background)
 
     def _redraw(self) -> None:
         raise NotImplementedError

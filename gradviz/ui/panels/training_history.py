@@ -95,7 +95,6 @@ class TrainingPanel(DrawnWhenSeen):
 
     def _build_plot(self) -> pg.GraphicsLayoutWidget:
         self._plot_widget = make_layout_widget()
-        self._plot_widget.setBackground(self._theme.background)
         self._loss_plot = make_log_plot_item(menu=False)
         self._grad_plot = make_log_plot_item(menu=False)
         for plot in (self._loss_plot, self._grad_plot):
@@ -223,8 +222,7 @@ class TrainingPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        if self.plot_built:
-            self._plot_widget.setBackground(theme.background)
+        self._show_theme_background()
         self._request_redraw()
 
     # ------------------------------------------------------------------ drawing

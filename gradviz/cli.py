@@ -257,20 +257,23 @@ def _run_trace(args) -> int:
 
 
 def _run_train(args) -> int:
+    from .core.files import write_error_message
     from .core.netfile import MAX_LEARNING_RATE, save_network
     from .core.training import train
 
     experiment = _load(args)
+    if args.out is not None:
+        _check_output(args.out)  # before training, so a bad name does not cost the run
     learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
     if not 0 <= learning_rate <= MAX_LEARNING_RATE:
         raise UsageError(f"argument --learning-rate: must be from 0 to {MAX_LEARNING_RATE:g}, got {learning_rate:g}")
     history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
-    if args.out:
+    if args.out is not None:
         trained = experiment.with_network(history.network)
         try:
             save_network(trained, args.out)
         except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+            raise UsageError(write_error_message(args.out, exc)) from None
     if args.json:
         steps = [
             {
@@ -305,9 +308,27 @@ def _run_train(args) -> int:
             )
         if history.stopped_at is not None:
             print(history.stop_reason)
-    if args.out:
+    if args.out is not None:
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _check_output(path) -> None:
+    """Refuse, in one line, an output no command may write (see ``gradviz.core.files.check_output_path``)."""
+    from .core.files import OutputPathError, check_output_path
+
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _refuse_empty_outputs(args) -> None:
+    """An empty output name (an unset shell variable) is an error for every command, never a silent no-op."""
+    for dest, what in (("out", "file"), ("frames_dir", "folder")):
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise UsageError(f"argument --{dest.replace('_', '-')}: no {what} name given")
 
 
 def _run_export(args) -> int:
@@ -359,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
             run = {"presets": _run_presets, "trace": _run_trace, "train": _run_train, "export": _run_export}[args.command]
+            _refuse_empty_outputs(args)
         else:
             args = gui_parser().parse_args(argv)
             run = _run_gui

@@ -18,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import InitVar, dataclass, field
@@ -31,7 +29,10 @@ from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from . import __version__
 from .core.budget import WORK_BUDGET_BYTES
-from .core.files import atomic_output, new_mode, write_atomically
+from .core.files import (
+    OutputPathError, atomic_output, check_output_path, os_error_reason, staging_folder, write_atomically,
+    write_error_message,
+)
 from .names import DEFAULT_THEME, THEME_NAMES
 from .ui.theme import get_theme
 
@@ -103,22 +104,26 @@ def _choices(formats: tuple[str, ...]) -> str:
 
 
 def _check_writable(path: Path) -> None:
-    folder = path.parent
-    if not folder.exists():
-        raise ExportError(f"cannot write {path}: no such folder {folder}")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {path}: {folder} is not a folder")
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportError(f"cannot write {path}: permission denied")
+    """Refuse, in one line, a path no command may write (see ``gradviz.core.files.check_output_path``)."""
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _checked_frames_dir(directory) -> Path:
+    if not os.fspath(directory).strip():
+        raise ExportError("no folder name given for the frames")
     directory = Path(directory).expanduser()
-    if directory.exists() and not directory.is_dir():
+    try:
+        is_dir = directory.is_dir()
+        exists = is_dir or directory.exists()
+        parent_is_dir = directory.parent.is_dir()
+    except OSError as exc:
+        raise ExportError(f"cannot write frames to {directory}: {os_error_reason(exc)}") from None
+    if exists and not is_dir:
         raise ExportError(f"cannot write frames to {directory}: it is a file, not a folder")
-    if not directory.parent.is_dir():
+    if not parent_is_dir:
         raise ExportError(f"cannot write frames to {directory}: no such folder {directory.parent}")
     if not os.access(directory.parent, os.W_OK | os.X_OK):
         raise ExportError(f"cannot write frames to {directory}: permission denied")
@@ -396,10 +401,8 @@ def _os_errors(path: Path) -> Iterator[None]:
     """Turn an OSError while writing ``path`` into one ExportError line."""
     try:
         yield
-    except PermissionError:
-        raise ExportError(f"cannot write {path}: permission denied") from None
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(write_error_message(path, exc)) from None
 
 
 def export_view(view, options: ExportOptions) -> Path:
@@ -544,9 +547,8 @@ def _frames_folder(directory: Path | None) -> Iterator[Path | None]:
     if directory is None:
         yield None
         return
-    with _os_errors(directory):
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
-    try:
+    # A failure to make the staging folder is an OutputPathError naming ``directory``: one line already.
+    with staging_folder(directory) as staging:
         yield staging
         with _os_errors(directory):
             if directory.is_dir():
@@ -554,12 +556,7 @@ def _frames_folder(directory: Path | None) -> Iterator[Path | None]:
                     os.replace(frame, directory / frame.name)
                 staging.rmdir()
             else:
-                # mkdtemp makes the folder 0700, whatever the umask says.
-                os.chmod(staging, new_mode(folder=True))
                 os.rename(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def export_animation(view, frames: Iterable, options: ExportOptions, *, frame_ms: int = FRAME_MS,

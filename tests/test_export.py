@@ -615,6 +615,8 @@ def test_a_failed_frames_export_leaves_nothing_behind(qtbot, tmp_path, existing)
 
 
 def test_animation_streams_one_frame_at_a_time(qtbot, tmp_path, monkeypatch):
+    from gradviz.core.files import TEMP_PREFIX
+
     """Each frame is drawn, written and encoded before the next one is asked for."""
     view = DrawnView()
     qtbot.addWidget(view)
@@ -624,7 +626,7 @@ def test_animation_streams_one_frame_at_a_time(qtbot, tmp_path, monkeypatch):
     def steps():
         for number in range(1, 5):
             # By the time frame n is asked for, frame n - 1 is already on disk.
-            seen.append(sorted(p.name for p in frames.parent.glob(".frames.*/*.png")))
+            seen.append(sorted(p.name for p in frames.parent.glob(f"{TEMP_PREFIX}*/*.png")))
             view.color = QtGui.QColor.fromHsv(number * 60, 200, 200)
             yield
 

@@ -31,7 +31,7 @@ def test_train_out_writes_the_trained_network(tmp_path, capsys):
 def test_train_out_to_a_folder_that_does_not_exist_is_one_line(tmp_path, capsys):
     path = tmp_path / "nope" / "trained.json"
     assert_one_line_error(*run_cli(capsys, "train", "--preset", "tiny-relu", "--steps", "2", "--out", str(path)),
-                          f"cannot write {path}: No such file or directory")  # fmt: skip
+                          f"cannot write {path}: no such folder {path.parent}")  # fmt: skip
 
 
 def test_a_run_that_overflows_stops_says_where_and_saves_the_last_finite_network(tmp_path, capsys):

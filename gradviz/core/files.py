@@ -267,7 +267,7 @@ def _keep_owner_and_mode(fd: int, replaced: os.stat_result | None) -> None:
     os.fchmod(fd, stat.S_IMODE(replaced.st_mode))
 
 
-def _put_in_place(fd: int, temp: Path | None, target: Path, folder_fd: int, shown) -> Path | None:
+def _put_in_place(fd: int, temp: Path | None, target: Path, folder_fd: int | None, shown) -> Path | None:
     """Make the written file ``fd`` the target; return the temporary name still to remove on failure."""
     replaced = _existing(target, shown)  # again: the target may have become something else while we wrote
     _keep_owner_and_mode(fd, replaced)
@@ -289,7 +289,10 @@ def _put_in_place(fd: int, temp: Path | None, target: Path, folder_fd: int, show
     return None
 
 
-def _open_folder(folder: Path, shown) -> int:
+def _open_folder(folder: Path, shown) -> int | None:
+    """The folder, open to link into and to fsync (None where folders cannot be opened: Windows)."""
+    if os.name != "posix":
+        return None
     try:
         return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -335,10 +338,12 @@ def atomic_output(path) -> Iterator[BinaryIO]:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
             raise
-        with contextlib.suppress(OSError):  # not every file system can fsync a folder; the rename stands
-            os.fsync(folder_fd)
+        if folder_fd is not None:
+            with contextlib.suppress(OSError):  # not every file system can fsync a folder; the rename stands
+                os.fsync(folder_fd)
     finally:
-        os.close(folder_fd)
+        if folder_fd is not None:
+            os.close(folder_fd)
 
 
 def write_atomically(path, data: bytes) -> None:

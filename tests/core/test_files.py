@@ -284,3 +284,28 @@ def test_a_file_too_big_for_its_limit_is_one_line_and_leaves_the_old_file(tmp_pa
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"cannot write {path}: {os.strerror(errno.EFBIG)}\n"
     assert path.read_bytes() == b"old" and listing(tmp_path) == ["net.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to become another user")
+def test_a_folder_another_user_cannot_write_is_one_line(tmp_path, writer):
+    """A child process that has become the user nobody writes into a folder only root may write to."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "roots"
+    folder.mkdir(mode=0o755)
+    script = (
+        "import os, sys\n"
+        "from gradviz.core import files\n"  # before becoming nobody, who may not read the interpreter's library
+        f"files._use_o_tmpfile = {writer == 'o_tmpfile'}\n"
+        "os.setgid(65534); os.setuid(65534)\n"
+        "try:\n"
+        "    files.write_atomically(sys.argv[1], b'x')\n"
+        "except OSError as exc:\n"
+        "    print(files.write_error_message(sys.argv[1], exc))\n"
+    )
+    target = folder / "net.json"
+    done = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"cannot write {target}: permission denied\n"
+    assert listing(folder) == []

@@ -169,16 +169,16 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _is_stale(entry: os.DirEntry) -> bool:
+def _is_stale(path: str, name: str) -> bool:
     """A temporary of ours whose writer is gone: its pid is dead and nobody holds its lock."""
-    parts = entry.name[len(TEMP_PREFIX) :].split(".")
+    parts = name[len(TEMP_PREFIX) :].split(".")
     if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) != 8:
         return False
     pid = int(parts[0])
     if pid == os.getpid() or _pid_alive(pid):
         return False
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(entry.path, flags)
+    fd = os.open(path, flags)
     try:
         # The pid may be in another pid namespace (a container sharing the folder): its lock says it is alive.
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -197,20 +197,22 @@ def remove_stale_temporaries(folder) -> list[str]:
     """
     if fcntl is None:
         return []
+    try:
+        names = [name for name in os.listdir(folder) if name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return []
     removed = []
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if not entry.name.startswith(TEMP_PREFIX):
+    for name in names:
+        path = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            kind = os.lstat(path).st_mode
+            if not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)) or not _is_stale(path, name):
                 continue
-            with contextlib.suppress(OSError):
-                is_folder = entry.is_dir(follow_symlinks=False)
-                if not (is_folder or entry.is_file(follow_symlinks=False)) or not _is_stale(entry):
-                    continue
-                if is_folder:
-                    shutil.rmtree(entry.path)
-                else:
-                    os.unlink(entry.path)
-                removed.append(entry.name)
+            if stat.S_ISDIR(kind):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            removed.append(name)
     return removed
 
 

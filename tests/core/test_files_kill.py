@@ -133,3 +133,39 @@ def test_a_writer_at_work_is_not_hurt_by_another_write_into_its_folder(tmp_path,
     assert writer.let_go() == 0
     assert target.read_bytes() == new_content()
     assert sorted(os.listdir(tmp_path)) == ["big.bin", "other.json"]
+
+
+STAGING_CHILD = r"""
+import os, sys
+from gradviz.core import files
+
+destination, tell_fd, wait_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with files.staging_folder(destination) as staging:
+    files.write_atomically(os.path.join(staging, "frame_001.png"), b"frame")
+    os.write(tell_fd, b"staged\n")
+    os.read(wait_fd, 1)
+"""
+
+
+def test_a_killed_frames_export_leaves_a_staging_folder_that_the_next_write_removes(tmp_path):
+    tell_read, tell_write = os.pipe()
+    wait_read, wait_write = os.pipe()
+    child = subprocess.Popen([sys.executable, "-c", STAGING_CHILD, str(tmp_path / "frames"), str(tell_write), str(wait_read)],
+                             pass_fds=(tell_write, wait_read))  # fmt: skip
+    os.close(tell_write)
+    os.close(wait_read)
+    try:
+        ready, _, _ = select.select([tell_read], [], [], 60)
+        assert ready and os.read(tell_read, 100) == b"staged\n"
+        staged = os.listdir(tmp_path)
+        assert len(staged) == 1 and os.listdir(tmp_path / staged[0]) == ["frame_001.png"]
+        write_atomically(tmp_path / "other.json", b"{}")  # the writer is alive: its folder stays
+        assert sorted(os.listdir(tmp_path)) == sorted([*staged, "other.json"])
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        child.kill()
+        os.close(tell_read)
+        os.close(wait_write)
+    write_atomically(tmp_path / "other.json", b"{}")
+    assert os.listdir(tmp_path) == ["other.json"]

@@ -32,6 +32,12 @@ def test_presets_are_read_through_importlib_resources():
 _PIP_OFFLINE_SIGNS = ("Could not find a version that satisfies", "No matching distribution found", "Failed to establish")
 
 
+def _pip_env(home: Path) -> dict:
+    """The environment for pip with ``home`` as its home: its cache, and what the tools it asks about
+    (``rustc --version`` for its user agent wakes rustup, which writes ~/.rustup) keep, land there."""
+    return dict(os.environ, HOME=str(home), PIP_CACHE_DIR=str(home / "pip-cache"))
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     """gradviz's wheel, built from a copy of the source (a build in place would leave build/ and
@@ -44,7 +50,7 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=_pip_env(tmp_path_factory.mktemp("pip-home")),
     )  # fmt: skip
     if result.returncode != 0 and any(sign in result.stderr for sign in _PIP_OFFLINE_SIGNS):
         pytest.skip(f"pip cannot build the wheel offline: {result.stderr.strip().splitlines()[-1]}")
@@ -228,7 +234,7 @@ def _normal_install(wheel: Path, venv: Path) -> Path:
     python = venv / "bin" / "python"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env=_pip_env(venv.parent / "pip-home"),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     site = subprocess.run(

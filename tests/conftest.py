@@ -17,12 +17,16 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 PACKAGE_DIR = str(Path(__file__).resolve().parents[1] / "gradviz")
 
 #: The home folder of the whole run, empty, set before anything reads HOME (QSettings, pip, Python's
-#: expanduser); the XDG folders that would point elsewhere are unset, so they default to inside it.
+#: expanduser); the XDG folders of settings and data are unset, so they default to inside it.
 #: Tests write only to their own tmp_path: a test that leaves anything here fails, naming what it left.
 TEST_HOME = Path(tempfile.mkdtemp(prefix="gradviz-test-home-"))
 os.environ["HOME"] = str(TEST_HOME)
-for _variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+for _variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
     os.environ.pop(_variable, None)
+#: Caches go apart: a machine whose system font cache is stale has fontconfig write its own (and Mesa
+#: keeps compiled shaders) on first use. They are no test's output, and a new machine must not fail on them.
+TEST_CACHE = Path(tempfile.mkdtemp(prefix="gradviz-test-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(TEST_CACHE)
 #: The folder the run starts in (the source folder, usually): tests write nothing there either.
 START_FOLDER = Path.cwd()
 #: What Python and pytest themselves leave in the start folder.
@@ -70,6 +74,7 @@ def pytest_sessionfinish(session, exitstatus):
     """Fail the run if anything reached the home folder after the last test (and remove that folder)."""
     left = _left_in(TEST_HOME)
     shutil.rmtree(TEST_HOME, ignore_errors=True)
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
     if left:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:

@@ -32,11 +32,10 @@ START_FOLDER = Path.cwd()
 #: What Python and pytest themselves leave in the start folder.
 START_FOLDER_ALLOWED = {"__pycache__", ".pytest_cache"}
 
-try:  # Hypothesis keeps a database of examples in ./.hypothesis unless told not to.
-    from hypothesis import settings as _hypothesis_settings
+try:  # Hypothesis keeps its examples and caches in ./.hypothesis unless told where else.
+    from hypothesis.configuration import set_hypothesis_home_dir
 
-    _hypothesis_settings.register_profile("gradviz", database=None)
-    _hypothesis_settings.load_profile("gradviz")
+    set_hypothesis_home_dir(TEST_CACHE / "hypothesis")
 except ImportError:
     pass
 

@@ -5,6 +5,7 @@ selection like any other: it is saved, reopened and explained."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,8 @@ def _launched(qtbot, settings, last: Path):
 
 def _state(path: Path):
     """What is at ``path``: its bytes and modification time, "a folder", or None when nothing is there."""
+    if path.is_fifo():
+        return "a FIFO", path.stat().st_mtime_ns
     if path.is_dir():
         return "a folder", sorted(p.name for p in path.iterdir())
     if not path.exists():
@@ -72,6 +75,12 @@ def _a_folder(path):
     (path / "inside.txt").write_text("not a session")
 
 
+def _a_fifo(path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("this system has no named pipes")
+    os.mkfifo(path)  # opening it for reading would wait for a writer forever
+
+
 def _missing(path):
     pass
 
@@ -82,6 +91,7 @@ BROKEN = {
     "a newer format": _newer_format,
     "a stale selection": _stale_selection,
     "a folder": _a_folder,
+    "a FIFO": _a_fifo,
     "missing": _missing,
 }
 

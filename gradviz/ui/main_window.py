@@ -798,7 +798,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._stored.set_last_session(None)
             reason = printable(str(exc) or type(exc).__name__)
             self.statusBar().showMessage(
-                f"Could not reopen the last session {printable(path)} ({reason}); this is the {DEFAULT_PRESET} preset.",
+                f"Could not reopen the last session {printable(path)} ({reason}); this is the {self._experiment.name} preset.",
                 30000,
             )
             return False

@@ -797,9 +797,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.bridge.new_session(DEFAULT_PRESET)
             self._stored.set_last_session(None)
             reason = printable(str(exc) or type(exc).__name__)
+            shown = self._experiment.name
             self.statusBar().showMessage(
-                f"Could not reopen the last session {printable(path)} ({reason}); this is the {self._experiment.name} preset.",
-                30000,
+                f"Could not reopen the last session {printable(path)} ({reason}); this is the {shown} preset.", 30000
             )
             return False
         self._remember_file(path, True)

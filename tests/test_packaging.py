@@ -277,9 +277,9 @@ def test_a_normal_install_runs_inside_the_source_folder(wheel, tmp_path):
 
 def test_every_reader_of_the_bundled_files_goes_through_resource_folder():
     # One place decides where the presets, icons and desktop entry are (installed or the source tree).
+    signs = ("importlib.resources", "import resources", '"gradviz.resources"')
     readers = [
         str(path.relative_to(ROOT)) for path in (ROOT / "gradviz").rglob("*.py")
-        if path.name != "resource_folder.py"
-        and any(sign in path.read_text(encoding="utf-8") for sign in ("importlib.resources", "import resources", '"gradviz.resources"'))
+        if path.name != "resource_folder.py" and any(sign in path.read_text(encoding="utf-8") for sign in signs)
     ]  # fmt: skip
     assert readers == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import weakref
 from pathlib import Path
 
@@ -13,6 +15,70 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 PACKAGE_DIR = str(Path(__file__).resolve().parents[1] / "gradviz")
+
+#: The home folder of the whole run, empty, set before anything reads HOME (QSettings, pip, Python's
+#: expanduser); the XDG folders of settings and data are unset, so they default to inside it.
+#: Tests write only to their own tmp_path: a test that leaves anything here fails, naming what it left.
+TEST_HOME = Path(tempfile.mkdtemp(prefix="gradviz-test-home-"))
+os.environ["HOME"] = str(TEST_HOME)
+for _variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    os.environ.pop(_variable, None)
+#: Caches go apart: a machine whose system font cache is stale has fontconfig write its own (and Mesa
+#: keeps compiled shaders) on first use. They are no test's output, and a new machine must not fail on them.
+TEST_CACHE = Path(tempfile.mkdtemp(prefix="gradviz-test-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(TEST_CACHE)
+#: The folder the run starts in (the source folder, usually): tests write nothing there either.
+START_FOLDER = Path.cwd()
+#: What Python and pytest themselves leave in the start folder.
+START_FOLDER_ALLOWED = {"__pycache__", ".pytest_cache"}
+
+try:  # Hypothesis keeps its examples and caches in ./.hypothesis unless told where else.
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(TEST_CACHE / "hypothesis")
+except ImportError:
+    pass
+
+
+def _left_in(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def _empty(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+@pytest.fixture(autouse=True)
+def writes_nothing_outside_tmp():
+    """Fail a test that writes to the home folder or to the folder the run started in."""
+    started_with = set(os.listdir(START_FOLDER))
+    yield
+    problems = []
+    in_home = _left_in(TEST_HOME)
+    if in_home:
+        _empty(TEST_HOME)  # so the next test starts clean and is not blamed
+        problems.append(f"wrote to the home folder: {', '.join(in_home[:10])}")
+    new_here = sorted(set(os.listdir(START_FOLDER)) - started_with - START_FOLDER_ALLOWED)
+    if new_here:
+        problems.append(f"wrote to {START_FOLDER}: {', '.join(new_here)}")
+    if problems:
+        pytest.fail("test " + "; ".join(problems) + " (write to tmp_path instead)", pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if anything reached the home folder after the last test (and remove that folder)."""
+    left = _left_in(TEST_HOME)
+    shutil.rmtree(TEST_HOME, ignore_errors=True)
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"gradviz: the tests left files in the home folder: {', '.join(left[:10])}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _started_by_us() -> bool:

@@ -3,6 +3,7 @@
 import re
 import struct
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,9 +265,11 @@ def test_export_dialog_offers_and_writes_a_gif_of_the_pass(qtbot, window, tmp_pa
     assert dialog.format.findData("gif") >= 0
     dialog.format.setCurrentIndex(dialog.format.findData("gif"))
     assert dialog.path.text().endswith(".gif")
+    dialog.path.setText(str(tmp_path / Path(dialog.path.text()).name))  # the default is in the home folder
     dialog.width.setValue(480)
     step_before = window.bridge.record.step
     assert dialog.export()
+    assert Path(dialog.exported_path) == tmp_path / "tiny-sigmoid-diagram.gif"
     with Image.open(dialog.exported_path) as gif:
         # tiny-sigmoid: L = 3, one frame per micro-step from the reset to the end of the backward pass.
         assert gif.n_frames == 2 * 3 + 2

@@ -13,7 +13,6 @@ import os
 import stat
 import unicodedata
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from .records import frozen_array
 from .stats import MEASURES
 from .training import MAX_TRAINING_STEPS, TrainingHistory
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
+from ..resource_folder import resource_folder
 
 #: Largest network file read, in bytes.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -971,7 +971,7 @@ def save_session(path, data: SessionData) -> None:
 
 
 def _preset_dir():
-    return resources.files("gradviz.resources").joinpath("presets")
+    return resource_folder().joinpath("presets")
 
 
 def preset_names() -> list[str]:

@@ -712,14 +712,12 @@ def read_file(path) -> SessionData | Experiment:
 
 
 def selection_fits(selection: tuple, network: Network) -> bool:
-    """Whether a neuron or edge selection names a unit that ``network`` has."""
+    """Whether a neuron or edge selection names a unit that ``network`` has (layer 0 holds the inputs)."""
     kind, layer, *units = selection
     widths = network.widths
-    if not 1 <= layer <= network.depth:
-        return False
     if kind == "neuron":
-        return 0 <= units[0] < widths[layer]
-    return 0 <= units[0] < widths[layer] and 0 <= units[1] < widths[layer - 1]
+        return 0 <= layer <= network.depth and 0 <= units[0] < widths[layer]
+    return 1 <= layer <= network.depth and 0 <= units[0] < widths[layer] and 0 <= units[1] < widths[layer - 1]
 
 
 def _same_experiment(a: Experiment, b: Experiment) -> bool:

@@ -240,14 +240,14 @@ def make_app():
 def app_icon(icons=None):
     """The window icon: the PNG renderings of the SVG master at every size, so no size is scaled at run time.
 
-    ``icons`` is the folder holding them (default: gradviz.resources' ``icons``).
+    ``icons`` is the folder holding them (default: the bundled ``icons``).
     """
-    from importlib import resources
-
     from PySide6 import QtCore, QtGui
 
+    from ..resource_folder import resource_folder
+
     # QIcon reads files: the resources are on disk in every install (wheel, editable, frozen folder).
-    folder = Path(icons) if icons is not None else Path(str(resources.files("gradviz.resources").joinpath("icons")))
+    folder = Path(icons) if icons is not None else Path(str(resource_folder().joinpath("icons")))
     icon = QtGui.QIcon()
     for path in sorted(folder.glob("gradviz-*.png")):
         side = path.stem.rsplit("-", 1)[-1]

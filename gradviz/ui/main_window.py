@@ -11,7 +11,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.budget import WorkBudgetError
-from ..core.format import format_number
+from ..core.format import format_number, printable
 from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
@@ -778,7 +778,12 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.open_file(str(path), ask=False)
 
     def reopen_last_session(self) -> bool:
-        """Reopen the session on screen when the window last closed; a failure is one status-bar line."""
+        """Reopen the session on screen when the window last closed.
+
+        Whatever goes wrong (an unreadable or missing file, a newer format, any error while restoring), the
+        window stays on the default preset and says so in one status-bar line naming the file, which is
+        left as it is.
+        """
         if self._stored is None:
             return False
         path = self._stored.last_session()
@@ -787,10 +792,14 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         try:
             self.bridge.open_session(path)
-        except (NetworkFileError, WorkBudgetError) as exc:
+        except Exception as exc:  # noqa: BLE001 -- a last session must never stop the app from starting
+            if not isinstance(exc, (NetworkFileError, WorkBudgetError)):  # it may have stopped half-way
+                self.bridge.new_session(DEFAULT_PRESET)
             self._stored.set_last_session(None)
+            reason = printable(str(exc) or type(exc).__name__)
+            shown = self._experiment.name
             self.statusBar().showMessage(
-                f"The last session could not be reopened ({exc}); this is the {self._experiment.name} preset.", 30000
+                f"Could not reopen the last session {printable(path)} ({reason}); this is the {shown} preset.", 30000
             )
             return False
         self._remember_file(path, True)

@@ -305,8 +305,8 @@ def test_a_last_session_that_no_longer_loads_falls_back_to_the_default_preset(qt
     qtbot.addWidget(window)
     assert window.bridge.experiment.name == "tiny-sigmoid"
     assert window.statusBar().currentMessage() == (
-        "The last session could not be reopened (session: must be an object (what was on screen), got 3); "
-        "this is the tiny-sigmoid preset."
+        f"Could not reopen the last session {tmp_path / 'gone.json'} (session: must be an object (what was on "
+        "screen), got 3); this is the tiny-sigmoid preset."
     )
     assert settings.value("session/last") is None
     window.ask_to_save = False

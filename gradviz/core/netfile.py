@@ -13,7 +13,6 @@ import os
 import stat
 import unicodedata
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from .activations import ACTIVATION_NAMES
 from .files import write_atomically
 from .format import format_number
+from .bundled import bundled_dir
 from .budget import STEPPER_PASSES, WorkBudgetError, check_budget
 from .init import INIT_PARAMETERS, INIT_SCHEMES, InitSpec, init_network_weights
 from .losses import LOSS_NAMES, get_loss
@@ -971,7 +971,7 @@ def save_session(path, data: SessionData) -> None:
 
 
 def _preset_dir():
-    return resources.files("gradviz.resources").joinpath("presets")
+    return bundled_dir("presets")
 
 
 def preset_names() -> list[str]:

@@ -55,13 +55,17 @@ def hidden_delta(network, l: int, grad_a: np.ndarray, z: np.ndarray, a: np.ndarr
     f'(z) comes from the layer's activations ``a`` where the activation allows (sigmoid, tanh): the same
     numbers as from z, without computing f again. A residual layer's ``a`` is not f(z), so it uses z.
     """
-    activation = network.activation_functions[l]
-    if activation.df_from_output is not None and not network.skip_flags[l]:
-        slope = activation.df_from_output(a)
-    else:
-        slope = activation.df(z)
+    slope = layer_slope(network, l, z, a)
     slope *= grad_a
     return slope
+
+
+def layer_slope(network, l: int, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """f'(z) of layer ``l``, from its activations ``a`` where the activation allows (a fresh array)."""
+    activation = network.activation_functions[l]
+    if activation.df_from_output is not None and not network.skip_flags[l]:
+        return activation.df_from_output(a)
+    return activation.df(z)
 
 
 def parameter_gradients(delta: np.ndarray, a_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +90,28 @@ def backward_layer(network, l: int, delta: np.ndarray, a_prev: np.ndarray, grad_
     """``(grad_w, grad_b, grad_a_prev)`` of layer ``l`` from its ``delta``."""
     grad_w, grad_b = parameter_gradients(delta, a_prev)
     return grad_w, grad_b, input_gradient(network, l, delta, grad_a)
+
+
+class ParameterBuffer:
+    """Arrays shaped as a network's weights and biases, all views of one flat float64 array.
+
+    One operation on ``flat`` then acts on every parameter at once: a training step, a clip, a copy.
+    """
+
+    def __init__(self, widths):
+        widths = [int(w) for w in widths]
+        sizes = [n_out * n_in + n_out for n_in, n_out in zip(widths[:-1], widths[1:])]
+        self.flat = np.zeros(sum(sizes))
+        self.weights, self.biases = [], []
+        start = 0
+        for n_in, n_out in zip(widths[:-1], widths[1:]):
+            self.weights.append(self.flat[start : start + n_out * n_in].reshape(n_out, n_in))
+            start += n_out * n_in
+            self.biases.append(self.flat[start : start + n_out])
+            start += n_out
+
+    def __repr__(self):
+        return f"ParameterBuffer(layers={len(self.weights)}, size={self.flat.size})"
 
 
 @dataclass
@@ -115,7 +141,10 @@ def forward(network, inputs: np.ndarray) -> tuple[list, list]:
     return zs, activations
 
 
-def forward_backward(network, inputs: np.ndarray, targets: np.ndarray, loss_name: str, with_loss: bool = True) -> PassArrays:
+def forward_backward(
+    network, inputs: np.ndarray, targets: np.ndarray, loss_name: str, with_loss: bool = True,
+    gradients: ParameterBuffer | None = None,
+) -> PassArrays:  # fmt: skip
     """One forward and backward pass of a batch: every layer's z, a, delta and parameter gradients.
 
     Parameters
@@ -124,6 +153,8 @@ def forward_backward(network, inputs: np.ndarray, targets: np.ndarray, loss_name
     inputs, targets : samples x units, float64
     loss_name : a name from ``losses.LOSSES``
     with_loss : compute each sample's loss too (training's mini-batches skip it)
+    gradients : where to write the parameter gradients (the same numbers: the sums per layer, then one
+        division of the whole buffer by the number of samples); new arrays when None
     """
     depth = len(network.weights)
     zs, activations = [None] * depth, [inputs]
@@ -142,7 +173,14 @@ def forward_backward(network, inputs: np.ndarray, targets: np.ndarray, loss_name
             else:
                 delta = hidden_delta(network, l, grad_a, zs[l], activations[l + 1])
             deltas[l] = delta
-            grads_w[l], grads_b[l] = parameter_gradients(delta, activations[l])
+            if gradients is None:
+                grads_w[l], grads_b[l] = parameter_gradients(delta, activations[l])
+            else:
+                np.matmul(delta.T, activations[l], out=gradients.weights[l])
+                np.add.reduce(delta, axis=0, out=gradients.biases[l])
             if l > 0:  # dL/d(input) is nobody's business
                 grad_a = input_gradient(network, l, delta, grad_a)
+        if gradients is not None:
+            gradients.flat /= inputs.shape[0]
+            grads_w, grads_b = gradients.weights, gradients.biases
     return PassArrays(zs, activations, deltas, grads_w, grads_b, losses)

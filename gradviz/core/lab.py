@@ -24,7 +24,9 @@ import numpy as np
 
 from . import passes
 from .activations import ACTIVATION_NAMES, get_activation
+from .budget import check_budget
 from .bundled import bundled_dir
+from .files import write_atomically
 from .data import DataError, DataSpec, Split, load_data, split_data
 from .init import init_weights
 from .losses import softmax
@@ -476,6 +478,8 @@ class Lab:
         self.split = split
         outputs, output_activation, self.loss_name = output_setup(config.loss, split.classes)
         self.widths = (split.train_x.shape[1], *config.hidden, outputs)
+        # The measures pass the whole training split through each lane in one batch.
+        check_budget(self.widths, len(split.train_y), 1, "measuring this lab (one pass over the training split)")
         self.train_targets = encode_targets(split.train_y, outputs)
         self.lanes = [Lane(spec, self.widths, output_activation, self.loss_name, config.seed) for spec in config.lanes]
         self.epoch = 0
@@ -589,3 +593,109 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     else:
         values = np.argmax(logits, axis=1).astype(np.float64)
     return xs, ys, values.reshape(resolution, resolution)
+
+
+# ------------------------------------------------------------------------------------- lab sessions
+
+#: The lab session file: its "format" and the version this code writes and reads.
+LAB_FILE_FORMAT = "gradviz-lab"
+LAB_FILE_VERSION = 1
+MAX_LAB_FILE_BYTES = 256 * 1024 * 1024
+
+
+def lab_session_json(lab: Lab) -> dict:
+    """The lab session as a strict-JSON object: config, data, and every lane's weights and history.
+
+    A window reopens it (``load_lab_session``) without training again: the data come back from their
+    spec (a generator's seed, the bundled digits, or the CSV file's path), the weights and the kept epochs
+    from the file. The optimiser's running averages (momentum, Adam) are not kept.
+    """
+    split = lab.split
+    return {
+        "format": LAB_FILE_FORMAT,
+        "version": LAB_FILE_VERSION,
+        "config": lab.config.to_json(),
+        "data": {
+            "name": split.data.name, "features": int(split.train_x.shape[1]), "classes": split.classes,
+            "class_names": list(split.data.class_names), "train": len(split.train_y), "test": len(split.test_y),
+            "mean": split.mean.tolist(), "scale": split.scale.tolist(),
+        },
+        "epoch": lab.epoch,
+        "lanes": [
+            {
+                **lane.spec.to_json(),
+                "widths": list(lane.widths), "activations": list(lane.activations), "loss": lane.loss_name,
+                "weights": [w.tolist() for w in lane.weights], "biases": [b.tolist() for b in lane.biases],
+                "stopped_at": lane.stopped_at, "stop_reason": lane.stop_reason, "history": lane.history.rows(),
+            }
+            for lane in lab.lanes
+        ],
+    }  # fmt: skip
+
+
+def save_lab_session(lab: Lab, path) -> None:
+    """Write the lab session (``lab_session_json``) to ``path`` atomically."""
+    text = json.dumps(lab_session_json(lab), allow_nan=False, separators=(",", ":"))
+    write_atomically(path, text.encode("utf-8"))
+
+
+def load_lab_session(path) -> Lab:
+    """The lab a session file holds, at its saved epoch with its saved weights and history; ``LabError`` if unusable."""
+    shown = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_LAB_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LabError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
+    if len(raw) > MAX_LAB_FILE_BYTES:
+        raise LabError(f"{shown}: is more than the {MAX_LAB_FILE_BYTES:,} bytes a lab session may have")
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise LabError(f"{shown}: is not a JSON lab session ({exc})") from None
+    return lab_from_session_json(obj, shown)
+
+
+def lab_from_session_json(obj, source: str = "lab session") -> Lab:
+    """A ``Lab`` from ``lab_session_json``'s object, without training."""
+    if not isinstance(obj, dict) or obj.get("format") != LAB_FILE_FORMAT:
+        raise LabError(f"{source}: format: not a gradviz lab session (\"format\" must be {LAB_FILE_FORMAT!r})")
+    if obj.get("version") != LAB_FILE_VERSION:
+        raise LabError(f"{source}: version: this gradviz reads version {LAB_FILE_VERSION}, got {obj.get('version')!r}")
+    lab = Lab(config_from_json(obj.get("config"), f"{source}: config"))
+    saved = obj.get("lanes")
+    if not isinstance(saved, list) or len(saved) != len(lab.lanes):
+        raise LabError(f"{source}: lanes: must list the {len(lab.lanes)} lanes of its config")
+    epoch = obj.get("epoch")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= lab.config.epochs:
+        raise LabError(f"{source}: epoch: must be a whole number from 0 to {lab.config.epochs}, got {epoch!r}")
+    for k, (lane, entry) in enumerate(zip(lab.lanes, saved)):
+        where = f"{source}: lanes[{k}]"
+        try:
+            weights = [np.asarray(w, dtype=np.float64) for w in entry["weights"]]
+            biases = [np.asarray(b, dtype=np.float64) for b in entry["biases"]]
+            rows = list(entry["history"])
+        except (KeyError, TypeError, ValueError):
+            raise LabError(f"{where}: needs weights, biases and history as the lab writes them") from None
+        shapes_ok = len(weights) == len(lane.weights) and len(biases) == len(lane.biases) and all(
+            w.shape == t.shape for w, t in zip(weights + biases, lane.weights + lane.biases)
+        )
+        if not shapes_ok or not all(np.isfinite(a).all() for a in weights + biases):
+            raise LabError(f"{where}: weights and biases must be finite and shaped for widths {list(lane.widths)}")
+        for target, value in zip(lane.weights + lane.biases, weights + biases):
+            target[...] = value
+        lane.history = LaneHistory(len(lane.widths) - 2)
+        try:
+            for row in rows[:MAX_HISTORY_EPOCHS]:
+                lane.history.append(
+                    int(row["epoch"]), *(math.nan if row[key] is None else float(row[key]) for key in LaneHistory.SCALARS),
+                    *([math.nan if v is None else float(v) for v in row[key]] for key in LaneHistory.LAYERED),
+                )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            raise LabError(f"{where}: history: each epoch needs the measures the lab writes") from None
+        lane.epochs_done = int(lane.history.epochs[lane.history.count - 1]) if lane.history.count else 0
+        stopped = entry.get("stopped_at")
+        if stopped is not None:
+            lane.stopped_at, lane.stop_reason = int(stopped), str(entry.get("stop_reason", ""))
+    lab.epoch = epoch
+    return lab

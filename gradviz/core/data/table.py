@@ -87,21 +87,21 @@ def parse_csv(raw: bytes, source: str, name: str) -> DataSet:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{source}: row {line} is not UTF-8 text (byte {exc.start + 1:,})") from None
+        raise DataError(f"{source}: row {line:,} is not UTF-8 text (byte {exc.start + 1:,})") from None
     rows = []  # (row number in the file, fields)
     for number, fields in enumerate(csv.reader(text.splitlines()), start=1):
         if not fields or all(not f.strip() for f in fields):
             continue
         rows.append((number, [f.strip() for f in fields]))
         if len(rows) > MAX_ROWS + 1:  # one more than the limit, as the first may be a header
-            raise DataError(f"{source}: row {number} is beyond the {MAX_ROWS:,} rows a data set may have")
+            raise DataError(f"{source}: row {number:,} is beyond the {MAX_ROWS:,} rows a data set may have")
     if not rows:
         raise DataError(f"{source}: is empty; it needs rows of numeric features followed by a class label")
     columns = len(rows[0][1])
     if columns < 2:
-        raise DataError(f"{source}: row {rows[0][0]} has 1 column; it needs at least one feature and a class label")
+        raise DataError(f"{source}: row {rows[0][0]:,} has 1 column; it needs at least one feature and a class label")
     if columns - 1 > MAX_FEATURES:
-        raise DataError(f"{source}: row {rows[0][0]} has {columns - 1:,} feature columns, more than the {MAX_FEATURES:,} allowed")
+        raise DataError(f"{source}: row {rows[0][0]:,} has {columns - 1:,} feature columns, more than the {MAX_FEATURES:,} allowed")
     header = None
     if not all(_is_number(f) for f in rows[0][1][:-1]):
         header = rows[0][1]
@@ -109,10 +109,10 @@ def parse_csv(raw: bytes, source: str, name: str) -> DataSet:
         if not rows:
             raise DataError(f"{source}: has a header row but no data rows")
     if len(rows) > MAX_ROWS:
-        raise DataError(f"{source}: row {rows[MAX_ROWS][0]} is beyond the {MAX_ROWS:,} rows a data set may have")
+        raise DataError(f"{source}: row {rows[MAX_ROWS][0]:,} is beyond the {MAX_ROWS:,} rows a data set may have")
     for number, fields in rows:
         if len(fields) != columns:
-            raise DataError(f"{source}: row {number} has {len(fields)} columns where the first row has {columns}")
+            raise DataError(f"{source}: row {number:,} has {len(fields)} columns where the first row has {columns}")
     features = _numeric_features(rows, columns, source)
     labels, class_names = _class_labels([fields[-1] for _, fields in rows], [n for n, _ in rows], columns, source)
     feature_names = tuple(header[:-1]) if header else tuple(f"x{j + 1}" for j in range(columns - 1))
@@ -140,16 +140,16 @@ def _numeric_features(rows, columns: int, source: str) -> np.ndarray:
                 value = float(text)
             except ValueError:
                 shown = text if len(text) <= 40 else text[:37] + "..."
-                raise DataError(f"{source}: row {number}, column {column} is {shown!r}, not a number") from None
+                raise DataError(f"{source}: row {number:,}, column {column} is {shown!r}, not a number") from None
             if not math.isfinite(value):
-                raise DataError(f"{source}: row {number}, column {column} is {text!r}; features must be finite numbers")
+                raise DataError(f"{source}: row {number:,}, column {column} is {text!r}; features must be finite numbers")
     raise DataError(f"{source}: a feature is not a finite number")  # not reached: the loop names it
 
 
 def _class_labels(texts: list[str], numbers: list[int], columns: int, source: str) -> tuple[np.ndarray, tuple[str, ...]]:
     for number, text in zip(numbers, texts):
         if not text:
-            raise DataError(f"{source}: row {number}, column {columns} (the class label) is empty")
+            raise DataError(f"{source}: row {number:,}, column {columns} (the class label) is empty")
     try:
         whole = [int(t) for t in texts]
     except ValueError:

@@ -16,9 +16,10 @@ Training runs through the one forward/backward loop (``passes.forward_backward``
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,7 +30,6 @@ from .bundled import bundled_dir
 from .files import write_atomically
 from .data import DataError, DataSpec, Split, load_data, split_data
 from .init import init_weights
-from .losses import softmax
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network
 
 #: Initialisers a lane may use. "nielsen" is Nielsen's: weights N(0, 1/n_in), biases N(0, 1); the others
@@ -400,7 +400,7 @@ class Lane:
         """The lane's network now (an immutable copy)."""
         return self._template.with_params(self.weights, self.biases)
 
-    @property
+    @functools.cached_property
     def weight_slices(self) -> list[slice]:
         """Where each layer's weights lie in ``parameters``."""
         slices, start = [], 0
@@ -437,10 +437,10 @@ class Lane:
         loss = arrays.loss
         if not math.isfinite(loss):
             return None
-        train_accuracy = float(np.mean(predicted_classes(arrays.zs[-1]) == split.train_y))
+        train_accuracy = np.count_nonzero(predicted_classes(arrays.zs[-1]) == split.train_y) / len(split.train_y)
         if len(split.test_y):
             test_logits = passes.forward(self._work, split.test_x)[0][-1]
-            test_accuracy = float(np.mean(predicted_classes(test_logits) == split.test_y))
+            test_accuracy = np.count_nonzero(predicted_classes(test_logits) == split.test_y) / len(split.test_y)
         else:
             test_accuracy = math.nan
         hidden = len(self.widths) - 2
@@ -580,6 +580,8 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     raw = split.data.features
     if raw.shape[1] != 2:
         raise LabError(f"a decision grid needs 2-D data; {split.data.name} has {raw.shape[1]} features")
+    # Also keeps the memory one grid frees for the next (memory.reuse_freed_memory): no page faults.
+    check_budget(network.widths, resolution * resolution, 1, "drawing the decision grid")
     low, high = raw.min(axis=0), raw.max(axis=0)
     pad = (high - low) * margin
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)

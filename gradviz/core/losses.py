@@ -104,12 +104,6 @@ LOSSES: dict[str, Loss] = {
 LOSS_NAMES = ("half_squared_error", "binary_cross_entropy")
 
 
-def softmax(z) -> np.ndarray:
-    """Class probabilities from logits (samples x classes), overflow-safe."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _softmax(np.asarray(z, dtype=np.float64))
-
-
 def get_loss(name: str) -> Loss:
     try:
         return LOSSES[name]

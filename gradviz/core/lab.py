@@ -149,6 +149,7 @@ def load_preset(name: str) -> LabConfig:
 
 
 def preset_descriptions() -> dict[str, str]:
+    """Each lab preset's one-line description, by name, in the listed order."""
     return {name: load_preset(name).description for name in preset_names()}
 
 
@@ -698,6 +699,8 @@ def lab_from_session_json(obj, source: str = "lab session") -> Lab:
         lane.epochs_done = int(lane.history.epochs[lane.history.count - 1]) if lane.history.count else 0
         stopped = entry.get("stopped_at")
         if stopped is not None:
-            lane.stopped_at, lane.stop_reason = int(stopped), str(entry.get("stop_reason", ""))
+            if not isinstance(stopped, int) or isinstance(stopped, bool) or not 0 <= stopped <= epoch:
+                raise LabError(f"{where}: stopped_at: must be null or an epoch from 0 to {epoch}, got {stopped!r}")
+            lane.stopped_at, lane.stop_reason = stopped, str(entry.get("stop_reason", ""))
     lab.epoch = epoch
     return lab

@@ -198,6 +198,9 @@ def _print_table(lab) -> None:
         speeds = "".join(f"{'speed ' + str(l + 1):>11}" for l in range(hidden))
         print(f"{'epoch':>7} {'loss':>11} {'train':>7} {'test':>7}{speeds}")
         rows = out["epochs"]
+        if not rows:
+            print(printable(lane.stop_reason))
+            continue
         every = max(1, math.ceil((len(rows) - 1) / (TABLE_ROWS - 1)))
         shown = sorted(set(range(0, len(rows), every)) | {len(rows) - 1})
         for k in shown:
@@ -224,6 +227,8 @@ def run_lab(args) -> int:
                 print(f"{name:<{width}}  {description}")
             return 0
         lab = Lab(lab_config(args))
+        for message in lab.start_messages:
+            print(printable(message), file=sys.stderr)
 
         def on_epoch(epoch, messages):
             if not args.json:

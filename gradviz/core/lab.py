@@ -484,8 +484,8 @@ class Lab:
         self.train_targets = encode_targets(split.train_y, outputs)
         self.lanes = [Lane(spec, self.widths, output_activation, self.loss_name, config.seed) for spec in config.lanes]
         self.epoch = 0
-        for lane in self.lanes:
-            self._record(lane, lane.parameters.copy())
+        #: Messages of lanes whose loss was not finite even before training (stopped at epoch 0).
+        self.start_messages = [lane.stop_reason for lane in self.lanes if not self._record(lane, lane.parameters.copy())]
 
     def batch_order(self, epoch: int) -> np.ndarray:
         """The order of the training samples in ``epoch`` (1-based): the same for every lane."""

@@ -155,3 +155,21 @@ def test_out_to_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
     path = tmp_path / "nope" / "lab.json"
     assert_one_line_error(*run_cli(capsys, "lab", "--preset", "gauss", "--epochs", "1", "--json", "--out", str(path)),
                           f"argument --out: cannot write {path}: No such file or directory")  # fmt: skip
+
+
+def test_lanes_that_are_not_finite_before_training_stop_at_epoch_0_and_say_so(capsys, monkeypatch):
+    from gradviz.core import lab as lab_module
+
+    original = lab_module.initial_parameters
+
+    def infinite_output_weights(widths, init, seed):
+        weights, biases = original(widths, init, seed)
+        weights[-1][...] = np.inf
+        return weights, biases
+
+    monkeypatch.setattr(lab_module, "initial_parameters", infinite_output_weights)
+    code, out, err = run_cli(capsys, "lab", "--data", "gauss", "--activation", "relu", "--compare", "sigmoid",
+                             "--init", "xavier_normal", "--epochs", "2")  # fmt: skip
+    assert code == 0
+    assert err.startswith("lane relu stopped at epoch 0: the loss is not finite (the weights overflowed); its starting network is kept\n")
+    assert "lane sigmoid stopped at epoch 0" in out and "lane relu stopped at epoch 0" in out

@@ -89,7 +89,7 @@ def add_lab_parser(sub) -> None:
     parser.add_argument("--init", choices=lab.LAB_INITS, metavar="NAME", help=f"initialiser ({', '.join(lab.LAB_INITS)}; default he_normal)")
     parser.add_argument("--optimizer", choices=lab.OPTIMIZERS, help="sgd (default), momentum or adam")
     parser.add_argument("--loss", choices=lab.LAB_LOSSES, help="auto (cross-entropy, the default), cross_entropy or mse")
-    parser.add_argument("--learning-rate", type=_bounded_float(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA")
+    parser.add_argument("--learning-rate", type=_bounded_float(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA", help="step size, above 0 to 10 (default 0.1)")
     parser.add_argument("--batch", type=_bounded_int(1, lab.MAX_BATCH), metavar="N", help="mini-batch size (default 10)")
     parser.add_argument("--epochs", type=_bounded_int(1, lab.MAX_EPOCHS), metavar="N", help="epochs to train (default 30)")
     parser.add_argument("--seed", type=_bounded_int(0, 2**32 - 1), metavar="N", help="seeds the data, the split, the weights and the batch order")
@@ -116,7 +116,7 @@ def lab_config(args):
     from dataclasses import replace
 
     from .core.data import DataSpec
-    from .core.lab import LaneSpec, LabConfig, load_preset
+    from .core.lab import LabConfig, LabError, LaneSpec, load_preset
 
     lane_flags = {
         "init": args.init, "optimizer": args.optimizer, "learning_rate": args.learning_rate, "clip": args.clip,
@@ -125,7 +125,10 @@ def lab_config(args):
     if args.preset:
         if args.activation or args.compare:
             raise LabUsageError("argument --activation/--compare: a preset names its own lanes; use them with --data")
-        config = load_preset(args.preset)
+        try:
+            config = load_preset(args.preset)
+        except LabError as exc:
+            raise LabUsageError(f"argument --preset: {exc}") from None
         lanes = tuple(replace(lane, **given) for lane in config.lanes)
     else:
         if not args.data:

@@ -143,7 +143,7 @@ def load_preset(name: str) -> LabConfig:
     """The bundled lab preset ``name``; a ``LabError`` naming the presets if there is none."""
     names = preset_names()
     if name not in names:
-        raise LabError(f"preset: no lab preset called {name!r}; the lab presets are {', '.join(names)}")
+        raise LabError(f"no lab preset called {name!r}; the lab presets are {', '.join(names)}")
     text = bundled_dir("lab").joinpath(f"{name}.json").read_text(encoding="utf-8")
     return config_from_json(json.loads(text[: MAX_PRESET_BYTES + 1]), f"lab preset {name}")
 

@@ -117,7 +117,7 @@ def test_a_lane_that_overflows_is_reported_on_stderr_and_the_json_stays_strict(c
         (["--data", "xor"] + ["--compare", "tanh"] * 4, "argument --compare: at most 3 (4 lanes in all), got 4"),
         (["--preset", "xor", "--activation", "relu"], "argument --activation/--compare: a preset names its own lanes"),
         (["--preset", "xor", "--data", "moons"], "argument --data: not allowed with argument --preset"),
-        (["--preset", "nope"], "preset: no lab preset called 'nope'"),
+        (["--preset", "nope"], "argument --preset: no lab preset called 'nope'; the lab presets are digits-deep,"),
         ([], "give --preset NAME or --data NAME|FILE.csv"),
         (["--data", "no-such-file.csv"], "no-such-file.csv: cannot read it (No such file or directory)"),
     ],

@@ -17,7 +17,7 @@ import numpy as np
 from . import names
 from .core.format import format_number, printable
 
-SUBCOMMANDS = ("presets", "trace", "train", "export")
+SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
 
 
 class UsageError(Exception):
@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
     export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")
     export.add_argument("--out", required=True, metavar="PATH", help="PATH.png, .svg, .pdf or (with --animate) .gif")
+    from .lab_cli import add_lab_parser
+
+    add_lab_parser(sub)
     return parser
 
 
@@ -379,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
-            run = {"presets": _run_presets, "trace": _run_trace, "train": _run_train, "export": _run_export}[args.command]
+            from .lab_cli import run_lab
+
+            run = {"presets": _run_presets, "trace": _run_trace, "train": _run_train, "export": _run_export, "lab": run_lab}[args.command]
             _refuse_empty_outputs(args)
         else:
             args = gui_parser().parse_args(argv)

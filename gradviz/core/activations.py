@@ -62,6 +62,11 @@ def _d_relu(z):
     return np.where(z > 0, 1.0, np.where(z == 0, RELU_GRAD_AT_ZERO, 0.0))
 
 
+def _relu_slope_from_output(a):
+    # a = max(z, 0) > 0 exactly where z > 0; at z = 0 the slope is RELU_GRAD_AT_ZERO, 0, as where z < 0.
+    return np.greater(a, 0.0, out=np.empty(np.shape(a)))
+
+
 def _leaky_relu(z):
     return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
 
@@ -139,7 +144,9 @@ ACTIVATIONS: dict[str, Activation] = {
             "sigmoid", "sigmoid", _sigmoid, _d_sigmoid, "σ(z) = 1 / (1 + e⁻ᶻ)", 0.25, _sigmoid_slope_from_output
         ),
         Activation("tanh", "tanh", np.tanh, _d_tanh, "tanh(z)", 1.0, _tanh_slope_from_output),
-        Activation("relu", "ReLU", _relu, _d_relu, "max(0, z)", 1.0),
+        Activation(
+            "relu", "ReLU", _relu, _d_relu, "max(0, z)", 1.0, _relu_slope_from_output if RELU_GRAD_AT_ZERO == 0.0 else None
+        ),
         Activation("leaky_relu", "leaky ReLU", _leaky_relu, _d_leaky_relu, "max(0.01·z, z)", 1.0),
         Activation("elu", "ELU", _elu, _d_elu, "z if z > 0 else eᶻ − 1", 1.0),
         Activation("softplus", "softplus", _softplus, _sigmoid, "log(1 + eᶻ)", 1.0),

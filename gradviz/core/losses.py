@@ -36,6 +36,28 @@ def _binary_cross_entropy_delta(z, a, target, activation: Activation):
     return a - target
 
 
+def _softmax(z):
+    # Shifted by each row's largest logit, so e^z never overflows; the shift cancels in the ratio.
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= np.add.reduce(shifted, axis=1, keepdims=True)
+    return shifted
+
+
+def _softmax_cross_entropy(z, a, target):
+    # -sum t log softmax(z) = logsumexp(z) - sum t z for targets that sum to 1 (one-hot class labels).
+    largest = np.max(z, axis=1, keepdims=True)
+    log_sum = np.log(np.add.reduce(np.exp(z - largest), axis=1)) + largest[:, 0]
+    return log_sum * np.add.reduce(target, axis=1) - np.add.reduce(target * z, axis=1)
+
+
+def _softmax_cross_entropy_delta(z, a, target, activation: Activation):
+    delta = _softmax(z)
+    delta *= np.add.reduce(target, axis=1, keepdims=True)  # 1 for one-hot targets
+    delta -= target
+    return delta
+
+
 @dataclass(frozen=True)
 class Loss:
     name: str
@@ -66,13 +88,24 @@ LOSSES: dict[str, Loss] = {
         "L = −Σ [t log y + (1 − t) log(1 − y)]",
         requires_output="sigmoid",
     ),
+    # The output layer is linear: its z are the logits, and the loss applies the softmax itself.
+    "softmax_cross_entropy": Loss(
+        "softmax_cross_entropy",
+        "softmax cross-entropy",
+        _softmax_cross_entropy,
+        _softmax_cross_entropy_delta,
+        "L = −Σ t log softmax(z)",
+        requires_output="linear",
+    ),
 }
 
-LOSS_NAMES = tuple(LOSSES)
+#: The losses a network file and the window offer. Softmax cross-entropy is the lab's: it needs one class
+#: label per sample (one-hot targets), which only the lab's data sets give.
+LOSS_NAMES = ("half_squared_error", "binary_cross_entropy")
 
 
 def get_loss(name: str) -> Loss:
     try:
         return LOSSES[name]
     except KeyError:
-        raise KeyError(f"unknown loss {name!r}; choose one of {', '.join(LOSS_NAMES)}") from None
+        raise KeyError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None

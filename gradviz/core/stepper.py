@@ -15,6 +15,7 @@ import numpy as np
 
 from .budget import STEPPER_PASSES, check_budget
 from .netfile import Experiment, SessionData
+from . import passes
 from .network import Network
 from .records import LayerRecord, PassRecord, Phase, freeze, frozen_array
 from .training import TrainingHistory
@@ -58,7 +59,7 @@ def _replace_layer(record: PassRecord, index: int, **arrays) -> tuple[LayerRecor
 
 def advance(state: _StepState, learning_rate: float) -> _StepState:
     """The state one micro-step after ``state``."""
-    network, record, passes = state.network, state.record, state.passes
+    network, record, passes_done = state.network, state.record, state.passes
     depth = network.depth
     step = record.step
     if step >= 2 * depth + 2:
@@ -67,30 +68,34 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
     targets, loss_name = record.targets, record.loss_name
     if step < depth:
         index = step + 1
-        z, a = network.forward_layer(index, record.activations(index - 1))
-        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=_replace_layer(record, index, z=z, a=a)), passes=passes)
+        with passes.ignoring_overflow():
+            z, a = passes.forward_layer(network, step, record.activations(index - 1))
+        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=_replace_layer(record, index, z=z, a=a)), passes=passes_done)
     if step == depth:
         last = record.layers[-1]
-        sample_losses = network.loss_values(loss_name, last.z, last.a, targets)
+        with passes.ignoring_overflow():
+            sample_losses = passes.sample_losses(network, loss_name, last.z, last.a, targets)
         record = dataclasses.replace(
-            record, step=step + 1, loss=float(np.mean(sample_losses)), sample_losses=freeze(sample_losses)
+            record, step=step + 1, loss=passes.mean_loss(sample_losses), sample_losses=freeze(sample_losses)
         )
-        return _StepState(network, record, passes=passes)
+        return _StepState(network, record, passes=passes_done)
     if step <= 2 * depth:
         index = 2 * depth + 1 - step
-        layer = record.layers[index - 1]
-        if index == depth:
-            delta = network.output_delta(loss_name, layer.z, layer.a, targets)
-        else:
-            delta = network.hidden_delta(index, state.grad_a, layer.z)
-        grad_w, grad_b, grad_a_prev = network.backward_layer(index, delta, record.activations(index - 1), state.grad_a)
+        l = index - 1
+        layer = record.layers[l]
+        with passes.ignoring_overflow():
+            if index == depth:
+                delta = passes.output_delta(network, loss_name, layer.z, layer.a, targets)
+            else:
+                delta = passes.hidden_delta(network, l, state.grad_a, layer.z, layer.a)
+            grad_w, grad_b, grad_a_prev = passes.backward_layer(network, l, delta, record.activations(l), state.grad_a)
         layers = _replace_layer(record, index, delta=delta, grad_w=grad_w, grad_b=grad_b)
-        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev, passes)
+        return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev, passes_done)
     updated = network.sgd_step([l.grad_w for l in record.layers], [l.grad_b for l in record.layers], learning_rate)
     record = dataclasses.replace(
         record, step=step + 1, weights=updated.weights, biases=updated.biases, weights_before_update=record.weights
     )
-    return _StepState(updated, record, passes=passes + 1)
+    return _StepState(updated, record, passes=passes_done + 1)
 
 
 def _state_objects(state: _StepState):

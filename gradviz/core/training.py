@@ -13,6 +13,7 @@ import numpy as np
 
 from .budget import check_budget
 from .network import Network
+from .passes import forward_backward
 from .records import frozen_array
 from .stats import l2_norm
 
@@ -190,28 +191,15 @@ class TrainingRun:
         depth = work.depth
         lr = self.learning_rate
         weights, biases, stats = self._weights, self._biases, self._stats
-        grads_w, grads_b = [None] * depth, [None] * depth
         while self._done < end:
             step = self._done
-            zs, acts = [], [inputs]
-            for index in range(1, depth + 1):
-                z, a = work.forward_layer(index, acts[-1])
-                zs.append(z)
-                acts.append(a)
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss_value = np.mean(work.loss_values(loss, zs[-1], acts[-1], targets))
+            arrays = forward_backward(work, inputs, targets, loss)
+            loss_value = arrays.loss
             if not np.isfinite(loss_value):
                 self._stop(step + 1, on_loss=True)
                 break
-            grad_a = None
-            for index in range(depth, 0, -1):
-                l = index - 1
-                if index == depth:
-                    delta = work.output_delta(loss, zs[l], acts[index], targets)
-                else:
-                    delta = work.hidden_delta(index, grad_a, zs[l])
-                grads_w[l], grads_b[l], grad_a = work.backward_layer(index, delta, acts[l], grad_a)
-            del zs, acts, grad_a
+            grads_w, grads_b = arrays.grads_w, arrays.grads_b
+            del arrays
             for l in range(depth):
                 abs_g = np.abs(grads_w[l])
                 with np.errstate(over="ignore", invalid="ignore"):

@@ -15,6 +15,10 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
 - export_4k_png_s: the deep-sigmoid diagram written as a 3840 x 2160 PNG, in-process, after a warm-up.
 - peak_rss_mb: the peak resident memory of a process showing the main window on the largest network after
   three full passes, stepped micro-step by micro-step.
+- lab (issue 18): seconds per training epoch of the ``digits-deep`` lab preset, both lanes, mini-batches of
+  10 (``Lane.train_epoch``), against the same two networks from the same weights on the same batches in
+  torch (``torch.optim.SGD``, cross-entropy on the logits, one thread), alternating; and ``grid_ms``, the
+  slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab.decision_grid``).
 
 Every figure is the median of several runs; each comparison alternates its two sides within the run.
 """
@@ -371,6 +375,73 @@ def training_benchmark() -> dict:
     return {"train_steps_per_s": {"deep-sigmoid": result}}
 
 
+# ---------------------------------------------------------------------------------------------- lab
+
+#: The decision grid's side, in points (issue 18).
+GRID_SIDE = 200
+
+
+def _torch_lab_epoch(torch, lab, batches):
+    """The lab's lanes as torch networks from the same starting weights, trained on the same mini-batches
+    (torch.optim.SGD, cross-entropy on the logits): one call is one epoch of every lane."""
+    F = torch.nn.functional
+    activations = {"sigmoid": torch.sigmoid, "relu": F.relu, "tanh": torch.tanh}
+    lanes = []
+    for lane in lab.lanes:
+        weights = [torch.tensor(w, requires_grad=True) for w in lane.weights]
+        biases = [torch.tensor(b, requires_grad=True) for b in lane.biases]
+        optimizer = torch.optim.SGD([p for pair in zip(weights, biases) for p in pair], lr=lane.spec.learning_rate)
+        lanes.append((weights, biases, activations[lane.spec.activation], optimizer))
+    data = [(torch.tensor(x), torch.tensor(t.argmax(axis=1))) for x, t in batches]
+
+    def run():
+        for weights, biases, f, optimizer in lanes:
+            for x, y in data:
+                a = x
+                for w, b in zip(weights[:-1], biases[:-1]):
+                    a = f(F.linear(a, w, b))
+                loss = F.cross_entropy(F.linear(a, weights[-1], biases[-1]), y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+
+    return run
+
+
+def lab_benchmark() -> dict:
+    """Seconds per epoch of digits-deep (both lanes, training only) against torch, and the decision grid."""
+    from gradviz.core.lab import Lab, decision_grid, load_preset
+
+    lab = Lab(load_preset("digits-deep"))
+    batches = lab.batches(1)
+    torch = _torch()
+    theirs = _torch_lab_epoch(torch, lab, batches) if torch is not None else None
+
+    def ours():
+        for lane in lab.lanes:
+            lane.train_epoch(batches)
+
+    g_times, t_times, ratios, whole = [], [], [], []
+    for _ in range(ROUNDS):
+        g_times.append(_per_call_s(ours, 0.0))
+        if theirs is not None:
+            t_times.append(_per_call_s(theirs, 0.0))
+            ratios.append(g_times[-1] / t_times[-1])
+    measured = Lab(lab.config)
+    for _ in range(ROUNDS):
+        whole.append(_per_call_s(measured.run_epoch, 0.0))
+    spiral = Lab(load_preset("spiral-deep"))
+    grid_ms = {
+        lane.name: round(statistics.median(_per_call_s(lambda: decision_grid(lane.network, spiral.split, GRID_SIDE)) for _ in range(ROUNDS)) * 1e3, 2)
+        for lane in spiral.lanes
+    }
+    result = {"gradviz_s": round(statistics.median(g_times), 4)}
+    result["torch_s"] = round(statistics.median(t_times), 4) if t_times else None
+    result["ratio"] = round(statistics.median(ratios), 2) if ratios else None
+    details = {"epoch_with_measures_s": round(statistics.median(whole), 4), "grid_ms_per_lane": grid_ms}
+    return {"lab": {"digits-deep": result, "grid_ms": max(grid_ms.values())}, "_lab_details": details}
+
+
 # ---------------------------------------------------------------------------------------------- export
 
 
@@ -457,6 +528,7 @@ BENCHMARKS = {
     "train_steps_per_s": training_benchmark,
     "export_4k_png_s": export_benchmark,
     "peak_rss_mb": memory_benchmark,
+    "lab": lab_benchmark,
 }
 
 
@@ -483,6 +555,10 @@ def _print_table(results: dict) -> None:
             cells = (name, d["edges"], str(d["render_path"]), *(f"{t:.2f}" for t in times))
             print("  ".join(f"{c:>9}" for c in cells))
         print("budget: 16.7 ms (one 60 Hz frame)")
+    lab_details = results.get("_lab_details")
+    if lab_details:
+        print(f"lab digits-deep: a whole epoch with the measures takes {lab_details['epoch_with_measures_s']} s; "
+              f"the 200 x 200 grid per lane: {lab_details['grid_ms_per_lane']} ms")
     for name, d in results.get("_core_details", {}).items():
         print(f"core {name}: the matrix products alone, NumPy's BLAS against torch's: {d['matmul_ratio']}")
     for key, value in public(results).items():

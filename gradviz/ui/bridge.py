@@ -429,6 +429,8 @@ class CoreBridge(QtCore.QObject):
         self.set_playing(False)
         is_session = self.session.show_file(opened, path)
         self.announce()
+        if self.session.restore_note:
+            self.sigStatusMessage.emit(self.session.restore_note)
         return is_session
 
     def save_session(self, path) -> None:

@@ -159,6 +159,9 @@ class Session:
         self._comparison_cache: tuple[tuple, ActivationComparison] | None = None
         #: (comparison, revealed, the comparison as shown) for the latest pair only.
         self._shown_cache: tuple | None = None
+        #: The latest compare titles and slope chain, with what they were computed from.
+        self._titles_cache: tuple | None = None
+        self._chain_cache: tuple | None = None
         #: One line on what the last opened file could not restore exactly, or None.
         self.restore_note: str | None = None
         #: Whether the network was edited since it was loaded (the title says "(modified)").
@@ -326,6 +329,15 @@ class Session:
 
     def compare_titles(self) -> tuple[str, str]:
         """The two halves' titles, e.g. ("sigmoid (as loaded)", "ReLU"), skips named where either has them."""
+        key = (self._experiment, self.compare_activation, self.compare_residual)
+        cached = self._titles_cache
+        if cached is not None and cached[0][0] is key[0] and cached[0][1:] == key[1:]:
+            return cached[1]
+        titles = self._compare_titles()
+        self._titles_cache = (key, titles)
+        return titles
+
+    def _compare_titles(self) -> tuple[str, str]:
         left_net = self._experiment.network
         right_net = self.compare_start_network()
         left, right = activation_title(left_net), activation_title(right_net)
@@ -378,7 +390,11 @@ class Session:
     def network_slope_chain(self):
         """This network's mean-slope product against depth (``analysis.network_slope_chain``) on the whole
         current pass: a forward-pass fact, so it does not wait for the backward pass."""
-        return network_slope_chain(self.scale_record)
+        complete = self.scale_record
+        cached = self._chain_cache
+        if cached is None or cached[0] is not complete:
+            self._chain_cache = cached = (complete, network_slope_chain(complete))
+        return cached[1]
 
     def selected_record(self) -> PassRecord:
         """The record the selection belongs to: the right half's when it was picked there."""

@@ -142,6 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._before_presenter: SavedLayout | None = None
         self.blank_screen = BlankScreen(self)
         self._health: Health | None = None
+        #: The snapshot the window shows (None before the first).
+        self._snapshot = None
         self._make_docks()
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -466,23 +468,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         b = self.bridge
-        b.sigRecordChanged.connect(self._on_record_changed)
-        b.sigCursorChanged.connect(self._on_cursor_changed)
-        b.sigHealthChanged.connect(self._on_health_changed)
-        b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
-        b.sigSlopeChainChanged.connect(self.depth_chain.show_network_chain)
-        b.sigRevealAllChanged.connect(self.act_reveal_all.setChecked)
-        b.sigColorModeChanged.connect(self._on_color_mode_changed)
-        b.sigSelectionChanged.connect(self._on_selection_changed)
-        b.sigInspected.connect(self.inspector.show_selection)
-        b.sigExperimentChanged.connect(self._on_experiment_changed)
-        b.sigTitleChanged.connect(self._on_title_changed)
-        b.sigUndoChanged.connect(self._on_undo_changed)
+        b.sigSnapshot.connect(self._on_snapshot)
         b.sigStatusMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        b.sigHistoryChanged.connect(self.training.show_history)
-        b.sigAnimateStep.connect(self._on_animate_step)
-        b.sigCompareChanged.connect(self.compare_view.show_records)
-        b.sigCompareSettingsChanged.connect(self._on_compare_settings_changed)
         b.sigPlayingChanged.connect(self._on_playing_changed)
         b.sigTrainingStarted.connect(self._on_training_started)
         b.sigTrainingProgress.connect(self.training.set_progress)
@@ -500,14 +487,65 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
         self.controls.sigPresetChosen.connect(self.switch_preset)
-        b.sigDirtyChanged.connect(self.setWindowModified)
-        b.sigFileChanged.connect(self._on_file_changed)
-        b.sigBarsSettingsChanged.connect(self.gradient_bars.show_settings)
         self.gradient_bars.sigSettingsChanged.connect(b.set_bars_settings)
         self.training.sigTrainRequested.connect(b.start_training)
         self.training.sigCancelRequested.connect(b.cancel_training)
 
     # ------------------------------------------------------------------------------------------ updates
+
+    def _on_snapshot(self, shot) -> None:
+        """Hand each view what changed since the snapshot before: one signal, each view redrawn at most once."""
+        before, self._snapshot = self._snapshot, shot
+        new = before is None
+
+        def changed(name) -> bool:
+            return new or getattr(shot, name) is not getattr(before, name)
+
+        if changed("experiment"):
+            self._on_experiment_changed(shot.experiment)
+        if changed("history"):
+            self.training.show_history(shot.history)
+        if new or shot.color_mode != before.color_mode:
+            self._on_color_mode_changed(shot.color_mode)
+        if new or shot.compare != before.compare:
+            self._on_compare_settings_changed(shot.compare)
+        if new or (shot.selection_side, shot.selection) != (before.selection_side, before.selection):
+            self._on_selection_changed(shot.selection_side, shot.selection)
+        if new or shot.bars_settings != before.bars_settings:
+            self.gradient_bars.show_settings(*shot.bars_settings)
+        if new or shot.reveal_all != before.reveal_all:
+            self.act_reveal_all.setChecked(shot.reveal_all)
+        if new or shot.record is not before.record or shot.scale_record is not before.scale_record:
+            self._on_record_changed(shot.record, shot.scale_record)
+        if new or shot.cursor != before.cursor:
+            self._on_cursor_changed(shot.cursor)
+        if new or shot.verdict != before.verdict:
+            self._on_health_changed(shot.verdict)
+        if changed("comparison"):
+            self.gradient_bars.show_comparison(shot.comparison)
+        if changed("slope_chain"):
+            self.depth_chain.show_network_chain(shot.slope_chain)
+        lanes_changed = new or len(shot.lanes) != len(before.lanes) or not all(
+            a.same_as(b) for a, b in zip(shot.lanes, before.lanes)
+        )
+        if shot.compare.active and len(shot.lanes) > 1 and (lanes_changed or shot.compare != before.compare):
+            left, right = shot.lanes[0], shot.lanes[1]
+            self.compare_view.show_records(
+                left.record, left.scale_record, right.record, right.scale_record, shot.compare_titles, shot.compare.shared_scale
+            )  # fmt: skip
+        if new or not shot.inspected.same_as(before.inspected):
+            i = shot.inspected
+            self.inspector.show_selection(i.record, i.selection, i.side_title, i.sample, i.learning_rate)
+        if new or (shot.title, shot.undo_text, shot.redo_text) != (before.title, before.undo_text, before.redo_text):
+            self._on_title_changed(shot.title)
+            self._on_undo_changed(shot.undo_text, shot.redo_text)
+        if new or shot.file_path != before.file_path:
+            self._on_file_changed(shot.file_path)
+        self.setWindowModified(shot.dirty)
+        if shot.animate_ms is not None:
+            self._on_animate_step(shot.animate_ms)
+        if shot.note:
+            self.statusBar().showMessage(shot.note, 15000)
 
     def _on_record_changed(self, record, scale_record) -> None:
         self.diagram.show_record(record, scale_record)

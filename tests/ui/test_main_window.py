@@ -272,9 +272,9 @@ def test_choosing_other_bars_settings_shows_their_comparison(qtbot, window):
 
     combos = window.gradient_bars.findChildren(QtWidgets.QComboBox)
     measure, first, second = combos[0], combos[1], combos[2]
-    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+    with qtbot.waitSignal(window.bridge.sigSnapshot):
         first.setCurrentIndex(first.findData("tanh"))
-    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+    with qtbot.waitSignal(window.bridge.sigSnapshot):
         measure.setCurrentIndex(measure.findData("max_abs_grad_w"))
     window.bridge.run_to_end()  # the bars are drawn once the backward pass has computed them
     e = load_preset("tiny-sigmoid")

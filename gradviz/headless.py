@@ -15,9 +15,10 @@ from PySide6 import QtCore, QtWidgets
 
 from .core.netfile import Experiment
 from .core.session import Session
+from .core.snapshot import take_snapshot
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
-from .ui.export_views import ExportView, ViewState
+from .ui.export_views import ExportView
 from .ui.theme import get_theme
 
 #: The training `gradviz export --view training` runs before drawing its history (when it has none).
@@ -123,7 +124,7 @@ def export_command(experiment: Experiment, args) -> Path:
         if not options.animate:
             if saved is None:
                 session.go_to_step(step)
-            fresh.show(ViewState.of(session))
+            fresh.show(take_snapshot(session))
             return export_view(fresh.view, options)
 
         def frames() -> Iterator[None]:
@@ -133,7 +134,7 @@ def export_command(experiment: Experiment, args) -> Path:
             for number in range(2 * depth + 2):
                 if number:
                     session.step_forward()
-                fresh.show(ViewState.of(session))
+                fresh.show(take_snapshot(session))
                 yield
 
         return export_animation(fresh.view, frames(), options)

@@ -16,7 +16,7 @@ from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
-from ..names import COLOR_MODES, DEFAULT_PRESET, VIEW_NAMES
+from ..names import COLOR_MODES, DEFAULT_PRESET
 from ..versions import version_report
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import CompareBar, ControlsPanel
@@ -29,6 +29,8 @@ from .panels.training_history import TrainingPanel
 from .presenter import BlankScreen, PresenterPage, SavedLayout, presenter_status_style
 from .settings import GEOMETRY_KEY, MAX_RECENT_FILES, STATE_KEY, THEME_KEY, StoredSettings
 from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette, widget_font
+from .views.registry import EXPORT_NAMES as VIEW_NAMES
+from .views.registry import WHOLE_WINDOW, views
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
@@ -50,7 +52,7 @@ COMPACT_RIGHT_SHARE = 0.34
 COMPACT_MIN_WIDTH = 1280
 #: The docks of the right column and the plot docks, in their tab order.
 COLUMN_DOCKS = ("controls", "inspector")
-PLOT_DOCKS = ("gradient-bars", "activation", "depth-chain", "training")
+PLOT_DOCKS = tuple(spec.name for spec in views() if spec.place == "bottom")
 #: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
     "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
@@ -136,6 +138,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.activation_curves = ActivationCurvesPanel()
         self.depth_chain = DepthChainPanel()
         self.training = TrainingPanel()
+        #: Each registered view's widget in the window, by view name.
+        self.view_widgets = {
+            "diagram": self.diagram, "compare": self.compare_view, "gradient-bars": self.gradient_bars,
+            "activation": self.activation_curves, "depth-chain": self.depth_chain, "training": self.training,
+        }  # fmt: skip
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         #: While presenter mode is on: its page, and what it gives back on leaving.
         self._presenter_page: PresenterPage | None = None
@@ -176,13 +183,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """The right column holds Network and Inspector as tabs; the bottom holds every plot as tabs, so
         the one shown has the whole width (a plot squeezed beside another is too small to read)."""
         area = QtCore.Qt.DockWidgetArea
+        places = {"bottom": area.BottomDockWidgetArea, "right": area.RightDockWidgetArea}
         specs = [
             ("controls", "Network", self.controls, area.RightDockWidgetArea),
             ("inspector", "Inspector", self.inspector, area.RightDockWidgetArea),
-            ("gradient-bars", "Gradient bars: sigmoid vs ReLU", self.gradient_bars, area.BottomDockWidgetArea),
-            ("activation", "Activation curves", self.activation_curves, area.BottomDockWidgetArea),
-            ("depth-chain", "Gradient vs depth", self.depth_chain, area.BottomDockWidgetArea),
-            ("training", "Training history", self.training, area.BottomDockWidgetArea),
+            *((v.name, v.title, self.view_widgets[v.name], places[v.place]) for v in views() if v.place in places),
         ]
         for name, title, widget, where in specs:
             dock = QtWidgets.QDockWidget(title, self)
@@ -503,36 +508,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
         if changed("experiment"):
             self._on_experiment_changed(shot.experiment)
-        if changed("history"):
-            self.training.show_history(shot.history)
         if new or shot.color_mode != before.color_mode:
             self._on_color_mode_changed(shot.color_mode)
         if new or shot.compare != before.compare:
             self._on_compare_settings_changed(shot.compare)
-        if new or (shot.selection_side, shot.selection) != (before.selection_side, before.selection):
-            self._on_selection_changed(shot.selection_side, shot.selection)
-        if new or shot.bars_settings != before.bars_settings:
-            self.gradient_bars.show_settings(*shot.bars_settings)
         if new or shot.reveal_all != before.reveal_all:
             self.act_reveal_all.setChecked(shot.reveal_all)
-        if new or shot.record is not before.record or shot.scale_record is not before.scale_record:
-            self._on_record_changed(shot.record, shot.scale_record)
         if new or shot.cursor != before.cursor:
             self._on_cursor_changed(shot.cursor)
         if new or shot.verdict != before.verdict:
             self._on_health_changed(shot.verdict)
-        if changed("comparison"):
-            self.gradient_bars.show_comparison(shot.comparison)
-        if changed("slope_chain"):
-            self.depth_chain.show_network_chain(shot.slope_chain)
-        lanes_changed = new or len(shot.lanes) != len(before.lanes) or not all(
-            a.same_as(b) for a, b in zip(shot.lanes, before.lanes)
-        )
-        if shot.compare.active and len(shot.lanes) > 1 and (lanes_changed or shot.compare != before.compare):
-            left, right = shot.lanes[0], shot.lanes[1]
-            self.compare_view.show_records(
-                left.record, left.scale_record, right.record, right.scale_record, shot.compare_titles, shot.compare.shared_scale
-            )  # fmt: skip
+        for spec in views():
+            # The same draw an export makes, told what it drew last so it redraws only what changed.
+            spec.draw(self.view_widgets[spec.name], shot, before)
         if new or not shot.inspected.same_as(before.inspected):
             i = shot.inspected
             self.inspector.show_selection(i.record, i.selection, i.side_title, i.sample, i.learning_rate)
@@ -546,10 +534,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self._on_animate_step(shot.animate_ms)
         if shot.note:
             self.statusBar().showMessage(shot.note, 15000)
-
-    def _on_record_changed(self, record, scale_record) -> None:
-        self.diagram.show_record(record, scale_record)
-        self.activation_curves.show_record(record)
 
     def _on_cursor_changed(self, cursor: Cursor) -> None:
         text = describe_step(cursor.step, cursor.depth)
@@ -601,10 +585,6 @@ class MainWindow(QtWidgets.QMainWindow):
         shown = f"{self._experiment_name} ({path.name})" if path is not None else self._experiment_name
         self.setWindowTitle(f"{shown}[*] — gradviz")
 
-    def _on_selection_changed(self, side: str, selection) -> None:
-        self.diagram.set_selection(selection if side == "left" else None)
-        self.compare_view.set_selection(side, selection)
-
     def _on_compare_settings_changed(self, settings) -> None:
         self.act_compare.setChecked(settings.active)
         self.compare_bar.show_settings(settings)
@@ -620,8 +600,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.central_view().animate_step(duration_ms)
 
     def _on_color_mode_changed(self, mode: str) -> None:
-        self.diagram.set_color_mode(mode)
-        self.compare_view.set_color_mode(mode)
         self.color_mode_actions[mode].setChecked(True)
         self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
 
@@ -695,14 +673,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def view_widget(self, name: str) -> QtWidgets.QWidget:
         """The widget an export of a view draws (see ``VIEW_NAMES``): a panel's plot, without its controls."""
-        if name == "window":
+        if name == WHOLE_WINDOW:
             return self
-        if name == "diagram":
-            return self.diagram
-        if name == "compare":
-            return self.compare_view
-        if name in VIEW_NAMES and name in self.docks:
-            return self._panel(name).plot_widget()
+        for spec in views():
+            if spec.name == name:
+                return spec.plot(self.view_widgets[name])
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
     def _panel(self, name: str) -> QtWidgets.QWidget:

@@ -233,7 +233,7 @@ def test_gradient_vs_depth_draws_this_networks_mean_slopes(qtbot, restore_app_fo
 
 # ---------------------------------------------------------------------------------------------- compact layout
 
-ALL_DOCK_TITLES = ["Network", "Inspector", "Gradient bars: sigmoid vs ReLU", "Activation curves", "Gradient vs depth",
+ALL_DOCK_TITLES = ["Network", "Inspector", "Gradient bars", "Activation curves", "Gradient vs depth",
                    "Training history"]  # fmt: skip
 
 

@@ -100,7 +100,7 @@ def test_at_step_0_the_window_and_the_export_show_no_bars_and_the_chain_has_this
         assert np.isnan(exports["gradient-bars"].widget.bar_heights()).all()
         exports["depth-chain"].show(shot)
         # This network's own curve is in the export as in the window: tiny-sigmoid's 3 layers.
-        assert len(exports["depth-chain"].widget.network_chain) == 3
-        np.testing.assert_array_equal(exports["depth-chain"].widget.network_chain, window.depth_chain.network_chain)
+        assert len(exports["depth-chain"].widget.network_chain()) == 3
+        np.testing.assert_array_equal(exports["depth-chain"].widget.network_chain(), window.depth_chain.network_chain())
     finally:
         window.close()

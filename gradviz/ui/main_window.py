@@ -51,7 +51,7 @@ COMPACT_RIGHT_SHARE = 0.34
 #: column side by side need a projector's width (1280 px) in the slides print.
 COMPACT_MIN_WIDTH = 1280
 #: The docks of the right column and the plot docks, in their tab order.
-COLUMN_DOCKS = ("controls", "inspector")
+COLUMN_DOCKS = ("controls", "inspector", *(spec.name for spec in views() if spec.place == "right"))
 PLOT_DOCKS = tuple(spec.name for spec in views() if spec.place == "bottom")
 #: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
@@ -138,11 +138,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.activation_curves = ActivationCurvesPanel()
         self.depth_chain = DepthChainPanel()
         self.training = TrainingPanel()
-        #: Each registered view's widget in the window, by view name.
+        #: Each registered view's widget in the window, by view name (a view with no widget of its own here
+        #: is made from the registry).
         self.view_widgets = {
             "diagram": self.diagram, "compare": self.compare_view, "gradient-bars": self.gradient_bars,
             "activation": self.activation_curves, "depth-chain": self.depth_chain, "training": self.training,
         }  # fmt: skip
+        for spec in views():
+            if spec.name not in self.view_widgets:
+                self.view_widgets[spec.name] = spec.make(theme)
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         #: While presenter mode is on: its page, and what it gives back on leaving.
         self._presenter_page: PresenterPage | None = None

@@ -40,6 +40,8 @@ def diagram_marks(view) -> list:
 def marks(name: str, widget, plot) -> list:
     if name == "diagram":
         return diagram_marks(widget)
+    if hasattr(widget, "text") and not hasattr(widget, "scene"):
+        return [widget.text()]
     if name == "compare":
         return [widget.titles, diagram_marks(widget.left), diagram_marks(widget.right)]
     return plot_marks(plot)

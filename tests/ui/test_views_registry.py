@@ -106,3 +106,21 @@ def test_at_step_0_the_window_and_the_export_show_no_bars_and_the_chain_has_this
         np.testing.assert_array_equal(exports["depth-chain"].widget.network_chain(), window.depth_chain.network_chain())
     finally:
         window.close()
+
+
+def test_the_lanes_view_lists_every_lane_with_its_verdict(qtbot):
+    from gradviz.core.stats import gradient_health
+    from gradviz.ui.main_window import MainWindow
+
+    tiny = load_preset("tiny-sigmoid")
+    window = MainWindow(tiny)
+    qtbot.addWidget(window)
+    try:
+        window.bridge.set_compare_active(True)
+        window.bridge.go_to_step(7)
+        lines = window.view_widgets["lanes"].text().splitlines()
+        # The verdict of the loaded network's whole pass, computed here from a run of the network itself.
+        expected = gradient_health(tiny.network.run(tiny.inputs, tiny.targets, tiny.loss)).describe()
+        assert lines == [f"sigmoid (as loaded): {expected}", lines[1]] and lines[1].startswith("ReLU: ")
+    finally:
+        window.close()

@@ -22,6 +22,7 @@ VIEW_MODULES = (
     ("activation", "activation"),
     ("depth-chain", "depth"),
     ("training", "training"),
+    ("lanes", "lanes"),
 )
 #: What `gradviz export --view` and the export dialog offer: every view, then the whole window.
 WHOLE_WINDOW = "window"

@@ -95,7 +95,11 @@ def saved_session(experiment: Experiment, args) -> Session | None:
     if args.step is not None or not getattr(args, "file", None) or getattr(args, "activation", None) or args.animate:
         return None
     session = Session(experiment)
-    return session if session.open_file(args.file) else None
+    if not session.open_file(args.file):
+        return None
+    if session.restore_note:
+        print(f"gradviz: note: {session.restore_note}", file=sys.stderr)
+    return session
 
 
 def export_command(experiment: Experiment, args) -> Path:

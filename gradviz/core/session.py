@@ -15,7 +15,7 @@ from pathlib import Path
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
 from .activations import ACTIVATION_NAMES
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
-from .history import Snapshot, UndoEntry, UndoStack
+from .history import UndoState, UndoEntry, UndoStack
 from .lane import Lane, Variant, activation_title
 from .netfile import (
     SESSION_FIELD, EditOutcome, Experiment, LaneData, SessionData, apply_edit, decode_text, describe_init,
@@ -524,16 +524,16 @@ class Session:
         if self.inspect_sample is not None and self.inspect_sample >= len(experiment.inputs):
             self.inspect_sample = None
 
-    def _snapshot(self) -> Snapshot:
-        return Snapshot(self._experiment, self._stepper, self.history, self.modified)
+    def _undo_state(self) -> UndoState:
+        return UndoState(self._experiment, self._stepper, self.history, self.modified)
 
-    def _show(self, snapshot: Snapshot) -> None:
-        self._start_over(snapshot.experiment, snapshot.stepper)
-        self.history = snapshot.history
-        self.modified = snapshot.modified
+    def _show(self, state: UndoState) -> None:
+        self._start_over(state.experiment, state.stepper)
+        self.history = state.history
+        self.modified = state.modified
 
-    def _record(self, label: str, kind: str, before: Snapshot) -> None:
-        self.undo_stack.push(UndoEntry(label, kind, before, self._snapshot()))
+    def _record(self, label: str, kind: str, before: UndoState) -> None:
+        self.undo_stack.push(UndoEntry(label, kind, before, self._undo_state()))
 
     def load_preset(self, name: str) -> None:
         """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown).
@@ -541,7 +541,7 @@ class Session:
         The switch can be undone.
         """
         experiment = load_preset(name)
-        before = self._snapshot()
+        before = self._undo_state()
         self._start_over(experiment)
         self.history = None
         self.modified = False
@@ -571,7 +571,7 @@ class Session:
         outcome = self.preview_edit(changes)
         if outcome is None:
             return None
-        before = self._snapshot()
+        before = self._undo_state()
         old = self._stepper
         if outcome.network_changed:
             self._start_over(outcome.experiment)
@@ -602,18 +602,18 @@ class Session:
         The screen returns exactly to where it stood before the action: the same stepper, record and
         history.
         """
-        snapshot = self.undo_stack.undo()
-        if snapshot is None:
+        state = self.undo_stack.undo()
+        if state is None:
             return False
-        self._show(snapshot)
+        self._show(state)
         return True
 
     def redo(self) -> bool:
         """Do again the action last undone, back to the screen it made; False when there is none."""
-        snapshot = self.undo_stack.redo()
-        if snapshot is None:
+        state = self.undo_stack.redo()
+        if state is None:
             return False
-        self._show(snapshot)
+        self._show(state)
         return True
 
     def train(self, steps: int, start: Network | None = None) -> TrainingHistory:
@@ -635,7 +635,7 @@ class Session:
 
     def adopt(self, history: TrainingHistory) -> None:
         """Make a training run's network the one on screen: a new pass starts on it. It can be undone."""
-        before = self._snapshot()
+        before = self._undo_state()
         self._start_over(self._experiment.with_network(history.network))
         self.history = history
         self._record(f"training ({history.steps:,} steps)", "training", before)

@@ -15,6 +15,7 @@ import traceback
 import numpy as np
 
 from . import names
+from .ui.views import registry as view_registry
 from .core.format import format_number, printable
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .core.activations import ACTIVATION_NAMES
     from .core.session import DEFAULT_COMPARE_ACTIVATION
 
-    export.add_argument("--view", choices=names.VIEW_NAMES, default="diagram", help="which view (default: diagram)")
+    export.add_argument("--view", choices=view_registry.EXPORT_NAMES, default="diagram", help="which view (default: diagram)")
     export.add_argument(
         "--compare-activation", choices=ACTIVATION_NAMES, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
         help=f"with --view compare: the right half's hidden activation (default {DEFAULT_COMPARE_ACTIVATION})",

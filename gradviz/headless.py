@@ -15,9 +15,10 @@ from PySide6 import QtCore, QtWidgets
 
 from .core.netfile import Experiment
 from .core.session import Session
+from .core.snapshot import take_snapshot
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
-from .ui.export_views import ExportView, ViewState
+from .ui.export_views import ExportView
 from .ui.theme import get_theme
 
 #: The training `gradviz export --view training` runs before drawing its history (when it has none).
@@ -94,7 +95,11 @@ def saved_session(experiment: Experiment, args) -> Session | None:
     if args.step is not None or not getattr(args, "file", None) or getattr(args, "activation", None) or args.animate:
         return None
     session = Session(experiment)
-    return session if session.open_file(args.file) else None
+    if not session.open_file(args.file):
+        return None
+    if session.restore_note:
+        print(f"gradviz: note: {session.restore_note}", file=sys.stderr)
+    return session
 
 
 def export_command(experiment: Experiment, args) -> Path:
@@ -123,7 +128,7 @@ def export_command(experiment: Experiment, args) -> Path:
         if not options.animate:
             if saved is None:
                 session.go_to_step(step)
-            fresh.show(ViewState.of(session))
+            fresh.show(take_snapshot(session))
             return export_view(fresh.view, options)
 
         def frames() -> Iterator[None]:
@@ -133,7 +138,7 @@ def export_command(experiment: Experiment, args) -> Path:
             for number in range(2 * depth + 2):
                 if number:
                     session.step_forward()
-                fresh.show(ViewState.of(session))
+                fresh.show(take_snapshot(session))
                 yield
 
         return export_animation(fresh.view, frames(), options)

@@ -1,11 +1,8 @@
-"""The names the CLI, the window and the dialogs share: views, themes and colour modes (no Qt here)."""
+"""The names the CLI, the window and the dialogs share: themes and colour modes (no Qt here; the views are
+listed once, in ``gradviz.ui.views.registry``)."""
 
 from __future__ import annotations
 
-#: Views that can be shown and exported. "window" is the whole main window.
-VIEW_NAMES = ("diagram", "compare", "gradient-bars", "activation", "depth-chain", "training", "window")
-#: The views that are docked panels (a plot each), in the order the window shows them.
-PANEL_VIEWS = ("gradient-bars", "activation", "depth-chain", "training")
 #: Themes: dark for a screen, white and large print for a projector.
 THEME_NAMES = ("screen", "slides")
 DEFAULT_THEME = "screen"

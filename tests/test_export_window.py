@@ -14,7 +14,8 @@ from gradviz.core.netfile import load_preset
 from gradviz.core.session import Session
 from gradviz.export import ExportOptions, export_view, output_size
 from gradviz.ui.export_dialog import ExportDialog
-from gradviz.ui.export_views import ExportView, ViewState
+from gradviz.core.snapshot import take_snapshot
+from gradviz.ui.export_views import ExportView
 from gradviz.ui.theme import SCREEN, SLIDES, qt_palette
 from tests.qt_helpers import shown_window
 
@@ -66,7 +67,7 @@ def test_headless_diagram_shows_the_same_edge_colours_as_the_window(qapp, qtbot,
     session = Session(load_preset("tiny-sigmoid"))
     session.go_to_step(7)
     with ExportView("diagram", SCREEN) as fresh:
-        fresh.show(ViewState.of(session))
+        fresh.show(take_snapshot(session))
         points = {layer: fresh.view.edge_midpoint(layer, 0, 0) for layer in (1, 2, 3)}
     for layer, point in points.items():
         np.testing.assert_allclose(rgb(exported, point), window.diagram.edge_color(layer, 0, 0).getRgb()[:3], atol=3)
@@ -351,7 +352,7 @@ def test_headless_compare_draws_an_edge_in_each_half_in_its_own_colour(qapp, tmp
     exported = image(out)
     assert (exported.width(), exported.height()) == (1920, 1080)
     with ExportView("compare", SCREEN) as fresh:
-        fresh.show(ViewState.of(_compare_session()))
+        fresh.show(take_snapshot(_compare_session()))
         compare = fresh.view
         halves = {}
         for side in ("left", "right"):

@@ -1,6 +1,6 @@
 """Undo and redo of what changes the network on screen: edits, weight redraws, training runs, presets.
 
-No Qt here. An entry keeps the screen before and after its action as a ``Snapshot``: the experiment,
+No Qt here. An entry keeps the screen before and after its action as an ``UndoState``: the experiment,
 the ``Stepper`` object itself (not a copy of its arrays: a new action makes a new stepper, so the old
 one still stands exactly where the pass stood) and the training history. The stack is bounded by a
 count and by the bytes its steppers and histories hold.
@@ -25,7 +25,7 @@ KINDS = ("edit", "redraw", "training", "preset")
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class UndoState:
     """What restores the screen exactly: the experiment, the stepper where it stands, the history.
 
     ``modified`` is whether the network was edited since it was loaded (the title says so).
@@ -43,8 +43,8 @@ class UndoEntry:
 
     label: str
     kind: str
-    before: Snapshot
-    after: Snapshot
+    before: UndoState
+    after: UndoState
 
 
 def history_bytes(history: TrainingHistory | None) -> int:
@@ -86,7 +86,7 @@ class UndoStack:
         self._redo.clear()
         self._bound(entry.after.stepper)
 
-    def undo(self) -> Snapshot | None:
+    def undo(self) -> UndoState | None:
         """The screen before the latest action (None when there is none); the action can then be redone."""
         if not self._undo:
             return None
@@ -94,7 +94,7 @@ class UndoStack:
         self._redo.append(entry)
         return entry.before
 
-    def redo(self) -> Snapshot | None:
+    def redo(self) -> UndoState | None:
         """The screen after the action last undone (None when there is none)."""
         if not self._redo:
             return None

@@ -648,8 +648,26 @@ _NON_FINITE_TEXT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.in
 SESSION_KEYS = (
     "format", "start_weights", "start_biases", "pass_weights", "pass_biases", "position", "passes", "history",
     "color_mode", "selection", "compare_activation", "compare_residual", "shared_scale", "bars_measure",
-    "bars_activations", "compare_active", "selection_side",
+    "bars_activations", "compare_active", "selection_side", "lanes",
 )  # fmt: skip
+#: Most lanes (networks moving in lock-step) a session holds, lane 0 included.
+MAX_LANES = 8
+#: The fields of one entry of ``session.lanes`` (the lanes after lane 0).
+LANE_KEYS = ("activation", "residual", "current_weights", "current_biases", "pass_weights", "pass_biases")
+
+
+@dataclass(frozen=True)
+class LaneData:
+    """What a session file holds of one lane after lane 0: its variant (hidden ``activation``, None as
+    loaded; ``residual``, None as loaded) and where it stands -- its current weights and, at an update step,
+    the weights its pass ran on -- so opening restores it without replaying the passes before."""
+
+    activation: str | None
+    residual: bool | None
+    current_weights: tuple
+    current_biases: tuple
+    pass_weights: tuple | None = None
+    pass_biases: tuple | None = None
 HISTORY_KEYS = ("losses", *MEASURES, "cancelled", "stopped_at", "stop_reason")
 
 
@@ -686,6 +704,8 @@ class SessionData:
     pass_biases: tuple | None = None
     compare_active: bool = False
     selection_side: str = "left"
+    #: The lanes after lane 0 (lane 1: the Compare view's right half), or None in a file written before lanes.
+    lanes: tuple[LaneData, ...] | None = None
 
     @property
     def current_network(self) -> Network:
@@ -888,7 +908,41 @@ def parse_session(data) -> SessionData:
         pass_biases=pass_b,
         compare_active=_flag(session.get("compare_active", False), "compare_active"),
         selection_side=_choice(session.get("selection_side", "left"), "selection_side", ("left", "right")),
+        lanes=_parse_lanes(session.get("lanes"), widths, at_update),
     )
+
+
+def _parse_lanes(value, widths: list[int], at_update: bool) -> tuple[LaneData, ...] | None:
+    if value is None:
+        return None
+    where = _session_field("lanes")
+    if not isinstance(value, list) or len(value) > MAX_LANES - 1:
+        got = f"{len(value)} lanes" if isinstance(value, list) else _describe(value)
+        raise NetworkFileError(where, f"must be a list of at most {MAX_LANES - 1} lanes (those after the first), got {got}")
+    lanes = []
+    for i, entry in enumerate(value):
+        key = f"lanes[{i}]"
+        if not isinstance(entry, dict):
+            raise NetworkFileError(_session_field(key), f"must be an object, got {_describe(entry)}")
+        for name in entry:
+            if name not in LANE_KEYS:
+                raise NetworkFileError(_session_field(f"{key}.{name}"), f"unknown field; the fields are {', '.join(LANE_KEYS)}")
+        for name in ("current_weights", "current_biases") + (("pass_weights", "pass_biases") if at_update else ()):
+            if name not in entry:
+                raise NetworkFileError(_session_field(f"{key}.{name}"), "is missing")
+        if not at_update and (entry.get("pass_weights") is not None or entry.get("pass_biases") is not None):
+            raise NetworkFileError(_session_field(f"{key}.pass_weights"), "is only given at an update step (position a whole number of passes)")
+        arrays = {
+            name: tuple(frozen_array(a) for a in _params(entry[name], f"{key}.{name}", widths, matrices=name.endswith("weights")))
+            for name in ("current_weights", "current_biases", "pass_weights", "pass_biases") if entry.get(name) is not None
+        }  # fmt: skip
+        residual = entry.get("residual")
+        lanes.append(LaneData(
+            activation=_choice(entry.get("activation"), f"{key}.activation", ACTIVATION_NAMES, allow_none=True),
+            residual=None if residual is None else _flag(residual, f"{key}.residual"),
+            **arrays,
+        ))  # fmt: skip
+    return tuple(lanes)
 
 
 def load_session(path) -> SessionData:
@@ -946,6 +1000,19 @@ def session_json(data: SessionData) -> dict:
     if data.pass_weights is not None:
         session["pass_weights"] = [np.asarray(w).tolist() for w in data.pass_weights]
         session["pass_biases"] = [np.asarray(b).tolist() for b in data.pass_biases]
+    if data.lanes is not None:
+        session["lanes"] = [
+            {
+                "activation": lane.activation, "residual": lane.residual,
+                "current_weights": [np.asarray(w).tolist() for w in lane.current_weights],
+                "current_biases": [np.asarray(b).tolist() for b in lane.current_biases],
+                **({} if lane.pass_weights is None else {
+                    "pass_weights": [np.asarray(w).tolist() for w in lane.pass_weights],
+                    "pass_biases": [np.asarray(b).tolist() for b in lane.pass_biases],
+                }),
+            }
+            for lane in data.lanes
+        ]  # fmt: skip
     return {**current.to_json(), SESSION_FIELD: session}
 
 
@@ -961,6 +1028,11 @@ def save_session(path, data: SessionData) -> None:
     check_storable(start.weights, start.biases, _session_field("start_weights"), _session_field("start_biases"))
     if data.pass_weights is not None:
         check_storable(data.pass_weights, data.pass_biases, _session_field("pass_weights"), _session_field("pass_biases"))
+    for i, lane in enumerate(data.lanes or ()):
+        where = _session_field(f"lanes[{i}]")
+        check_storable(lane.current_weights, lane.current_biases, f"{where}.current_weights", f"{where}.current_biases")
+        if lane.pass_weights is not None:
+            check_storable(lane.pass_weights, lane.pass_biases, f"{where}.pass_weights", f"{where}.pass_biases")
     document = session_json(data)
     text = json.dumps(document, indent=1, allow_nan=False)
     parse_session(decode_text(text))  # whatever gradviz writes, it reads back

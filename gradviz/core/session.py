@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
-from .activations import ACTIVATION_NAMES, ACTIVATIONS
+from .activations import ACTIVATION_NAMES
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
-from .history import Snapshot, UndoEntry, UndoStack
+from .history import UndoState, UndoEntry, UndoStack
+from .lane import Lane, Variant, activation_title
 from .netfile import (
-    SESSION_FIELD, EditOutcome, Experiment, SessionData, apply_edit, decode_text, describe_init,
+    SESSION_FIELD, EditOutcome, Experiment, LaneData, SessionData, apply_edit, decode_text, describe_init,
     load_preset, parse_network, parse_session, read_text, save_network, save_session,
 )  # fmt: skip
 from .network import Network
@@ -102,13 +103,6 @@ def revealed_layers(record: PassRecord) -> tuple[int, ...]:
     return ()
 
 
-def activation_title(network: Network) -> str:
-    """The hidden layers' activation label(s) of ``network``: "sigmoid", "ReLU", "tanh / ReLU"."""
-    hidden = network.activations[:-1] if network.depth > 1 else network.activations
-    labels = list(dict.fromkeys(ACTIVATIONS[name].label for name in hidden))
-    return " / ".join(labels)
-
-
 class Session:
     """The model behind the window and the headless exporter.
 
@@ -138,8 +132,9 @@ class Session:
     ):
         #: The loaded network file; replaced by loading, editing or adopting a training run.
         self._experiment = experiment
-        #: The cursor through the pass on the loaded network (the left half of the Compare view).
-        self._stepper = _new_stepper(experiment, experiment.network)
+        #: The networks moving in lock-step: lane 0 runs the loaded network (the left half of the Compare
+        #: view), lane 1 the Compare view's right half, further lanes other variants.
+        self._lanes: list[Lane] = [Lane(_new_stepper(experiment, experiment.network))]
         #: The right half's hidden activation, one of ``ACTIVATION_NAMES``.
         self.compare_activation = _checked_activation(compare_activation)
         #: The right half's skip connections: True, False, or None for as loaded.
@@ -154,20 +149,21 @@ class Session:
         self.bars_measure, self.bars_activations = _checked_bars(bars_measure, bars_activations)
         #: Show the whole pass's bars and verdict at once (True), or only what the backward pass has reached.
         self.reveal_all = bool(reveal_all)
-        #: The last training run adopted, or None since the network was loaded or edited.
-        self.history: TrainingHistory | None = None
         #: What the inspector explains: ("neuron", layer, unit), ("edge", layer, to, from) or None ...
         self.selection: tuple | None = None
         #: ... and the side of the Compare view it was picked on ("left" when compare is off).
         self.selection_side = "left"
         #: Which sample the inspector explains: a 0-based index into the batch, or None for the mean.
         self.inspect_sample: int | None = None
-        #: The right half's stepper, made when first needed and dropped when its settings change.
-        self._compare_stepper: Stepper | None = None
         #: (network, measure, first, second) -> the comparison the bars show, for the latest key only.
         self._comparison_cache: tuple[tuple, ActivationComparison] | None = None
         #: (comparison, revealed, the comparison as shown) for the latest pair only.
         self._shown_cache: tuple | None = None
+        #: The latest compare titles and slope chain, with what they were computed from.
+        self._titles_cache: tuple | None = None
+        self._chain_cache: tuple | None = None
+        #: One line on what the last opened file could not restore exactly, or None.
+        self.restore_note: str | None = None
         #: Whether the network was edited since it was loaded (the title says "(modified)").
         self.modified = False
         #: The edits, redraws, training runs and preset switches that undo can take back.
@@ -184,8 +180,26 @@ class Session:
         return self._experiment
 
     @property
+    def lanes(self) -> tuple[Lane, ...]:
+        """The lanes moving in lock-step; lane 0 runs the loaded network."""
+        return tuple(self._lanes)
+
+    @property
+    def _stepper(self) -> Stepper:
+        return self._lanes[0].stepper
+
+    @property
     def stepper(self) -> Stepper:
-        return self._stepper
+        return self._lanes[0].stepper
+
+    @property
+    def history(self) -> TrainingHistory | None:
+        """The last training run adopted (lane 0's), or None since the network was loaded or edited."""
+        return self._lanes[0].history
+
+    @history.setter
+    def history(self, history: TrainingHistory | None) -> None:
+        self._lanes[0].history = history
 
     @property
     def network(self) -> Network:
@@ -239,12 +253,49 @@ class Session:
         return None if label is None else f"Redo {label}"
 
     @property
+    def compare_variant(self) -> Variant:
+        return Variant(self.compare_activation, self.compare_residual)
+
+    @property
+    def compare_lane(self) -> Lane:
+        """Lane 1, the right half of the Compare view, made on first use where lane 0 stands."""
+        if len(self._lanes) < 2:
+            self._lanes.append(self._lane_here(self.compare_variant))
+        return self._lanes[1]
+
+    @property
     def compare_stepper(self) -> Stepper:
-        """The right half's stepper, made on first use at the main stepper's position."""
-        if self._compare_stepper is None:
-            self._compare_stepper = _new_stepper(self._experiment, self.compare_start_network())
-            self._sync_compare()
-        return self._compare_stepper
+        """The right half's stepper (lane 1's)."""
+        return self.compare_lane.stepper
+
+    def add_lane(self, activation: str | None, residual: bool | None = None) -> Lane:
+        """One more lane running the loaded network under ``activation`` (None: as loaded) and ``residual``
+        (None: as loaded), standing where lane 0 stands; it then moves in lock-step with the others.
+
+        Lane 1 is the Compare view's right half: it is made first (under the compare settings) when missing.
+        """
+        if activation is not None:
+            _checked_activation(activation)
+        self.compare_lane
+        lane = self._lane_here(Variant(activation, None if residual is None else bool(residual)))
+        self._lanes.append(lane)
+        return lane
+
+    def _lane_here(self, variant: Variant, note: str | None = None) -> Lane:
+        """A lane under ``variant`` at lane 0's place in the pass.
+
+        Its Home is the loaded start under the variant. Before the first update it stands exactly where a run
+        of its own from the start would; after updates it takes lane 0's current weights (rebuilding its own
+        would replay every earlier pass, in time proportional to the position). Only one pass is computed.
+        """
+        main = self._stepper
+        e = self._experiment
+        if main.position == 0:
+            return Lane.started(variant, e.network, e)
+        # In the first pass (and at its update, which the lane computes itself) lane 0 still runs the start.
+        current = e.network if main.passes_done == 0 else main.network
+        pass_network = main.pass_network if self._lanes[0].at_update else None
+        return Lane.restored(variant, e.network, e, current, main.position, pass_network, note)
 
     @property
     def compare_record(self) -> PassRecord:
@@ -278,6 +329,15 @@ class Session:
 
     def compare_titles(self) -> tuple[str, str]:
         """The two halves' titles, e.g. ("sigmoid (as loaded)", "ReLU"), skips named where either has them."""
+        key = (self._experiment, self.compare_activation, self.compare_residual)
+        cached = self._titles_cache
+        if cached is not None and cached[0][0] is key[0] and cached[0][1:] == key[1:]:
+            return cached[1]
+        titles = self._compare_titles()
+        self._titles_cache = (key, titles)
+        return titles
+
+    def _compare_titles(self) -> tuple[str, str]:
         left_net = self._experiment.network
         right_net = self.compare_start_network()
         left, right = activation_title(left_net), activation_title(right_net)
@@ -330,7 +390,11 @@ class Session:
     def network_slope_chain(self):
         """This network's mean-slope product against depth (``analysis.network_slope_chain``) on the whole
         current pass: a forward-pass fact, so it does not wait for the backward pass."""
-        return network_slope_chain(self.scale_record)
+        complete = self.scale_record
+        cached = self._chain_cache
+        if cached is None or cached[0] is not complete:
+            self._chain_cache = cached = (complete, network_slope_chain(complete))
+        return cached[1]
 
     def selected_record(self) -> PassRecord:
         """The record the selection belongs to: the right half's when it was picked there."""
@@ -341,10 +405,8 @@ class Session:
     # ------------------------------------------------------------------------------------------ moving
 
     def step_forward(self) -> PassRecord:
-        self._stepper.step_forward()
-        if self._compare_stepper is not None:
-            self._compare_stepper.step_forward()
-            self._sync_compare()
+        for lane in self._lanes:
+            lane.step_forward()
         return self.record
 
     def step_back(self) -> PassRecord:
@@ -354,44 +416,36 @@ class Session:
             if self._step_back_undoes():
                 self.undo()
             return self.record
-        self._stepper.step_back()
-        if self._compare_stepper is not None:
-            self._compare_stepper.step_back()
-            self._sync_compare()
+        for lane in self._lanes:
+            lane.step_back()
+        self._realign()
         return self.record
 
     def reset(self) -> PassRecord:
-        self._stepper.reset()
-        if self._compare_stepper is not None:
-            self._compare_stepper.reset()
+        for lane in self._lanes:
+            lane.reset()
         return self.record
 
     def run_to_end(self) -> PassRecord:
-        """Finish the current pass's backward pass (from its end, the next pass's), on both sides."""
-        self._stepper.run_to_end_of_pass()
-        if self._compare_stepper is not None:
-            self._sync_compare()
+        """Finish the current pass's backward pass (from its end, the next pass's), on every lane."""
+        for lane in self._lanes:
+            lane.run_to_end()
+        self._realign()
         return self.record
 
     def go_to_step(self, step: int) -> PassRecord:
-        """Reset, then take ``step`` micro-steps, on both sides."""
-        self._stepper.go_to_step(int(step))
-        if self._compare_stepper is not None:
-            self._compare_stepper.go_to_step(int(step))
+        """Reset, then take ``step`` micro-steps, on every lane."""
+        for lane in self._lanes:
+            lane.go_to_step(int(step))
         return self.record
 
-    def _sync_compare(self) -> None:
-        """Bring the right half to the main stepper's micro-step, stepping only as far as needed."""
-        compare = self._compare_stepper
-        target = micro_steps_taken(self._stepper)
-        now = micro_steps_taken(compare)
-        if now > target and now - target <= compare.position:
-            while micro_steps_taken(compare) > target:
-                compare.step_back()
-        elif now > target:
-            compare.go_to_step(target)
-        while micro_steps_taken(compare) < target:
-            compare.step_forward()
+    def _realign(self) -> None:
+        """Put any lane that no longer stands where lane 0 does (its history forgot the state a step back
+        needed) back at lane 0's place, without replaying."""
+        position = self._stepper.position
+        for index, lane in enumerate(self._lanes[1:], start=1):
+            if lane.position != position:
+                self._lanes[index] = self._lane_here(lane.variant)
 
     # ------------------------------------------------------------------------------------------ settings
 
@@ -443,9 +497,13 @@ class Session:
         self.inspect_sample = sample
 
     def _restart_compare(self) -> None:
-        self._compare_stepper = None
-        if self.compare_active:
-            self.compare_stepper  # made at the main stepper's position
+        """Lane 1 made anew under the compare settings where lane 0 stands (dropped with Compare off);
+        the lanes after it are kept, rebuilt where lane 0 stands."""
+        extra = [lane.variant for lane in self._lanes[2:]]
+        del self._lanes[1:]
+        if self.compare_active or extra:
+            self.compare_lane
+            self._lanes.extend(self._lane_here(v) for v in extra)
 
     # ------------------------------------------------------------------------------------------ network
 
@@ -458,7 +516,7 @@ class Session:
 
     def _start_over(self, experiment: Experiment, stepper: Stepper | None = None) -> None:
         self._experiment = experiment
-        self._stepper = _new_stepper(experiment, experiment.network) if stepper is None else stepper
+        self._lanes = [Lane(_new_stepper(experiment, experiment.network) if stepper is None else stepper, history=self.history)]
         self._comparison_cache = None
         self._restart_compare()
         if self.selection is not None and not selection_fits(self.selection, experiment.network):
@@ -466,16 +524,16 @@ class Session:
         if self.inspect_sample is not None and self.inspect_sample >= len(experiment.inputs):
             self.inspect_sample = None
 
-    def _snapshot(self) -> Snapshot:
-        return Snapshot(self._experiment, self._stepper, self.history, self.modified)
+    def _undo_state(self) -> UndoState:
+        return UndoState(self._experiment, self._stepper, self.history, self.modified)
 
-    def _show(self, snapshot: Snapshot) -> None:
-        self._start_over(snapshot.experiment, snapshot.stepper)
-        self.history = snapshot.history
-        self.modified = snapshot.modified
+    def _show(self, state: UndoState) -> None:
+        self._start_over(state.experiment, state.stepper)
+        self.history = state.history
+        self.modified = state.modified
 
-    def _record(self, label: str, kind: str, before: Snapshot) -> None:
-        self.undo_stack.push(UndoEntry(label, kind, before, self._snapshot()))
+    def _record(self, label: str, kind: str, before: UndoState) -> None:
+        self.undo_stack.push(UndoEntry(label, kind, before, self._undo_state()))
 
     def load_preset(self, name: str) -> None:
         """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown).
@@ -483,7 +541,7 @@ class Session:
         The switch can be undone.
         """
         experiment = load_preset(name)
-        before = self._snapshot()
+        before = self._undo_state()
         self._start_over(experiment)
         self.history = None
         self.modified = False
@@ -513,7 +571,7 @@ class Session:
         outcome = self.preview_edit(changes)
         if outcome is None:
             return None
-        before = self._snapshot()
+        before = self._undo_state()
         old = self._stepper
         if outcome.network_changed:
             self._start_over(outcome.experiment)
@@ -544,18 +602,18 @@ class Session:
         The screen returns exactly to where it stood before the action: the same stepper, record and
         history.
         """
-        snapshot = self.undo_stack.undo()
-        if snapshot is None:
+        state = self.undo_stack.undo()
+        if state is None:
             return False
-        self._show(snapshot)
+        self._show(state)
         return True
 
     def redo(self) -> bool:
         """Do again the action last undone, back to the screen it made; False when there is none."""
-        snapshot = self.undo_stack.redo()
-        if snapshot is None:
+        state = self.undo_stack.redo()
+        if state is None:
             return False
-        self._show(snapshot)
+        self._show(state)
         return True
 
     def train(self, steps: int, start: Network | None = None) -> TrainingHistory:
@@ -577,7 +635,7 @@ class Session:
 
     def adopt(self, history: TrainingHistory) -> None:
         """Make a training run's network the one on screen: a new pass starts on it. It can be undone."""
-        before = self._snapshot()
+        before = self._undo_state()
         self._start_over(self._experiment.with_network(history.network))
         self.history = history
         self._record(f"training ({history.steps:,} steps)", "training", before)
@@ -618,6 +676,7 @@ class Session:
             compare_active=self.compare_active, compare_activation=self.compare_activation,
             compare_residual=self.compare_residual, shared_scale=self.shared_scale,
             bars_measure=self.bars_measure, bars_activations=self.bars_activations,
+            lanes=tuple(_lane_data(lane) for lane in self._lanes[1:]),
         )  # fmt: skip
 
     def restore(self, data: SessionData) -> None:
@@ -626,6 +685,14 @@ class Session:
         The stepper is rebuilt first, so a ``WorkBudgetError`` or a bad setting changes nothing.
         """
         stepper = stepper_from_session(data)
+        e = data.experiment
+        restored = [
+            Lane.restored(
+                Variant(lane.activation, lane.residual), e.network, e, e.network.with_params(lane.current_weights, lane.current_biases),
+                data.position, None if lane.pass_weights is None else e.network.with_params(lane.pass_weights, lane.pass_biases),
+            )  # fmt: skip
+            for lane in data.lanes or ()
+        ]
         color_mode = _checked_color_mode(data.color_mode)
         compare_activation = _checked_activation(data.compare_activation or DEFAULT_COMPARE_ACTIVATION)
         bars = _checked_bars(data.bars_measure, data.bars_activations)
@@ -634,8 +701,7 @@ class Session:
             raise ValueError(f"the selection {selection!r} names a unit the network does not have")
         side = data.selection_side if data.selection_side in SIDES else "left"
         self._experiment = data.experiment
-        self._stepper = stepper
-        self.history = data.history
+        self._lanes = [Lane(stepper, history=data.history), *restored]
         self.color_mode = color_mode
         self.compare_activation = compare_activation
         self.compare_residual = None if data.compare_residual is None else bool(data.compare_residual)
@@ -644,7 +710,21 @@ class Session:
         self.compare_active = bool(data.compare_active)
         self.selection, self.selection_side = selection, side if self.compare_active else "left"
         self._comparison_cache = None
-        self._restart_compare()
+        self.restore_note = None
+        if self.compare_active and not restored:
+            # A file saved before lanes: the right half is rebuilt where the left one stands, never replayed.
+            self._lanes.append(self._lane_here(self.compare_variant, self._old_file_note()))
+            self.restore_note = self._lanes[1].note
+
+    def _old_file_note(self) -> str | None:
+        """What an old file's compare lane became: None when it is exactly where a replay would put it."""
+        main = self._stepper
+        if main.passes_done == 0 or (main.passes_done == 1 and self._lanes[0].at_update):
+            return None
+        return (
+            "This session file was saved before each network's weights were kept, so the Compare view's right half "
+            "restarts from the left network's current weights."
+        )
 
     @classmethod
     def from_data(cls, data: SessionData) -> "Session":
@@ -677,6 +757,7 @@ class Session:
         A session file is restored exactly and becomes the current file. A plain network file starts over on
         its network, keeping the view settings, and leaves no current file (Save then asks where).
         """
+        self.restore_note = None
         if isinstance(opened, SessionData):
             self.restore(opened)
             self._file_path = Path(path)
@@ -737,6 +818,14 @@ def _same_fingerprint(now: tuple, saved: tuple) -> bool:
         now[0]() is experiment() and now[1]() is stepper() and now[2] == position and now[3] is network
         and (now[4] is None if history is None else now[4] is not None and now[4]() is history())
         and list(now[5:]) == settings
+    )  # fmt: skip
+
+
+def _lane_data(lane: Lane) -> LaneData:
+    pass_network = lane.stepper.pass_network if lane.at_update else None
+    return LaneData(
+        lane.variant.activation, lane.variant.residual, lane.network.weights, lane.network.biases,
+        None if pass_network is None else pass_network.weights, None if pass_network is None else pass_network.biases,
     )  # fmt: skip
 
 

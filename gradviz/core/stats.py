@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import get_activation
 from .format import format_factor
 
 #: Magnitudes at or below this are drawn at the bottom of a log scale (and zeros are marked as zero).
@@ -201,3 +202,27 @@ def safe_log10(values, floor: float = LOG_FLOOR) -> np.ndarray:
     v = np.abs(np.asarray(values, dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(np.maximum(v, floor))
+
+
+def skip_gradient(record, layer: int) -> float | None:
+    """The gradient that flows through the skip connection of ``layer``: mean over samples and units of |δ_l|.
+
+    The rule the diagram colours a skip arc by. The skip adds a_(l-1) to layer l's output, so it carries back
+    what reaches layer l; we take δ_l = ∂L/∂z_l, the gradient the record holds for that layer, and average
+    its magnitude like the edges' mean |∂L/∂w|. None until the backward pass has computed layer ``layer``.
+    """
+    delta = record.layers[layer - 1].delta
+    if delta is None:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.mean(np.abs(np.asarray(delta))))
+
+
+def mean_relative_slope(record, layer: int, units) -> np.ndarray:
+    """Mean f'(z) over the samples of ``units`` of ``layer`` (1-based), relative to the activation's largest
+    slope: 1 where the unit passes gradients at full strength, near 0 where it is saturated."""
+    layer_record = record.layers[layer - 1]
+    activation = get_activation(layer_record.activation)
+    with np.errstate(invalid="ignore", over="ignore"):
+        slope = np.mean(activation.derivative(np.asarray(layer_record.z)[:, units]), axis=0)
+    return slope / activation.max_slope

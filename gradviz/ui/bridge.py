@@ -12,6 +12,7 @@ from ..core.budget import WorkBudgetError
 from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import Phase
 from ..core.session import Session, read_file
+from ..core.snapshot import Snapshot, take_snapshot
 from ..core.training import TrainingHistory, TrainingRun
 from ..names import DEFAULT_PRESET
 
@@ -28,65 +29,22 @@ ANIMATION_SHARE = 0.8
 class CoreBridge(QtCore.QObject):
     """Drives a ``Session`` from user actions and announces every new state.
 
-    Every signal carries immutable core objects, so a view never asks the bridge back:
+    Every change of state is announced by ONE signal, ``sigSnapshot(snapshot)``, carrying a frozen
+    ``core.snapshot.Snapshot``: each lane's record, the cursor, the verdict, the bars' values, the
+    selection, the titles, the file and the undo items. A view draws from it and never asks back.
 
-    - ``sigRecordChanged(record, scale_record)``: after every move; ``scale_record`` is the complete pass
-      that fixes the colour scale.
-    - ``sigCursorChanged(cursor)``: a ``session.Cursor`` (step, depth, loss, passes done, can step back).
-    - ``sigHealthChanged(health)``: the current pass's ``stats.Health`` verdict.
-    - ``sigComparisonChanged(comparison)``: the bars' ``ActivationComparison``, when it or the layers it
-      reveals change (``comparison.revealed``: what the backward pass has reached, or all of them).
-    - ``sigSlopeChainChanged(chain)``: ``analysis.network_slope_chain`` of the current pass, when it changes.
-    - ``sigRevealAllChanged(bool)``: whether every result is shown at once.
-    - ``sigCompareChanged(left, left_scale, right, right_scale, titles, shared_scale)``: both halves of
-      the Compare view after every move, only while it is active.
-    - ``sigCompareSettingsChanged(settings)``: a ``session.CompareSettings`` (active, activation,
-      residual, shared scale).
-    - ``sigColorModeChanged(mode)``: a key of ``names.COLOR_MODES``.
-    - ``sigSelectionChanged(side, selection)``: what is outlined, and on which half ("left" when compare
-      is off); ``sigInspected(record, selection, side_title, sample, learning_rate)``: what the inspector
-      explains, with the record it belongs to ("" for ``side_title`` when compare is off), the sample
-      it shows (0-based, None for the mean) and the learning rate η of the update step.
-    - ``sigExperimentChanged(experiment)``, ``sigHistoryChanged(history or None)``: a new network.
-    - ``sigStepped(+1/-1)`` for a single step; ``sigAnimateStep(ms)`` for a forward step while playing.
-    - ``sigPlayingChanged``, ``sigTrainingStarted(total)``, ``sigTrainingProgress(done, total)``,
-      ``sigTrainingFinished(history or None)``, ``sigEditRefused(message)``.
-    - ``sigUndoChanged(undo_text, redo_text)``: the Edit menu's items ("Undo change of widths", "Redo
-      training (500 steps)"), None for one with nothing to do.
-    - ``sigTitleChanged(title)``: the network's name, "tiny-sigmoid (modified)" once edited.
-    - ``sigStatusMessage(text)``: a sentence for the status bar (which layers got fresh weights, why
-      training stopped or could not start).
-    - ``sigDirtyChanged(dirty)``: whether what is on screen differs from the last save or open;
-      ``sigFileChanged(path or None)``: the session file behind the screen; ``sigBarsSettingsChanged(measure,
-      first, second)``: the gradient bars' settings, when a session file sets them.
+    Events that are not states have their own signals: ``sigPlayingChanged(playing)``,
+    ``sigTrainingStarted(total)``, ``sigTrainingProgress(done, total)``, ``sigTrainingFinished(history or
+    None)``, ``sigEditRefused(message)`` and ``sigStatusMessage(text)`` (a sentence for the status bar).
     """
 
-    sigRecordChanged = QtCore.Signal(object, object)
-    sigCursorChanged = QtCore.Signal(object)
-    sigHealthChanged = QtCore.Signal(object)
-    sigComparisonChanged = QtCore.Signal(object)
-    sigSlopeChainChanged = QtCore.Signal(object)
-    sigRevealAllChanged = QtCore.Signal(bool)
-    sigCompareChanged = QtCore.Signal(object, object, object, object, object, bool)
-    sigCompareSettingsChanged = QtCore.Signal(object)
-    sigColorModeChanged = QtCore.Signal(str)
-    sigSelectionChanged = QtCore.Signal(str, object)
-    sigInspected = QtCore.Signal(object, object, str, object, float)
-    sigExperimentChanged = QtCore.Signal(object)
-    sigHistoryChanged = QtCore.Signal(object)
-    sigStepped = QtCore.Signal(int)
-    sigAnimateStep = QtCore.Signal(int)
+    sigSnapshot = QtCore.Signal(object)
     sigPlayingChanged = QtCore.Signal(bool)
     sigTrainingStarted = QtCore.Signal(int)
     sigTrainingProgress = QtCore.Signal(int, int)
     sigTrainingFinished = QtCore.Signal(object)
     sigEditRefused = QtCore.Signal(str)
-    sigUndoChanged = QtCore.Signal(object, object)
-    sigTitleChanged = QtCore.Signal(str)
     sigStatusMessage = QtCore.Signal(str)
-    sigDirtyChanged = QtCore.Signal(bool)
-    sigFileChanged = QtCore.Signal(object)
-    sigBarsSettingsChanged = QtCore.Signal(str, str, str)
 
     def __init__(self, experiment: Experiment | Session, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -101,17 +59,8 @@ class CoreBridge(QtCore.QObject):
         #: The training run being advanced a slice at a time, and the steps its next slice takes.
         self._run: TrainingRun | None = None
         self._slice_steps = 10
-        #: The comparison last emitted, so stepping within a pass does not redraw the bars.
-        self._shown_comparison = None
-        #: The complete pass whose slope chain was last emitted.
-        self._shown_chain_record = None
-        #: The dirty flag last emitted: every signal that announces a change checks it again.
-        self._shown_dirty = self.session.dirty
-        for signal in (
-            self.sigRecordChanged, self.sigColorModeChanged, self.sigSelectionChanged, self.sigCompareSettingsChanged,
-            self.sigComparisonChanged, self.sigExperimentChanged, self.sigHistoryChanged,
-        ):  # fmt: skip
-            signal.connect(self._update_dirty)
+        #: The snapshot last emitted (None before the first).
+        self.snapshot: Snapshot | None = None
 
     # ------------------------------------------------------------------------------------------ state
     # For scripts, tests and the exporter; the window itself only listens to the signals.
@@ -162,67 +111,11 @@ class CoreBridge(QtCore.QObject):
 
     # ------------------------------------------------------------------------------------------ announcing
 
-    def announce(self) -> None:
-        """Emit the whole state once (a view connected after the bridge was made starts from it)."""
-        s = self.session
-        self.sigExperimentChanged.emit(s.experiment)
-        self.sigHistoryChanged.emit(s.history)
-        self.sigColorModeChanged.emit(s.color_mode)
-        self.sigCompareSettingsChanged.emit(s.compare_settings)
-        self.sigSelectionChanged.emit(s.selection_side, s.selection)
-        self.sigBarsSettingsChanged.emit(s.bars_measure, *s.bars_activations)
-        self.sigFileChanged.emit(s.file_path)
-        self._emit_record(force_comparison=True)
-        self._shown_dirty = s.dirty
-        self.sigDirtyChanged.emit(s.dirty)
-        self._emit_undo()
-
-    def _emit_undo(self) -> None:
-        s = self.session
-        self.sigTitleChanged.emit(s.title)
-        self.sigUndoChanged.emit(s.undo_text, s.redo_text)
-
-    def _emit_record(self, force_comparison: bool = False) -> None:
-        s = self.session
-        self.sigRecordChanged.emit(s.record, s.scale_record)
-        self.sigCursorChanged.emit(s.cursor)
-        self.sigHealthChanged.emit(s.health())
-        self._emit_comparison(force_comparison)
-        self._emit_slope_chain(force_comparison)
-        self._emit_compare()
-        self._emit_inspected()
-
-    def _emit_comparison(self, force: bool = False) -> None:
-        comparison = self.session.shown_comparison()
-        if force or comparison is not self._shown_comparison:
-            self._shown_comparison = comparison
-            self.sigComparisonChanged.emit(comparison)
-
-    def _emit_slope_chain(self, force: bool = False) -> None:
-        complete = self.session.scale_record
-        if force or complete is not self._shown_chain_record:
-            self._shown_chain_record = complete
-            self.sigSlopeChainChanged.emit(self.session.network_slope_chain())
-
-    def _emit_compare(self) -> None:
-        s = self.session
-        if s.compare_active:
-            self.sigCompareChanged.emit(
-                s.record, s.scale_record, s.compare_record, s.compare_scale_record, s.compare_titles(), s.shared_scale
-            )
-
-    def _emit_inspected(self) -> None:
-        s = self.session
-        side_title = s.side_title(s.selection_side) if s.compare_active else ""
-        self.sigInspected.emit(s.selected_record(), s.selection, side_title, s.inspect_sample, s.experiment.learning_rate)
-
-    def _emit_new_experiment(self) -> None:
-        s = self.session
-        self.sigExperimentChanged.emit(s.experiment)
-        self.sigHistoryChanged.emit(s.history)
-        self.sigSelectionChanged.emit(s.selection_side, s.selection)
-        self._emit_record(force_comparison=True)
-        self._emit_undo()
+    def announce(self, moved: int = 0, animate_ms: int | None = None, note: str | None = None) -> Snapshot:
+        """Emit the state as it stands, once, as a ``Snapshot`` (a view connected late starts from it)."""
+        self.snapshot = take_snapshot(self.session, moved, animate_ms, note)
+        self.sigSnapshot.emit(self.snapshot)
+        return self.snapshot
 
     # ------------------------------------------------------------------------------------------ stepping
 
@@ -231,10 +124,8 @@ class CoreBridge(QtCore.QObject):
         if self.training:
             return
         self.session.step_forward()
-        self._emit_record()
-        self.sigStepped.emit(1)
-        if self.playing:
-            self.sigAnimateStep.emit(int(min(MAX_ANIMATION_MS, ANIMATION_SHARE * 1000 / self._speed)))
+        animate = int(min(MAX_ANIMATION_MS, ANIMATION_SHARE * 1000 / self._speed)) if self.playing else None
+        self.announce(moved=1, animate_ms=animate)
 
     @QtCore.Slot()
     def step_back(self) -> None:
@@ -246,8 +137,7 @@ class CoreBridge(QtCore.QObject):
             return
         self.set_playing(False)
         self.session.step_back()
-        self._emit_record()
-        self.sigStepped.emit(-1)
+        self.announce(moved=-1)
 
     @QtCore.Slot()
     def reset(self) -> None:
@@ -255,7 +145,7 @@ class CoreBridge(QtCore.QObject):
             return
         self.set_playing(False)
         self.session.reset()
-        self._emit_record()
+        self.announce()
 
     @QtCore.Slot()
     def run_to_end(self) -> None:
@@ -264,13 +154,13 @@ class CoreBridge(QtCore.QObject):
             return
         self.set_playing(False)
         self.session.run_to_end()
-        self._emit_record()
+        self.announce()
 
     def go_to_step(self, step: int) -> None:
         """Reset, then take ``step`` micro-steps (for exports and tests)."""
         self.set_playing(False)
         self.session.go_to_step(step)
-        self._emit_record()
+        self.announce()
 
     # ------------------------------------------------------------------------------------------ playing
 
@@ -309,9 +199,9 @@ class CoreBridge(QtCore.QObject):
 
     @QtCore.Slot(str, str, str)
     def set_bars_settings(self, measure: str, first: str, second: str) -> None:
-        """What the gradient bars compare; answers with ``sigComparisonChanged``."""
+        """What the gradient bars compare; answers with a snapshot."""
         self.session.set_bars_settings(measure, first, second)
-        self._emit_comparison()
+        self.announce()
 
     @QtCore.Slot(bool)
     def set_compare_active(self, active: bool) -> None:
@@ -319,61 +209,48 @@ class CoreBridge(QtCore.QObject):
         s = self.session
         if bool(active) == s.compare_active:
             return
-        had_right_selection = s.selection_side == "right"
         s.set_compare_active(active)
-        self.sigCompareSettingsChanged.emit(s.compare_settings)
-        if had_right_selection and not s.compare_active:
-            self.sigSelectionChanged.emit(s.selection_side, s.selection)
-        self._emit_compare()
-        self._emit_inspected()
+        self.announce()
 
     @QtCore.Slot(str)
     def set_compare_activation(self, name: str) -> None:
         """The right half's hidden activation, one of ``ACTIVATION_NAMES``."""
         self.session.set_compare_activation(name)
-        self._emit_compare_settings()
+        self.announce()
 
     @QtCore.Slot(object)
     def set_compare_residual(self, residual: bool | None) -> None:
         """The right half's skip connections: True, False or None for as loaded."""
         self.session.set_compare_residual(residual)
-        self._emit_compare_settings()
+        self.announce()
 
     @QtCore.Slot(bool)
     def set_shared_scale(self, shared: bool) -> None:
         """One colour scale for both halves (True), or each on its own."""
         self.session.set_shared_scale(shared)
-        self._emit_compare_settings()
-
-    def _emit_compare_settings(self) -> None:
-        self.sigCompareSettingsChanged.emit(self.session.compare_settings)
-        self._emit_compare()
-        self._emit_inspected()
+        self.announce()
 
     @QtCore.Slot(bool)
     def set_reveal_all(self, reveal_all: bool) -> None:
         """Show every result of the pass at once, or as the backward pass computes it."""
         self.session.set_reveal_all(reveal_all)
-        self.sigRevealAllChanged.emit(self.session.reveal_all)
-        self.sigHealthChanged.emit(self.session.health())
-        self._emit_comparison()
+        self.announce()
 
     @QtCore.Slot(str)
     def set_color_mode(self, mode: str) -> None:
         self.session.set_color_mode(mode)
-        self.sigColorModeChanged.emit(mode)
+        self.announce()
 
     def select(self, selection: tuple | None, side: str = "left") -> None:
         """Pick what the inspector explains, on the ``side`` of the Compare view it was clicked."""
         self.session.select(selection, side)
-        self.sigSelectionChanged.emit(side, self.session.selection)
-        self._emit_inspected()
+        self.announce()
 
     @QtCore.Slot(object)
     def set_inspect_sample(self, sample: int | None) -> None:
-        """Which sample the inspector explains (0-based), or None for the mean; answers with ``sigInspected``."""
+        """Which sample the inspector explains (0-based), or None for the mean; answers with a snapshot."""
         self.session.set_inspect_sample(sample)
-        self._emit_inspected()
+        self.announce()
 
     # ------------------------------------------------------------------------------------------ loading and editing
 
@@ -382,7 +259,7 @@ class CoreBridge(QtCore.QObject):
         self.cancel_training()
         self.set_playing(False)
         self.session.set_experiment(experiment)
-        self._emit_new_experiment()
+        self.announce()
 
     @QtCore.Slot(str)
     def switch_preset(self, name: str) -> None:
@@ -390,15 +267,7 @@ class CoreBridge(QtCore.QObject):
         self.cancel_training()
         self.set_playing(False)
         self.session.load_preset(name)
-        self._emit_new_experiment()
-
-    def open_file(self, path) -> bool:
-        """Open the session or network file at ``path`` (see ``open_session``)."""
-        return self.open_session(path)
-
-    def save_file(self, path) -> None:
-        """Write the network on screen to ``path`` as a plain network file; ``OSError`` or ``NetworkFileError`` says why not."""
-        self.session.save(path)
+        self.announce()
 
     # ------------------------------------------------------------------------------------------ session files
 
@@ -415,8 +284,7 @@ class CoreBridge(QtCore.QObject):
         """Start a new session on the bundled preset ``preset``: no file behind it, nothing unsaved."""
         self.switch_preset(preset)
         self.session.forget_file()
-        self.sigFileChanged.emit(None)
-        self._update_dirty()
+        self.announce()
 
     def open_session(self, path) -> bool:
         """Put the session file at ``path`` on screen exactly as saved (a plain network file at its start).
@@ -428,7 +296,7 @@ class CoreBridge(QtCore.QObject):
         self.cancel_training()
         self.set_playing(False)
         is_session = self.session.show_file(opened, path)
-        self.announce()
+        self.announce(note=self.session.restore_note)
         return is_session
 
     def save_session(self, path) -> None:
@@ -438,14 +306,7 @@ class CoreBridge(QtCore.QObject):
         raises ``OSError``. Either way nothing is written and nothing changes.
         """
         self.session.save_session(path)
-        self.sigFileChanged.emit(self.session.file_path)
-        self._update_dirty()
-
-    def _update_dirty(self, *_args) -> None:
-        dirty = self.session.dirty
-        if dirty != self._shown_dirty:
-            self._shown_dirty = dirty
-            self.sigDirtyChanged.emit(dirty)
+        self.announce()
 
     @QtCore.Slot(dict)
     def request_edit(self, changes: dict) -> bool:
@@ -463,7 +324,7 @@ class CoreBridge(QtCore.QObject):
             self.sigEditRefused.emit(str(exc))
             return False
         self.set_playing(False)
-        self._emit_new_experiment()
+        self.announce()
         message = outcome.describe_fresh() if outcome is not None else ""
         if message:
             self.sigStatusMessage.emit(message[0].upper() + message[1:] + ".")
@@ -478,7 +339,7 @@ class CoreBridge(QtCore.QObject):
         self.cancel_training()
         self.set_playing(False)
         if self.session.undo():
-            self._emit_new_experiment()
+            self.announce()
 
     @QtCore.Slot()
     def redo(self) -> None:
@@ -486,7 +347,7 @@ class CoreBridge(QtCore.QObject):
         self.cancel_training()
         self.set_playing(False)
         if self.session.redo():
-            self._emit_new_experiment()
+            self.announce()
 
     # ------------------------------------------------------------------------------------------ training
 
@@ -549,7 +410,7 @@ class CoreBridge(QtCore.QObject):
     def _adopt(self, history: TrainingHistory) -> None:
         """Make the trained network the one on screen: a new pass starts on it."""
         self.session.adopt(history)
-        self._emit_new_experiment()
+        self.announce()
         self.sigTrainingFinished.emit(history)
 
     def shutdown(self) -> None:

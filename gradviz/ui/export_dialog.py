@@ -15,27 +15,27 @@ from ..export import (
     export_view, output_size,
 )  # fmt: skip
 from ..names import THEME_NAMES
-from .export_views import ExportView, ViewState, compare_copy, pass_copy
+from ..core.snapshot import Snapshot, take_snapshot
+from .export_views import ExportView, compare_copy, pass_copy
+from .views.registry import WHOLE_WINDOW, views
 from .theme import get_theme
 
-VIEW_LABELS = {
-    "diagram": "Network diagram",
-    "compare": "Compare side by side",
-    "gradient-bars": "Gradient bars",
-    "activation": "Activation curves",
-    "depth-chain": "Gradient vs depth",
-    "training": "Training history",
-    "window": "Whole window",
-}
+#: The views offered, by name: every registered view, then the whole window.
+VIEW_LABELS = {**{spec.name: spec.title for spec in views()}, WHOLE_WINDOW: "Whole window"}
 FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)", "gif": "GIF (the pass, animated)"}
 
 
-def window_state(window, name: str, session=None) -> ViewState:
-    """What view ``name`` of the window shows now (or of ``session``, a copy of its session), as a ViewState."""
+def window_state(window, name: str, session=None) -> Snapshot:
+    """What view ``name`` of the window shows now (or of ``session``, a copy of its session)."""
     session = session or window.bridge.session
     if name == "compare" and not session.compare_active:
         session = compare_copy(session)
-    return ViewState.of(session, (window.depth_chain.x(), window.depth_chain.depth()))
+    return take_snapshot(session)
+
+
+def window_depth_chain(window) -> tuple[float, int]:
+    """The (x, depth) the window's gradient-vs-depth panel is set to, which its export keeps."""
+    return window.depth_chain.x(), window.depth_chain.depth()
 
 
 def _pass_states(window, name: str):
@@ -187,11 +187,11 @@ class ExportDialog(QtWidgets.QDialog):
 
                 def frames():
                     for state in _pass_states(window, name):
-                        fresh.show(state)
+                        fresh.show(state, window_depth_chain(window))
                         yield
 
                 return export_animation(fresh.view, frames(), options)
-            fresh.show(window_state(window, name))
+            fresh.show(window_state(window, name), window_depth_chain(window))
             return export_view(fresh.view, options)
 
     def export(self) -> bool:
@@ -227,5 +227,5 @@ def copy_image(window, name: str = "diagram", theme: str | None = None, width: i
     if name == "window":
         return copy_to_clipboard(window, width, window.theme.name)
     with ExportView(name, get_theme(theme)) as fresh:
-        fresh.show(window_state(window, name))
+        fresh.show(window_state(window, name), window_depth_chain(window))
         return copy_to_clipboard(fresh.view, width, theme)

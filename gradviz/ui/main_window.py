@@ -16,7 +16,7 @@ from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
-from ..names import COLOR_MODES, DEFAULT_PRESET, VIEW_NAMES
+from ..names import COLOR_MODES, DEFAULT_PRESET
 from ..versions import version_report
 from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import CompareBar, ControlsPanel
@@ -29,6 +29,8 @@ from .panels.training_history import TrainingPanel
 from .presenter import BlankScreen, PresenterPage, SavedLayout, presenter_status_style
 from .settings import GEOMETRY_KEY, MAX_RECENT_FILES, STATE_KEY, THEME_KEY, StoredSettings
 from .theme import SCREEN, SLIDES, THEMES, Theme, qt_palette, widget_font
+from .views.registry import EXPORT_NAMES as VIEW_NAMES
+from .views.registry import WHOLE_WINDOW, views
 
 __all__ = ["MainWindow", "VIEW_NAMES"]
 #: Bumped whenever the dock layout changes, so an old saved layout is not restored onto a new one.
@@ -49,8 +51,8 @@ COMPACT_RIGHT_SHARE = 0.34
 #: column side by side need a projector's width (1280 px) in the slides print.
 COMPACT_MIN_WIDTH = 1280
 #: The docks of the right column and the plot docks, in their tab order.
-COLUMN_DOCKS = ("controls", "inspector")
-PLOT_DOCKS = ("gradient-bars", "activation", "depth-chain", "training")
+COLUMN_DOCKS = ("controls", "inspector", *(spec.name for spec in views() if spec.place == "right"))
+PLOT_DOCKS = tuple(spec.name for spec in views() if spec.place == "bottom")
 #: The verdict's colour on each theme: light on the dark screen, dark enough on white to read from the back row.
 HEALTH_COLORS = {
     "screen": {"vanishing": "#4e9fe5", "exploding": "#ff6b6b", "healthy": "#59c26b", "no gradient": "#ff6b6b"},
@@ -136,12 +138,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.activation_curves = ActivationCurvesPanel()
         self.depth_chain = DepthChainPanel()
         self.training = TrainingPanel()
+        #: Each registered view's widget in the window, by view name (a view with no widget of its own here
+        #: is made from the registry).
+        self.view_widgets = {
+            "diagram": self.diagram, "compare": self.compare_view, "gradient-bars": self.gradient_bars,
+            "activation": self.activation_curves, "depth-chain": self.depth_chain, "training": self.training,
+        }  # fmt: skip
+        for spec in views():
+            if spec.name not in self.view_widgets:
+                self.view_widgets[spec.name] = spec.make(theme)
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         #: While presenter mode is on: its page, and what it gives back on leaving.
         self._presenter_page: PresenterPage | None = None
         self._before_presenter: SavedLayout | None = None
         self.blank_screen = BlankScreen(self)
         self._health: Health | None = None
+        #: The snapshot the window shows (None before the first).
+        self._snapshot = None
         self._make_docks()
         self._make_actions()
         self._make_menus_and_toolbar()
@@ -174,13 +187,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """The right column holds Network and Inspector as tabs; the bottom holds every plot as tabs, so
         the one shown has the whole width (a plot squeezed beside another is too small to read)."""
         area = QtCore.Qt.DockWidgetArea
+        places = {"bottom": area.BottomDockWidgetArea, "right": area.RightDockWidgetArea}
         specs = [
             ("controls", "Network", self.controls, area.RightDockWidgetArea),
             ("inspector", "Inspector", self.inspector, area.RightDockWidgetArea),
-            ("gradient-bars", "Gradient bars: sigmoid vs ReLU", self.gradient_bars, area.BottomDockWidgetArea),
-            ("activation", "Activation curves", self.activation_curves, area.BottomDockWidgetArea),
-            ("depth-chain", "Gradient vs depth", self.depth_chain, area.BottomDockWidgetArea),
-            ("training", "Training history", self.training, area.BottomDockWidgetArea),
+            *((v.name, v.title, self.view_widgets[v.name], places[v.place]) for v in views() if v.place in places),
         ]
         for name, title, widget, where in specs:
             dock = QtWidgets.QDockWidget(title, self)
@@ -466,23 +477,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         b = self.bridge
-        b.sigRecordChanged.connect(self._on_record_changed)
-        b.sigCursorChanged.connect(self._on_cursor_changed)
-        b.sigHealthChanged.connect(self._on_health_changed)
-        b.sigComparisonChanged.connect(self.gradient_bars.show_comparison)
-        b.sigSlopeChainChanged.connect(self.depth_chain.show_network_chain)
-        b.sigRevealAllChanged.connect(self.act_reveal_all.setChecked)
-        b.sigColorModeChanged.connect(self._on_color_mode_changed)
-        b.sigSelectionChanged.connect(self._on_selection_changed)
-        b.sigInspected.connect(self.inspector.show_selection)
-        b.sigExperimentChanged.connect(self._on_experiment_changed)
-        b.sigTitleChanged.connect(self._on_title_changed)
-        b.sigUndoChanged.connect(self._on_undo_changed)
+        b.sigSnapshot.connect(self._on_snapshot)
         b.sigStatusMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        b.sigHistoryChanged.connect(self.training.show_history)
-        b.sigAnimateStep.connect(self._on_animate_step)
-        b.sigCompareChanged.connect(self.compare_view.show_records)
-        b.sigCompareSettingsChanged.connect(self._on_compare_settings_changed)
         b.sigPlayingChanged.connect(self._on_playing_changed)
         b.sigTrainingStarted.connect(self._on_training_started)
         b.sigTrainingProgress.connect(self.training.set_progress)
@@ -500,18 +496,48 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.sigEditRequested.connect(b.request_edit)
         b.sigEditRefused.connect(self.controls.show_error)
         self.controls.sigPresetChosen.connect(self.switch_preset)
-        b.sigDirtyChanged.connect(self.setWindowModified)
-        b.sigFileChanged.connect(self._on_file_changed)
-        b.sigBarsSettingsChanged.connect(self.gradient_bars.show_settings)
         self.gradient_bars.sigSettingsChanged.connect(b.set_bars_settings)
         self.training.sigTrainRequested.connect(b.start_training)
         self.training.sigCancelRequested.connect(b.cancel_training)
 
     # ------------------------------------------------------------------------------------------ updates
 
-    def _on_record_changed(self, record, scale_record) -> None:
-        self.diagram.show_record(record, scale_record)
-        self.activation_curves.show_record(record)
+    def _on_snapshot(self, shot) -> None:
+        """Hand each view what changed since the snapshot before: one signal, each view redrawn at most once."""
+        before, self._snapshot = self._snapshot, shot
+        new = before is None
+
+        def changed(name) -> bool:
+            return new or getattr(shot, name) is not getattr(before, name)
+
+        if changed("experiment"):
+            self._on_experiment_changed(shot.experiment)
+        if new or shot.color_mode != before.color_mode:
+            self._on_color_mode_changed(shot.color_mode)
+        if new or shot.compare != before.compare:
+            self._on_compare_settings_changed(shot.compare)
+        if new or shot.reveal_all != before.reveal_all:
+            self.act_reveal_all.setChecked(shot.reveal_all)
+        if new or shot.cursor != before.cursor:
+            self._on_cursor_changed(shot.cursor)
+        if new or shot.verdict != before.verdict:
+            self._on_health_changed(shot.verdict)
+        for spec in views():
+            # The same draw an export makes, told what it drew last so it redraws only what changed.
+            spec.draw(self.view_widgets[spec.name], shot, before)
+        if new or not shot.inspected.same_as(before.inspected):
+            i = shot.inspected
+            self.inspector.show_selection(i.record, i.selection, i.side_title, i.sample, i.learning_rate)
+        if new or (shot.title, shot.undo_text, shot.redo_text) != (before.title, before.undo_text, before.redo_text):
+            self._on_title_changed(shot.title)
+            self._on_undo_changed(shot.undo_text, shot.redo_text)
+        if new or shot.file_path != before.file_path:
+            self._on_file_changed(shot.file_path)
+        self.setWindowModified(shot.dirty)
+        if shot.animate_ms is not None:
+            self._on_animate_step(shot.animate_ms)
+        if shot.note:
+            self.statusBar().showMessage(shot.note, 15000)
 
     def _on_cursor_changed(self, cursor: Cursor) -> None:
         text = describe_step(cursor.step, cursor.depth)
@@ -563,10 +589,6 @@ class MainWindow(QtWidgets.QMainWindow):
         shown = f"{self._experiment_name} ({path.name})" if path is not None else self._experiment_name
         self.setWindowTitle(f"{shown}[*] — gradviz")
 
-    def _on_selection_changed(self, side: str, selection) -> None:
-        self.diagram.set_selection(selection if side == "left" else None)
-        self.compare_view.set_selection(side, selection)
-
     def _on_compare_settings_changed(self, settings) -> None:
         self.act_compare.setChecked(settings.active)
         self.compare_bar.show_settings(settings)
@@ -582,8 +604,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.central_view().animate_step(duration_ms)
 
     def _on_color_mode_changed(self, mode: str) -> None:
-        self.diagram.set_color_mode(mode)
-        self.compare_view.set_color_mode(mode)
         self.color_mode_actions[mode].setChecked(True)
         self.color_mode.setCurrentIndex(self.color_mode.findData(mode))
 
@@ -657,14 +677,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def view_widget(self, name: str) -> QtWidgets.QWidget:
         """The widget an export of a view draws (see ``VIEW_NAMES``): a panel's plot, without its controls."""
-        if name == "window":
+        if name == WHOLE_WINDOW:
             return self
-        if name == "diagram":
-            return self.diagram
-        if name == "compare":
-            return self.compare_view
-        if name in VIEW_NAMES and name in self.docks:
-            return self._panel(name).plot_widget()
+        for spec in views():
+            if spec.name == name:
+                return spec.plot(self.view_widgets[name])
         raise KeyError(f"unknown view {name!r}; choose one of {', '.join(VIEW_NAMES)}")
 
     def _panel(self, name: str) -> QtWidgets.QWidget:

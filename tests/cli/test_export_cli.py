@@ -70,3 +70,18 @@ def test_export_runs_without_a_display(tmp_path):
     with Image.open(out) as gif:
         assert gif.n_frames == 8
         assert gif.size == (480, 270)
+
+
+@pytest.mark.parametrize("view", ["compare", "diagram"])
+def test_an_old_session_file_far_from_its_start_exports_at_once_and_says_what_it_restarted(qapp, tmp_path, capsys, monkeypatch, view):
+    from tests.core.test_lanes import PassCounter, far_session_text
+
+    path = tmp_path / "far.json"
+    path.write_text(far_session_text("tiny-sigmoid", 10**12 // 8 - 1, 3, compare=True, lanes=False))
+    counter = PassCounter(monkeypatch, limit=2 * 8)  # fails at once instead of replaying 10^12 micro-steps
+    out = tmp_path / "far.png"
+    assert main(["export", str(path), "--view", view, "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG") and counter.steps <= 2 * 8
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith("gradviz: note: ") and "restarts from the left network's current weights" in lines[0]
+    assert lines[1:] == [f"wrote {out}"]

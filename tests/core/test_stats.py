@@ -226,3 +226,20 @@ def test_l2_norm_does_not_overflow_while_the_norm_is_finite():
     assert grad_stats(g).norm_grad_w == pytest.approx(3e160, rel=1e-12)
     assert grad_stats(np.zeros((2, 2))).norm_grad_w == 0.0
     assert np.isnan(grad_stats(np.array([[np.nan, 1.0]])).norm_grad_w)
+
+
+def test_the_diagrams_slope_and_skip_facts_come_from_the_core():
+    import math
+
+    from gradviz.core.network import Network
+    from gradviz.core.stats import mean_relative_slope, skip_gradient
+
+    # One sample, weights 0 and biases 2: every z is 2, so f'(z)/max f' = 4 s(2)(1 - s(2)) by hand.
+    net = Network([1, 2, 2, 1], "sigmoid", [np.zeros((2, 1)), np.zeros((2, 2)), np.zeros((1, 2))],
+                  [np.full(2, 2.0), np.full(2, 2.0), np.full(1, 2.0)], residual=True)
+    record = net.run([[1.0]], [[0.0]])
+    s = 1 / (1 + math.exp(-2))
+    np.testing.assert_allclose(mean_relative_slope(record, 1, np.array([0, 1])), [4 * s * (1 - s)] * 2, rtol=1e-12)
+    # The skip arc of layer 2 carries mean |δ_2|, the record's own δ averaged by hand.
+    delta = np.asarray(record.layers[1].delta)
+    assert skip_gradient(record, 2) == float(np.abs(delta).sum() / delta.size)

@@ -17,7 +17,7 @@ def bridge(qapp):
 
 def test_each_step_emits_one_record(bridge, qtbot):
     seen = []
-    bridge.sigRecordChanged.connect(lambda record, scale: seen.append((record.step, scale.complete)))
+    bridge.sigSnapshot.connect(lambda shot: seen.append((shot.record.step, shot.scale_record.complete)))
     for _ in range(7):
         bridge.step_forward()
     assert [s for s, _ in seen] == [1, 2, 3, 4, 5, 6, 7]
@@ -85,23 +85,23 @@ def test_bars_settings_answer_with_the_new_comparison(bridge, qtbot):
     from gradviz.core.network import Network
 
     e = bridge.experiment
-    with qtbot.waitSignal(bridge.sigComparisonChanged) as shown:
+    with qtbot.waitSignal(bridge.sigSnapshot) as shown:
         bridge.set_bars_settings("mean_abs_grad_w", "tanh", "elu")
-    comparison = shown.args[0]
+    comparison = shown.args[0].comparison
     assert comparison.activations == ("tanh", "elu") and comparison.measure == "mean_abs_grad_w"
     net = e.network
     for row, name in enumerate(("tanh", "elu")):
         twin = Network(net.widths, name, net.weights, net.biases)
         np.testing.assert_allclose(comparison.values[row], _mean_abs_grads(twin, e), rtol=1e-12)
-    # Stepping within the pass does not recompute or re-announce it.
-    with qtbot.assertNotEmitted(bridge.sigComparisonChanged):
+    # Stepping within the pass does not recompute it: the next snapshot holds the very same comparison.
+    with qtbot.waitSignal(bridge.sigSnapshot) as stepped:
         bridge.step_forward()
+    assert stepped.args[0].comparison is comparison
 
 
 def test_every_move_announces_the_cursor_and_the_verdict(bridge, qtbot):
     cursors, verdicts = [], []
-    bridge.sigCursorChanged.connect(cursors.append)
-    bridge.sigHealthChanged.connect(verdicts.append)
+    bridge.sigSnapshot.connect(lambda shot: (cursors.append(shot.cursor), verdicts.append(shot.verdict)))
     for _ in range(7):
         bridge.step_forward()
     assert [c.step for c in cursors] == [1, 2, 3, 4, 5, 6, 7]
@@ -116,12 +116,21 @@ def test_every_move_announces_the_cursor_and_the_verdict(bridge, qtbot):
 
 def test_compare_is_announced_only_while_active_and_moves_in_lock_step(bridge, qtbot):
     seen = []
-    bridge.sigCompareChanged.connect(lambda *args: seen.append(args))
+
+    def on_snapshot(shot):
+        if shot.compare.active:
+            left, right = shot.lanes[0], shot.lanes[1]
+            seen.append((left.record, left.scale_record, right.record, right.scale_record, shot.compare_titles, shot.compare.shared_scale))
+        else:
+            assert len(shot.lanes) == 1
+
+    bridge.sigSnapshot.connect(on_snapshot)
     bridge.step_forward()
     assert seen == []
-    with qtbot.waitSignal(bridge.sigCompareSettingsChanged) as settings:
+    with qtbot.waitSignal(bridge.sigSnapshot) as settings:
         bridge.set_compare_active(True)
-    assert settings.args[0].active and settings.args[0].activation == "relu" and settings.args[0].shared_scale
+    compare = settings.args[0].compare
+    assert compare.active and compare.activation == "relu" and compare.shared_scale
     left, left_scale, right, right_scale, titles, shared = seen[-1]
     assert left.step == right.step == 1 and titles == ("sigmoid (as loaded)", "ReLU") and shared is True
     for _ in range(6):
@@ -144,7 +153,7 @@ def test_compare_is_announced_only_while_active_and_moves_in_lock_step(bridge, q
 
 def test_a_selection_is_inspected_with_its_side_and_record(bridge, qtbot):
     inspected = []
-    bridge.sigInspected.connect(lambda record, selection, side: inspected.append((record, selection, side)))
+    bridge.sigSnapshot.connect(lambda shot: inspected.append((shot.inspected.record, shot.inspected.selection, shot.inspected.side_title)))
     bridge.set_compare_active(True)
     bridge.go_to_step(7)
     bridge.select(("edge", 1, 0, 0), "right")
@@ -159,7 +168,63 @@ def test_a_selection_is_inspected_with_its_side_and_record(bridge, qtbot):
 
 
 def test_a_preset_is_loaded_through_the_bridge(bridge, qtbot):
-    with qtbot.waitSignal(bridge.sigExperimentChanged) as changed:
+    with qtbot.waitSignal(bridge.sigSnapshot) as changed:
         bridge.switch_preset("deep-relu")
-    assert changed.args[0].name == "deep-relu"
+    assert changed.args[0].experiment.name == "deep-relu"
     assert bridge.record.step == 0 and bridge.network.depth == 11
+
+
+# ---------------------------------------------------------------------------------------------- one signal
+
+
+def bridge_signals(bridge):
+    """Every signal the bridge class declares, found on the class (not a list kept by hand)."""
+    from PySide6 import QtCore
+
+    return [name for name in dir(type(bridge)) if isinstance(getattr(type(bridge), name), QtCore.Signal) and name != "destroyed" and name != "objectNameChanged"]
+
+
+def spy_all(bridge):
+    seen = []
+    for name in bridge_signals(bridge):
+        getattr(bridge, name).connect(lambda *args, name=name: seen.append(name))
+    return seen
+
+
+def test_one_key_press_is_one_signal_and_every_step_kind_at_most_two(bridge, qtbot):
+    bridge.announce()
+    seen = spy_all(bridge)
+    assert "sigSnapshot" in bridge_signals(bridge) and len(bridge_signals(bridge)) >= 7
+    for move in (bridge.step_forward, bridge.step_forward, bridge.step_back, bridge.run_to_end, bridge.reset):
+        seen.clear()
+        move()
+        assert seen == ["sigSnapshot"], move.__name__
+    bridge.set_compare_active(True)
+    for move in (bridge.step_forward, bridge.step_back, bridge.run_to_end):
+        seen.clear()
+        move()
+        assert seen == ["sigSnapshot"], move.__name__
+    seen.clear()
+    bridge.step_forward()
+    shot = bridge.snapshot
+    assert shot.moved == 1 and len(shot.lanes) == 2 and shot.lanes[1].record.step == shot.record.step
+
+
+def test_opening_a_file_is_one_signal_carrying_everything(bridge, qtbot, tmp_path):
+    other = CoreBridge(load_preset("deep-sigmoid"))
+    other.set_compare_active(True)
+    other.go_to_step(30)
+    other.select(("neuron", 2, 1), "right")
+    path = tmp_path / "deep.json"
+    other.save_session(path)
+    other.shutdown()
+    seen = spy_all(bridge)
+    with qtbot.waitSignal(bridge.sigSnapshot) as opened:
+        bridge.open_session(path)
+    assert seen == ["sigSnapshot"]
+    shot = opened.args[0]
+    assert shot.experiment.name == "deep-sigmoid" and shot.file_path == path and not shot.dirty
+    assert shot.cursor.step == 30 - 24 and shot.cursor.passes_done == 1
+    assert shot.compare.active and [lane.record.step for lane in shot.lanes] == [6, 6]
+    assert shot.selection == ("neuron", 2, 1) and shot.inspected.side_title == "right: ReLU"
+    assert shot.inspected.record is shot.lanes[1].record

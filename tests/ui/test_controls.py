@@ -16,7 +16,7 @@ def wired(qtbot):
     bridge = CoreBridge(load_preset("tiny-sigmoid"))
     panel.sigEditRequested.connect(bridge.request_edit)
     bridge.sigEditRefused.connect(panel.show_error)
-    bridge.sigExperimentChanged.connect(panel.show_experiment)
+    bridge.sigSnapshot.connect(lambda shot: panel.show_experiment(shot.experiment))
     panel.show_experiment(bridge.experiment)
     yield panel, bridge
     bridge.shutdown()
@@ -161,7 +161,7 @@ def test_leaving_the_seed_box_unchanged_keeps_the_weights(wired, qtbot):
 
 def test_a_changed_seed_draws_new_weights_and_the_preset_box_says_modified(wired):
     p, bridge = wired
-    bridge.sigTitleChanged.connect(p.show_title)
+    bridge.sigSnapshot.connect(lambda shot: p.show_title(shot.title))
     p.seed.setValue(7)
     p.seed.editingFinished.emit()
     want = np.random.default_rng(7).normal(0.0, np.sqrt(2.0), size=3)  # he_normal, fan_in 1, layer after layer

@@ -7,7 +7,8 @@ from PySide6 import QtGui, QtWidgets
 from gradviz.core.netfile import load_preset
 from gradviz.core.session import Session
 from gradviz.export import render_image
-from gradviz.ui.export_views import ExportView, ViewState
+from gradviz.core.snapshot import take_snapshot
+from gradviz.ui.export_views import ExportView
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
 from gradviz.ui.theme import SCREEN, SLIDES
@@ -111,7 +112,7 @@ def _pixels_of(image: QtGui.QImage, color: str) -> int:
 def test_an_export_of_a_panel_never_shown_draws_its_bars(qtbot):
     session = _session_at_the_end_of_the_backward_pass()
     with ExportView("gradient-bars", SCREEN) as export:
-        export.show(ViewState.of(session))
+        export.show(take_snapshot(session))
         assert not export.widget.isVisible()  # the panel itself is never shown: only its plot is drawn
         image = render_image(export.view, 1920)
     # Every one of the 11 layers has a bar of each colour; a bar at this size is hundreds of pixels.

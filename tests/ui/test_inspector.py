@@ -82,7 +82,7 @@ def test_the_sample_chooser_picks_whose_numbers_the_neuron_shows(qtbot, deep):
     qtbot.keyClick(deep, Key.Key_End)
     click(qtbot, deep.diagram, deep.diagram.neuron_center(1, 0))
     assert shown(deep).startswith("Neuron 1 of layer 1 (sigmoid), mean over 4 samples")
-    with qtbot.waitSignal(deep.bridge.sigInspected):
+    with qtbot.waitSignal(deep.bridge.sigSnapshot):
         inspector.sample_combo.activated.emit(2)  # what a user's choice of "sample 2" emits
     assert inspector.sample_combo.currentText() == "sample 2"
     text = shown(deep)

@@ -272,9 +272,9 @@ def test_choosing_other_bars_settings_shows_their_comparison(qtbot, window):
 
     combos = window.gradient_bars.findChildren(QtWidgets.QComboBox)
     measure, first, second = combos[0], combos[1], combos[2]
-    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+    with qtbot.waitSignal(window.bridge.sigSnapshot):
         first.setCurrentIndex(first.findData("tanh"))
-    with qtbot.waitSignal(window.bridge.sigComparisonChanged):
+    with qtbot.waitSignal(window.bridge.sigSnapshot):
         measure.setCurrentIndex(measure.findData("max_abs_grad_w"))
     window.bridge.run_to_end()  # the bars are drawn once the backward pass has computed them
     e = load_preset("tiny-sigmoid")
@@ -439,3 +439,25 @@ def test_help_about_names_the_versions_it_runs_on(window, monkeypatch):
         assert metadata.version(package) in text, package
     assert f"Qt {QtCore.qVersion()}" in text
     assert f"gradviz {metadata.version('gradviz')}" in text
+
+
+def test_an_arrow_key_and_a_file_open_are_each_one_bridge_signal(qtbot, window, tmp_path):
+    from tests.ui.test_bridge import spy_all
+
+    other = tmp_path / "deep.json"
+    from gradviz.core.session import Session
+
+    deep = Session(load_preset("deep-sigmoid"))
+    deep.set_compare_active(True)
+    deep.go_to_step(5)
+    deep.save_session(other)
+    seen = spy_all(window.bridge)
+    window.diagram.setFocus()
+    for key in (Key.Key_Right, Key.Key_Right, Key.Key_Left, Key.Key_End, Key.Key_Home):
+        seen.clear()
+        qtbot.keyClick(window.diagram, key)
+        assert seen == ["sigSnapshot"], key
+    seen.clear()
+    assert window.open_file(str(other), ask=False)
+    assert seen == ["sigSnapshot"]
+    assert window.bridge.snapshot.record.step == 5 and len(window.bridge.snapshot.lanes) == 2

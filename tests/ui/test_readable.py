@@ -13,13 +13,14 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gradviz.ui.views.registry import views
 from gradviz.core.netfile import load_preset
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.panels.log_axis import LogAxisItem
 from gradviz.ui.theme import SCREEN, SLIDES
 
 SCREENS = [(1280, 720), (1920, 1080)]
-PLOT_DOCKS = ("gradient-bars", "activation", "depth-chain", "training")
+PLOT_DOCKS = tuple(v.name for v in views() if v.place == "bottom")
 
 
 @pytest.fixture
@@ -233,8 +234,11 @@ def test_gradient_vs_depth_draws_this_networks_mean_slopes(qtbot, restore_app_fo
 
 # ---------------------------------------------------------------------------------------------- compact layout
 
-ALL_DOCK_TITLES = ["Network", "Inspector", "Gradient bars: sigmoid vs ReLU", "Activation curves", "Gradient vs depth",
-                   "Training history"]  # fmt: skip
+#: The docks' titles, read from the registry: the right column (Network, Inspector and views placed there),
+#: then the plots along the bottom.
+COLUMN_TITLES = ["Network", "Inspector", *(v.title for v in views() if v.place == "right")]
+PLOT_TITLES = [v.title for v in views() if v.place == "bottom"]
+ALL_DOCK_TITLES = COLUMN_TITLES + PLOT_TITLES
 
 
 def _tab_groups(window):
@@ -264,11 +268,11 @@ def test_a_short_window_tabs_the_plots_beside_the_diagram_so_it_has_the_height(q
     window = _window(qtbot, theme, (1280, 720))
     QtWidgets.QApplication.processEvents()  # the column's new width is laid out by a posted event
     right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * 6
+    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * len(ALL_DOCK_TITLES)
     # One tab group in the right column, the bars shown.
     assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES)}
     bar = _tab_bar_with(window, ALL_DOCK_TITLES)
-    assert bar is not None and bar.tabText(bar.currentIndex()) == ALL_DOCK_TITLES[2]
+    assert bar is not None and bar.tabText(bar.currentIndex()) == "Gradient bars"
     assert not window.docks["gradient-bars"].visibleRegion().isEmpty()
     assert window.docks["controls"].visibleRegion().isEmpty()
     assert window.diagram.height() >= 0.6 * window.height(), (window.diagram.height(), window.height())
@@ -285,11 +289,11 @@ def test_a_tall_window_keeps_the_plots_along_the_bottom(qtbot, restore_app_font,
     window = _window(qtbot, theme, (1920, 1080))
     area = QtCore.Qt.DockWidgetArea
     for name, dock in window.docks.items():
-        expected = area.RightDockWidgetArea if name in ("controls", "inspector") else area.BottomDockWidgetArea
+        expected = area.RightDockWidgetArea if name in ("controls", "inspector", *(v.name for v in views() if v.place == "right")) else area.BottomDockWidgetArea
         assert window.dockWidgetArea(dock) == expected, name
-    assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES[:2]), frozenset(ALL_DOCK_TITLES[2:])}
-    assert _tab_bar_with(window, ALL_DOCK_TITLES[:2]) is not None
-    assert _tab_bar_with(window, ALL_DOCK_TITLES[2:]) is not None
+    assert _tab_groups(window) == {frozenset(COLUMN_TITLES), frozenset(PLOT_TITLES)}
+    assert _tab_bar_with(window, COLUMN_TITLES) is not None
+    assert _tab_bar_with(window, PLOT_TITLES) is not None
     assert window.docks["gradient-bars"].width() == window.width()  # the plots take the whole width
     assert not window.training.stacked and not window.depth_chain.stacked
     _assert_neurons_at_least(window.diagram, 8)
@@ -305,7 +309,7 @@ def test_reset_layout_and_a_theme_change_choose_the_layout_for_the_height(qtbot,
     window.set_theme(SCREEN)  # a dock the user moved stays where it is
     assert window.dockWidgetArea(window.docks["training"]) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
     window.reset_layout()
-    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * 6
+    assert [window.dockWidgetArea(dock) for dock in window.docks.values()] == [right] * len(ALL_DOCK_TITLES)
     assert _tab_groups(window) == {frozenset(ALL_DOCK_TITLES)}
     assert not window.docks["gradient-bars"].visibleRegion().isEmpty()
     window.resize(1920, 1080)

@@ -19,7 +19,7 @@ from PySide6 import QtGui
 from ...core.activations import get_activation
 from ...core.format import format_number, format_power_of_ten
 from ...core.records import PassRecord, Phase, describe_step
-from ...core.stats import decade_range, log_position
+from ...core.stats import decade_range, log_position, mean_relative_slope, skip_gradient
 from ...names import COLOR_MODES
 from ..theme import Theme, gradient_colors
 from .layout import MAX_LABELLED_UNITS, shown_units
@@ -202,20 +202,6 @@ def layer_edge_colours(record: PassRecord, layer: int, to_idx, from_idx, mode: s
     return argb, dashed, rank
 
 
-def skip_gradient(record: PassRecord, layer: int) -> float | None:
-    """The gradient that flows through the skip connection of ``layer``: mean over samples and units of |δ_l|.
-
-    The rule the diagram colours a skip arc by. The skip adds a_(l-1) to layer l's output, so it carries back
-    what reaches layer l; we take δ_l = ∂L/∂z_l, the gradient the record holds for that layer, and average
-    its magnitude like the edges' mean |∂L/∂w|. None until the backward pass has computed layer ``layer``.
-    """
-    delta = record.layers[layer - 1].delta
-    if delta is None:
-        return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        return float(np.mean(np.abs(np.asarray(delta))))
-
-
 def skip_colours(record: PassRecord, mode: str, theme: Theme, scale: ColourScale):
     """The layers with a skip connection, the packed colour of each arc and its :func:`skip_gradient`.
 
@@ -311,11 +297,7 @@ def layer_node_colours(record: PassRecord, layer: int, units, theme: Theme) -> n
     """Neuron fill of ``units`` of ``layer``: mean f'(z) over the samples, relative to the activation's largest f'."""
     if layer == 0 or record.layers[layer - 1].z is None:
         return np.full(len(units), pack_color(theme.node_fill), dtype=np.uint32)
-    layer_record = record.layers[layer - 1]
-    activation = get_activation(layer_record.activation)
-    with np.errstate(invalid="ignore", over="ignore"):
-        slope = np.mean(activation.derivative(np.asarray(layer_record.z)[:, units]), axis=0)
-    slope = slope / activation.max_slope
+    slope = mean_relative_slope(record, layer, units)
     finite = np.isfinite(slope)
     argb = pack(theme.colormap("activation").map(np.clip(np.where(finite, slope, 0.0), 0, 1), mode="byte"))
     argb[~finite] = pack_color(theme.nonfinite)

@@ -1,0 +1,16 @@
+"""The network diagram: lane 0's pass, coloured on its whole pass's scale, with the selection outlined."""
+
+from ..diagram import NetworkView
+from .registry import ViewSpec, changed
+
+
+def draw(widget: NetworkView, shot, before=None) -> None:
+    if changed(shot, before, "color_mode"):
+        widget.set_color_mode(shot.color_mode)
+    if before is None or shot.record is not before.record or shot.scale_record is not before.scale_record:
+        widget.show_record(shot.record, shot.scale_record)
+    if changed(shot, before, "selection", "selection_side"):
+        widget.set_selection(shot.selection if shot.selection_side == "left" else None)
+
+
+VIEW = ViewSpec("diagram", "Network diagram", "centre", NetworkView, lambda widget: widget, draw)

@@ -1,0 +1,21 @@
+"""Lanes: one line per network moving in lock-step, with the verdict of its pass so far."""
+
+from PySide6 import QtWidgets
+
+from .registry import ViewSpec
+
+
+def make(theme) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    label.setObjectName("lanesView")
+    label.setWordWrap(True)
+    return label
+
+
+def draw(widget: QtWidgets.QLabel, shot, before=None) -> None:
+    if before is not None and len(shot.lanes) == len(before.lanes) and all(a.same_as(b) for a, b in zip(shot.lanes, before.lanes)):
+        return
+    widget.setText("\n".join(f"{lane.title}: {lane.verdict.describe()}" for lane in shot.lanes))
+
+
+VIEW = ViewSpec("lanes", "Lanes", "right", make, lambda widget: widget, draw)

@@ -15,7 +15,7 @@ import traceback
 import numpy as np
 
 from . import names
-from .core.format import format_number, printable
+from .core.format import format_number, one_line
 
 SUBCOMMANDS = ("presets", "trace", "train", "export")
 
@@ -208,7 +208,7 @@ def _fmt(value: float) -> str:
 def _print_trace_table(experiment, record) -> None:
     from .core.stats import grad_stats, gradient_health, verdict_span
 
-    print(f"{printable(experiment.name)}: {experiment.network!r}")
+    print(f"{one_line(experiment.name)}: {experiment.network!r}")
     print(f"loss ({record.loss_name}) = {_fmt(record.loss)}")
     print(f"{'layer':>5}  {'activation':<11} {'mean|dL/dw|':>13} {'max|dL/dw|':>13} {'||dL/dW||':>13}")
     for layer in record.layers:
@@ -228,7 +228,8 @@ def _print_trace_table(experiment, record) -> None:
 
 
 def _load(args):
-    from .core.netfile import load_network, load_preset
+    from .files.network_file import load_preset
+    from .files.sniff import load_network
 
     experiment = load_preset(args.preset) if args.preset else load_network(args.file)
     if getattr(args, "activation", None):
@@ -237,7 +238,7 @@ def _load(args):
 
 
 def _run_presets(args) -> int:
-    from .core.netfile import preset_descriptions
+    from .files.network_file import preset_descriptions
 
     descriptions = preset_descriptions()
     width = max(map(len, descriptions))
@@ -257,7 +258,8 @@ def _run_trace(args) -> int:
 
 
 def _run_train(args) -> int:
-    from .core.netfile import MAX_LEARNING_RATE, save_network
+    from .core.fields import MAX_LEARNING_RATE
+    from .files.network_file import save_network
     from .core.training import train
 
     experiment = _load(args)
@@ -278,9 +280,9 @@ def _run_train(args) -> int:
                 "loss": history.losses[k],
                 "layers": [
                     {
-                        "mean_abs_grad_w": history.mean_abs_grad_w[k, l],
-                        "max_abs_grad_w": history.max_abs_grad_w[k, l],
-                        "norm_grad_w": history.norm_grad_w[k, l],
+                        "mean_abs_grad_w": history.measure("mean_abs_grad_w")[k, l],
+                        "max_abs_grad_w": history.measure("max_abs_grad_w")[k, l],
+                        "norm_grad_w": history.measure("norm_grad_w")[k, l],
                     }
                     for l in range(history.network.depth)
                 ],
@@ -295,13 +297,13 @@ def _run_train(args) -> int:
         _print_json(json_safe(result))
     else:
         every = max(1, history.steps // 20)
-        print(f"{printable(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
+        print(f"{one_line(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
         print(f"{'step':>7} {'loss':>13} {'layer 1 mean|dL/dw|':>21} {'layer L mean|dL/dw|':>21}")
         shown = list(range(0, history.steps, every)) + ([history.steps - 1] if history.steps and (history.steps - 1) % every else [])
         for k in shown:
             print(
-                f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.mean_abs_grad_w[k, 0]):>21} "
-                f"{_fmt(history.mean_abs_grad_w[k, -1]):>21}"
+                f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.measure('mean_abs_grad_w')[k, 0]):>21} "
+                f"{_fmt(history.measure('mean_abs_grad_w')[k, -1]):>21}"
             )
         if history.stopped_at is not None:
             print(history.stop_reason)
@@ -319,7 +321,7 @@ def _run_export(args) -> int:
         path = export_command(experiment, args)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {printable(path)}", file=sys.stderr)
+    print(f"wrote {one_line(path)}", file=sys.stderr)
     return 0
 
 
@@ -341,7 +343,7 @@ def _run_gui(args) -> int:
     on the session that was on screen when it last closed."""
     from pathlib import Path
 
-    from .core.netfile import load_preset
+    from .files.network_file import load_preset
 
     start = load_preset(args.preset) if args.preset else Path(args.file) if args.file else None
     _check_display()
@@ -352,7 +354,7 @@ def _run_gui(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from .core.budget import WorkBudgetError
-    from .core.netfile import NetworkFileError
+    from .core.experiment import NetworkFileError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
@@ -364,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             run = _run_gui
         return run(args)
     except (UsageError, NetworkFileError, WorkBudgetError) as exc:
-        print(f"gradviz: error: {printable(exc)}", file=sys.stderr)
+        print(f"gradviz: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .core.netfile import Experiment
+from .core.experiment import Experiment
 from .core.session import Session
+from .files.sniff import open_file
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
 from .ui.export_views import ExportView, ViewState
@@ -94,7 +95,7 @@ def saved_session(experiment: Experiment, args) -> Session | None:
     if args.step is not None or not getattr(args, "file", None) or getattr(args, "activation", None) or args.animate:
         return None
     session = Session(experiment)
-    return session if session.open_file(args.file) else None
+    return session if open_file(session, args.file) else None
 
 
 def export_command(experiment: Experiment, args) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .core.choices import check_name
+
 #: Views that can be shown and exported. "window" is the whole main window.
 VIEW_NAMES = ("diagram", "compare", "gradient-bars", "activation", "depth-chain", "training", "window")
 #: The views that are docked panels (a plot each), in the order the window shows them.
@@ -16,5 +18,11 @@ COLOR_MODES = {
     "activation": "|activation| of the source neuron",
 }
 DEFAULT_COLOR_MODE = "gradient"
+
+
+def check_color_mode(mode) -> str:
+    """``mode`` when it is a colour mode; else an ``UnknownNameError`` (a ``ValueError``) naming the choices.
+    The one check of a colour mode."""
+    return check_name("colour mode", mode, tuple(COLOR_MODES))
 #: The preset the window starts on when nothing else is asked for (and File > New opens).
 DEFAULT_PRESET = "tiny-sigmoid"

@@ -11,8 +11,8 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.budget import WorkBudgetError
+from ..core.experiment import Experiment, NetworkFileError
 from ..core.format import format_number
-from ..core.netfile import Experiment, NetworkFileError
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health

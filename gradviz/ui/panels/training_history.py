@@ -191,7 +191,7 @@ class TrainingPanel(DrawnWhenSeen):
             self._losses, self._measures, self._cancelled = None, {}, False
         else:
             self._losses = np.asarray(history.losses, dtype=np.float64)
-            self._measures = {m: np.asarray(history.measure(m), dtype=np.float64) for m in MEASURES}
+            self._measures = {m: np.asarray(v, dtype=np.float64) for m, v in history.measures.items() if m in MEASURES}
             self._cancelled = bool(history.cancelled)
         self._request_redraw()
 
@@ -280,7 +280,10 @@ class TrainingPanel(DrawnWhenSeen):
         else:
             self._loss_plot.setYRange(*log_view_range(self._losses, loss_floor, loss_top), padding=0)
 
-        values = self._measures[measure]
+        values = self._measures.get(measure)
+        if values is None:  # a history read from a file made before this measure existed
+            style_outside_legend(self._legend, theme)
+            return
         depth = values.shape[1]
         floor, top = decade_span(values)
         colors = self.layer_colors(depth)

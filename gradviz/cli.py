@@ -77,11 +77,22 @@ def _add_source(parser: argparse.ArgumentParser, required: bool = True) -> None:
     source.add_argument("--preset", metavar="NAME", help="a bundled preset (see `gradviz presets`)")
 
 
+def _activation(text: str) -> str:
+    """An activation name given on the command line, checked as everywhere else (``check_activation``)."""
+    from .core.activations import check_activation
+    from .core.choices import UnknownNameError
+
+    try:
+        return check_activation(text)
+    except UnknownNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_activation(parser: argparse.ArgumentParser) -> None:
     from .core.activations import ACTIVATION_NAMES
 
     parser.add_argument(
-        "--activation", choices=ACTIVATION_NAMES, metavar="NAME",
+        "--activation", type=_activation, metavar="NAME",
         help=f"replace every layer's activation ({', '.join(ACTIVATION_NAMES)})",
     )  # fmt: skip
 
@@ -109,12 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
     _add_activation(export)
-    from .core.activations import ACTIVATION_NAMES
     from .core.session import DEFAULT_COMPARE_ACTIVATION
 
     export.add_argument("--view", choices=names.VIEW_NAMES, default="diagram", help="which view (default: diagram)")
     export.add_argument(
-        "--compare-activation", choices=ACTIVATION_NAMES, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
+        "--compare-activation", type=_activation, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
         help=f"with --view compare: the right half's hidden activation (default {DEFAULT_COMPARE_ACTIVATION})",
     )  # fmt: skip
     export.add_argument(

@@ -17,7 +17,7 @@ from .activations import check_activation
 from .budget import STEPPER_PASSES, WorkBudgetError, check_budget
 from .choices import UnknownNameError
 from .experiment import Experiment, NetworkFileError
-from .format import describe_value, quote_name
+from .format import describe_value
 from .init import INIT_PARAMETERS, InitSpec, check_init_scheme, init_network_weights
 from .losses import check_loss
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network

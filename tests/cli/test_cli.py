@@ -317,7 +317,7 @@ def test_train_table(capsys):
         (["train", "--preset", "tiny-relu", "--steps", "100000000000"], "--steps: must be at most 100,000, got 100,000,000,000"),
         (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "nan"], "--learning-rate: must be a finite number"),
         (["trace"], "one of the arguments file --preset is required"),
-        (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: unknown activation 'swish'; choose one of sigmoid, tanh"),
         (["trace", "some.json", "--preset", "tiny-relu"], "argument --preset: not allowed with argument file"),
         (["trace", "--preset", "tiny-relu", "--colour"], "unrecognized arguments: --colour"),
         (["train", "--preset", "tiny-relu", "--steps", "1", "extra.json"], "not allowed with argument --preset"),

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ...core.stats import MEASURE_LABELS, MEASURES
+from ...core.stats import MEASURE_LABELS, MEASURES, check_measure
 from ...core.training import MAX_TRAINING_STEPS, TrainingHistory
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights, log_view_range
@@ -170,9 +170,7 @@ class TrainingPanel(DrawnWhenSeen):
         return self._measure_combo.currentData()
 
     def set_measure(self, measure: str) -> None:
-        index = self._measure_combo.findData(measure)
-        if index < 0:
-            raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+        index = self._measure_combo.findData(check_measure(measure))
         self._measure_combo.setCurrentIndex(index)
 
     def set_training(self, running: bool) -> None:

@@ -103,9 +103,15 @@ def save_network(experiment: Experiment, path) -> None:
 # ---------------------------------------------------------------------------------------------- presets
 
 
+def resource_dir(name: str):
+    """The bundled resource folder ``name`` ("presets", "lab", ...): a ``Traversable`` inside the installed
+    package. The one place that finds gradviz's resources."""
+    return resources.files("gradviz.resources").joinpath(name)
+
+
 def preset_dir():
-    """The folder of the bundled presets (a ``Traversable`` inside the installed package)."""
-    return resources.files("gradviz.resources").joinpath("presets")
+    """The folder of the bundled network presets."""
+    return resource_dir("presets")
 
 
 def preset_names() -> list[str]:

@@ -112,6 +112,7 @@ def _parse_history(value, start: Network, version: int) -> TrainingHistory | Non
         got = f"{len(losses)} steps" if isinstance(losses, list) else describe_value(losses)
         raise NetworkFileError(f"{where}.losses", f"must be a list of at most {MAX_TRAINING_STEPS:,} numbers, got {got}")
     steps = len(losses)
+    losses = frozen_array(_statistics(losses, f"{where}.losses", (steps,)))
     if version >= 2:
         given, measures_where = value.get("measures", {}), f"{where}.measures"
         if not isinstance(given, dict):
@@ -123,7 +124,6 @@ def _parse_history(value, start: Network, version: int) -> TrainingHistory | Non
         for name in MEASURES
         if name in given
     }
-    losses = frozen_array(_statistics(losses, f"{where}.losses", (steps,)))
     cancelled = value.get("cancelled", False)
     if not isinstance(cancelled, bool):
         raise NetworkFileError(f"{where}.cancelled", f"must be true or false, got {describe_value(cancelled)}")

@@ -2,7 +2,8 @@
 
 The fixtures in tests/fixtures/sessions/ were saved by main on 2026-12-04, and ``expected-records.json`` holds
 the records that main showed on opening them (written by that main, not by the code under test). Each opens,
-through the window's File > Open, to that record to 1e-12; saved again and reopened, to the same record.
+through the window's File > Open (and headless, as ``gradviz export`` opens it), to that record to 1e-12;
+saved again and reopened, to the same record.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gradviz.core.session import Session
 from gradviz.files.network_file import load_preset
+from gradviz.files.session_file import save_session_file
+from gradviz.files.sniff import open_file
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN
 
@@ -31,8 +35,12 @@ def opened_window(qtbot, path: Path) -> MainWindow:
 
 
 def shown_record(window: MainWindow) -> dict:
-    """What the window's session shows, in the shape of ``expected-records.json``."""
-    session = window.bridge.session
+    """What the window shows, in the shape of ``expected-records.json``."""
+    return session_record(window.bridge.session)
+
+
+def session_record(session: Session) -> dict:
+    """What ``session`` stands at, in the shape of ``expected-records.json``."""
     record = session.record
 
     def listed(array):
@@ -93,6 +101,17 @@ def test_saving_an_old_session_again_and_reopening_it_gives_the_same_record(qtbo
     assert first.save_session_as(str(again))
     second = opened_window(qtbot, again)
     assert_same(shown_record(second), EXPECTED[name], f"{name} saved again")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_an_old_session_opens_headless_as_gradviz_export_opens_it(tmp_path, name):
+    session = Session(load_preset("deep-relu"))
+    assert open_file(session, FIXTURES / f"{name}.json")
+    assert_same(session_record(session), EXPECTED[name], name)
+    save_session_file(session, tmp_path / "again.json")
+    again = Session(load_preset("tiny-relu"))
+    assert open_file(again, tmp_path / "again.json")
+    assert_same(session_record(again), EXPECTED[name], f"{name} saved again")
 
 
 def test_the_fixtures_are_the_ones_the_expected_records_name():

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import names
 from .ui.views import registry as view_registry
-from .core.format import format_number, printable
+from .core.format import format_number, one_line
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
 
@@ -78,11 +78,22 @@ def _add_source(parser: argparse.ArgumentParser, required: bool = True) -> None:
     source.add_argument("--preset", metavar="NAME", help="a bundled preset (see `gradviz presets`)")
 
 
+def _activation(text: str) -> str:
+    """An activation name given on the command line, checked as everywhere else (``check_activation``)."""
+    from .core.activations import check_activation
+    from .core.choices import UnknownNameError
+
+    try:
+        return check_activation(text)
+    except UnknownNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_activation(parser: argparse.ArgumentParser) -> None:
     from .core.activations import ACTIVATION_NAMES
 
     parser.add_argument(
-        "--activation", choices=ACTIVATION_NAMES, metavar="NAME",
+        "--activation", type=_activation, metavar="NAME",
         help=f"replace every layer's activation ({', '.join(ACTIVATION_NAMES)})",
     )  # fmt: skip
 
@@ -110,12 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="render a view to PNG, SVG, PDF or an animated GIF, without a display")
     _add_source(export)
     _add_activation(export)
-    from .core.activations import ACTIVATION_NAMES
     from .core.session import DEFAULT_COMPARE_ACTIVATION
 
     export.add_argument("--view", choices=view_registry.EXPORT_NAMES, default="diagram", help="which view (default: diagram)")
     export.add_argument(
-        "--compare-activation", choices=ACTIVATION_NAMES, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
+        "--compare-activation", type=_activation, default=DEFAULT_COMPARE_ACTIVATION, metavar="NAME",
         help=f"with --view compare: the right half's hidden activation (default {DEFAULT_COMPARE_ACTIVATION})",
     )  # fmt: skip
     export.add_argument(
@@ -212,7 +222,7 @@ def _fmt(value: float) -> str:
 def _print_trace_table(experiment, record) -> None:
     from .core.stats import grad_stats, gradient_health, verdict_span
 
-    print(f"{printable(experiment.name)}: {experiment.network!r}")
+    print(f"{one_line(experiment.name)}: {experiment.network!r}")
     print(f"loss ({record.loss_name}) = {_fmt(record.loss)}")
     print(f"{'layer':>5}  {'activation':<11} {'mean|dL/dw|':>13} {'max|dL/dw|':>13} {'||dL/dW||':>13}")
     for layer in record.layers:
@@ -232,7 +242,8 @@ def _print_trace_table(experiment, record) -> None:
 
 
 def _load(args):
-    from .core.netfile import load_network, load_preset
+    from .files.network_file import load_preset
+    from .files.sniff import load_network
 
     experiment = load_preset(args.preset) if args.preset else load_network(args.file)
     if getattr(args, "activation", None):
@@ -241,7 +252,7 @@ def _load(args):
 
 
 def _run_presets(args) -> int:
-    from .core.netfile import preset_descriptions
+    from .files.network_file import preset_descriptions
 
     descriptions = preset_descriptions()
     width = max(map(len, descriptions))
@@ -262,7 +273,8 @@ def _run_trace(args) -> int:
 
 def _run_train(args) -> int:
     from .core.files import write_error_message
-    from .core.netfile import MAX_LEARNING_RATE, save_network
+    from .core.fields import MAX_LEARNING_RATE
+    from .files.network_file import save_network
     from .core.training import train
 
     experiment = _load(args)
@@ -285,9 +297,9 @@ def _run_train(args) -> int:
                 "loss": history.losses[k],
                 "layers": [
                     {
-                        "mean_abs_grad_w": history.mean_abs_grad_w[k, l],
-                        "max_abs_grad_w": history.max_abs_grad_w[k, l],
-                        "norm_grad_w": history.norm_grad_w[k, l],
+                        "mean_abs_grad_w": history.measure("mean_abs_grad_w")[k, l],
+                        "max_abs_grad_w": history.measure("max_abs_grad_w")[k, l],
+                        "norm_grad_w": history.measure("norm_grad_w")[k, l],
                     }
                     for l in range(history.network.depth)
                 ],
@@ -302,13 +314,13 @@ def _run_train(args) -> int:
         _print_json(json_safe(result))
     else:
         every = max(1, history.steps // 20)
-        print(f"{printable(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
+        print(f"{one_line(experiment.name)}: {history.steps} SGD steps, learning rate {_fmt(learning_rate)}")
         print(f"{'step':>7} {'loss':>13} {'layer 1 mean|dL/dw|':>21} {'layer L mean|dL/dw|':>21}")
         shown = list(range(0, history.steps, every)) + ([history.steps - 1] if history.steps and (history.steps - 1) % every else [])
         for k in shown:
             print(
-                f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.mean_abs_grad_w[k, 0]):>21} "
-                f"{_fmt(history.mean_abs_grad_w[k, -1]):>21}"
+                f"{k + 1:>7} {_fmt(history.losses[k]):>13} {_fmt(history.measure('mean_abs_grad_w')[k, 0]):>21} "
+                f"{_fmt(history.measure('mean_abs_grad_w')[k, -1]):>21}"
             )
         if history.stopped_at is not None:
             print(history.stop_reason)
@@ -344,7 +356,7 @@ def _run_export(args) -> int:
         path = export_command(experiment, args)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
-    print(f"wrote {printable(path)}", file=sys.stderr)
+    print(f"wrote {one_line(path)}", file=sys.stderr)
     return 0
 
 
@@ -366,7 +378,7 @@ def _run_gui(args) -> int:
     on the session that was on screen when it last closed."""
     from pathlib import Path
 
-    from .core.netfile import load_preset
+    from .files.network_file import load_preset
 
     start = load_preset(args.preset) if args.preset else Path(args.file) if args.file else None
     _check_display()
@@ -377,7 +389,7 @@ def _run_gui(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from .core.budget import WorkBudgetError
-    from .core.netfile import NetworkFileError
+    from .core.experiment import NetworkFileError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
@@ -392,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             run = _run_gui
         return run(args)
     except (UsageError, NetworkFileError, WorkBudgetError) as exc:
-        print(f"gradviz: error: {printable(exc)}", file=sys.stderr)
+        print(f"gradviz: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

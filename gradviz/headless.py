@@ -13,9 +13,10 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from .core.netfile import Experiment
+from .core.experiment import Experiment
 from .core.session import Session
 from .core.snapshot import take_snapshot
+from .files.sniff import open_file
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
 from .ui.export_views import ExportView
@@ -95,7 +96,7 @@ def saved_session(experiment: Experiment, args) -> Session | None:
     if args.step is not None or not getattr(args, "file", None) or getattr(args, "activation", None) or args.animate:
         return None
     session = Session(experiment)
-    if not session.open_file(args.file):
+    if not open_file(session, args.file):
         return None
     if session.restore_note:
         print(f"gradviz: note: {session.restore_note}", file=sys.stderr)

@@ -12,7 +12,7 @@ import math
 import sys
 
 from .core.activations import ACTIVATION_NAMES
-from .core.format import format_number, printable
+from .core.format import format_number, one_line
 
 #: Hidden widths, activation and initialiser of ``--data`` without ``--layers``, ``--activation``, ``--init``.
 DEFAULT_LAYERS = (16, 16)
@@ -187,14 +187,14 @@ def _print_table(lab) -> None:
     result = lab.to_json()
     data = result["data"]
     print(
-        f"{printable(data['name'])}: {data['features']} features, {data['classes']} classes, "
+        f"{one_line(data['name'])}: {data['features']} features, {data['classes']} classes, "
         f"{data['train']:,} training and {data['test']:,} test samples; loss {lab.loss_name}"
     )
     for lane, out in zip(lab.lanes, result["lanes"]):
         spec = lane.spec
         print()
         print(
-            f"lane {printable(lane.name)}: hidden {','.join(map(str, lab.config.hidden))} {spec.activation}, init {spec.init}, "
+            f"lane {one_line(lane.name)}: hidden {','.join(map(str, lab.config.hidden))} {spec.activation}, init {spec.init}, "
             f"{spec.optimizer} eta {_fmt(spec.learning_rate)}" + (f", clip {_fmt(spec.clip)}" if spec.clip is not None else "")
         )
         hidden = len(lab.config.hidden)
@@ -202,7 +202,7 @@ def _print_table(lab) -> None:
         print(f"{'epoch':>7} {'loss':>11} {'train':>7} {'test':>7}{speeds}")
         rows = out["epochs"]
         if not rows:
-            print(printable(lane.stop_reason))
+            print(one_line(lane.stop_reason))
             continue
         every = max(1, math.ceil((len(rows) - 1) / (TABLE_ROWS - 1)))
         shown = sorted(set(range(0, len(rows), every)) | {len(rows) - 1})
@@ -213,7 +213,7 @@ def _print_table(lab) -> None:
                 f"{_percent(row['test_accuracy']):>7}" + "".join(f"{_fmt(v):>11}" for v in row["speed"])
             )
         if lane.stop_reason:
-            print(printable(lane.stop_reason))
+            print(one_line(lane.stop_reason))
 
 
 def run_lab(args) -> int:
@@ -231,7 +231,7 @@ def run_lab(args) -> int:
             return 0
         lab = Lab(lab_config(args))
         for message in lab.start_messages:
-            print(printable(message), file=sys.stderr)
+            print(one_line(message), file=sys.stderr)
 
         def on_epoch(epoch, messages):
             if not args.json:
@@ -239,7 +239,7 @@ def run_lab(args) -> int:
             for message in messages:
                 if not args.json:
                     sys.stderr.write("\n")
-                print(printable(message), file=sys.stderr)
+                print(one_line(message), file=sys.stderr)
 
         lab.run(on_epoch)
         if args.out:
@@ -252,8 +252,8 @@ def run_lab(args) -> int:
         else:
             _print_table(lab)
         if args.out:
-            print(f"wrote {printable(args.out)}", file=sys.stderr)
+            print(f"wrote {one_line(args.out)}", file=sys.stderr)
         return 0
     except (LabUsageError, LabError, DataError, WorkBudgetError) as exc:
-        print(f"gradviz: error: {printable(str(exc))}", file=sys.stderr)
+        print(f"gradviz: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

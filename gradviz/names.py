@@ -3,6 +3,8 @@ listed once, in ``gradviz.ui.views.registry``)."""
 
 from __future__ import annotations
 
+from .core.choices import check_name
+
 #: Themes: dark for a screen, white and large print for a projector.
 THEME_NAMES = ("screen", "slides")
 DEFAULT_THEME = "screen"
@@ -13,5 +15,11 @@ COLOR_MODES = {
     "activation": "|activation| of the source neuron",
 }
 DEFAULT_COLOR_MODE = "gradient"
+
+
+def check_color_mode(mode) -> str:
+    """``mode`` when it is a colour mode; else an ``UnknownNameError`` (a ``ValueError``) naming the choices.
+    The one check of a colour mode."""
+    return check_name("colour mode", mode, tuple(COLOR_MODES))
 #: The preset the window starts on when nothing else is asked for (and File > New opens).
 DEFAULT_PRESET = "tiny-sigmoid"

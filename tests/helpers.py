@@ -51,7 +51,7 @@ def assert_one_line_error(code, out, err, message):
 
 def stepper_for(preset: str, inputs=None):
     """A Stepper on a preset's network, data, loss and learning rate (``inputs`` replaces its samples)."""
-    from gradviz.core.netfile import load_preset
+    from gradviz.files.network_file import load_preset
     from gradviz.core.stepper import Stepper
 
     experiment = load_preset(preset)

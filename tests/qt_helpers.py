@@ -6,7 +6,7 @@ import re
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN
 

@@ -638,7 +638,7 @@ def test_animation_streams_one_frame_at_a_time(qtbot, tmp_path, monkeypatch):
 
 from gradviz import headless  # noqa: E402
 from gradviz.cli import build_parser  # noqa: E402
-from gradviz.core.netfile import load_preset  # noqa: E402
+from gradviz.files.network_file import load_preset  # noqa: E402
 from gradviz.core.stepper import Stepper  # noqa: E402
 
 
@@ -806,7 +806,7 @@ def test_a_failed_frames_export_from_the_command_leaves_nothing(qapp, tmp_path, 
 
 
 def test_network_files_are_written_with_the_same_modes(tmp_path, umask_022):
-    from gradviz.core.netfile import save_network
+    from gradviz.files.network_file import save_network
 
     experiment = load_preset("tiny-sigmoid")
     new = tmp_path / "net.json"

@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtGui, QtSvg, QtWidgets
 
 from gradviz.cli import build_parser, main
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
 from gradviz.export import ExportOptions, export_view, output_size
 from gradviz.ui.export_dialog import ExportDialog

@@ -137,6 +137,27 @@ def test_the_exporter_is_a_leaf():
     assert edges["gradviz.export"] & forbidden == set()
 
 
+def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_the_core_imports_no_file_format_and_no_window():
+    edges = import_edges(PACKAGE_DIR)
+    core = sorted(name for name in edges if name.startswith("gradviz.core."))
+    assert "gradviz.files.session_file" in edges and "gradviz.core.session" in core  # the graph sees both sides
+    assert "gradviz.core.session" in reachable(edges, "gradviz.files.session_file")  # the formats import the core
+    for name in core:
+        outside = sorted(m for m in reachable(edges, name) if m.startswith(("gradviz.files", "gradviz.ui", "gradviz.cli")))
+        assert outside == [], f"{name} imports {', '.join(outside)}"
+
+
 # ---------------------------------------------------------------------------------------------- the checker
 
 

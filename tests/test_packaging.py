@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import preset_names
+from gradviz.files.network_file import preset_names
 
 ROOT = Path(__file__).resolve().parents[1]
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)

@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from .choices import check_name
+
 #: relu'(0): PyTorch's convention, so our gradients equal autograd's at the kink.
 RELU_GRAD_AT_ZERO = 0.0
 #: Slope of leaky ReLU for z < 0 (PyTorch's default).
@@ -159,9 +161,12 @@ ACTIVATIONS: dict[str, Activation] = {
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 
 
+def check_activation(name) -> str:
+    """``name`` when it names an activation; else an ``UnknownNameError`` (a ``ValueError`` and a
+    ``KeyError``) naming the choices. The one check of an activation name."""
+    return check_name("activation", name, ACTIVATION_NAMES)
+
+
 def get_activation(name: str) -> Activation:
-    """Return the activation called ``name``; raise ``KeyError`` naming the choices otherwise."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise KeyError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}") from None
+    """Return the activation called ``name``; raise ``UnknownNameError`` (a ``KeyError``) naming the choices otherwise."""
+    return ACTIVATIONS[check_activation(name)]

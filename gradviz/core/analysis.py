@@ -13,7 +13,7 @@ from .activations import get_activation
 from .losses import get_loss
 from .network import Network
 from .records import frozen_array
-from .stats import MEASURES, grad_stats
+from .stats import check_measure, grad_stats
 
 #: sigma'(z) = sigma(z)(1 - sigma(z)) is at most 1/4 (at z = 0), so a chain of k sigmoid layers
 #: scales the gradient by at most 0.25**k times the weights along the way.
@@ -123,8 +123,7 @@ def compare_activations(
     -------
     ActivationComparison
     """
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    check_measure(measure)
     names = tuple(activations)
     if len(names) != 2:
         raise ValueError(f"compare exactly two activations, got {len(names)}")

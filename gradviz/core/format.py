@@ -75,16 +75,45 @@ def format_factor(value: float) -> str:
     return format_number(value, 2 if abs(value) < 10 else 1 if abs(value) < 1e4 else 2) + "×"
 
 
-#: Characters that are not control characters by category but still move or reorder terminal text:
-#: line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
-_INVISIBLE_LAYOUT = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Unicode categories ``one_line`` escapes: controls, format characters (e.g. bidi overrides), lone
+#: surrogates, and line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def printable(text: str) -> str:
-    """``text`` safe to print on one terminal line: control characters, lone surrogates and characters
-    that reorder text are written as Python escapes (``\\x1b``, ``\\n``, ``\\ud800``); the rest is kept.
+def one_line(text) -> str:
+    """``text`` with every control character, line or paragraph separator and lone surrogate escaped.
+
+    The one text cleaner: a message built from a file, an argument or a setting (a field name, a path)
+    stays one line and sends no terminal escape sequence: a newline shows as ``\\n``, ESC as ``\\x1b``,
+    a lone surrogate as ``\\ud800``, a bidi override as ``\\u202e``.
     """
-    return "".join(
-        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cs") or char in _INVISIBLE_LAYOUT else char
-        for char in str(text)
-    )
+    text = str(text)
+    if text.isprintable():  # the common case, in one pass
+        return text
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])
+    return "".join(out)
+
+
+def describe_value(value) -> str:
+    """A value read from a file or a field, in a few words: "null", "true", "the text 'abc'", "a list of 3"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)
+
+
+def quote_name(value) -> str:
+    """A name the user gave, quoted (at most 40 characters); anything that is not a name, described."""
+    return repr(value[:40]) if isinstance(value, str) else describe_value(value)

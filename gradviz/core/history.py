@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .netfile import Experiment
+from .experiment import Experiment
 from .stepper import Stepper
 from .training import TrainingHistory
 
@@ -51,7 +51,7 @@ def history_bytes(history: TrainingHistory | None) -> int:
     """Bytes a training history's arrays hold (its network is counted with the steppers)."""
     if history is None:
         return 0
-    return sum(history.measure(name).nbytes for name in ("losses", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"))
+    return history.losses.nbytes + sum(values.nbytes for values in history.measures.values())
 
 
 class UndoStack:

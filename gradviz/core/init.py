@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .choices import check_name
+
 INIT_SCHEMES = ("constant", "uniform", "normal", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal")
 
 #: Parameters each scheme accepts, with their defaults.
@@ -33,6 +35,12 @@ class InitSpec:
         return {"scheme": self.scheme, "seed": self.seed, **self.params}
 
 
+def check_init_scheme(scheme) -> str:
+    """``scheme`` when it names an initialiser; else an ``UnknownNameError`` naming the choices.
+    The one check of an initialiser name."""
+    return check_name("initialiser", scheme, INIT_SCHEMES)
+
+
 def init_weights(scheme: str, shape: tuple[int, int], rng: np.random.Generator, **params) -> np.ndarray:
     """Draw a weight matrix of ``shape = (fan_out, fan_in)`` with the named scheme.
 
@@ -43,8 +51,7 @@ def init_weights(scheme: str, shape: tuple[int, int], rng: np.random.Generator, 
     rng : the generator every draw comes from, so a seed reproduces the network
     params : ``value`` (constant), ``low``/``high`` (uniform), ``std`` (normal)
     """
-    if scheme not in INIT_PARAMETERS:
-        raise KeyError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
+    check_init_scheme(scheme)
     fan_out, fan_in = shape
     p = {**INIT_PARAMETERS[scheme], **params}
     if scheme == "constant":
@@ -63,7 +70,7 @@ def init_weights(scheme: str, shape: tuple[int, int], rng: np.random.Generator, 
         return rng.uniform(-bound, bound, size=shape)
     if scheme == "he_normal":
         return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=shape)
-    raise KeyError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INIT_SCHEMES)}")
+    raise AssertionError(f"initialiser {scheme!r} is listed but not drawn")
 
 
 def init_network_weights(widths, spec: InitSpec) -> list[np.ndarray]:

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from .activations import Activation
+from .choices import check_name
 
 
 def _half_squared_error(z, a, target):
@@ -104,8 +105,11 @@ LOSSES: dict[str, Loss] = {
 LOSS_NAMES = ("half_squared_error", "binary_cross_entropy")
 
 
+def check_loss(name) -> str:
+    """``name`` when it names a loss; else an ``UnknownNameError`` naming the choices. The one check of a loss name."""
+    return check_name("loss", name, LOSS_NAMES)
+
+
 def get_loss(name: str) -> Loss:
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise KeyError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
+    """The loss called ``name``; an ``UnknownNameError`` (a ``KeyError``) naming the choices otherwise."""
+    return LOSSES[check_loss(name)]

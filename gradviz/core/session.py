@@ -12,19 +12,18 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..names import COLOR_MODES, DEFAULT_COLOR_MODE
-from .activations import ACTIVATION_NAMES
+from ..names import DEFAULT_COLOR_MODE, check_color_mode
+from .activations import check_activation
 from .analysis import ActivationComparison, compare_activations, network_slope_chain, network_with_activation
+from .edits import EditOutcome, apply_edit, describe_init
+from .experiment import Experiment
 from .history import UndoState, UndoEntry, UndoStack
 from .lane import Lane, Variant, activation_title
-from .netfile import (
-    SESSION_FIELD, EditOutcome, Experiment, LaneData, SessionData, apply_edit, decode_text, describe_init,
-    load_preset, parse_network, parse_session, read_text, save_network, save_session,
-)  # fmt: skip
 from .network import Network
 from .records import PassRecord, Phase
-from .stats import MEASURES, Health, gradient_health
-from .stepper import Stepper, session_data, stepper_from_session
+from .session_data import LaneData, SessionData, session_data, stepper_from_session
+from .stats import Health, check_measure, gradient_health
+from .stepper import Stepper
 from .training import TrainingHistory, TrainingRun, train
 
 #: The activation the right half of the Compare view runs by default.
@@ -136,7 +135,7 @@ class Session:
         #: view), lane 1 the Compare view's right half, further lanes other variants.
         self._lanes: list[Lane] = [Lane(_new_stepper(experiment, experiment.network))]
         #: The right half's hidden activation, one of ``ACTIVATION_NAMES``.
-        self.compare_activation = _checked_activation(compare_activation)
+        self.compare_activation = check_activation(compare_activation)
         #: The right half's skip connections: True, False, or None for as loaded.
         self.compare_residual = None if compare_residual is None else bool(compare_residual)
         #: Whether the Compare view is on screen; its stepper then moves in lock-step with the main one.
@@ -144,7 +143,7 @@ class Session:
         #: One colour scale for both halves (True), or each half on its own.
         self.shared_scale = bool(shared_scale)
         #: How edges are coloured, a key of ``names.COLOR_MODES``.
-        self.color_mode = _checked_color_mode(color_mode)
+        self.color_mode = check_color_mode(color_mode)
         #: The gradient-bars measure (one of ``stats.MEASURES``) and the two activations it compares.
         self.bars_measure, self.bars_activations = _checked_bars(bars_measure, bars_activations)
         #: Show the whole pass's bars and verdict at once (True), or only what the backward pass has reached.
@@ -275,7 +274,7 @@ class Session:
         Lane 1 is the Compare view's right half: it is made first (under the compare settings) when missing.
         """
         if activation is not None:
-            _checked_activation(activation)
+            check_activation(activation)
         self.compare_lane
         lane = self._lane_here(Variant(activation, None if residual is None else bool(residual)))
         self._lanes.append(lane)
@@ -458,7 +457,7 @@ class Session:
             self.selection, self.selection_side = None, "left"
 
     def set_compare_activation(self, name: str) -> None:
-        self.compare_activation = _checked_activation(name)
+        self.compare_activation = check_activation(name)
         self._restart_compare()
 
     def set_compare_residual(self, residual: bool | None) -> None:
@@ -470,7 +469,7 @@ class Session:
         self.shared_scale = bool(shared)
 
     def set_color_mode(self, mode: str) -> None:
-        self.color_mode = _checked_color_mode(mode)
+        self.color_mode = check_color_mode(mode)
 
     def set_reveal_all(self, reveal_all: bool) -> None:
         """Show every result of the pass at once (True), or as the backward pass computes it (False)."""
@@ -535,21 +534,16 @@ class Session:
     def _record(self, label: str, kind: str, before: UndoState) -> None:
         self.undo_stack.push(UndoEntry(label, kind, before, self._undo_state()))
 
-    def load_preset(self, name: str) -> None:
-        """Start over on the bundled preset ``name`` (a ``NetworkFileError`` names the presets if unknown).
+    def switch_preset(self, name: str, experiment: Experiment) -> None:
+        """Start over on ``experiment``, the bundled preset ``name`` (``files.network_file.load_preset``).
 
         The switch can be undone.
         """
-        experiment = load_preset(name)
         before = self._undo_state()
         self._start_over(experiment)
         self.history = None
         self.modified = False
         self._record(f"switch to {name}", "preset", before)
-
-    def save(self, path) -> None:
-        """Write the network on screen (trained or stepped weights included) to ``path``, atomically."""
-        save_network(self._experiment.with_network(self._stepper.network), path)
 
     def preview_edit(self, changes: dict) -> EditOutcome | None:
         """What ``edit(changes)`` would make, or None when it would change nothing (nothing is applied)."""
@@ -693,8 +687,8 @@ class Session:
             )  # fmt: skip
             for lane in data.lanes or ()
         ]
-        color_mode = _checked_color_mode(data.color_mode)
-        compare_activation = _checked_activation(data.compare_activation or DEFAULT_COMPARE_ACTIVATION)
+        color_mode = check_color_mode(data.color_mode)
+        compare_activation = check_activation(data.compare_activation or DEFAULT_COMPARE_ACTIVATION)
         bars = _checked_bars(data.bars_measure, data.bars_activations)
         selection = None if data.selection is None else tuple(data.selection)
         if selection is not None and not selection_fits(selection, data.experiment.network):
@@ -734,25 +728,14 @@ class Session:
         session.mark_saved()
         return session
 
-    def save_session(self, path) -> None:
-        """Write what is on screen to the session file ``path``, atomically; it becomes the current file.
-
-        A network a file cannot hold is refused with a ``NetworkFileError`` naming the value, and nothing is
-        written; an ``OSError`` says why the file could not be written. Either way nothing changes here.
-        """
-        save_session(path, self.to_data())
+    def saved_to(self, path: Path) -> None:
+        """What is on screen was just written to the session file ``path``: it becomes the current file,
+        and nothing is unsaved (``files.session_file.save_session_file`` writes it)."""
         self._file_path = Path(path)
         self.mark_saved()
 
-    def open_file(self, path) -> bool:
-        """Open the session or network file ``path``; True for a session file (restored exactly).
-
-        A bad file raises ``NetworkFileError`` (or ``WorkBudgetError``) and changes nothing. See ``show_file``.
-        """
-        return self.show_file(read_file(path), path)
-
     def show_file(self, opened: SessionData | Experiment, path) -> bool:
-        """Put what ``read_file(path)`` gave on screen; True for a session file.
+        """Put what ``files.sniff.read_file(path)`` gave on screen; True for a session file.
 
         A session file is restored exactly and becomes the current file. A plain network file starts over on
         its network, keeping the view settings, and leaves no current file (Save then asks where).
@@ -781,15 +764,6 @@ class Session:
     def __repr__(self):
         compare = f", compare={self.compare_activation!r}" if self.compare_active else ""
         return f"Session({self._experiment.name!r}, step={self.record.step}, passes={self._stepper.passes_done}{compare})"
-
-
-def read_file(path) -> SessionData | Experiment:
-    """A session file's ``SessionData``, or a plain network file's ``Experiment``; a ``NetworkFileError`` names
-    what is wrong."""
-    document = decode_text(read_text(path))
-    if isinstance(document, dict) and SESSION_FIELD in document:
-        return parse_session(document)
-    return parse_network(document)
 
 
 def selection_fits(selection: tuple, network: Network) -> bool:
@@ -833,22 +807,9 @@ def _new_stepper(experiment: Experiment, network: Network) -> Stepper:
     return Stepper(network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
 
 
-def _checked_activation(name: str) -> str:
-    if name not in ACTIVATION_NAMES:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
-    return name
-
-
-def _checked_color_mode(mode: str) -> str:
-    if mode not in COLOR_MODES:
-        raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
-    return mode
-
-
 def _checked_bars(measure: str, activations) -> tuple[str, tuple[str, str]]:
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    check_measure(measure)
     names = tuple(activations)
     if len(names) != 2:
         raise ValueError(f"the bars compare exactly two activations, got {len(names)}")
-    return measure, (_checked_activation(names[0]), _checked_activation(names[1]))
+    return measure, (check_activation(names[0]), check_activation(names[1]))

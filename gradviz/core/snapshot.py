@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .analysis import ActivationComparison
-from .netfile import Experiment
+from .experiment import Experiment
 from .records import PassRecord
 from .stats import Health, gradient_health
 from .training import TrainingHistory

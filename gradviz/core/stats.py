@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import get_activation
+from .choices import check_name
 from .format import format_factor
 
 #: Magnitudes at or below this are drawn at the bottom of a log scale (and zeros are marked as zero).
@@ -18,7 +19,14 @@ MIN_DECADES = 4
 DEFAULT_DECADES = (-8, 0)
 
 MEASURES = ("mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w")
+#: What each measure is called on screen.
 MEASURE_LABELS = {"mean_abs_grad_w": "mean |∂L/∂w|", "max_abs_grad_w": "max |∂L/∂w|", "norm_grad_w": "‖∂L/∂W‖₂"}
+
+
+def check_measure(name) -> str:
+    """``name`` when it is one of ``MEASURES``; else an ``UnknownNameError`` naming them. The one check of a
+    measure name."""
+    return check_name("measure", name, MEASURES)
 
 
 @dataclass(frozen=True)

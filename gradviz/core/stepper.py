@@ -14,11 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .budget import STEPPER_PASSES, check_budget
-from .netfile import Experiment, SessionData
 from . import passes
 from .network import Network
 from .records import LayerRecord, PassRecord, Phase, freeze, frozen_array
-from .training import TrainingHistory
 
 
 #: Most memory the step history may hold, counted as it really is (arrays with their headers, records,
@@ -337,34 +335,3 @@ class Stepper:
 
     def __repr__(self):
         return f"Stepper({self.network!r}, step={self.record.step}, position={self.position})"
-
-
-def session_data(experiment: Experiment, stepper: Stepper, history: TrainingHistory | None = None, **settings) -> SessionData:
-    """The ``SessionData`` of ``stepper`` on ``experiment``'s data, with the window's ``settings``.
-
-    ``settings`` are ``SessionData``'s display fields (``color_mode``, ``selection``, ...). The start is
-    the stepper's start network, the current weights its network, and at an update step the weights the
-    pass on screen ran on are kept too, so ``stepper_from_session`` rebuilds the same record.
-    """
-    current = stepper.network
-    at_update = stepper.position > 0 and stepper.record.phase is Phase.UPDATE
-    pass_network = stepper.pass_network if at_update else None
-    return SessionData(
-        experiment=experiment.with_network(stepper.start_network),
-        current_weights=current.weights,
-        current_biases=current.biases,
-        position=stepper.position,
-        passes=stepper.passes_done,
-        history=history,
-        pass_weights=pass_network.weights if pass_network is not None else None,
-        pass_biases=pass_network.biases if pass_network is not None else None,
-        **settings,
-    )
-
-
-def stepper_from_session(data: SessionData) -> Stepper:
-    """A stepper standing where the session was saved: the same record; reset returns to its start."""
-    e = data.experiment
-    return Stepper.resumed(
-        e.network, e.inputs, e.targets, e.loss, e.learning_rate, data.current_network, data.position, data.pass_network
-    )

@@ -7,7 +7,8 @@ network and its statistics in arrays allocated once; ``train`` runs one to the e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from .budget import check_budget
 from .network import Network
 from .passes import forward_backward
 from .records import frozen_array
-from .stats import l2_norm
+from .stats import MEASURES, l2_norm
 
 #: Most SGD steps one training run takes (the window's panel and `gradviz train` alike).
 MAX_TRAINING_STEPS = 100_000
@@ -25,16 +26,16 @@ MAX_TRAINING_STEPS = 100_000
 class TrainingHistory:
     """What training recorded: row k is step k + 1, taken before that step's update.
 
-    ``mean_abs_grad_w``, ``max_abs_grad_w`` and ``norm_grad_w`` are steps x layers.
-    ``cancelled`` is True when training stopped early; the arrays then hold the steps done.
+    ``measures`` maps each measure's name (``stats.MEASURES``: ``mean_abs_grad_w``, ``max_abs_grad_w``,
+    ``norm_grad_w``) to its steps x layers values. By name, so a history read from an older file may lack a
+    measure added since (``measure`` then gives None) and a newer one may hold a measure this one does
+    not draw. ``cancelled`` is True when training stopped early; the arrays then hold the steps done.
     ``stopped_at`` is the step at which training met a non-finite loss or update and stopped (None when it
     did not); ``network`` is then the last finite one, after the steps recorded, and ``stop_reason`` says why.
     """
 
     losses: np.ndarray
-    mean_abs_grad_w: np.ndarray
-    max_abs_grad_w: np.ndarray
-    norm_grad_w: np.ndarray
+    measures: Mapping[str, np.ndarray]
     network: Network
     cancelled: bool = False
     stopped_at: int | None = None
@@ -44,21 +45,23 @@ class TrainingHistory:
     def steps(self) -> int:
         return len(self.losses)
 
-    def measure(self, name: str) -> np.ndarray:
-        return getattr(self, name)
+    def measure(self, name: str) -> np.ndarray | None:
+        """The steps x layers values of the measure ``name``, or None when this history lacks it."""
+        return self.measures.get(name)
 
     @staticmethod
     def joined(parts: "list[TrainingHistory]") -> "TrainingHistory":
         """Histories of consecutive runs (each resumed from the one before's network), as one."""
-        def stack(name):
-            return frozen_array(np.concatenate([getattr(p, name) for p in parts]))
+        # A measure some part lacks (read from an older file) is left out of the whole.
+        shared = [name for name in parts[0].measures if all(name in p.measures for p in parts)]
 
         before = sum(p.steps for p in parts[:-1])
         last = parts[-1]
         stopped_at = None if last.stopped_at is None else before + last.stopped_at
         reason = "" if stopped_at is None else _stop_reason(stopped_at, _LOSS_NOT_FINITE in last.stop_reason)
         return TrainingHistory(
-            stack("losses"), stack("mean_abs_grad_w"), stack("max_abs_grad_w"), stack("norm_grad_w"),
+            frozen_array(np.concatenate([p.losses for p in parts])),
+            MappingProxyType({name: frozen_array(np.concatenate([p.measures[name] for p in parts])) for name in shared}),
             last.network, last.cancelled, stopped_at, reason,
         )  # fmt: skip
 
@@ -227,9 +230,7 @@ class TrainingRun:
         stopped = self._stopped_at
         return TrainingHistory(
             frozen_array(self._losses[:done]),
-            frozen_array(self._stats[0, :done]),
-            frozen_array(self._stats[1, :done]),
-            frozen_array(self._stats[2, :done]),
+            MappingProxyType({name: frozen_array(self._stats[k, :done]) for k, name in enumerate(MEASURES)}),
             self.network,
             self._cancelled,
             stopped,

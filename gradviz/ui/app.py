@@ -12,8 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from ..core.format import printable
-from ..core.netfile import Experiment, load_preset
+from ..core.experiment import Experiment
+from ..core.format import one_line
+from ..files.network_file import load_preset
 from ..names import DEFAULT_PRESET
 
 #: Exit code of a launch that cannot open a window (the command line's code for bad input).
@@ -303,5 +304,5 @@ def launch_window(start: Experiment | os.PathLike | None, theme: str | None, set
         window.reopen_last_session()
     elif not isinstance(start, Experiment):
         if not window.open_at_launch(start):
-            print(f"gradviz: could not open {printable(os.fspath(start))}; showing the {DEFAULT_PRESET} preset", file=sys.stderr)
+            print(f"gradviz: could not open {one_line(os.fspath(start))}; showing the {DEFAULT_PRESET} preset", file=sys.stderr)
     return window

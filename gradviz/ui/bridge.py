@@ -9,11 +9,14 @@ import time
 from PySide6 import QtCore
 
 from ..core.budget import WorkBudgetError
-from ..core.netfile import Experiment, NetworkFileError
+from ..core.experiment import Experiment, NetworkFileError
 from ..core.records import Phase
-from ..core.session import Session, read_file
+from ..core.session import Session
 from ..core.snapshot import Snapshot, take_snapshot
 from ..core.training import TrainingHistory, TrainingRun
+from ..files.network_file import load_preset
+from ..files.session_file import save_session_file
+from ..files.sniff import read_file
 from ..names import DEFAULT_PRESET
 
 #: Play speed, in micro-steps per second.
@@ -266,7 +269,7 @@ class CoreBridge(QtCore.QObject):
         """Start over on the bundled preset ``name``."""
         self.cancel_training()
         self.set_playing(False)
-        self.session.load_preset(name)
+        self.session.switch_preset(name, load_preset(name))
         self.announce()
 
     # ------------------------------------------------------------------------------------------ session files
@@ -305,7 +308,7 @@ class CoreBridge(QtCore.QObject):
         A network a file cannot hold raises ``NetworkFileError`` naming the value; an unwritable path
         raises ``OSError``. Either way nothing is written and nothing changes.
         """
-        self.session.save_session(path)
+        save_session_file(self.session, path)
         self.announce()
 
     @QtCore.Slot(dict)

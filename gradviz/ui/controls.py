@@ -10,10 +10,11 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
+from ..core.experiment import Experiment, NetworkFileError
 from ..core.format import format_number
 from ..core.init import INIT_PARAMETERS, INIT_SCHEMES
 from ..core.losses import LOSS_NAMES, LOSSES
-from ..core.netfile import Experiment, NetworkFileError, preset_names
+from ..files.network_file import preset_names
 
 PER_LAYER = "per layer…"
 NO_PRESET = "(choose a preset)"

@@ -11,8 +11,8 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.budget import WorkBudgetError
-from ..core.format import format_number, printable
-from ..core.netfile import Experiment, NetworkFileError
+from ..core.experiment import Experiment, NetworkFileError
+from ..core.format import format_number, one_line
 from ..core.records import describe_step
 from ..core.session import Cursor, Session
 from ..core.stats import Health
@@ -813,10 +813,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if not isinstance(exc, (NetworkFileError, WorkBudgetError)):  # it may have stopped half-way
                 self.bridge.new_session(DEFAULT_PRESET)
             self._stored.set_last_session(None)
-            reason = printable(str(exc) or type(exc).__name__)
+            reason = one_line(str(exc) or type(exc).__name__)
             shown = self._experiment.name
             self.statusBar().showMessage(
-                f"Could not reopen the last session {printable(path)} ({reason}); this is the {shown} preset.", 30000
+                f"Could not reopen the last session {one_line(path)} ({reason}); this is the {shown} preset.", 30000
             )
             return False
         self._remember_file(path, True)

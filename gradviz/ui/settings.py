@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from ..core.netfile import one_line
+from ..core.format import one_line
 from ..names import THEME_NAMES
 
 #: The keys, each documented where it is read.

@@ -352,7 +352,7 @@ def _torch_training(torch, experiment, steps: int):
 
 
 def training_benchmark() -> dict:
-    from gradviz.core.netfile import load_preset
+    from gradviz.files.network_file import load_preset
     from gradviz.core.training import train
 
     experiment = load_preset("deep-sigmoid")
@@ -448,7 +448,7 @@ def lab_benchmark() -> dict:
 def export_benchmark() -> dict:
     from PySide6 import QtGui
 
-    from gradviz.core.netfile import load_preset
+    from gradviz.files.network_file import load_preset
 
     NetworkView, export_widget = _ui()
     app = _app()
@@ -482,7 +482,7 @@ def export_benchmark() -> dict:
 _LARGEST_WINDOW_RSS = r"""
 import resource, sys
 import numpy as np
-from gradviz.core.netfile import Experiment
+from gradviz.core.experiment import Experiment
 from gradviz.core.network import Network
 from gradviz.ui.app import make_app
 from gradviz.ui.main_window import MainWindow

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gradviz import __version__, cli
-from gradviz.core.netfile import load_preset, preset_descriptions, preset_names
+from gradviz.files.network_file import load_preset, network_json, preset_descriptions, preset_names
 from gradviz.core.stats import grad_stats
 from gradviz.core.training import train
 from tests.helpers import assert_one_line_error, run_cli
@@ -188,7 +188,7 @@ def test_activation_relu_on_tiny_sigmoid_gives_tiny_relu(capsys):
 
 def test_trace_file_equals_preset(capsys, tmp_path):
     path = tmp_path / "mine.json"
-    path.write_text(json.dumps(load_preset("deep-relu").to_json()), encoding="utf-8")
+    path.write_text(json.dumps(network_json(load_preset("deep-relu"))), encoding="utf-8")
     from_file = strict_json(run_cli(capsys, "trace", str(path), "--json")[1])
     from_preset = strict_json(run_cli(capsys, "trace", "--preset", "deep-relu", "--json")[1])
     assert from_file == from_preset
@@ -317,7 +317,7 @@ def test_train_table(capsys):
         (["train", "--preset", "tiny-relu", "--steps", "100000000000"], "--steps: must be at most 100,000, got 100,000,000,000"),
         (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "nan"], "--learning-rate: must be a finite number"),
         (["trace"], "one of the arguments file --preset is required"),
-        (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+        (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: unknown activation 'swish'; choose one of sigmoid, tanh"),
         (["trace", "some.json", "--preset", "tiny-relu"], "argument --preset: not allowed with argument file"),
         (["trace", "--preset", "tiny-relu", "--colour"], "unrecognized arguments: --colour"),
         (["train", "--preset", "tiny-relu", "--steps", "1", "extra.json"], "not allowed with argument --preset"),

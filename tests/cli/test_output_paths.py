@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from gradviz.core.netfile import load_network
+from gradviz.files.sniff import load_network
 from tests.helpers import assert_one_line_error, run_cli
 
 needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a device node needs root")

@@ -7,7 +7,8 @@ import json
 
 import numpy as np
 
-from gradviz.core.netfile import load_network, load_preset
+from gradviz.files.network_file import load_preset
+from gradviz.files.sniff import load_network
 from gradviz.core.training import train
 from tests.helpers import assert_one_line_error, run_cli
 

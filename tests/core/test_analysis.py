@@ -16,7 +16,7 @@ from gradviz.core.analysis import (
     network_with_activation,
     sigmoid_bound_chain,
 )
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import MEASURES, grad_stats
 from tests.helpers import hand_tiny_sigmoid

@@ -11,7 +11,8 @@ import pytest
 
 from gradviz.core.budget import WORK_BUDGET_BYTES, WorkBudgetError, check_budget, estimate_pass_bytes
 from gradviz.core.init import InitSpec, init_network_weights
-from gradviz.core.netfile import NetworkFileError, load_network
+from gradviz.core.experiment import NetworkFileError
+from gradviz.files.sniff import load_network
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
 from gradviz.core.training import TrainingRun

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gradviz.core.explain import explain_edge, explain_neuron, fmt, is_chain, weight_chain
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
 from tests.helpers import hand_tiny_sigmoid

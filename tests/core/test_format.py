@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from gradviz.core.format import format_factor, format_number, format_power_of_ten, printable
+from gradviz.core.format import format_factor, format_number, format_power_of_ten, one_line
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,6 @@ def test_format_factor():
         ("∂L/∂w ü 日本 🙂", "∂L/∂w ü 日本 🙂"),
     ],
 )
-def test_printable_escapes_what_would_break_a_terminal_line(text, expected):
-    assert printable(text) == expected
-    printable(text).encode("utf-8")
+def test_one_line_escapes_what_would_break_a_terminal_line(text, expected):
+    assert one_line(text) == expected
+    one_line(text).encode("utf-8")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradviz.core.history import UndoStack
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
 from tests.helpers import sigmoid
 
@@ -118,7 +118,7 @@ def test_a_rate_edit_at_the_update_step_keeps_the_update_made(session):
 def test_a_preset_switch_can_be_undone_and_clears_the_modified_mark(session):
     session.edit({"learning_rate": 0.25})
     assert session.modified and session.title == "tiny-sigmoid (modified)"
-    session.load_preset("deep-relu")
+    session.switch_preset("deep-relu", load_preset("deep-relu"))
     assert session.title == "deep-relu" and session.undo_text == "Undo switch to deep-relu"
     session.undo()
     assert session.title == "tiny-sigmoid (modified)" and session.experiment.learning_rate == 0.25

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset, parse_session, session_json
+from gradviz.files.network_file import load_preset
+from gradviz.files.session_file import parse_session, session_json
 from gradviz.core.network import Network
 from gradviz.core.session import Session
 from gradviz.core.stats import gradient_health
@@ -205,7 +206,7 @@ def test_switching_compare_on_far_from_the_start_does_not_replay(monkeypatch):
     ("passes", lambda s: s.update(passes=3), "session.passes: must be"),
 ])  # fmt: skip
 def test_a_lane_or_position_the_file_cannot_justify_is_refused_by_field(key, change, message):
-    from gradviz.core.netfile import NetworkFileError
+    from gradviz.core.experiment import NetworkFileError
 
     document = json.loads(far_session_text("tiny-sigmoid", 0, 5, compare=True, lanes=True))
     change(document["session"])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset, preset_names
+from gradviz.files.network_file import load_preset, preset_names
 from gradviz.core.network import Network
 from gradviz.core.records import Phase
 from gradviz.core.stats import gradient_health

@@ -25,7 +25,7 @@ def qt_modules_after(code: str) -> list[str]:
 
 
 def test_the_core_modules_are_all_listed():
-    for name in ("network", "stepper", "netfile", "training", "stats", "activations", "records"):
+    for name in ("network", "stepper", "experiment", "training", "stats", "activations", "records"):
         assert f"gradviz.core.{name}" in CORE_MODULES
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gradviz.core.analysis import network_slope_chain
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.network import Network
 from gradviz.core.session import Session, revealed_layers
 from gradviz.core.stats import gradient_health

@@ -1,6 +1,6 @@
 """Which selections name a unit of a network: an input neuron does, an edge into the inputs does not."""
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session, selection_fits
 
 

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
 from gradviz.core.session import Session, micro_steps_taken
 from gradviz.core.stats import gradient_health
+from gradviz.files.network_file import load_preset
+from gradviz.files.session_file import save_session_file
+from gradviz.files.sniff import open_file
 
 
 @pytest.fixture
@@ -219,10 +221,10 @@ def deep_session_mid_backward():
 def test_a_session_file_restores_the_same_record_settings_and_start(tmp_path):
     session = deep_session_mid_backward()
     path = tmp_path / "lecture.json"
-    session.save_session(path)
+    save_session_file(session, path)
     assert session.file_path == path and not session.dirty
     again = Session(load_preset("tiny-sigmoid"))
-    assert again.open_file(path) is True
+    assert open_file(again, path) is True
     assert again.file_path == path and not again.dirty
     depth = session.network.depth
     assert again.record.step == session.record.step == depth + 1 + depth // 2
@@ -265,40 +267,40 @@ def test_dirty_follows_every_change_and_is_cleared_by_save_and_open(tmp_path):
     for number, change in enumerate(changes):
         change()
         assert session.dirty, number
-        session.save_session(tmp_path / "s.json")
+        save_session_file(session, tmp_path / "s.json")
         assert not session.dirty, number
     session.step_forward()
     assert session.dirty
-    session.open_file(tmp_path / "s.json")
+    open_file(session, tmp_path / "s.json")
     assert not session.dirty and session.record.step == 1 and session.stepper.position == 9
 
 
 def test_a_plain_network_file_opens_at_its_start_keeps_the_view_settings_and_has_no_file(tmp_path):
-    from gradviz.core.netfile import save_network
+    from gradviz.files.network_file import save_network
 
     save_network(load_preset("deep-relu"), tmp_path / "net.json")
     session = Session(load_preset("tiny-sigmoid"), color_mode="weight")
     session.go_to_step(3)
-    assert session.open_file(tmp_path / "net.json") is False
+    assert open_file(session, tmp_path / "net.json") is False
     assert session.file_path is None and not session.dirty
     assert session.experiment.name == "deep-relu" and session.record.step == 0 and session.color_mode == "weight"
 
 
 def test_a_bad_file_or_an_unstorable_network_changes_nothing(tmp_path):
-    from gradviz.core.netfile import NetworkFileError
+    from gradviz.core.experiment import NetworkFileError
 
     session = Session(load_preset("tiny-sigmoid"))
     session.go_to_step(4)
     (tmp_path / "bad.json").write_text('{"layers": [1, 0]}')
     with pytest.raises(NetworkFileError, match=r"^layers\[1\]: must be a whole number from 1 to 512, got 0$"):
-        session.open_file(tmp_path / "bad.json")
+        open_file(session, tmp_path / "bad.json")
     assert session.record.step == 4 and session.dirty and session.file_path is None
     net = session.network
     weights = [np.array(w) for w in net.weights]
     weights[2][0, 0] = np.inf
     session.set_experiment(session.experiment.with_network(Network(net.widths, net.activations, weights, net.biases)))
     with pytest.raises(NetworkFileError, match=r"^weights\[2\]\[0\]\[0\]: is ∞ \(layer 3, row 1, column 1\)"):
-        session.save_session(tmp_path / "s.json")
+        save_session_file(session, tmp_path / "s.json")
     assert session.dirty and session.file_path is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stats import (
     DEFAULT_DECADES,

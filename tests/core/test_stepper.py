@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.records import Phase, describe_step, phase_at
 from gradviz.core.stepper import Stepper
 

@@ -11,10 +11,15 @@ import warnings
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset, preset_names
+from gradviz.files.network_file import load_preset, preset_names
 from gradviz.core.network import Network
 from gradviz.core.stats import MEASURES, grad_stats
 from gradviz.core.training import TrainingHistory, TrainingRun, train
+
+
+def series(history: TrainingHistory, name: str) -> np.ndarray:
+    """The losses, or the measure ``name``, of ``history``."""
+    return history.losses if name == "losses" else history.measure(name)
 
 
 def run(preset, steps, **kwargs):
@@ -86,7 +91,7 @@ def test_cancel_returns_a_consistent_network():
     exp, history = run("deep-relu", 100, on_progress=on_progress, progress_every=10)
     assert calls == [10, 20]
     assert history.cancelled and history.steps == 20
-    assert history.losses.shape == (20,) and history.norm_grad_w.shape == (20, exp.network.depth)
+    assert history.losses.shape == (20,) and history.measure("norm_grad_w").shape == (20, exp.network.depth)
     _, reference = run("deep-relu", 20)
     assert not reference.cancelled
     np.testing.assert_array_equal(history.losses, reference.losses)
@@ -117,7 +122,7 @@ def test_resumed_training_joined_equals_one_run():
     _, whole = run("deep-relu", 20)
     assert joined.steps == 20 and not joined.cancelled
     for name in ("losses", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"):
-        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name))
+        np.testing.assert_array_equal(series(joined, name), series(whole, name))
     for w, w_whole in zip(joined.network.weights, whole.network.weights):
         np.testing.assert_array_equal(w, w_whole)
 
@@ -136,7 +141,7 @@ def test_a_run_in_slices_equals_one_run_bit_for_bit():
     assert run_.steps_done == 57 and run_.finished and not run_.cancelled and run_.stopped_at is None
     history = run_.history()
     for name in ("losses", *MEASURES):
-        assert getattr(history, name).tobytes() == getattr(whole, name).tobytes()
+        assert series(history, name).tobytes() == series(whole, name).tobytes()
     for w, w_whole in zip(run_.network.weights + run_.network.biases, whole.network.weights + whole.network.biases):
         assert w.tobytes() == w_whole.tobytes()
     assert not history.losses.flags.writeable
@@ -264,7 +269,7 @@ def test_every_preset_trains_500_steps_at_its_own_learning_rate(name):
         history = train(exp.network, exp.inputs, exp.targets, exp.loss, exp.learning_rate, 500)
     assert history.stopped_at is None and history.steps == 500
     assert np.all(np.isfinite(history.losses))
-    assert np.all(np.isfinite(history.mean_abs_grad_w))
+    assert np.all(np.isfinite(history.measure("mean_abs_grad_w")))
     assert history.losses[-1] < 0.5 * history.losses[0]
     final = history.network.run(exp.inputs, exp.targets, exp.loss).loss
     assert np.isfinite(final) and final < 0.5 * history.losses[0]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.records import Phase
 from gradviz.ui.bridge import CoreBridge
 from tests.helpers import hand_tiny_sigmoid

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.training import TrainingRun
 from gradviz.ui.bridge import CoreBridge
 
@@ -98,7 +98,7 @@ WIDE_BRIDGE_TRAINING = """
 import json, tracemalloc
 import numpy as np
 from PySide6 import QtCore
-from gradviz.core.netfile import Experiment
+from gradviz.core.experiment import Experiment
 from gradviz.core.network import Network
 from gradviz.ui.bridge import CoreBridge
 

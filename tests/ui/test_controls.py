@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.bridge import CoreBridge
 from gradviz.ui.controls import ControlsPanel
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui, QtWidgets
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
 from gradviz.export import render_image
 from gradviz.core.snapshot import take_snapshot

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.inspector import HINT
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN, SLIDES
@@ -161,6 +161,6 @@ def test_the_session_holds_the_sample_choice_and_drops_it_with_a_smaller_batch()
     with pytest.raises(ValueError, match="sample must be from 0 to 3"):
         session.set_inspect_sample(4)
     assert session.inspect_sample == 3
-    session.load_preset("tiny-sigmoid")  # one sample: sample 4 is gone
+    session.switch_preset("tiny-sigmoid", load_preset("tiny-sigmoid"))  # one sample: sample 4 is gone
     assert session.inspect_sample is None
 

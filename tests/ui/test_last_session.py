@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
 from gradviz.ui.app import launch_window
 

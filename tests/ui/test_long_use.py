@@ -14,7 +14,7 @@ import tracemalloc
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.bridge import MAX_SPEED
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN

@@ -7,7 +7,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.activations import ACTIVATION_NAMES
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.stats import decade_range
 from gradviz.ui.main_window import VIEW_NAMES, MainWindow
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
@@ -401,7 +401,7 @@ def test_the_chooser_switches_the_right_half(qtbot, window):
 
 
 def test_the_shared_scale_toggle_recolours_the_right_half(qtbot, settings):
-    from gradviz.core.netfile import Experiment
+    from gradviz.core.experiment import Experiment
     from gradviz.core.network import Network
 
     # A chain of six 1-wide sigmoid layers, w = 1, x = 1, t = 0: the sigmoid gradient shrinks from 0.098 at

@@ -9,7 +9,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.analysis import ActivationComparison, compare_activations, derivative_chain, sigmoid_bound_chain
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.stats import MEASURE_LABELS, MEASURES
 from gradviz.core.training import train
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
@@ -378,11 +378,11 @@ def test_training_panel_draws_one_line_per_layer(qtbot):
     assert len(lines) == 3
     for l, (steps, logs) in enumerate(lines):
         np.testing.assert_array_equal(steps, np.arange(1, 41))
-        np.testing.assert_allclose(logs, np.log10(history.mean_abs_grad_w[:, l]), rtol=1e-12)
+        np.testing.assert_allclose(logs, np.log10(history.measure("mean_abs_grad_w")[:, l]), rtol=1e-12)
     np.testing.assert_allclose(panel.loss_line()[1], np.log10(history.losses), rtol=1e-12)
     assert panel.legend_labels() == ["layer 1", "layer 2", "layer 3"]
     panel.set_measure("max_abs_grad_w")
-    np.testing.assert_allclose(panel.layer_lines()[1][1], np.log10(history.max_abs_grad_w[:, 1]), rtol=1e-12)
+    np.testing.assert_allclose(panel.layer_lines()[1][1], np.log10(history.measure("max_abs_grad_w")[:, 1]), rtol=1e-12)
     panel.set_theme(SLIDES)
     assert panel.plot_widget().backgroundBrush().color() == QtGui.QColor(SLIDES.background)
     assert len(panel.layer_lines()) == 3

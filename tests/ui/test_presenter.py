@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.main_window import LAYOUT_VERSION, MainWindow
 from gradviz.ui.theme import SCREEN
 from tests.qt_helpers import press, shown_window

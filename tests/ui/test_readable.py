@@ -14,7 +14,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.ui.views.registry import views
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.panels.log_axis import LogAxisItem
 from gradviz.ui.theme import SCREEN, SLIDES

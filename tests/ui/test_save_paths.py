@@ -8,7 +8,7 @@ import stat
 import pytest
 from PySide6 import QtWidgets
 
-from gradviz.core.netfile import load_session
+from gradviz.files.sniff import load_session
 from gradviz.ui.export_dialog import ExportDialog
 from tests.qt_helpers import shown_window
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gradviz.core.netfile import load_preset
 from gradviz.core.network import Network
+from gradviz.files.network_file import load_preset
+from gradviz.files.session_file import save_session_file
 from gradviz.ui.app import launch_window
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN
@@ -136,7 +137,7 @@ def test_the_compare_view_reopens_as_saved(qtbot, tmp_path):
 
 
 def test_plain_network_files_still_open(qtbot, tmp_path):
-    from gradviz.core.netfile import save_network
+    from gradviz.files.network_file import save_network
 
     save_network(load_preset("deep-relu"), tmp_path / "net.json")
     window = make_window(qtbot, load_preset("tiny-sigmoid"))
@@ -411,7 +412,7 @@ def test_a_one_entry_recent_list_survives_the_ini_format(qtbot, tmp_path):
 EXIT_SCRIPT = """
 import sys
 from PySide6 import QtCore, QtWidgets
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.app import make_app
 from gradviz.ui.main_window import MainWindow
 
@@ -466,14 +467,14 @@ def _pixels(path: Path) -> QtGui.QImage:
 
 def test_export_of_a_session_file_draws_the_saved_step(qapp, tmp_path, capsys):
     from gradviz.cli import main
-    from gradviz.core.netfile import save_network
+    from gradviz.files.network_file import save_network
     from gradviz.core.session import Session
 
     tiny = load_preset("tiny-sigmoid")
     save_network(tiny, tmp_path / "net.json")
     session = Session(tiny)
     session.go_to_step(5)  # backward, layer 2, in the first pass: the current weights are still the file's
-    session.save_session(tmp_path / "s.json")
+    save_session_file(session, tmp_path / "s.json")
     assert main(["export", str(tmp_path / "s.json"), "--out", str(tmp_path / "saved.png")]) == 0
     assert main(["export", str(tmp_path / "net.json"), "--step", "5", "--out", str(tmp_path / "five.png")]) == 0
     assert main(["export", str(tmp_path / "s.json"), "--step", "backward", "--out", str(tmp_path / "seven.png")]) == 0
@@ -489,7 +490,7 @@ def test_train_reads_a_session_file_at_its_current_weights(qapp, tmp_path, capsy
 
     session = Session(load_preset("tiny-relu"))
     session.go_to_step(2 * 8 + 3)  # two SGD updates in
-    session.save_session(tmp_path / "s.json")
+    save_session_file(session, tmp_path / "s.json")
     current = session.network
     assert main(["train", str(tmp_path / "s.json"), "--steps", "3", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

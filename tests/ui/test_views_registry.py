@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gradviz.core.netfile import load_preset, preset_names
+from gradviz.files.network_file import load_preset, preset_names
 from gradviz.core.snapshot import take_snapshot
 from gradviz.ui.export_views import ExportView
 from gradviz.ui.theme import SCREEN

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.xcb
 SCRIPT = r"""
 import json, sys
 from PySide6 import QtTest, QtWidgets
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.ui.app import make_app
 from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import THEMES

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.xcb
 SCRIPT = r"""
 import json
 from PySide6 import QtCore, QtGui, QtTest
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.stats import grad_stats
 from gradviz.ui.app import make_app
 from gradviz.ui.main_window import MainWindow

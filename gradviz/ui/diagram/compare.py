@@ -9,11 +9,11 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.records import PassRecord
-from ...names import DEFAULT_COLOR_MODE
+from ...names import DEFAULT_COLOR_MODE, check_color_mode
 from ..theme import SCREEN, Theme
 from . import painters
 from .layout import title_px
-from .scene import SceneCache, check_mode
+from .scene import SceneCache
 from .view import NetworkView
 
 #: The two halves, left first.
@@ -104,7 +104,7 @@ class CompareView(QtWidgets.QWidget):
         self.update()
 
     def set_color_mode(self, mode: str) -> None:
-        check_mode(mode)
+        check_color_mode(mode)
         self._mode = mode
         self.left.set_color_mode(mode)
         self.right.set_color_mode(mode)

@@ -20,7 +20,7 @@ from ...core.activations import get_activation
 from ...core.format import format_number, format_power_of_ten
 from ...core.records import PassRecord, Phase, describe_step
 from ...core.stats import decade_range, log_position, mean_relative_slope, skip_gradient
-from ...names import COLOR_MODES
+from ...names import check_color_mode
 from ..theme import Theme, gradient_colors
 from .layout import MAX_LABELLED_UNITS, shown_units
 from .raster import pack, pack_rgb
@@ -135,12 +135,6 @@ def widths_of(record: PassRecord) -> tuple[int, ...]:
     return (record.weights[0].shape[1],) + tuple(w.shape[0] for w in record.weights)
 
 
-def check_mode(mode: str) -> None:
-    """Raise ValueError naming the choices unless ``mode`` is a colour mode."""
-    if mode not in COLOR_MODES:
-        raise ValueError(f"unknown colour mode {mode!r}; choose one of {', '.join(COLOR_MODES)}")
-
-
 def _largest_abs(arrays) -> float:
     """The largest finite |value| over all the arrays, or 1 when there is none above 0."""
     values = np.abs(np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays]))
@@ -154,7 +148,7 @@ def colour_scale(mode: str, records) -> ColourScale:
     gradient: the decades bracketing every computed |∂L/∂w| (:func:`~gradviz.core.stats.decade_range`);
     weight: the largest finite |w|; activation: the largest finite |a|, inputs included.
     """
-    check_mode(mode)
+    check_color_mode(mode)
     records = [records] if isinstance(records, PassRecord) else list(records)
     if mode == "gradient":
         grads = [l.grad_w.ravel() for r in records for l in r.layers if l.backward_done]
@@ -450,7 +444,7 @@ def build_scene(
     colour_scale : a scale of ``mode`` to use instead of ``scale_record``'s (two diagrams sharing one scale)
     cache : a :class:`SceneCache` kept from one call to the next, to recolour only what changed
     """
-    check_mode(mode)
+    check_color_mode(mode)
     scale_record = record if scale_record is None else scale_record
     if colour_scale is None:
         colour_scale = default_colour_scale(record, scale_record, mode, cache)

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.records import PassRecord
+from ...names import check_color_mode
 from ..theme import SCREEN, Theme
 from . import painters
 from .layout import DiagramLayout, layout_for_theme, vector_edge_width
@@ -28,7 +29,6 @@ from .scene import (
     DiagramScene,
     SceneCache,
     build_scene,
-    check_mode,
     layer_edge_colours,
     layer_node_colours,
     edge_value_description,
@@ -127,7 +127,7 @@ class NetworkView(QtWidgets.QWidget):
 
     def set_color_mode(self, mode: str) -> None:
         """Colour the edges by ``mode``; a colour scale given for another mode gives way to the view's own."""
-        check_mode(mode)
+        check_color_mode(mode)
         self._mode = mode
         self._rebuild_scene()
 

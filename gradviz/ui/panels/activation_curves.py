@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
-from ...core.activations import ACTIVATIONS
+from ...core.activations import ACTIVATIONS, check_activation
 from ...core.analysis import activation_curve
 from ...core.format import format_number
 from ...core.records import PassRecord, Phase
@@ -103,8 +103,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def show_layer(self, activation_name: str, z_values: np.ndarray | None, layer_label: str) -> None:
         """Draw ``activation_name`` and mark ``z_values`` (any shape; None marks nothing) on it."""
-        if activation_name not in ACTIVATIONS:
-            raise KeyError(f"unknown activation {activation_name!r}")
+        check_activation(activation_name)
         self._activation = activation_name
         self._z = None if z_values is None else np.asarray(z_values, dtype=np.float64).ravel()
         self._layer_label = layer_label

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ...core.stats import MEASURE_LABELS, MEASURES
+from ...core.stats import MEASURE_LABELS, MEASURES, check_measure
 from ...core.training import MAX_TRAINING_STEPS, TrainingHistory
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights, log_view_range
@@ -170,9 +170,7 @@ class TrainingPanel(DrawnWhenSeen):
         return self._measure_combo.currentData()
 
     def set_measure(self, measure: str) -> None:
-        index = self._measure_combo.findData(measure)
-        if index < 0:
-            raise ValueError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+        index = self._measure_combo.findData(check_measure(measure))
         self._measure_combo.setCurrentIndex(index)
 
     def set_training(self, running: bool) -> None:
@@ -191,7 +189,7 @@ class TrainingPanel(DrawnWhenSeen):
             self._losses, self._measures, self._cancelled = None, {}, False
         else:
             self._losses = np.asarray(history.losses, dtype=np.float64)
-            self._measures = {m: np.asarray(history.measure(m), dtype=np.float64) for m in MEASURES}
+            self._measures = {m: np.asarray(v, dtype=np.float64) for m, v in history.measures.items() if m in MEASURES}
             self._cancelled = bool(history.cancelled)
         self._request_redraw()
 
@@ -280,7 +278,10 @@ class TrainingPanel(DrawnWhenSeen):
         else:
             self._loss_plot.setYRange(*log_view_range(self._losses, loss_floor, loss_top), padding=0)
 
-        values = self._measures[measure]
+        values = self._measures.get(measure)
+        if values is None:  # a history read from a file made before this measure existed
+            style_outside_legend(self._legend, theme)
+            return
         depth = values.shape[1]
         floor, top = decade_span(values)
         colors = self.layer_colors(depth)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from gradviz.core.netfile import load_preset
+from gradviz.files.network_file import load_preset
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
 from gradviz.ui.diagram import CompareView

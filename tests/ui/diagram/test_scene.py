@@ -170,7 +170,7 @@ def test_a_scene_builds_without_any_application_object():
     """QColor parsing needs no QGuiApplication: the scene builds in a process that never creates one."""
     code = (
         "from PySide6 import QtGui\n"
-        "from gradviz.core.netfile import load_preset\n"
+        "from gradviz.files.network_file import load_preset\n"
         "from gradviz.core.stepper import Stepper\n"
         "from gradviz.ui.diagram import build_scene\n"
         "from gradviz.ui.theme import SCREEN\n"

@@ -12,16 +12,10 @@ import numpy as np
 import pytest
 
 from gradviz import cli
-from gradviz.core import netfile
-from gradviz.core.netfile import (
-    NetworkFileError,
-    load_network,
-    load_preset,
-    parse_network,
-    preset_descriptions,
-    preset_names,
-    save_network,
-)
+from gradviz.core.experiment import NetworkFileError
+from gradviz.files import reading
+from gradviz.files.network_file import load_preset, parse_network, preset_descriptions, preset_names, save_network
+from gradviz.files.sniff import load_network
 from tests.helpers import assert_one_line_error, run_cli
 
 
@@ -192,7 +186,7 @@ def test_non_utf8_file(tmp_path, capsys):
 
 def test_too_large_file(write, monkeypatch, capsys):
     path = write(good())
-    monkeypatch.setattr(netfile, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 100)
     with pytest.raises(NetworkFileError, match="network files are at most 0 MiB"):
         load_network(path)
     assert_one_line_error(*run_cli(capsys, "trace", str(path), "--json"), f"{path} is 0 MiB")
@@ -298,7 +292,7 @@ def test_with_activation_keeps_the_output_the_loss_needs(write):
 
 
 def test_edit_experiment_keeps_or_redraws_the_weights():
-    from gradviz.core.netfile import edit_experiment
+    from gradviz.core.edits import edit_experiment
 
     deep = load_preset("deep-sigmoid")
     same = edit_experiment(deep, {"learning_rate": 0.1})
@@ -316,7 +310,7 @@ def test_edit_experiment_keeps_or_redraws_the_weights():
 
 
 def test_new_widths_keep_every_layer_whose_shape_stays_and_draw_the_others():
-    from gradviz.core.netfile import apply_edit
+    from gradviz.core.edits import apply_edit
 
     tiny = load_preset("tiny-sigmoid")  # three 1 x 1 layers of 0.5, initialiser he_normal seed 0
     trained = tiny.with_network(tiny.network.with_params([[[0.25]], [[0.5]], [[0.75]]], [[0.1], [0.2], [0.3]]))
@@ -337,7 +331,7 @@ def test_new_widths_keep_every_layer_whose_shape_stays_and_draw_the_others():
 
 
 def test_a_deeper_network_keeps_the_layers_it_had_and_says_which_are_new():
-    from gradviz.core.netfile import apply_edit
+    from gradviz.core.edits import apply_edit
 
     deep = load_preset("deep-sigmoid")
     assert deep.network.widths == (4,) + (8,) * 10 + (1,)
@@ -355,7 +349,7 @@ def test_a_deeper_network_keeps_the_layers_it_had_and_says_which_are_new():
 
 
 def test_a_new_initialiser_draws_every_layer_with_its_parameter():
-    from gradviz.core.netfile import apply_edit
+    from gradviz.core.edits import apply_edit
 
     outcome = apply_edit(load_preset("tiny-sigmoid"), {"init": {"scheme": "constant", "seed": 0, "value": 0.125}})
     assert outcome.fresh_layers == (1, 2, 3)
@@ -364,7 +358,7 @@ def test_a_new_initialiser_draws_every_layer_with_its_parameter():
 
 
 def test_data_and_rate_edits_leave_the_network_as_it_is():
-    from gradviz.core.netfile import apply_edit
+    from gradviz.core.edits import apply_edit
 
     tiny = load_preset("tiny-sigmoid")
     for changes in ({"learning_rate": 0.1}, {"input": [0.25]}, {"target": [0.1]}, {"loss": "binary_cross_entropy"}):
@@ -383,7 +377,7 @@ def test_data_and_rate_edits_leave_the_network_as_it_is():
     ],
 )
 def test_edit_experiment_refuses_with_the_field_named(changes, message):
-    from gradviz.core.netfile import edit_experiment
+    from gradviz.core.edits import edit_experiment
 
     with pytest.raises(NetworkFileError) as refused:
         edit_experiment(load_preset("tiny-sigmoid"), changes)

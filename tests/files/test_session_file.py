@@ -10,20 +10,14 @@ import json
 import numpy as np
 import pytest
 
-from gradviz.core.netfile import (
-    NetworkFileError,
-    SessionData,
-    load_network,
-    load_preset,
-    load_session,
-    parse_session,
-    save_network,
-    save_session,
-    session_json,
-)
-from gradviz.core.stepper import Stepper, session_data, stepper_from_session
+from gradviz.core.experiment import NetworkFileError
+from gradviz.core.session_data import SessionData, session_data, stepper_from_session
+from gradviz.core.stepper import Stepper
 from gradviz.core.training import train
-from tests.core.test_netfile import assert_experiments_equal
+from gradviz.files.network_file import load_preset, save_network
+from gradviz.files.session_file import parse_session, save_session, session_json
+from gradviz.files.sniff import load_network, load_session
+from tests.files.test_network_file import assert_experiments_equal
 from tests.core.test_stepper import assert_records_equal
 from tests.helpers import assert_one_line_error, run_cli
 
@@ -65,8 +59,10 @@ def assert_sessions_equal(a: SessionData, b: SessionData):
         assert_arrays_identical(a.pass_weights + a.pass_biases, b.pass_weights + b.pass_biases)
     assert (a.history is None) == (b.history is None)
     if a.history is not None:
-        for name in ("losses", "mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"):
-            assert_arrays_identical([getattr(a.history, name)], [getattr(b.history, name)])
+        assert_arrays_identical([a.history.losses], [b.history.losses])
+        assert set(a.history.measures) == set(b.history.measures) == {"mean_abs_grad_w", "max_abs_grad_w", "norm_grad_w"}
+        for name in a.history.measures:
+            assert_arrays_identical([a.history.measure(name)], [b.history.measure(name)])
         assert (a.history.cancelled, a.history.stopped_at, a.history.stop_reason) == (
             b.history.cancelled, b.history.stopped_at, b.history.stop_reason)  # fmt: skip
 
@@ -92,13 +88,14 @@ def test_a_session_round_trips_bit_for_bit(tmp_path, micro_steps):
 
 def test_non_finite_training_statistics_round_trip(tmp_path):
     exp, stepper, history = stepped("tiny-sigmoid", 3, trained=4)
-    odd = history.mean_abs_grad_w.copy()
+    odd = history.measure("mean_abs_grad_w").copy()
     odd[0, 0], odd[1, 1], odd[2, 2] = np.nan, np.inf, -np.inf
-    history = dataclasses.replace(history, mean_abs_grad_w=odd, stopped_at=5, stop_reason="Training stopped at step 5")
+    measures = {**history.measures, "mean_abs_grad_w": odd}
+    history = dataclasses.replace(history, measures=measures, stopped_at=5, stop_reason="Training stopped at step 5")
     data = session_data(exp, stepper, history)
     save_session(tmp_path / "s.json", data)
     assert_sessions_equal(data, load_session(tmp_path / "s.json"))
-    assert json.loads((tmp_path / "s.json").read_text())["session"]["history"]["mean_abs_grad_w"][1][1] == "Infinity"
+    assert json.loads((tmp_path / "s.json").read_text())["session"]["history"]["measures"]["mean_abs_grad_w"][1][1] == "Infinity"
 
 
 def test_load_network_gives_a_session_at_its_current_weights(tmp_path, capsys):
@@ -160,7 +157,9 @@ def changed(path: str, value):
 
 BAD_SESSIONS = [
     ("session", "lecture", "session", "must be an object (what was on screen), got the text 'lecture'"),
-    ("session.format", 2, "session.format", "this gradviz reads session files of format 1, got 2"),
+    ("session.format", 3, "session.format", "made by a newer gradviz (format 3); this one reads up to 2"),
+    ("session.format", 0, "session.format", "must be a whole number from 1 to 1000000, got 0"),
+    ("format", 2, "format", "made by a newer gradviz (format 2); this one reads up to 1"),
     ("session.zoom", 3, "session.zoom", "unknown field; the fields are format, start_weights"),
     ("session.start_weights", KeyError, "session.start_weights", "is missing; a session file holds the weights and biases at its start"),
     ("session.start_weights", [[[0.5]]], "session.start_weights", "must be a list of 3 matrices (one per weight layer), got 1 matrices"),
@@ -169,20 +168,21 @@ BAD_SESSIONS = [
     ("session.position", 2.5, "session.position", "must be a whole number from 0 to 1000000000000, got 2.5"),
     ("session.passes", 3, "session.passes", "must be 1: position 10 is that many passes of 8 micro-steps, got 3"),
     ("session.pass_weights", [[[0.5]], [[0.5]], [[0.5]]], "session.pass_weights", "is only given at an update step"),
-    ("session.color_mode", "rainbow", "session.color_mode", "must be one of gradient, weight, activation, got 'rainbow'"),
+    ("session.color_mode", "rainbow", "session.color_mode", "unknown colour mode 'rainbow'; choose one of gradient, weight, activation"),
     ("session.selection", ["neuron", 1, 5], "session.selection[2]", "must be a whole number from 0 to 0, got 5"),
     ("session.selection", ["edge", 0, 0, 0], "session.selection[1]", "must be a whole number from 1 to 3, got 0"),
     ("session.selection", "all", "session.selection", 'must be null, ["neuron", layer, unit] or ["edge", layer, to_unit, from_unit]'),
-    ("session.compare_activation", "swish", "session.compare_activation", "must be one of sigmoid"),
+    ("session.compare_activation", "swish", "session.compare_activation", "unknown activation 'swish'; choose one of sigmoid"),
     ("session.compare_residual", "yes", "session.compare_residual", "must be true or false, got the text 'yes'"),
     ("session.shared_scale", 1, "session.shared_scale", "must be true or false, got 1"),
-    ("session.bars_measure", "median", "session.bars_measure", "must be one of mean_abs_grad_w, max_abs_grad_w, norm_grad_w"),
+    ("session.bars_measure", "median", "session.bars_measure", "unknown measure 'median'; choose one of mean_abs_grad_w, max_abs_grad_w, norm_grad_w"),
     ("session.bars_activations", ["relu"], "session.bars_activations", "must be a list of two activation names, got a list of 1"),
     ("session.history", [1], "session.history", "must be an object or null, got a list of 1"),
-    ("session.history.losses", [0.1], "session.history.mean_abs_grad_w", "must be a list of 1 rows of 3 numbers (one per step), got 3 rows"),
-    ("session.history.norm_grad_w", [[0.1, 0.2, 0.3]] * 2 + [[0.1, "big", 0.3]], "session.history.norm_grad_w[2][1]", "must be a number (or \"NaN\""),
+    ("session.history.losses", [0.1], "session.history.measures.mean_abs_grad_w", "must be a list of 1 rows of 3 numbers (one per step), got 3 rows"),
+    ("session.history.measures.norm_grad_w", [[0.1, 0.2, 0.3]] * 2 + [[0.1, "big", 0.3]], "session.history.measures.norm_grad_w[2][1]", "must be a number (or \"NaN\""),
     ("session.history.stopped_at", 0, "session.history.stopped_at", "must be a whole number from 1 to 100000, got 0"),
-    ("session.history.speed", 0, "session.history.speed", "unknown field; the fields are losses"),
+    ("session.history.speed", 0, "session.history.speed", "unknown field; the fields are losses, measures"),
+    ("session.history.measures", [1], "session.history.measures", "must be an object (each measure by name), got a list of 1"),
 ]
 
 

@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradviz.core import netfile
-from gradviz.core.netfile import NetworkFileError, load_network, one_line
-from tests.core.test_netfile import good
+from gradviz.core.experiment import NetworkFileError
+from gradviz.core.format import one_line
+from gradviz.files import network_file, reading, session_file
+from gradviz.files.sniff import load_network
+from tests.files.test_network_file import good
 from tests.helpers import assert_one_line_error, run_cli
 
 
@@ -84,7 +86,7 @@ def test_one_handle_and_a_bounded_read_even_when_the_size_is_not_known(monkeypat
     path = "/proc/self/maps"
     if not os.path.exists(path):
         pytest.skip("no /proc here")
-    monkeypatch.setattr(netfile, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 100)
     opened, read_sizes = [], []
     real_open, real_fdopen = os.open, os.fdopen
 
@@ -107,8 +109,8 @@ def test_one_handle_and_a_bounded_read_even_when_the_size_is_not_known(monkeypat
         def __exit__(self, *exc):
             self._handle.close()
 
-    monkeypatch.setattr(netfile.os, "open", counting_open)
-    monkeypatch.setattr(netfile.os, "fdopen", lambda *a, **k: CountingHandle(real_fdopen(*a, **k)))
+    monkeypatch.setattr(reading.os, "open", counting_open)
+    monkeypatch.setattr(reading.os, "fdopen", lambda *a, **k: CountingHandle(real_fdopen(*a, **k)))
     with pytest.raises(NetworkFileError, match=r"maps is 0 MiB; network files are at most 0 MiB"):
         load_network(path)
     assert opened == [path]
@@ -189,7 +191,7 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=10), children, max_size=6),
     max_leaves=40,
 )  # fmt: skip
-field_names = st.sampled_from(netfile.KNOWN_FIELDS) | st.text(max_size=8)
+field_names = st.sampled_from(network_file.KNOWN_FIELDS) | st.text(max_size=8)
 # Documents shaped like network files, so the fuzz reaches the checks of every field.
 network_documents = st.dictionaries(field_names, json_values, max_size=12)
 
@@ -251,8 +253,10 @@ def test_fuzz_byte_mutations_of_a_valid_file(tmp_path, edits):
 
 
 def _session_text() -> bytes:
-    from gradviz.core.netfile import load_preset, session_json
-    from gradviz.core.stepper import Stepper, session_data
+    from gradviz.core.session_data import session_data
+    from gradviz.core.stepper import Stepper
+    from gradviz.files.network_file import load_preset
+    from gradviz.files.session_file import session_json
     from gradviz.core.training import train
 
     exp = load_preset("tiny-sigmoid")
@@ -270,7 +274,7 @@ SESSION_TEXT = _session_text()
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(edits=st.lists(st.tuples(st.integers(0, len(SESSION_TEXT) - 1), st.binary(min_size=1, max_size=3)), min_size=1, max_size=6))
 def test_fuzz_byte_mutations_of_a_session_file(tmp_path, edits):
-    from gradviz.core.netfile import load_session
+    from gradviz.files.sniff import load_session
 
     data = bytearray(SESSION_TEXT)
     for position, chunk in edits:
@@ -285,9 +289,9 @@ def test_fuzz_byte_mutations_of_a_session_file(tmp_path, edits):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(key=st.sampled_from(netfile.SESSION_KEYS + ("history.losses", "history.norm_grad_w", "history.stopped_at")), value=json_values)
+@given(key=st.sampled_from(session_file.SESSION_KEYS + ("history.losses", "history.measures.norm_grad_w", "history.stopped_at")), value=json_values)
 def test_fuzz_a_session_field_replaced(tmp_path, key, value):
-    from gradviz.core.netfile import load_session
+    from gradviz.files.sniff import load_session
 
     doc = json.loads(SESSION_TEXT)
     target = doc["session"]

@@ -12,6 +12,7 @@ import math
 import sys
 
 from .core.activations import ACTIVATION_NAMES
+from .core.files import check_output_path, write_error_message
 from .core.format import format_number, one_line
 
 #: Hidden widths, activation and initialiser of ``--data`` without ``--layers``, ``--activation``, ``--init``.
@@ -230,6 +231,11 @@ def run_lab(args) -> int:
                 print(f"{name:<{width}}  {description}")
             return 0
         lab = Lab(lab_config(args))
+        if args.out is not None:  # before training: a run is never lost to a name that cannot be written
+            try:
+                check_output_path(args.out)
+            except OSError as exc:
+                raise LabUsageError(f"argument --out: {write_error_message(args.out, exc)}") from None
         for message in lab.start_messages:
             print(one_line(message), file=sys.stderr)
 
@@ -246,7 +252,7 @@ def run_lab(args) -> int:
             try:
                 save_lab_session(lab, args.out)
             except OSError as exc:
-                raise LabUsageError(f"argument --out: cannot write {args.out}: {exc.strerror or exc}") from None
+                raise LabUsageError(f"argument --out: {write_error_message(args.out, exc)}") from None
         if args.json:
             sys.stdout.write(json.dumps(lab.to_json(), allow_nan=False) + "\n")
         else:

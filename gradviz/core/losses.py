@@ -111,5 +111,6 @@ def check_loss(name) -> str:
 
 
 def get_loss(name: str) -> Loss:
-    """The loss called ``name``; an ``UnknownNameError`` (a ``KeyError``) naming the choices otherwise."""
-    return LOSSES[check_loss(name)]
+    """The loss called ``name``, those the lab alone uses included; an ``UnknownNameError`` (a ``KeyError``)
+    naming the choices otherwise."""
+    return LOSSES[check_name("loss", name, tuple(LOSSES))]

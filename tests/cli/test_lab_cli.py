@@ -154,7 +154,7 @@ def test_a_folder_or_a_fifo_as_data_is_one_line_and_exit_2(tmp_path, capsys):
 def test_out_to_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
     path = tmp_path / "nope" / "lab.json"
     assert_one_line_error(*run_cli(capsys, "lab", "--preset", "gauss", "--epochs", "1", "--json", "--out", str(path)),
-                          f"argument --out: cannot write {path}: No such file or directory")  # fmt: skip
+                          f"argument --out: cannot write {path}: no such folder {path.parent}")  # fmt: skip
 
 
 def test_lanes_that_are_not_finite_before_training_stop_at_epoch_0_and_say_so(capsys, monkeypatch):

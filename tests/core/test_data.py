@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pytest
 
-from gradviz.core.bundled import bundled_dir
+from gradviz.resource_folder import resource_folder
 from gradviz.core.data import DataError, DataSpec, load_data, load_digits, split_data
 from gradviz.core.data import table
 from gradviz.core.data.generators import circles, gauss, gauss_variance, moons, spiral, xor
@@ -92,7 +92,7 @@ def test_the_bundled_digits_are_1797_rows_of_64_pixels_from_0_to_16_in_10_classe
     assert np.array_equal(digits.features, np.round(digits.features))
     assert digits.classes == 10 and digits.class_names == tuple(str(k) for k in range(10))
     # The same file read with the standard library alone.
-    with bundled_dir("data").joinpath("digits.csv.gz").open("rb") as packed:
+    with resource_folder().joinpath("data").joinpath("digits.csv.gz").open("rb") as packed:
         rows = list(csv.reader(gzip.decompress(packed.read()).decode("ascii").splitlines()))
     assert np.array_equal(digits.features, np.array([[float(v) for v in r[:64]] for r in rows]))
     assert digits.labels.tolist() == [int(r[64]) for r in rows]

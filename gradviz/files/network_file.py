@@ -9,13 +9,13 @@ line. The values are checked by ``core.fields``, the same checks an edit in the 
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import numpy as np
 
 from ..core.experiment import Experiment, NetworkFileError
 from ..core.fields import EXPERIMENT_FIELDS, MAX_ABS_VALUE, check_whole, experiment_fields, experiment_from_fields
 from ..core.files import write_atomically
+from ..resource_folder import resource_folder
 from ..core.format import describe_value, format_number
 from .reading import MAX_NESTING, decode_text, nesting
 
@@ -103,15 +103,9 @@ def save_network(experiment: Experiment, path) -> None:
 # ---------------------------------------------------------------------------------------------- presets
 
 
-def resource_dir(name: str):
-    """The bundled resource folder ``name`` ("presets", "lab", ...): a ``Traversable`` inside the installed
-    package. The one place that finds gradviz's resources."""
-    return resources.files("gradviz.resources").joinpath(name)
-
-
 def preset_dir():
     """The folder of the bundled network presets."""
-    return resource_dir("presets")
+    return resource_folder().joinpath("presets")
 
 
 def preset_names() -> list[str]:

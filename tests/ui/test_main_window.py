@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gradviz.files.session_file import save_session_file
 from gradviz.core.activations import ACTIVATION_NAMES
 from gradviz.files.network_file import load_preset
 from gradviz.core.stats import decade_range
@@ -450,7 +451,7 @@ def test_an_arrow_key_and_a_file_open_are_each_one_bridge_signal(qtbot, window, 
     deep = Session(load_preset("deep-sigmoid"))
     deep.set_compare_active(True)
     deep.go_to_step(5)
-    deep.save_session(other)
+    save_session_file(deep, other)
     seen = spy_all(window.bridge)
     window.diagram.setFocus()
     for key in (Key.Key_Right, Key.Key_Right, Key.Key_Left, Key.Key_End, Key.Key_Home):

@@ -221,7 +221,8 @@ def run_lab(args) -> int:
     """Run ``gradviz lab`` with parsed ``args``: 0 on success, 2 (one line on stderr) on bad input."""
     from .core.budget import WorkBudgetError
     from .core.data import DataError
-    from .core.lab import Lab, LabError, preset_descriptions, save_lab_session
+    from .core.lab import Lab, LabError, preset_descriptions
+    from .files.lab_file import save_lab_session
 
     try:
         if args.list:

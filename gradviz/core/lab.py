@@ -27,7 +27,6 @@ from . import passes
 from .activations import ACTIVATION_NAMES, get_activation
 from .budget import check_budget
 from ..resource_folder import resource_folder
-from .files import write_atomically
 from .data import DataError, DataSpec, Split, load_data, split_data
 from .init import init_weights
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network
@@ -603,13 +602,12 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
 #: The lab session file: its "format" and the version this code writes and reads.
 LAB_FILE_FORMAT = "gradviz-lab"
 LAB_FILE_VERSION = 1
-MAX_LAB_FILE_BYTES = 256 * 1024 * 1024
 
 
 def lab_session_json(lab: Lab) -> dict:
     """The lab session as a strict-JSON object: config, data, and every lane's weights and history.
 
-    A window reopens it (``load_lab_session``) without training again: the data come back from their
+    A window reopens it (``gradviz.files.lab_file.load_lab_session``) without training again: the data come back from their
     spec (a generator's seed, the bundled digits, or the CSV file's path), the weights and the kept epochs
     from the file. The optimiser's running averages (momentum, Adam) are not kept.
     """
@@ -634,29 +632,6 @@ def lab_session_json(lab: Lab) -> dict:
             for lane in lab.lanes
         ],
     }  # fmt: skip
-
-
-def save_lab_session(lab: Lab, path) -> None:
-    """Write the lab session (``lab_session_json``) to ``path`` atomically."""
-    text = json.dumps(lab_session_json(lab), allow_nan=False, separators=(",", ":"))
-    write_atomically(path, text.encode("utf-8"))
-
-
-def load_lab_session(path) -> Lab:
-    """The lab a session file holds, at its saved epoch with its saved weights and history; ``LabError`` if unusable."""
-    shown = str(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_LAB_FILE_BYTES + 1)
-    except OSError as exc:
-        raise LabError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
-    if len(raw) > MAX_LAB_FILE_BYTES:
-        raise LabError(f"{shown}: is more than the {MAX_LAB_FILE_BYTES:,} bytes a lab session may have")
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise LabError(f"{shown}: is not a JSON lab session ({exc})") from None
-    return lab_from_session_json(obj, shown)
 
 
 def lab_from_session_json(obj, source: str = "lab session") -> Lab:

@@ -9,7 +9,8 @@ import os
 import numpy as np
 import pytest
 
-from gradviz.core.lab import Lab, load_lab_session, load_preset
+from gradviz.core.lab import Lab, load_preset
+from gradviz.files.lab_file import load_lab_session
 from tests.helpers import assert_one_line_error, run_cli
 
 EPOCH_KEYS = {"epoch", "loss", "train_accuracy", "test_accuracy", "speed", "update_ratio", "saturated"}

@@ -6,6 +6,7 @@ a lab session reopens without training.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -14,9 +15,10 @@ import pytest
 from gradviz.core import lab as lab_module
 from gradviz.core.activations import get_activation
 from gradviz.core.data import DataSpec
+from gradviz.files.lab_file import load_lab_session, save_lab_session
 from gradviz.core.lab import (
-    Lab, LabConfig, LabError, LaneHistory, LaneSpec, decision_grid, load_lab_session, load_preset, preset_descriptions,
-    preset_names, save_lab_session,
+    Lab, LabConfig, LabError, LaneHistory, LaneSpec, decision_grid, load_preset, preset_descriptions,
+    preset_names,
 )  # fmt: skip
 
 SMALL_PRESETS = ("xor", "circles", "moons", "gauss")
@@ -232,3 +234,13 @@ def test_settings_out_of_range_name_the_setting():
     ]:
         with pytest.raises(LabError, match=message):
             Lab(replace(good, **change))
+
+
+def test_a_fifo_or_a_folder_as_a_lab_session_is_refused_without_blocking(tmp_path):
+    # open() on a FIFO with no writer blocks for ever; the reader must refuse it before reading.
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(LabError, match=r"pipe\.json is a FIFO \(named pipe\), not a lab session"):
+        load_lab_session(fifo)
+    with pytest.raises(LabError, match="is a folder"):
+        load_lab_session(tmp_path)

@@ -1,0 +1,34 @@
+"""Lab session files: what ``gradviz lab --out`` writes and a window reopens without training again.
+
+The object itself is the core's (``lab_session_json`` / ``lab_from_session_json``); here it is written
+atomically and read through the one bounded reader, which refuses folders, devices and FIFOs unopened.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..core.experiment import NetworkFileError
+from ..core.files import write_atomically
+from ..core.lab import Lab, LabError, lab_from_session_json, lab_session_json
+from .reading import read_text
+
+
+def save_lab_session(lab: Lab, path) -> None:
+    """Write the lab session (``lab_session_json``) to ``path`` atomically."""
+    text = json.dumps(lab_session_json(lab), allow_nan=False, separators=(",", ":"))
+    write_atomically(path, text.encode("utf-8"))
+
+
+def load_lab_session(path) -> Lab:
+    """The lab a session file holds, at its saved epoch with its saved weights and history; ``LabError`` if unusable."""
+    shown = str(path)
+    try:
+        text = read_text(path)
+    except NetworkFileError as exc:
+        raise LabError(str(exc).replace("a network file", "a lab session").replace("network files", "files")) from None
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise LabError(f"{shown}: is not a JSON lab session ({exc})") from None
+    return lab_from_session_json(obj, shown)

@@ -202,18 +202,18 @@ class Session:
 
     @property
     def network(self) -> Network:
-        """The network the current pass runs on (the updated one after an SGD update)."""
-        return self._stepper.network
+        """Lane 0's network: the one the current pass runs on (the updated one after an SGD update)."""
+        return self._lanes[0].network
 
     @property
     def record(self) -> PassRecord:
-        """The current pass, as far as it has gone."""
-        return self._stepper.record
+        """Lane 0's current pass, as far as it has gone."""
+        return self._lanes[0].record
 
     @property
     def scale_record(self) -> PassRecord:
-        """The whole current pass: it fixes the colour scale, so colours do not jump while stepping."""
-        return self._stepper.complete_record()
+        """Lane 0's whole current pass: it fixes the colour scale, so colours do not jump while stepping."""
+        return self._lanes[0].scale_record
 
     @property
     def cursor(self) -> Cursor:

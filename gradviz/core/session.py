@@ -299,12 +299,12 @@ class Session:
     @property
     def compare_record(self) -> PassRecord:
         """The right half's current pass, at the same micro-step as ``record``."""
-        return self.compare_stepper.record
+        return self.compare_lane.record
 
     @property
     def compare_scale_record(self) -> PassRecord:
         """The right half's whole current pass, which fixes its own colour scale."""
-        return self.compare_stepper.complete_record()
+        return self.compare_lane.scale_record
 
     @property
     def compare_residual_shown(self) -> bool:

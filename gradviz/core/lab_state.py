@@ -186,14 +186,17 @@ def lab_verdict(lanes: tuple[LabLaneShot, ...]) -> str:
     if not measured:
         return ""
     parts = []
-    ratios = [(lane.speed_ratio, lane) for lane in measured if math.isfinite(lane.speed_ratio) and lane.history.speed.shape[1] > 1]
+    ratios = [(lane.speed_ratio, lane) for lane in measured if math.isfinite(lane.speed_ratio) and lane.speed_ratio > 0 and lane.history.speed.shape[1] > 1]
     if ratios:
         ratio, slowest = max(ratios, key=lambda pair: pair[0])
-        who = f"lane {slowest.index + 1} ({slowest.name})"
+        fastest_ratio, fastest = min(ratios, key=lambda pair: pair[0])
         if ratio >= SLOW_FIRST_LAYER_FACTOR:
-            parts.append(f"{who}'s first layer learns {format_factor(ratio)} slower than its last")
+            parts.append(f"lane {slowest.index + 1} ({slowest.name})'s first layer learns {format_factor(ratio)} slower than its last")
+        elif fastest_ratio <= 1 / SLOW_FIRST_LAYER_FACTOR:
+            parts.append(f"lane {fastest.index + 1} ({fastest.name})'s first layer learns {format_factor(1 / fastest_ratio)} faster than its last")
         else:
-            parts.append(f"every lane's first layer learns within {format_factor(max(ratio, 1 / ratio))} of its last")
+            spread = max(max(r, 1 / r) for r, _ in ratios)
+            parts.append(f"every lane's first layer learns within {format_factor(spread)} of its last")
     accuracies = [_percent(float(lane.history.test_accuracy[-1])) for lane in measured]
     if any(a != "–" for a in accuracies):
         parts.append("test accuracy " + " against ".join(accuracies))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import passes
+from .data import Split
 from .init import init_weights
 from .lab_config import LaneSpec
 from .lab_history import LaneHistory

@@ -15,7 +15,7 @@ import pytest
 from gradviz.core import lab_state
 from gradviz.core.activations import get_activation
 from gradviz.core.data import DataSpec, load_digits
-from gradviz.core.lab import Lab, LabConfig, LabError, LaneSpec, load_preset
+from gradviz.core.lab import Lab, LabConfig, LabError, LaneSpec
 from gradviz.core.lab_state import LabRun, lab_verdict
 
 SEED = 3

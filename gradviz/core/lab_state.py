@@ -49,9 +49,10 @@ __all__ = [
     "LabHistoryShot", "LabLaneShot", "LabSnapshot", "lab_verdict", "take_lab_snapshot",
 ]
 
-#: Most undo steps kept, and most bytes their states may hold together.
+#: Most undo steps kept, and most bytes their states may hold together (each holds a copy of the lanes'
+#: histories: a long run keeps fewer steps).
 MAX_UNDO_STEPS = 50
-MAX_UNDO_BYTES = 64 * 1024 * 1024
+MAX_UNDO_BYTES = 32 * 1024 * 1024
 
 #: What ``LabRun.edit`` takes. Lane settings take one value for every lane or a list of one per lane.
 EDIT_KEYS = (

@@ -37,6 +37,8 @@ from .network import Network
 GRID_DTYPE = np.float32
 #: Share of the data's range the grid adds on each side.
 GRID_MARGIN = 0.1
+#: The grid's side, in cells, at least and at most.
+MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
 #: Grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
 GRID_CHUNK_CELLS = 4096
 #: Threads that evaluate chunks side by side.
@@ -135,6 +137,8 @@ def _evaluate(layers: list[_Layer], first: np.ndarray, out: np.ndarray) -> None:
 
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
     """The grid's raw x and y coordinates: ``resolution`` points spanning the data plus ``margin`` of its range."""
+    if not (isinstance(resolution, int) and MIN_GRID_RESOLUTION <= resolution <= MAX_GRID_RESOLUTION):
+        raise LabError(f"grid resolution: must be a whole number from {MIN_GRID_RESOLUTION} to {MAX_GRID_RESOLUTION:,}, got {resolution!r}")
     raw = split.data.features
     if raw.shape[1] != 2:
         raise LabError(f"a decision grid needs 2-D data; {split.data.name} has {raw.shape[1]} features")

@@ -328,7 +328,7 @@ class LabRun:
 
     def snapshot(self, grid_resolution: int = DEFAULT_GRID_RESOLUTION) -> LabSnapshot:
         """The state now, as the Lab view draws it (the same object again until the state changes)."""
-        key = (self.version, int(grid_resolution))
+        key = (self.version, grid_resolution)
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
         snapshot = take_lab_snapshot(self._lab, grid_resolution, self.version, self.undo_label, self.redo_label)

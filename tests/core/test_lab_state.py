@@ -394,6 +394,12 @@ def test_the_decision_grid_of_three_classes_is_the_class_of_the_largest_output(t
     assert np.array_equal(lane.grid.ravel()[clear], np.argmax(logits, axis=1)[clear])
 
 
+@pytest.mark.parametrize("resolution", [1, 2001, 100.5])
+def test_a_grid_resolution_out_of_range_names_it(spiral_run, resolution):
+    with pytest.raises(LabError, match=f"grid resolution: must be a whole number from 2 to 2,000, got {resolution}"):
+        spiral_run.snapshot(grid_resolution=resolution)
+
+
 def test_every_array_of_the_snapshot_is_read_only(spiral_run):
     shot = spiral_run.snapshot()
     lane = shot.lanes[0]

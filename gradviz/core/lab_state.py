@@ -18,7 +18,8 @@ API (pure core, no Qt)::
 
 Edit keys (``EDIT_KEYS``): data (a name or a CSV path), points, noise, test_fraction, data_seed, layers,
 loss, batch, epochs, seed; per lane, one value for all or a list with one per lane (None: unchanged):
-learning_rate, optimizer, clip, activation, init.
+learning_rate, optimizer, clip (None turns clipping off), activation, init. Keys whose value does not
+change are ignored, so a dock may send every field.
 
 A run of ``advance`` calls is one undo step, from the first call to ``end_run`` (or any other action).
 Undo keeps at most ``MAX_UNDO_STEPS`` states and ``MAX_UNDO_BYTES`` of them (or the one newest state
@@ -63,6 +64,15 @@ _LANE_KEYS = ("learning_rate", "optimizer", "clip", "activation", "init")
 _DATA_KEYS = {"data": "name", "points": "points", "noise": "noise", "test_fraction": "test_fraction", "data_seed": "seed"}
 #: Edits that keep the weights, the optimiser's running averages and the history.
 _KEEPING_KEYS = {"batch", "epochs", "learning_rate", "clip"}
+
+
+def _setting(config: LabConfig, key: str):
+    """The value of the edit key ``key`` in ``config`` (a tuple, one per lane, for a lane setting)."""
+    if key in _DATA_KEYS:
+        return getattr(config.data, _DATA_KEYS[key])
+    if key in _LANE_KEYS:
+        return tuple(getattr(lane, key) for lane in config.lanes)
+    return getattr(config, {"layers": "hidden"}.get(key, key))
 
 
 # ------------------------------------------------------------------------------------------ the run
@@ -203,26 +213,24 @@ class LabRun:
         if unknown:
             raise LabError(f"{unknown[0]}: not a lab setting; the settings are {', '.join(EDIT_KEYS)}")
         config = self._edited_config(changes)
-        if config == self.config:
+        changed = [key for key in changes if _setting(config, key) != _setting(self.config, key)]
+        if not changed:
             return self
+        label = "change of " + " and ".join(key.replace("_", " ") for key in changed)
         data_changed = config.data != self.config.data
-        keeps_weights = not data_changed and all(key in _KEEPING_KEYS or key == "optimizer" for key in changes)
-        if keeps_weights:
-            label = "change of " + " and ".join(key.replace("_", " ") for key in changes)
+        if all(key in _KEEPING_KEYS or key == "optimizer" for key in changed):
             self._push(label)
             state = self._lab.capture()
             self._lab.restore(replace(state, config=config, lanes=tuple(
                 replace(lane, spec=spec) for lane, spec in zip(state.lanes, config.lanes)
             )))  # fmt: skip
-            self._lab.config = config
-            kept = "the weights and the history" if "optimizer" in changes else "the weights, the history and the optimiser's running averages"
+            kept = "the weights and the history" if "optimizer" in changed else "the weights, the history and the optimiser's running averages"
             self.message = f"{label}: {kept} are kept"
         else:
             try:
                 lab = Lab(config, None if data_changed else self._lab.split)
             except (DataError, ValueError) as exc:  # a CSV file that cannot be read, work over the budget
                 raise LabError(str(exc)) from None
-            label = "change of " + " and ".join(key.replace("_", " ") for key in changes)
             self._push(label)
             self._lab = lab
             self.messages = list(lab.start_messages)

@@ -463,3 +463,16 @@ def test_the_verdict_when_no_first_layer_is_slow_and_when_a_lane_stopped():
     stopped = replace(shot.lanes[1], stopped="lane tanh stopped at epoch 3: the loss is not finite")
     assert lab_verdict((shot.lanes[0], stopped)).endswith("; lane tanh stopped at epoch 3: the loss is not finite")
     assert lab_verdict(()) == ""
+
+
+def test_an_edit_that_repeats_unchanged_settings_keeps_what_the_changed_one_allows():
+    run = LabRun(Lab(small_config()))
+    run.advance(5)
+    weights = weights_of(run)
+    data = run.config.data
+    run.edit({"data": data.name, "noise": data.noise, "points": data.points, "activation": ["sigmoid", "relu"], "learning_rate": 0.2})
+    assert run.message == "change of learning rate: the weights, the history and the optimiser's running averages are kept"
+    assert same(weights_of(run), weights) and run.epoch == 1
+    version = run.version
+    run.edit({"batch": run.config.batch})
+    assert run.version == version and run.undo_label == "change of learning rate"

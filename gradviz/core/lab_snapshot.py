@@ -164,6 +164,11 @@ def lab_verdict(lanes: tuple[LabLaneShot, ...]) -> str:
     return "; ".join(parts)
 
 
+def _read_only_grid(network, split, resolution: int) -> np.ndarray:
+    grid = decision_grid(network, split, resolution)[2]  # a fresh array: made read-only without a copy
+    grid.flags.writeable = False
+    return grid
+
 
 def take_lab_snapshot(lab: Lab, grid_resolution: int = DEFAULT_GRID_RESOLUTION, version: int = 0,
                       undo_label: str | None = None, redo_label: str | None = None) -> LabSnapshot:  # fmt: skip
@@ -196,7 +201,7 @@ def take_lab_snapshot(lab: Lab, grid_resolution: int = DEFAULT_GRID_RESOLUTION, 
             tuple(lane.widths), tuple(lane.activations), network.weights, network.biases, grad_w,
             _frozen(np.array([g.mean() for g in grad_w])), history, lane.running, lane.stop_reason, speed_ratio,
             _frozen(predictions), _frozen(predictions == split.test_y), _frozen(confusion),
-            _frozen(decision_grid(network, split, grid_resolution)[2]) if is_2d else None,
+            _read_only_grid(network, split, grid_resolution) if is_2d else None,
         ))  # fmt: skip
     lanes = tuple(lanes)
     images = None

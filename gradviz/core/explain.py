@@ -110,14 +110,25 @@ def _chain_lines(record: PassRecord, layer: int, name: str, from_unit: int, samp
 
 def _update_lines(record: PassRecord, layer: int, to_unit: int, from_unit: int, name: str,
                   learning_rate: float | None) -> list[str]:  # fmt: skip
-    if record.phase is not Phase.UPDATE or record.weights_before_update is None:
-        return []
-    before = record.weights_before_update[layer - 1][to_unit, from_unit]
-    after = record.weights[layer - 1][to_unit, from_unit]
-    grad = record.layers[layer - 1].grad_w[to_unit, from_unit]
-    if learning_rate is None:
-        return [f"SGD update: {name} ← {name} − η·∂L/∂{name}: {fmt(before)} → {fmt(after)}"]
-    return [f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(learning_rate)} × {_paren(grad)} = {fmt(after)}"]
+    """The update step's lines: the old value, the gradient applied, η and the new value, then the formula."""
+    update = record.update
+    if update is None:
+        if record.phase is not Phase.UPDATE or record.weights_before_update is None:
+            return []
+        before = record.weights_before_update[layer - 1][to_unit, from_unit]
+        after = record.weights[layer - 1][to_unit, from_unit]
+        if learning_rate is None:
+            return [f"SGD update: {name} ← {name} − η·∂L/∂{name}: {fmt(before)} → {fmt(after)}"]
+        grad = record.layers[layer - 1].grad_w[to_unit, from_unit]
+    else:
+        before, grad, learning_rate, after = update.weight(layer, to_unit, from_unit)
+    with np.errstate(over="ignore", invalid="ignore"):
+        change = after - before
+    return [
+        f"Update with η = {fmt(learning_rate)}: old {name} = {fmt(before)}, gradient applied ∂L/∂{name} = {fmt(grad)}",
+        f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(learning_rate)} × {_paren(grad)} = {fmt(after)}",
+        f"new {name} = {fmt(after)} (changed by {'+' if change >= 0 else ''}{fmt(change)})",
+    ]
 
 
 def explain_edge(record: PassRecord, layer: int, to_unit: int, from_unit: int, sample: int | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -15,6 +16,7 @@ from .log_axis import decade_span, log_heights
 from .plot_style import (
     DrawnWhenSeen,
     drawn,
+    fit_texts,
     legend_beside,
     make_plot_widget,
     show_axes,
@@ -230,6 +232,9 @@ class GradientBarsPanel(DrawnWhenSeen):
         measure_label = MEASURE_LABELS[measure]
         if comparison is not None:
             titles = comparison.captions()  # the core names what was compared, the kept output included
+            if comparison.kept_output is not None:
+                # Narrower still: the short caption on two lines, the kept output on the second.
+                titles = (*titles, titles[-1].replace(", ", "<br>", 1))
         else:
             titles = (f"Gradient size per layer: {labels[0]} vs {labels[1]}",
                       f"{measure_label} per layer: {labels[0]} vs {labels[1]}", f"{labels[0]} vs {labels[1]}")  # fmt: skip
@@ -366,9 +371,23 @@ class GradientBarsPanel(DrawnWhenSeen):
     def _fit_view(self, *_args) -> None:
         """Fit both ranges to the bars at the plot's size, then place each value label where it is readable
         (on every redraw and resize)."""
+        self._fit_title_height()
         self._update_y_range()
         self._update_x_range()
         self._layout_marks()
+
+    def _fit_title_height(self) -> None:
+        """Give a title on two lines (the narrowest caption) the height of both."""
+        plot = self._plot_widget.getPlotItem()
+        fit_texts(plot)  # choose the caption for this width first (pyqtgraph gives any title one 30 px row)
+        label = plot.titleLabel
+        if not label.isVisible():
+            return
+        lines = label.text.count("<br>") + 1
+        height = 30 if lines == 1 else math.ceil(QtGui.QFontMetricsF(self._theme.font(self._theme.title_size)).lineSpacing() * lines + 8)
+        if label.maximumHeight() != height:
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
 
     def _update_y_range(self) -> None:
         """Fit the floor to the tallest bar, with room above it for a value label: at most a decade.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -32,8 +33,6 @@ BAR_WIDTH = 0.38
 MARK_PX = {"screen": 14, "slides": 18}
 #: Pixels kept between a label and its bar's top (above it) or its bar's edges (inside it), and between labels.
 MARK_GAP_PX = 3.0
-#: WCAG AA: the least contrast a label's text may have against what is drawn behind it.
-MIN_CONTRAST = 4.5
 #: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
 MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."

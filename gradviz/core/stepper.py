@@ -112,6 +112,11 @@ def _state_objects(state: _StepState):
         yield group, False
     for array in record.weights + record.biases:
         yield array, False
+    for group in (record.weights_before_update, record.biases_before_update):  # the update step keeps them alive
+        if group is not None:
+            yield group, False
+            for array in group:
+                yield array, False
     for array in (record.inputs, record.targets, record.sample_losses, state.grad_a):
         if array is not None:
             yield array, False

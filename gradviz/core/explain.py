@@ -182,8 +182,24 @@ def explain_neuron(record: PassRecord, layer: int, unit: int, sample: int | None
     """Lines describing neuron ``unit`` of ``layer`` (0 = input): z, a, f′(z) and δ with its formula.
 
     With several samples, ``sample`` (0-based) chooses whose numbers are shown; None shows the mean of
-    each quantity over the samples (the formulas hold per sample, so their numbers need one).
+    each quantity over the samples (the formulas hold per sample, so their numbers need one). At the update
+    step, the update of the neuron's bias with numbers: b ← b − η·∂L/∂b (∂L/∂b is δ's mean over samples).
     """
+    return _neuron_lines(record, layer, unit, sample) + _bias_update_lines(record, layer, unit)
+
+
+def _bias_update_lines(record: PassRecord, layer: int, unit: int) -> list[str]:
+    update = record.update
+    if update is None or layer == 0:
+        return []
+    l = layer - 1
+    before, grad, after = (float(a[l][unit]) for a in (update.biases_before, update.bias_gradients, update.biases_after))
+    name = f"b{layer}" if update.biases_before[l].size == 1 else f"b{layer}[{unit + 1}]"
+    eta = update.learning_rate
+    return [f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(eta)} × {_paren(grad)} = {fmt(after)}"]
+
+
+def _neuron_lines(record: PassRecord, layer: int, unit: int, sample: int | None) -> list[str]:
     _check_sample(record, sample)
     n = _sample_count(record)
     if n > 1 and sample is None:

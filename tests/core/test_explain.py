@@ -123,7 +123,7 @@ def test_the_update_step_writes_out_sgd_with_numbers():
     # Before the update step there is no update line.
     assert not any(line.startswith("SGD update") for line in explain_edge(_tiny_record(), 1, 0, 0, learning_rate=0.5))
     # The neuron's δ formula names the weights the pass ran with, not the updated ones.
-    assert explain_neuron(stepper.record, 1, 0)[-1].startswith("δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838)")
+    assert explain_neuron(stepper.record, 1, 0)[-2].startswith("δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838)")
 
 
 def test_several_samples_say_which_sample_or_the_mean():

@@ -203,3 +203,13 @@ def test_adopted_training_says_trained():
     session.train_blocking(3)
     assert take_snapshot(session).weights_note == "Weights: trained for 3 steps"
 
+
+
+def test_a_neuron_at_the_update_step_shows_its_bias_update():
+    from gradviz.core.explain import explain_neuron
+
+    delta1 = hand_tiny_sigmoid()["delta"][0]
+    assert f"{delta1:.6g}" == "-0.000847168" and f"{-ETA * delta1:.6g}" == "0.000423584"
+    lines = explain_neuron(tiny_session(UPDATE_STEP).record, 1, 0)
+    assert lines[-1] == "SGD update: b1 ← b1 − η·∂L/∂b1 = 0 − 0.5 × (−0.000847168) = 0.000423584"
+    assert not any("SGD update" in line for line in explain_neuron(tiny_session(7).record, 1, 0))

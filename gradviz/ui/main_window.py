@@ -531,6 +531,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if new or (shot.title, shot.undo_text, shot.redo_text) != (before.title, before.undo_text, before.redo_text):
             self._on_title_changed(shot.title)
             self._on_undo_changed(shot.undo_text, shot.redo_text)
+        if new or (shot.weights_note, shot.description) != (before.weights_note, before.description):
+            self.controls.show_story(shot.weights_note, shot.description)
         if new or shot.file_path != before.file_path:
             self._on_file_changed(shot.file_path)
         self.setWindowModified(shot.dirty)

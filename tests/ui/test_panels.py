@@ -564,10 +564,10 @@ def test_bar_value_labels_never_run_into_each_other(qtbot, tiny_comparison, them
     for a, b in itertools.combinations(shown, 2):
         gap = 3.0
         assert not _text_rect(a).adjusted(-gap, 0, gap, 0).intersects(_text_rect(b)), (a.toPlainText(), b.toPlainText())
-    # Shrunk no further than 8 pt; and a wide plot shows every label at its own size.
-    own = theme.font_size - (3 if theme.name == "slides" else 1)
-    assert all(m.textItem.font().pointSizeF() >= min(own, 8.0) - 1e-9 for m in marks)
+    # Never under the lecture minimum (issue 17): 14 px on screen, 18 px in slides print; a wide plot shows every label.
+    least = 18 if theme.name == "slides" else 14
+    assert all(QtGui.QFontInfo(m.textItem.font()).pixelSize() >= least for m in marks)
     if width >= 700:
-        assert len(shown) == 6 and all(m.textItem.font().pointSizeF() == own for m in marks)
+        assert len(shown) == 6
     # The first layer's sigmoid bar, the one that shows the vanishing, always keeps its label.
     assert "0.000424" in [m.toPlainText() for m in shown]

@@ -35,7 +35,7 @@ from .core.files import (
     OutputPathError, atomic_output, check_output_path, os_error_reason, staging_folder, write_atomically,
     write_error_message,
 )
-from .names import DEFAULT_THEME, THEME_NAMES
+from .names import DEFAULT_EXPORT_THEME, THEME_NAMES
 from .ui.theme import get_theme
 
 STILL_FORMATS = ("png", "svg", "pdf")
@@ -155,7 +155,8 @@ class ExportOptions:
     path : the file to write; its extension (.png, .svg, .pdf, .gif) gives ``format``
     width, height : the output in pixels (default a 1920 x 1080 slide; a width alone gives a 16:9 slide)
     scale : instead of ``width``, that many times the default slide (1 to 4)
-    theme : the theme the views are drawn in (``gradviz.names.THEME_NAMES``); its background fills the output
+    theme : the theme the views are drawn in (``gradviz.names.THEME_NAMES``; default the slides theme); its
+        background fills the output
     transparent : leave the background transparent (PNG; a PDF page is then blank under the drawing)
     animate : one frame per micro-step of the pass, as a .gif
     frames_dir : with ``animate``, also every frame as a numbered PNG in this folder
@@ -165,7 +166,7 @@ class ExportOptions:
     path: Path
     width: int | None = None
     height: int | None = None
-    theme: str = DEFAULT_THEME
+    theme: str = DEFAULT_EXPORT_THEME
     transparent: bool = False
     animate: bool = False
     frames_dir: Path | None = None
@@ -545,7 +546,7 @@ def export_view(view, options: ExportOptions) -> Path:
     return options.path
 
 
-def copy_to_clipboard(view, width: int | None = None, theme: str = DEFAULT_THEME) -> QtGui.QImage:
+def copy_to_clipboard(view, width: int | None = None, theme: str = DEFAULT_EXPORT_THEME) -> QtGui.QImage:
     """Put ``view`` drawn as a slide ``width`` wide (default 1920 x 1080) in ``theme`` on the clipboard."""
     image = render_image(view, width, background=get_theme(theme).background)
     QtWidgets.QApplication.clipboard().setImage(image)

@@ -190,8 +190,11 @@ def test_png_at_a_width_is_a_slide_with_the_view_centred(plot, tmp_path):
     path = export_view(plot, ExportOptions(tmp_path / "plot.png", width=1000))
     assert png_size(path) == (1000, 562)
     image = _image(path)
-    # The 4:3 plot fits the slide's height, centred: the theme's background either side.
-    assert image.pixelColor(2, 281).name() == DARK
+    # The 4:3 plot fits the slide's height, centred: the theme's background either side, by default the
+    # slides theme's white.
+    assert image.pixelColor(2, 281).name() == "#ffffff"
+    dark = _image(export_view(plot, ExportOptions(tmp_path / "dark.png", width=1000, theme="screen")))
+    assert dark.pixelColor(2, 281).name() == DARK
 
 
 def test_png_at_a_width_and_height_keeps_the_views_aspect(plot, tmp_path):

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..theme import Theme
 from .log_axis import LogAxisItem, PlainAxisItem
+
+
+#: The smallest text a plot draws, in pixels, per theme (issue 17): 14 px on a screen, 18 px on a slide.
+MIN_TEXT_PX = {"screen": 14, "slides": 18}
+#: Pixels per point at the 96 dots per inch a theme's point sizes are meant for.
+_PX_PER_PT = 96 / 72
+
+
+def text_px(theme: Theme, points: float | None = None) -> int:
+    """The pixel size of plot text of ``points`` (default the theme's size), never under the theme's minimum."""
+    return max(math.ceil((points or theme.font_size) * _PX_PER_PT - 0.01), MIN_TEXT_PX.get(theme.name, 14))
+
+
+def legible_font(theme: Theme, points: float | None = None, bold: bool = False, smallest: bool = False) -> QtGui.QFont:
+    """The theme's font at ``text_px(theme, points)`` pixels; ``smallest``: at the theme's minimum instead
+    (for dense text such as a table)."""
+    font = theme.font(points, bold=bold)
+    font.setPixelSize(MIN_TEXT_PX.get(theme.name, 14) if smallest else text_px(theme, points))
+    return font
 
 
 class DrawnWhenSeen(QtWidgets.QWidget):
@@ -174,16 +194,16 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label) -> None
     resized, so nothing is clipped. An axis title that fits in none of its forms is hidden (the title and
     ticks still say what the axis is); a title that fits in none shows its shortest form.
     """
-    label_style = {"color": theme.foreground, "font-size": f"{theme.font_size}pt"}
+    label_style = {"color": theme.foreground, "font-size": f"{text_px(theme)}px"}
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.muted, width=1))
         axis.setTextPen(pg.mkPen(theme.foreground))
-        axis.setTickFont(theme.font())
+        axis.setTickFont(legible_font(theme))
     plot.showGrid(x=False, y=True, alpha=0.25 if theme.name == "slides" else 0.18)
     first_time = not hasattr(plot, "_gradviz_texts")
     plot._gradviz_texts = {
-        "title": (_forms(title), {"color": theme.foreground, "size": f"{theme.title_size}pt"}),
+        "title": (_forms(title), {"color": theme.foreground, "size": f"{text_px(theme, theme.title_size)}px"}),
         "bottom": (_forms(x_label), label_style),
         "left": (_forms(y_label), label_style),
     }
@@ -248,11 +268,14 @@ def fit_texts(plot: pg.PlotItem) -> None:
 
 def text_width(text: str, style: dict, item) -> float:
     """The width a title or axis title of ``text`` takes, document margins included (as drawn)."""
-    size = style.get("font-size") or style.get("size") or "10pt"
+    size = str(style.get("font-size") or style.get("size") or "10pt")
     font = QtGui.QFont(QtGui.QFont().family())
     if isinstance(item, pg.AxisItem):
         font = QtGui.QFont(item.label.font())
-    font.setPointSizeF(float(str(size).rstrip("pt")))
+    if size.endswith("px"):
+        font.setPixelSize(round(float(size[:-2])))
+    else:
+        font.setPointSizeF(float(size.rstrip("pt")))
     document = QtGui.QTextDocument()
     document.setDefaultFont(font)
     document.setPlainText(text)
@@ -300,10 +323,10 @@ def style_legend(legend: pg.LegendItem, theme: Theme) -> None:
     legend.setBrush(pg.mkBrush(background))
     legend.setPen(pg.mkPen(theme.muted, width=1))
     legend.setLabelTextColor(theme.foreground)
-    legend.setLabelTextSize(f"{theme.font_size}pt")
+    legend.setLabelTextSize(f"{text_px(theme)}px")
     # Re-render labels already in the legend with the new colour and size.
     for _sample, label in legend.items:
-        label.setText(label.text, color=theme.foreground, size=f"{theme.font_size}pt")
+        label.setText(label.text, color=theme.foreground, size=f"{text_px(theme)}px")
 
 
 def style_text(item: pg.TextItem, theme: Theme, color: str | None = None, size: float | None = None, bold=False):

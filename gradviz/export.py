@@ -377,7 +377,8 @@ def _svg_bytes(view, options: ExportOptions) -> bytes:
 # ---------------------------------------------------------------------------------------------- plain SVG
 
 #: A group as QSvgGenerator writes it: flat (no group inside), its state in attributes, then its shapes.
-_SVG_GROUP = re.compile(r'<g ([^>]*?)transform="matrix\(([^)]*)\)"([^>]*)>((?:(?!<g[\s>]).)*?)</g>', re.DOTALL)
+_SVG_GROUP = re.compile(r"<g ([^>]*)>((?:(?!<g[\s>]).)*?)</g>", re.DOTALL)
+_SVG_MATRIX = re.compile(r'\s*transform="matrix\(([^)]*)\)"')
 _SVG_SHAPE = re.compile(r"<(path|polyline|polygon|rect|ellipse|circle|line)\b([^>]*?)/>", re.DOTALL)
 _SVG_PATH_TOKEN = re.compile(r"[MLCZ]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[^\s,]")
 
@@ -395,17 +396,21 @@ def plain_svg_coordinates(svg: str) -> str:
     renderers (ImageMagick, cairo) ignore that effect and stroke them hundreds of pixels wide, or draw
     nothing. Here each such transform is multiplied into the shapes' coordinates, so a slide program
     sees ordinary paths. Groups with text, images or gradients keep their transform (it is small).
+    Polylines and polygons become paths too: ImageMagick refuses a round-capped polyline.
     """
     return _SVG_GROUP.sub(_plain_group, svg)
 
 
 def _plain_group(match: re.Match) -> str:
-    before, matrix_text, after, body = match.groups()
+    attributes, body = match.groups()
+    matrix = _SVG_MATRIX.search(attributes)
     try:
-        a, b, c, d, e, f = (float(v) for v in matrix_text.split(","))
+        a, b, c, d, e, f = (float(v) for v in matrix.group(1).split(",")) if matrix else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     except ValueError:
         return match.group(0)
-    attributes = before + after
+    attributes = _SVG_MATRIX.sub("", attributes)
+    if not body.strip():
+        return match.group(0)
     shapes = _SVG_SHAPE.findall(body)
     leftover = _SVG_SHAPE.sub("", body).strip()
     if leftover or "url(" in attributes:
@@ -462,10 +467,12 @@ def _plain_shape(kind: str, attributes: str, point, linear, axis_aligned: bool) 
         geometry = f'd="{" ".join(out)}"'
     elif kind in ("polyline", "polygon"):
         numbers = [float(v) for v in re.split(r"[\s,]+", values.get("points", "").strip()) if v]
-        if len(numbers) % 2:
+        if len(numbers) % 2 or not numbers:
             return None
-        pairs = (point(numbers[i], numbers[i + 1]) for i in range(0, len(numbers), 2))
-        geometry = 'points="' + " ".join(f"{_svg_number(x)},{_svg_number(y)}" for x, y in pairs) + '"'
+        pairs = [point(numbers[i], numbers[i + 1]) for i in range(0, len(numbers), 2)]
+        steps = " L ".join(f"{_svg_number(x)},{_svg_number(y)}" for x, y in pairs)
+        geometry = f'd="M {steps}{" Z" if kind == "polygon" else ""}"'
+        kind = "path"
     elif kind == "line":
         (x1, y1), (x2, y2) = point(number("x1"), number("y1")), point(number("x2"), number("y2"))
         geometry = f'x1="{_svg_number(x1)}" y1="{_svg_number(y1)}" x2="{_svg_number(x2)}" y2="{_svg_number(y2)}"'

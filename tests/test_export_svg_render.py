@@ -89,7 +89,7 @@ def test_a_scaled_group_of_cosmetic_shapes_is_written_in_output_coordinates():
     plain = plain_svg_coordinates(f"<svg>{group}</svg>")
     assert "transform" not in plain and "non-scaling-stroke" not in plain
     assert 'd="M 12,17 L 14,17 L 14,35 Z"' in plain
-    assert 'points="10,20 13,14"' in plain
+    assert '<path fill="none" d="M 10,20 L 13,14"/>' in plain  # the polyline, as a path
     assert 'x="12" y="8" width="4" height="9"' in plain  # y from -3*4+20 = 8 to -3*1+20 = 17
     assert 'stroke-width="1"' in plain and 'fill="#d35400"' in plain
 

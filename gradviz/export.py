@@ -410,7 +410,7 @@ def _plain_group(match: re.Match) -> str:
         return match.group(0)
     attributes = _SVG_MATRIX.sub("", attributes)
     if not body.strip():
-        return match.group(0)
+        return ""  # a state change that drew nothing
     shapes = _SVG_SHAPE.findall(body)
     leftover = _SVG_SHAPE.sub("", body).strip()
     if leftover or "url(" in attributes:

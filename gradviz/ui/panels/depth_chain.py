@@ -357,6 +357,7 @@ class DepthChainPanel(DrawnWhenSeen):
             titles,
             ("k  (layers back from the output)", "k  (layers back)", "k"),
             ("f′(x)ᵏ  (log scale)", "f′(x)ᵏ"),
+            legible=True,
         )
         depth = self.depth()
         k = np.arange(1, depth + 1)
@@ -402,7 +403,7 @@ class DepthChainPanel(DrawnWhenSeen):
         self._span = span
         self._update_ticks()
         plot.setYRange(*log_view_range(all_values, floor, top), padding=0)
-        style_outside_legend(self._legend, theme)
+        style_outside_legend(self._legend, theme, legible=True)
         if self._stacked:  # beside the table, in the table's print size, so both fit the panel's width
             size = f"{legible_font(theme, smallest=True).pixelSize()}px"
             for _sample, label in self._legend.items:

@@ -39,10 +39,14 @@ TABLE_ROWS = 10
 _BOUND_HEADER = "0.25^k"
 
 
-def tick_step(span: int, room_px: float, label_px: float) -> int:
-    """The step between the whole-number ticks of k on an axis ``room_px`` wide running to ``span`` layers,
-    so that labels ``label_px`` wide keep at least their own width apart."""
-    return next((step for step in (1, 2, 5, 10, 20) if room_px * step / max(span, 1) >= 2 * label_px), 50)
+def k_ticks(span: int, room_px: float, label_px: float) -> list[int]:
+    """The whole numbers k to label on an axis ``room_px`` wide running from 1 to ``span`` layers: every
+    layer, or every 2nd, 5th, 10th ... so that labels ``label_px`` wide keep their own width apart; just
+    the first and the last where not even that fits."""
+    for step in (1, 2, 5, 10, 20, 50):
+        if room_px * step / max(span, 1) >= 2 * label_px:
+            return list(range(1, span + 1)) if step == 1 else list(range(step, span + 1, step)) or [1]
+    return sorted({1, span})
 
 
 class ChainTable(pg.GraphicsWidget):
@@ -176,7 +180,7 @@ class DepthChainPanel(DrawnWhenSeen):
         self._plot = make_log_plot_item(menu=False)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot.vb.sigResized.connect(self._update_ticks)
-        self._tick_step = None
+        self._ticks: list[int] | None = None
         # The sample close to its text: beside the table the legend has little room.
         self._legend = LaidOutLegend(colCount=1, horSpacing=8)
         self._legend.layout.setContentsMargins(0, 0, 0, 0)
@@ -344,7 +348,7 @@ class DepthChainPanel(DrawnWhenSeen):
         self._table.show_rows(self.table_header(), self.table_rows(), legible_font(theme, smallest=True), theme.foreground, theme.muted)
         plot.clear()
         self._legend.clear()
-        self._tick_step = None  # style_plot sets the tick font afresh
+        self._ticks = None  # style_plot sets the tick font afresh
         x_text = format_number(x, 3, trailing_zeros=False)
         network = self._network_chain
         title = f"Gradient factor f′(x)ᵏ at x = {x_text}"
@@ -416,10 +420,15 @@ class DepthChainPanel(DrawnWhenSeen):
             return
         axis = self._plot.getAxis("bottom")
         label_px = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).horizontalAdvance(str(span))
-        step = tick_step(span, self._plot.vb.width(), label_px)
-        if getattr(self, "_tick_step", None) != step:
-            self._tick_step = step
-            axis.setTickSpacing(step, step)
+        ticks = k_ticks(span, self._plot.vb.width(), label_px)
+        if self._ticks != ticks:
+            self._ticks = ticks
+            axis.setTicks([[(float(k), str(k)) for k in ticks]])
+
+    @drawn
+    def k_ticks(self) -> list[int]:
+        """The layers k labelled on the bottom axis."""
+        return list(self._ticks or [])
 
     def _add_network_chain(self, chain: np.ndarray, floor: int) -> None:
         """The network's chain as a thick line with a marker at each of its layers."""

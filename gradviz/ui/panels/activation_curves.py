@@ -12,7 +12,7 @@ from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
 from .plot_style import (
-    DrawnWhenSeen, drawn, legend_beside, legible_font, make_plot_widget, place_legend, style_legend, style_plot, style_text,
+    DrawnWhenSeen, drawn, legend_beside, legible_font, show_legible_controls, make_plot_widget, place_legend, style_legend, style_plot, style_text,
 )  # fmt: skip
 
 #: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
@@ -47,6 +47,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
+        show_legible_controls(self, theme)
         self._activation = "sigmoid"
         self._z: np.ndarray | None = None
         self._layer_label = ""
@@ -89,6 +90,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
         self._curves_key = None
         self._request_redraw()

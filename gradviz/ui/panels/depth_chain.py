@@ -16,6 +16,7 @@ from .plot_style import (
     LaidOutLegend,
     drawn,
     legible_font,
+    show_legible_controls,
     make_layout_widget,
     make_log_plot_item,
     style_outside_legend,
@@ -84,6 +85,12 @@ class ChainTable(pg.GraphicsWidget):
         self.updateGeometry()
         self.update()
 
+    def text_font(self) -> QtGui.QFont:
+        return QtGui.QFont(self._font)
+
+    def text_color(self) -> QtGui.QColor:
+        return QtGui.QColor(self._foreground)
+
     def rows(self) -> list[tuple[str, ...]]:
         """The header, then every row, as shown."""
         return [self._header, *self._rows]
@@ -129,6 +136,7 @@ class DepthChainPanel(DrawnWhenSeen):
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
+        show_legible_controls(self, theme)
         self._names = CHAIN_ACTIVATIONS
         self._chains: dict[str, np.ndarray] = {}
         self._bound = np.empty(0)
@@ -284,6 +292,7 @@ class DepthChainPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
         self._request_redraw()
 

@@ -31,6 +31,22 @@ def legible_font(theme: Theme, points: float | None = None, bold: bool = False, 
     return font
 
 
+def show_legible_controls(panel: QtWidgets.QWidget, theme: Theme) -> None:
+    """Give ``panel``'s controls ``legible_widget_font`` (its buttons too, which the window sets one by one)."""
+    font = legible_widget_font(theme)
+    panel.setFont(font)
+    for button in panel.findChildren(QtWidgets.QAbstractButton):
+        button.setFont(font)
+
+
+def legible_widget_font(theme: Theme) -> QtGui.QFont:
+    """The application's font for a panel's controls, at least ``MIN_TEXT_PX`` (the theme's widget size where
+    it has one): the desktop's own font is often 12 px, under what a projector at 1280 x 720 can show."""
+    font = QtGui.QFont(QtWidgets.QApplication.font())
+    font.setPixelSize(max(MIN_TEXT_PX.get(theme.name, 14), theme.widget_font_px or 0))
+    return font
+
+
 class DrawnWhenSeen(QtWidgets.QWidget):
     """A panel that draws only what can be seen: the base of every docked panel.
 

@@ -15,6 +15,7 @@ from .plot_style import (
     add_legend_column,
     drawn,
     legible_font,
+    show_legible_controls,
     make_layout_widget,
     make_log_plot_item,
     mix,
@@ -43,6 +44,7 @@ class TrainingPanel(DrawnWhenSeen):
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
+        show_legible_controls(self, theme)
         self._losses: np.ndarray | None = None
         self._measures: dict[str, np.ndarray] = {}
         self._cancelled = False
@@ -221,6 +223,7 @@ class TrainingPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
         self._request_redraw()
 

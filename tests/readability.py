@@ -4,8 +4,8 @@ lies, and its contrast against the pixels behind it (issue 17, item 5).
 A label is found wherever a view draws text: text items and axis ticks of pyqtgraph scenes, the diagram's
 recorded text boxes, a scene table's cells, and the Qt labels and buttons of a panel. Its size is the font's
 pixel size times the scale it is drawn at. Its colour is the one it was drawn with where the item says so,
-else the rendered pixel in its box farthest from the background; the background is the median of the
-rendered pixels in a thin ring around the text. Contrast is WCAG 2's ratio of relative luminances.
+else the rendered pixel in its box farthest from the background; the background is the commonest rendered
+colour in the text's box. Contrast is WCAG 2's ratio of relative luminances.
 """
 
 from __future__ import annotations
@@ -80,17 +80,15 @@ def _box(rect: QtCore.QRectF, shape) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def background_behind(pixels: np.ndarray, rect: QtCore.QRectF, ring: int = 2) -> np.ndarray:
-    """The median colour of the rendered pixels in a ``ring`` pixels wide band around ``rect``."""
-    x0, y0, x1, y1 = _box(rect.adjusted(-ring, -ring, ring, ring), pixels.shape)
-    ix0, iy0, ix1, iy1 = _box(rect, pixels.shape)
-    mask = np.zeros(pixels.shape[:2], dtype=bool)
-    mask[y0:y1, x0:x1] = True
-    mask[iy0:iy1, ix0:ix1] = False
-    band = pixels[mask]
-    if not len(band):
-        band = pixels[y0:y1, x0:x1].reshape(-1, 3)
-    return np.median(band, axis=0)
+def background_behind(pixels: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
+    """The colour behind the text in ``rect``: the commonest rendered colour there (glyphs cover a small
+    part of their box, and antialiasing spreads their edges over many colours)."""
+    x0, y0, x1, y1 = _box(rect, pixels.shape)
+    inside = pixels[y0:y1, x0:x1].reshape(-1, 3)
+    if not len(inside):
+        return np.zeros(3)
+    colors, counts = np.unique(inside, axis=0, return_counts=True)
+    return colors[np.argmax(counts)]
 
 
 def text_color_in(pixels: np.ndarray, rect: QtCore.QRectF, background: np.ndarray) -> np.ndarray:

@@ -407,6 +407,16 @@ def test_export_dialog_compare_leaves_the_windows_session_alone(qtbot, window, t
     assert no_restyling == []
 
 
+def test_export_dialog_starts_on_slides_and_gives_a_view_its_theme_back_after_the_whole_window(qtbot, window):
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    assert window.theme is SCREEN and dialog.theme.currentText() == "slides"
+    dialog.view.setCurrentIndex(dialog.view.findData("window"))
+    assert dialog.theme.currentText() == "screen"  # the window as it is
+    dialog.view.setCurrentIndex(dialog.view.findData("depth-chain"))
+    assert dialog.theme.isEnabled() and dialog.theme.currentText() == "slides"
+
+
 def test_export_dialog_draws_the_whole_window_as_it_is(qtbot, window, tmp_path, monkeypatch, no_restyling):
     dialog = ExportDialog(window)
     qtbot.addWidget(dialog)

@@ -413,7 +413,7 @@ def _plain_group(match: re.Match) -> str:
         return ""  # a state change that drew nothing
     shapes = _SVG_SHAPE.findall(body)
     leftover = _SVG_SHAPE.sub("", body).strip()
-    if leftover or "url(" in attributes:
+    if leftover or "url(" in attributes or "url(" in body:
         return match.group(0)  # text, an image or a gradient: its transform stays
     axis_aligned = b == 0.0 and c == 0.0
     cosmetic = all('vector-effect="non-scaling-stroke"' in shape_attributes for _k, shape_attributes in shapes)

@@ -20,6 +20,7 @@ from .files.sniff import open_file
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
 from .ui.export_views import ExportView
+from .ui.panels.depth_chain import DEFAULT_DEPTH, DEFAULT_X, MAX_DEPTH, X_LIMITS
 from .ui.theme import get_theme
 
 #: The training `gradviz export --view training` runs before drawing its history (when it has none).
@@ -55,8 +56,6 @@ def parse_step(text: str | int, depth: int) -> int:
 
 def depth_chain_settings(args) -> tuple[float, int] | None:
     """The (x, depth) of `--x` and `--depth` for the depth chain, checked (None: neither given)."""
-    from .ui.panels.depth_chain import DEFAULT_DEPTH, DEFAULT_X, MAX_DEPTH, X_LIMITS
-
     depth, x = getattr(args, "depth", None), getattr(args, "x", None)
     if depth is None and x is None:
         return None

@@ -21,6 +21,7 @@ from .plot_style import (
     legend_beside,
     make_plot_widget,
     show_axes,
+    show_legible_controls,
     style_legend,
     style_plot,
     style_text,
@@ -145,8 +146,9 @@ class GradientBarsPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
-        style_legend(self._legend, theme)
+        style_legend(self._legend, theme, legible=True)
         self._request_redraw()
 
     def show_comparison(self, comparison: ActivationComparison | None) -> None:
@@ -238,7 +240,7 @@ class GradientBarsPanel(DrawnWhenSeen):
             titles = (f"Gradient size per layer: {labels[0]} vs {labels[1]}",
                       f"{measure_label} per layer: {labels[0]} vs {labels[1]}", f"{labels[0]} vs {labels[1]}")  # fmt: skip
         style_plot(plot, theme, titles, ("layer  (1 = nearest the input)", "layer"),
-                   (f"{measure_label}  (log scale)", measure_label))
+                   (f"{measure_label}  (log scale)", measure_label), legible=True)
         show_axes(plot, comparison is not None and comparison.depth > 0)
         if comparison is None or comparison.depth == 0:
             style_text(self._empty_text, theme, theme.muted)
@@ -287,7 +289,7 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._tick_depth = depth
         self._update_layer_ticks()
         self._x_extent = (0.4, depth + 0.6)
-        style_legend(self._legend, theme)
+        style_legend(self._legend, theme, legible=True)
         finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
         data_top = float(np.log10(finite_values.max())) if finite_values.size else float(floor)
         if np.any(np.isposinf(np.abs(values))):

@@ -39,6 +39,11 @@ class CompareView(QtWidgets.QWidget):
         self._cache = SceneCache()
         self.left = NetworkView(theme)
         self.right = NetworkView(theme)
+        self._learning_rate: float | None = None
+        for view in (self.left, self.right):
+            # Each half keeps the width for its network: its colour bar lies under it.
+            view.set_legend_below(True)
+            view.setMinimumSize(160, 180)
         self._labels = (QtWidgets.QLabel(), QtWidgets.QLabel())
         grid = QtWidgets.QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -80,6 +85,7 @@ class CompareView(QtWidgets.QWidget):
         right_scale: PassRecord | None,
         titles: tuple[str, str],
         shared_scale: bool = True,
+        learning_rate: float | None = None,
     ) -> None:
         """Show ``left`` and ``right`` (each with its scale record, see :meth:`NetworkView.show_record`).
 
@@ -90,6 +96,7 @@ class CompareView(QtWidgets.QWidget):
         right_scale = right if right_scale is None else right_scale
         self._shown = (left, left_scale, right, right_scale)
         self._shared_scale = bool(shared_scale)
+        self._learning_rate = learning_rate
         self._titles = (str(titles[0]), str(titles[1]))
         for label, title in zip(self._labels, self._titles):
             label.setText(title)
@@ -163,8 +170,8 @@ class CompareView(QtWidgets.QWidget):
             # scale records' only at the update step).
             sources = [left, right] if self._mode == "weight" else [left_scale, right_scale]
             shared = self._cache.colour_scale(self._mode, sources)
-        self.left.show_record(left, left_scale, shared)
-        self.right.show_record(right, right_scale, shared)
+        self.left.show_record(left, left_scale, shared, self._learning_rate)
+        self.right.show_record(right, right_scale, shared, self._learning_rate)
 
     def _style_titles(self) -> None:
         theme = self._theme

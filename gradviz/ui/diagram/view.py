@@ -19,7 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.records import PassRecord
-from ...names import check_color_mode
+from ...names import check_color_mode, edge_colouring
 from ..theme import SCREEN, Theme
 from . import painters
 from .layout import DiagramLayout, layout_for_theme, vector_edge_width
@@ -71,6 +71,9 @@ class NetworkView(QtWidgets.QWidget):
         self._raster: IdRaster | None = None
         self._cache = SceneCache()
         self._edge_tiles = painters.EdgeTiles()
+        self._node_tiles = painters.NodeTiles()
+        self._learning_rate: float | None = None
+        self._legend_below = False
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
         self._animation.setStartValue(0.0)
@@ -131,23 +134,36 @@ class NetworkView(QtWidgets.QWidget):
         self._mode = mode
         self._rebuild_scene()
 
-    def show_record(self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None) -> None:
+    def show_record(
+        self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None,
+        learning_rate: float | None = None,
+    ) -> None:
         """Draw ``record``; ``scale_record`` fixes the colour scale so it does not jump.
 
         ``scale_record`` is the complete pass ``record`` is part of (the same network and inputs), as
         ``Stepper.complete_record`` gives it; without one, ``record`` is scaled on its own values.
         ``colour_scale`` (of the current colour mode) overrides both, so two views can share one scale.
+        ``learning_rate``: η of the update, so the update step prints w ← w − η·∂L/∂w on the edges.
         """
         self.stop_animation()
         previous = self._scene
         self._record = record
         self._scale_record = scale_record if scale_record is not None else record
         self._colour_scale = colour_scale
+        self._learning_rate = learning_rate
         self._rebuild_scene()
         if previous is not None and self._scene is not None and previous.widths == self._scene.widths:
             self._before_argb = previous.edge_argb
         else:
             self._before_argb = None
+
+    def set_legend_below(self, below: bool) -> None:
+        """Lay the colour bar under the diagram (a narrow picture, such as a half of Compare) or beside it."""
+        if bool(below) != self._legend_below:
+            self._legend_below = bool(below)
+            self._layouts.clear()
+            self._layout_key = self._raster_key = None
+            self.update()
 
     def set_selection(self, selection: tuple | None) -> None:
         self._selection = tuple(selection) if selection else None
@@ -297,16 +313,18 @@ class NetworkView(QtWidgets.QWidget):
         if record is None:
             self._scene = None
         else:
-            scale = self._colour_scale if self._colour_scale is not None and self._colour_scale.mode == self._mode else None
-            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache)
+            given = self._colour_scale
+            scale = given if given is not None and given.mode == edge_colouring(self._mode) else None
+            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache, self._learning_rate)
         self.update()
 
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
         labels = scene.edge_text is not None
-        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name)
+        swatches = len(scene.colour_bar.swatches)
+        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend_below, swatches)
         layout = self._layouts.pop(key, None)
         if layout is None:
-            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels)
+            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels, self._legend_below, swatches)
             while len(self._layouts) >= KEPT_LAYOUTS:
                 del self._layouts[next(iter(self._layouts))]  # the least recently used
         self._layouts[key] = layout
@@ -352,10 +370,11 @@ class NetworkView(QtWidgets.QWidget):
             painters.paint_skip_arcs(painter, layout, scene, theme)
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
+                painters.paint_nodes(painter, layout, scene, theme)
             else:
                 self._edge_tiles.paint(painter, layout, scene, theme, edge_argb, self.devicePixelRatioF(), self._layout_key)
+                self._node_tiles.paint(painter, layout, scene, theme, self.devicePixelRatioF(), self._layout_key)
                 self.render_path = "vector"
-            painters.paint_nodes(painter, layout, scene, theme)
         else:
             scale = self.devicePixelRatioF() if painter.device() is self else 1.0
             painters.paint_edges_raster(painter, layout, scene, theme, edge_argb, self._raster_for(layout, scale))
@@ -363,6 +382,7 @@ class NetworkView(QtWidgets.QWidget):
             painters.paint_band_outline(painter, layout, scene, theme)
             painters.paint_skip_arcs(painter, layout, scene, theme)
         recorded: list = []
-        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded)
+        tiled = not vector and layout.edge_count <= RASTER_MIN_EDGES
+        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled)
         self._recorded_texts = recorded
 

@@ -12,14 +12,72 @@ from ...core.records import PassRecord
 from ...names import DEFAULT_COLOR_MODE, check_color_mode
 from ..theme import SCREEN, Theme
 from . import painters
-from .layout import title_px
-from .scene import SceneCache
+from .layout import Rect, title_px
+from .legend import paint_colour_strip, strip_height
+from .scene import DiagramScene, SceneCache
 from .view import NetworkView
 
 #: The two halves, left first.
 SIDES = ("left", "right")
 #: Height of the title strip above each diagram, in title-font heights.
 TITLE_STRIP_LINES = 2.0
+#: Pixels left and right of the shared colour bar.
+STRIP_PAD = 12.0
+
+
+class ColourStrip(QtWidgets.QWidget):
+    """The one colour bar under both halves of Compare when they share a colour scale: each half then keeps
+    its whole height for its network."""
+
+    def __init__(self, theme: Theme, parent=None):
+        super().__init__(parent)
+        self._theme = theme
+        self._scene: DiagramScene | None = None
+        self._recorded: list = []
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def __repr__(self):
+        return f"ColourStrip(theme={self._theme.name!r})"
+
+    @property
+    def text_boxes(self) -> list[painters.TextBox]:
+        """The texts the latest paint drew and their boxes."""
+        return painters.text_boxes_of(self._recorded)
+
+    def show_scene(self, scene: DiagramScene, theme: Theme) -> None:
+        self._scene, self._theme = scene, theme
+        self._fit_height(self.width())
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        self._fit_height(event.size().width())
+        super().resizeEvent(event)
+
+    def _fit_height(self, width: int) -> None:
+        if self._scene is not None:
+            self.setFixedHeight(int(round(self.height_for(width, self._scene, self._theme))))
+
+    @staticmethod
+    def height_for(width: float, scene: DiagramScene, theme: Theme) -> float:
+        return strip_height(width - 2 * STRIP_PAD, theme, len(scene.colour_bar.swatches))
+
+    def paintEvent(self, event) -> None:
+        painter = QtGui.QPainter(self)
+        try:
+            self.paint(painter, self.width(), self.height(), True)
+        finally:
+            painter.end()
+
+    def paint(self, painter: QtGui.QPainter, width: float, height: float, background: bool) -> None:
+        """The strip into (0, 0, ``width``, ``height``) of any painter."""
+        if background:
+            painter.fillRect(QtCore.QRectF(0, 0, width, height), self._theme.color("background"))
+        self._recorded = []
+        if self._scene is None:
+            return
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+        paint_colour_strip(painter, Rect(STRIP_PAD, 0.0, width - 2 * STRIP_PAD, height), self._scene, self._theme, self._recorded)
 
 
 class CompareView(QtWidgets.QWidget):
@@ -40,9 +98,11 @@ class CompareView(QtWidgets.QWidget):
         self.left = NetworkView(theme)
         self.right = NetworkView(theme)
         self._learning_rate: float | None = None
+        #: The colour bar both halves share, under them (each half draws its own under it when they do not).
+        self.strip = ColourStrip(theme)
         for view in (self.left, self.right):
-            # Each half keeps the width for its network: its colour bar lies under it.
-            view.set_legend_below(True)
+            # Each half keeps the width for its network: no colour bar beside it.
+            view.set_legend("none")
             view.setMinimumSize(160, 180)
         self._labels = (QtWidgets.QLabel(), QtWidgets.QLabel())
         grid = QtWidgets.QGridLayout(self)
@@ -56,6 +116,7 @@ class CompareView(QtWidgets.QWidget):
             view.sigBackgroundClicked.connect(self.sigBackgroundClicked)
             view.sigNeuronClicked.connect(lambda layer, unit, side=side: self.sigNeuronClicked.emit(side, layer, unit))
             view.sigEdgeClicked.connect(lambda layer, to, frm, side=side: self.sigEdgeClicked.emit(side, layer, to, frm))
+        grid.addWidget(self.strip, 2, 0, 1, 2)
         grid.setRowStretch(1, 1)
         self._style_titles()
 
@@ -107,6 +168,8 @@ class CompareView(QtWidgets.QWidget):
         self._cache.clear()
         self.left.set_theme(theme)
         self.right.set_theme(theme)
+        if self.left.scene is not None:
+            self.strip.show_scene(self.left.scene, theme)
         self._style_titles()
         self.update()
 
@@ -154,8 +217,17 @@ class CompareView(QtWidgets.QWidget):
             box = QtCore.QRectF(target.left() + i * half, target.top(), half, strip)
             painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, title)
         painter.restore()
+        shared = self._shown is not None and self._shared_scale and self.left.scene is not None
+        bar = self.strip.height_for(target.width() / scale, self.left.scene, self._theme) * scale if shared else 0.0
         for i, view in enumerate((self.left, self.right)):
-            view.render_to(painter, QtCore.QRectF(target.left() + i * half, target.top() + strip, half, target.height() - strip), paint_background=False)
+            box = QtCore.QRectF(target.left() + i * half, target.top() + strip, half, target.height() - strip - bar)
+            view.render_to(painter, box, paint_background=False)
+        if shared:
+            painter.save()
+            painter.translate(target.left(), target.bottom() - bar)
+            painter.scale(scale, scale)
+            self.strip.paint(painter, target.width() / scale, bar / scale, False)
+            painter.restore()
 
     # ------------------------------------------------------------------------------------------ internals
 
@@ -170,8 +242,13 @@ class CompareView(QtWidgets.QWidget):
             # scale records' only at the update step).
             sources = [left, right] if self._mode == "weight" else [left_scale, right_scale]
             shared = self._cache.colour_scale(self._mode, sources)
+        for view in (self.left, self.right):
+            view.set_legend("none" if shared is not None else "below")
         self.left.show_record(left, left_scale, shared, self._learning_rate)
         self.right.show_record(right, right_scale, shared, self._learning_rate)
+        self.strip.setVisible(shared is not None)
+        if shared is not None:
+            self.strip.show_scene(self.left.scene, self._theme)
 
     def _style_titles(self) -> None:
         theme = self._theme

@@ -24,6 +24,8 @@ from .raster import text_colour_on
 from .scene import CAPTION_SEPARATOR, DiagramScene
 from .text import fitting_font, font, qcolor, record_text, text_at, text_in
 
+#: What the caption says when the edges' values find no room to be printed legibly.
+EDGE_VALUES_HINT = "hover or click an edge for its value"
 #: Pixels between a neuron's selection ring and a box of text under or beside it.
 LABEL_GAP = 2.0 + LABEL_MARGIN
 
@@ -35,7 +37,7 @@ NODE_TEXT_WIDTH_OF_RADIUS = 1.8
 EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7)
 #: The caption's first line shrinks to fit down to this fraction of the title size; beyond, it is split.
 CAPTION_LEAST_SCALE = 0.8
-#: Pixels between a label box's text and its outline.
+#: Pixels between a label box's text and its outline (the box's own fill is what is behind the text).
 BOX_PAD = 4.0
 
 
@@ -95,9 +97,14 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
         reach = float(ring_reach(r))
         boxes = []
         for text, y in zip(texts, layout.ys[l]):
-            width, height = metrics.horizontalAdvance(text) + 2 * BOX_PAD, metrics.height() + 2
-            box = Rect(x - width / 2, float(y) + reach + LABEL_GAP, width, height)
-            if not layout.box_is_free(box, taken):
+            width, height = metrics.horizontalAdvance(text) + 2 * BOX_PAD, metrics.height() + 2 * BOX_PAD
+            # Centred under its neuron, shifted to stay inside the drawing area (the output's, by the colour bar).
+            left = min(max(x - width / 2, layout.area.left), layout.area.right - width)
+            # Under the neuron, else (a neighbour's number is in the way) over it.
+            under = Rect(left, float(y) + reach + LABEL_GAP, width, height)
+            over = Rect(left, float(y) - reach - LABEL_GAP - height, width, height)
+            box = next((b for b in (under, over) if layout.box_is_free(b, taken)), None)
+            if box is None:
                 failed = True
                 break
             boxes.append(box)
@@ -148,7 +155,9 @@ def record_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme:
     for values in node_value_plan(layout, scene, theme)[0]:
         if values.inside:
             painter.setFont(font(theme, values.px))
-            for text, rect in zip(values.texts, values.rects):
+            offset = int(layout.node_offsets[values.layer])
+            for slot, (text, rect) in enumerate(zip(values.texts, values.rects)):
+                painter.setPen(qcolor(text_colour_on(scene.node_argb[offset + slot])))
                 record_text(painter, boxes, rect, QtCore.Qt.AlignmentFlag.AlignCenter, text, "neuron")
 
 
@@ -165,7 +174,7 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     for text, y in zip(texts, layout.ys[l]):
         lines = text.split("\n")
         width = max(metrics.horizontalAdvance(t) for t in lines) + 2 * BOX_PAD
-        height = len(lines) * metrics.height() + 4
+        height = len(lines) * metrics.height() + 2 * BOX_PAD
         y = float(y)
         below = max([y + reach] + [t.bottom for t in taken if t.left < x < t.right and y < t.top < y + reach + 2 * height])
         above = y - reach - LABEL_GAP - height
@@ -216,7 +225,9 @@ def paint_edge_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme
     texts are tried first, then the short ones (``edge_text_short``), each at the theme's size and a little
     smaller (never under the least legible size); as a last resort (a dense fan in a small picture) a label
     takes the place where it covers the least of the others.
-    Returns the caption note of the texts drawn ("" when none were).
+    Where some label finds no free place even so, none is drawn (every edge's value shows wherever the others
+    do, and no label lies on another): the caption then says to hover an edge.
+    Returns the caption note of the texts drawn, or of why there are none ("" without edge values).
     """
     forms = [(t, n) for t, n in ((scene.edge_text, scene.edge_note), (scene.edge_text_short, scene.edge_note_short)) if t]
     if not forms or not any(forms[0][0]):
@@ -232,7 +243,7 @@ def paint_edge_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme
         if rects:
             break
     else:
-        rects = layout.place_edge_labels(sizes, obstacles, clearance, crowded=True)
+        return EDGE_VALUES_HINT
     painter.setFont(label_font)
     for i, (text, rect) in enumerate(zip(texts, rects)):
         if rect is None:
@@ -260,7 +271,7 @@ def _label_sizes(texts, label_font: QtGui.QFont) -> list:
             continue
         lines = text.split("\n")
         width = max(metrics.horizontalAdvance(t) for t in lines) + 2 * pad
-        sizes.append((math.ceil(width / quantum) * quantum, round(len(lines) * metrics.height() + 2, 1)))
+        sizes.append((math.ceil(width / quantum) * quantum, round(len(lines) * metrics.height() + 2 * BOX_PAD, 1)))
     return sizes
 
 

@@ -71,7 +71,7 @@ class DiagramLayout:
 
     def __init__(
         self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float, skips=(),
-        edge_label_width: float = 0.0, legend_below: bool = False, swatches: int = 3,
+        edge_label_width: float = 0.0, legend: str = "right", swatches: int = 3,
     ):
         self.widths = tuple(int(w) for w in widths)
         self.size = (float(width), float(height))
@@ -82,9 +82,13 @@ class DiagramLayout:
         #: Layers whose skip connection is drawn as an arc over them.
         self.skip_layers = tuple(int(l) for l in skips)
 
-        #: Whether the colour bar lies under the diagram (a strip, :func:`legend_strip_lines` high) or beside it.
-        self.legend_below = bool(legend_below)
-        legend_width = 0.0 if legend_below else max(12.0 * font_px, 130.0)
+        if legend not in LEGEND_PLACES:
+            raise ValueError(f"unknown place of the colour bar {legend!r}; choose one of {', '.join(LEGEND_PLACES)}")
+        #: Where the colour bar goes: "right" of the diagram, "below" it (a strip, :func:`legend_strip_lines`
+        #: high) or "none" (a picture that draws one colour bar for several diagrams).
+        self.legend_place = legend
+        self.legend_below = legend == "below"
+        legend_width = max(12.0 * font_px, 130.0) if legend == "right" else 0.0
         top = 2.0 * font_px + 10 + 2.4 * font_px  # room for two-line layer labels
         # Room above the neurons for the skip arcs, under the layer labels.
         arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
@@ -93,7 +97,9 @@ class DiagramLayout:
         left_pad = 0.4 * font_px + 12
         narrow = width - legend_width - left_pad - 10 < CAPTION_EMS * title_px
         bottom = 1.35 * title_px + (3 if narrow else 2) * 1.3 * font_px + 14
-        if legend_below:
+        if legend == "none":
+            self.legend = Rect(width, 0.0, 0.0, 0.0)
+        elif legend == "below":
             strip = legend_strip_lines(width - left_pad - 8, font_px, swatches) * LINE_EMS * font_px + 8
             self.legend = Rect(left_pad, height - bottom - strip, max(width - left_pad - 8, 40.0), strip)
             bottom += strip
@@ -101,7 +107,7 @@ class DiagramLayout:
             # The colour bar's column runs the whole height, so its key never runs short of room.
             self.legend = Rect(width - legend_width, 8.0, legend_width - 8, max(height - 16.0, 40.0))
         area = Rect(left_pad, top + arc_room, max(width - legend_width - left_pad - 10, 40.0), max(height - top - arc_room - bottom, 40.0))
-        caption_height = bottom - (self.legend.height if legend_below else 0.0)
+        caption_height = bottom - (self.legend.height if self.legend_below else 0.0)
         self.caption = Rect(left_pad, height - caption_height + 4, max(area.width, 40.0), caption_height - 8)
 
         self.shown, self.hidden = [], []
@@ -270,7 +276,7 @@ class DiagramLayout:
         t = np.clip(((x - self.ex0) * dx + (y - self.ey0) * dy) / length2, 0.0, 1.0)
         return (self.ex0 + t * dx - x) ** 2 + (self.ey0 + t * dy - y) ** 2
 
-    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0, crowded: bool = False) -> list[Rect]:
+    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0) -> list[Rect]:
         """Boxes for the value labels of the first ``len(sizes)`` shown edges, one per edge, none dropped.
 
         ``sizes`` holds each label's (width, height), None for an edge without a label (its box is None).
@@ -278,10 +284,9 @@ class DiagramLayout:
         colour stays in view, or where that is taken, on the line, then in rows further out; along the edge
         it takes the first of :data:`LABEL_POSITIONS` where it overlaps no neuron, no earlier box and none of
         ``obstacles`` (Rects), inside the drawing area below the layer labels. Returns [] when some label finds
-        no such place (the caller tries a smaller font); with ``crowded``, such a label takes the place where
-        it covers the least of the others instead.
+        no such place (the caller tries a smaller font or a shorter text, else prints none).
         """
-        key = (tuple(sizes), tuple(obstacles), clearance, crowded)
+        key = (tuple(sizes), tuple(obstacles), clearance)
         if key in self._label_memo:
             return self._label_memo[key]
         area = self.area
@@ -324,18 +329,10 @@ class DiagramLayout:
                 )
                 ok = ok & ~meets.any(axis=1)
             good = np.flatnonzero(ok)
-            if good.size:
-                j = int(good[0])
-            elif crowded and boxes:
-                overlap_w = np.clip(np.minimum(left[:, None] + w, bl[None, :, 2]) - np.maximum(left[:, None], bl[None, :, 0]), 0, None)
-                overlap_h = np.clip(np.minimum(top[:, None] + h, bl[None, :, 3]) - np.maximum(top[:, None], bl[None, :, 1]), 0, None)
-                covered = (overlap_w * overlap_h).sum(axis=1) + np.where(static[i][4], 0.0, 1e9)
-                j = int(np.argmin(covered))
-            elif crowded:
-                j = 0
-            else:
+            if not good.size:
                 self._label_memo[key] = []
                 return []
+            j = int(good[0])
             boxes[i] = Rect(float(left[j]), float(top[j]), w, h)
         result = [boxes.get(i) for i in range(len(sizes))]
         self._label_memo[key] = result
@@ -381,6 +378,8 @@ def _polyline_distance(points: np.ndarray, x: float, y: float) -> float:
 LINE_EMS = 1.2
 #: The widest entry of the colour bar's key ("—— not computed yet" and a gap), in font pixels.
 SWATCH_EMS = 12.5
+#: Where a diagram's colour bar may go: beside it, under it, or nowhere (one drawn for several diagrams).
+LEGEND_PLACES = ("right", "below", "none")
 #: A strip legend this many font pixels wide puts the neuron-fill key beside the colour bar, not under it.
 LEGEND_TWO_COLUMN_EMS = 30.0
 
@@ -390,8 +389,8 @@ def legend_strip_lines(width: float, font_px: float, swatches: int) -> float:
     its ticks; the key's entries in rows; the neuron-fill key beside the bar, or in one more row."""
     per_row = max(1, int(width // (SWATCH_EMS * font_px)))
     rows = -(-max(swatches, 1) // per_row)
-    fill = 0.0 if width >= LEGEND_TWO_COLUMN_EMS * font_px else 1.9
-    return 3.0 + 1.15 * rows + fill
+    fill = 0.0 if width >= LEGEND_TWO_COLUMN_EMS * font_px else 2.3
+    return 3.6 + 1.15 * rows + fill
 
 
 def selection_ring(radius: float) -> tuple[float, float]:
@@ -423,14 +422,14 @@ def title_px(theme) -> float:
 
 
 def layout_for_theme(
-    widths, width: float, height: float, theme, skips=(), edge_labels: bool = False, legend_below: bool = False, swatches: int = 3
+    widths, width: float, height: float, theme, skips=(), edge_labels: bool = False, legend: str = "right", swatches: int = 3
 ) -> DiagramLayout:
     """The layout of a network of ``widths`` in a ``width`` x ``height`` picture, sized by ``theme``'s fonts,
     with room for arcs over the layers in ``skips``, with ``edge_labels`` for a value label on each edge, and
-    the colour bar (of ``swatches`` key entries) beside the diagram or, ``legend_below``, under it."""
+    the colour bar (of ``swatches`` key entries) in ``legend``, one of :data:`LEGEND_PLACES`."""
     label_width = EDGE_LABEL_EMS * font_px(theme) if edge_labels else 0.0
     return DiagramLayout(
-        widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width, legend_below, swatches
+        widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width, legend, swatches
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui
 
 from ..theme import Theme
-from .layout import LEGEND_TWO_COLUMN_EMS, DiagramLayout, font_px, least_text_px
+from .layout import LEGEND_TWO_COLUMN_EMS, LINE_EMS, DiagramLayout, Rect, font_px, least_text_px, legend_strip_lines
 from .scene import DiagramScene
 from .text import fitting_font, font, qcolor, text_at
 
@@ -112,18 +112,22 @@ def paint_colour_bar(painter, layout: DiagramLayout, scene: DiagramScene, theme:
     painter.drawRect(QtCore.QRectF(x, y, strip_width, 0.9 * size))
     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     painter.setPen(theme.color("foreground"))
-    y += 0.9 * size + metrics.ascent() + 2
+    y += 0.9 * size + metrics.ascent() + 5
     text_at(painter, x, y, "0 saturated", boxes, "legend")
     right = "1"
     text_at(painter, x + strip_width - QtGui.QFontMetricsF(small).horizontalAdvance(right), y, right, boxes, "legend")
 
 
 
-def paint_colour_strip(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None) -> None:
-    """The colour bar lying under the diagram (``layout.legend_below``): its title, the bar with its ticks
-    under it, the key's entries in rows, and the neuron-fill key beside the bar or under the key."""
+def strip_height(width: float, theme: Theme, swatches: int) -> float:
+    """The height of a colour-bar strip ``width`` pixels wide with ``swatches`` key entries."""
+    return legend_strip_lines(width, font_px(theme), swatches) * LINE_EMS * font_px(theme) + 8
+
+
+def paint_colour_strip(painter, rect: Rect, scene: DiagramScene, theme: Theme, boxes=None) -> None:
+    """The colour bar lying in ``rect`` under a diagram (or under both halves of Compare): its title, the bar
+    with its ticks under it, the key's entries in rows, and the neuron-fill key beside the bar or under the key."""
     bar = scene.colour_bar
-    rect = layout.legend
     size = font_px(theme)
     regular = font(theme, size)
     metrics = QtGui.QFontMetricsF(regular)
@@ -142,7 +146,7 @@ def paint_colour_strip(painter, layout: DiagramLayout, scene: DiagramScene, them
             painter.setFont(regular)
             painter.setPen(theme.color("muted"))
             text_at(painter, x + title_width + 0.6 * size, top + metrics.ascent(), subtitle, boxes, "legend")
-        bar_top = top + line + 2
+        bar_top = top + line + 5
         gradient = QtGui.QLinearGradient(QtCore.QPointF(x, 0), QtCore.QPointF(x + width, 0))
         for i, argb in enumerate(stops):
             gradient.setColorAt(i / (len(stops) - 1), qcolor(argb))
@@ -162,13 +166,13 @@ def paint_colour_strip(painter, layout: DiagramLayout, scene: DiagramScene, them
         position, label = bar.ticks[i]
         tick_x = bar_left + position * bar_width
         painter.setPen(QtGui.QPen(theme.color("foreground"), 1.0))
-        painter.drawLine(QtCore.QPointF(tick_x, bottom), QtCore.QPointF(tick_x, bottom + 4))
+        painter.drawLine(QtCore.QPointF(tick_x, bottom), QtCore.QPointF(tick_x, bottom + 3))
         label_x = min(max(tick_x - metrics.horizontalAdvance(label) / 2, rect.left), rect.right - metrics.horizontalAdvance(label))
-        text_at(painter, label_x, bottom + 4 + metrics.ascent(), label, boxes, "tick")
+        text_at(painter, label_x, bottom + 6 + metrics.ascent(), label, boxes, "tick")
 
     fill_left = x + column + 2 * size if two_columns else bar_left
     fill_top = top if two_columns else None
-    y = bottom + 4 + line + 0.15 * line
+    y = bottom + 6 + line + 0.15 * line
     # The key: entries left to right, in rows.
     entry_x = rect.left
     for swatch in bar.swatches:
@@ -196,7 +200,7 @@ def paint_colour_strip(painter, layout: DiagramLayout, scene: DiagramScene, them
     bottom = block(fill_left, fill_top, fill_width, "neuron fill", "f′(z) / max f′", bar.fill_stops)
     painter.setFont(regular)
     painter.setPen(theme.color("foreground"))
-    ends_y = bottom + 2 + metrics.ascent()
+    ends_y = bottom + 5 + metrics.ascent()
     if not two_columns:
         # Beside the strip, to keep the strip legend to one row under the key.
         ends_y = bottom - 0.4 * size + 0.35 * metrics.ascent()

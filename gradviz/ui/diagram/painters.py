@@ -350,11 +350,12 @@ def paint_labels_and_overlays(
         paint_output_labels(painter, layout, scene, theme, outputs, boxes)
     edge_note = paint_edge_labels(painter, layout, scene, theme, boxes, taken=tuple(taken + (outputs or [])))
     paint_layer_labels(painter, layout, scene, theme, boxes)
-    if layout.legend_below:
-        paint_colour_strip(painter, layout, scene, theme, boxes)
-    else:
+    if layout.legend_place == "below":
+        paint_colour_strip(painter, layout.legend, scene, theme, boxes)
+    elif layout.legend_place == "right":
         paint_colour_bar(painter, layout, scene, theme, boxes)
-    output_note = " · ".join(t.replace("\n", " · ") for t in scene.output_text) if outputs is None and scene.output_text else ""
+    # On the caption, the prediction against the target (the loss is on the caption's first line already).
+    output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
     notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden else "")
     paint_caption(painter, layout, scene, theme, notes, boxes)
     if pulse_t is not None:

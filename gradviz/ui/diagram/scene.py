@@ -440,7 +440,8 @@ def build_scene(
     texts = [node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else (None, None) for l, units in enumerate(shown)]
     node_text = tuple(t[0] for t in texts)
     node_text_short = tuple(t[1] for t in texts)
-    node_note = "numbers on neurons: δ = ∂L/∂z (mean over samples)" if backward else "numbers on neurons: activation a (mean over samples)"
+    mean = " (mean over samples)" if np.shape(record.inputs)[0] > 1 else ""
+    node_note = f"numbers on neurons: δ = ∂L/∂z{mean}" if backward else f"numbers on neurons: activation a{mean}"
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
     )

@@ -35,18 +35,20 @@ class TextBox:
     role: str
     #: The font's pixel size times the painter's scale: the height of the type as it lands on the device.
     px: float = 0.0
+    #: The text's colour, packed 0xAARRGGBB.
+    argb: int = 0
 
 
 def _record(painter, boxes, kind: str, geometry, flags, text: str, role: str) -> None:
     # Only what is needed to measure the box later (see text_boxes_of): a paint must stay cheap.
     if boxes is not None and text:
-        boxes.append((kind, painter.transform(), painter.font(), geometry, flags, text, role))  # both are copies
+        boxes.append((kind, painter.transform(), painter.font(), geometry, flags, text, role, painter.pen().color().rgba()))
 
 
 def text_boxes_of(recorded) -> list[TextBox]:
     """The :class:`TextBox` of each text recorded during a paint (``boxes`` of the painters)."""
     result = []
-    for kind, transform, text_font, geometry, flags, text, role in recorded:
+    for kind, transform, text_font, geometry, flags, text, role, argb in recorded:
         metrics = QtGui.QFontMetricsF(text_font)
         if kind == "in":
             rect = metrics.boundingRect(geometry, int(flags.value if hasattr(flags, "value") else flags), text)
@@ -54,7 +56,7 @@ def text_boxes_of(recorded) -> list[TextBox]:
             x, baseline = geometry
             rect = QtCore.QRectF(x, baseline - metrics.ascent(), metrics.horizontalAdvance(text), metrics.height())
         scale = (abs(transform.m11() * transform.m22() - transform.m12() * transform.m21())) ** 0.5
-        result.append(TextBox(transform.mapRect(rect), text, role, text_font.pixelSize() * scale))
+        result.append(TextBox(transform.mapRect(rect), text, role, text_font.pixelSize() * scale, argb))
     return result
 
 

@@ -73,7 +73,7 @@ class NetworkView(QtWidgets.QWidget):
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
         self._learning_rate: float | None = None
-        self._legend_below = False
+        self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
         self._animation.setStartValue(0.0)
@@ -157,10 +157,11 @@ class NetworkView(QtWidgets.QWidget):
         else:
             self._before_argb = None
 
-    def set_legend_below(self, below: bool) -> None:
-        """Lay the colour bar under the diagram (a narrow picture, such as a half of Compare) or beside it."""
-        if bool(below) != self._legend_below:
-            self._legend_below = bool(below)
+    def set_legend(self, place: str) -> None:
+        """Put the colour bar "right" of the diagram, "below" it (a narrow picture) or nowhere ("none": a
+        Compare half whose shared colour bar is drawn once under both)."""
+        if place != self._legend:
+            self._legend = place
             self._layouts.clear()
             self._layout_key = self._raster_key = None
             self.update()
@@ -321,10 +322,10 @@ class NetworkView(QtWidgets.QWidget):
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
         labels = scene.edge_text is not None
         swatches = len(scene.colour_bar.swatches)
-        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend_below, swatches)
+        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend, swatches)
         layout = self._layouts.pop(key, None)
         if layout is None:
-            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels, self._legend_below, swatches)
+            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels, self._legend, swatches)
             while len(self._layouts) >= KEPT_LAYOUTS:
                 del self._layouts[next(iter(self._layouts))]  # the least recently used
         self._layouts[key] = layout

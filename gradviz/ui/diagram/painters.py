@@ -37,6 +37,8 @@ ZERO_EDGE_WIDTH = 0.6
 ZERO_EDGE_MIN_PX = 2.0
 #: Opacity of the band behind the layer being computed.
 HIGHLIGHT_ALPHA = 0.18
+#: Images of a weight layer's edges kept on screen (its state before and after its gradient, and one more).
+EDGE_TILES_PER_LAYER = 3
 #: Most edges that carry a pulse dot during an animation (a sample of the layer's edges beyond that).
 MAX_PULSE_EDGES = 400
 
@@ -58,10 +60,61 @@ def paint_empty(painter: QtGui.QPainter, width: float, height: float, theme: The
     painter.drawText(QtCore.QRectF(0, 0, width, height), QtCore.Qt.AlignmentFlag.AlignCenter, "No network to show yet.")
 
 
-def paint_band(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:
-    """The translucent band behind the layer being computed."""
-    if scene.highlight is not None:
-        painter.fillRect(_band_rect(layout, scene.highlight), band_colour(theme))
+def paint_band(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, on_background: bool = False) -> None:
+    """The translucent band behind the layer being computed; ``on_background``: drawn straight on the theme's
+    background, as the same colour made opaque (filling without blending is several times faster)."""
+    if scene.highlight is None:
+        return
+    colour = band_colour(theme)
+    if on_background:
+        under = theme.color("background")
+        a = colour.alphaF()
+        colour = QtGui.QColor.fromRgbF(*(a * c + (1 - a) * u for c, u in zip(colour.getRgbF()[:3], under.getRgbF()[:3])))
+    painter.fillRect(_band_rect(layout, scene.highlight), colour)
+
+
+class CachedPaint:
+    """A part of the diagram that changes seldom (the colour bar, the layer labels) drawn once into an image
+    and reused while its key stays the same; its texts are recorded each time as if drawn."""
+
+    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached labels.
+    KEPT = 24
+
+    def __init__(self):
+        self._images: dict = {}
+
+    def __repr__(self):
+        return f"CachedPaint({len(self._images)} images)"
+
+    def clear(self) -> None:
+        self._images.clear()
+
+    def paint(self, painter, key, rect: QtCore.QRectF, device_scale: float, draw, boxes) -> None:
+        """Draw ``draw(painter, records)`` (which paints inside ``rect``) through the cache."""
+        key = (key, rect.left(), rect.top(), rect.width(), rect.height(), device_scale)
+        hit = self._images.get(key)
+        if hit is None:
+            image = QtGui.QImage(
+                max(1, math.ceil(rect.width() * device_scale)), max(1, math.ceil(rect.height() * device_scale)),
+                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.setDevicePixelRatio(device_scale)
+            image.fill(0)
+            tile = QtGui.QPainter(image)
+            tile.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            tile.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+            tile.translate(-rect.left(), -rect.top())
+            records: list = []
+            draw(tile, records)
+            tile.end()
+            if len(self._images) >= self.KEPT:
+                self._images.clear()
+            hit = self._images[key] = (image, rect.topLeft(), records)
+        image, origin, records = hit
+        painter.drawImage(origin, image)
+        if boxes is not None:
+            transform = painter.transform()
+            boxes.extend((r[0], transform, *r[2:]) for r in records)
 
 
 def paint_band_outline(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:
@@ -137,13 +190,14 @@ class EdgeTiles:
     def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, edge_argb, device_scale: float, layout_key) -> None:
         margin = vector_edge_width(layout, theme) + 2
         top, bottom = float(layout.ys_min) - margin, float(layout.ys_max) + margin
-        tiles = {}
         for layer in range(1, layout.depth + 1):
             lo, hi = int(layout.edge_offsets[layer - 1]), int(layout.edge_offsets[layer])
             left, right = float(layout.x[layer - 1]) - margin, float(layout.x[layer]) + margin
             key = (layout_key, device_scale, edge_argb[lo:hi].tobytes(), scene.edge_dashed[lo:hi].tobytes())
-            cached = self._tiles.get(layer)
-            if cached is None or cached[0] != key:
+            # A few images per layer: stepping back and forth through a pass finds each state's edges drawn.
+            kept = self._tiles.setdefault(layer, {})
+            image = kept.pop(key, None)
+            if image is None:
                 image = QtGui.QImage(
                     max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
                     QtGui.QImage.Format.Format_ARGB32_Premultiplied,
@@ -155,10 +209,12 @@ class EdgeTiles:
                 tile_painter.translate(-left, -top)
                 paint_edges_vector(tile_painter, layout, scene, theme, edge_argb, lo, hi)
                 tile_painter.end()
-                cached = (key, image)
-            tiles[layer] = cached
-            painter.drawImage(QtCore.QPointF(left, top), cached[1])
-        self._tiles = tiles
+                while len(kept) >= EDGE_TILES_PER_LAYER:
+                    del kept[next(iter(kept))]  # the least recently used
+            kept[key] = image
+            painter.drawImage(QtCore.QPointF(left, top), image)
+        for layer in [l for l in self._tiles if l > layout.depth]:
+            del self._tiles[layer]
 
 
 def paint_edges_raster(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, edge_argb, raster: IdRaster) -> None:
@@ -329,14 +385,23 @@ def paint_pulse(painter, layout: DiagramLayout, scene: DiagramScene, theme: Them
     painter.drawPoints(QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist())]))
 
 
+def paint_legend(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None) -> None:
+    """The colour bar where the layout puts it (beside or under the diagram; none when it has no place)."""
+    if layout.legend_place == "below":
+        paint_colour_strip(painter, layout.legend, scene, theme, boxes)
+    elif layout.legend_place == "right":
+        paint_colour_bar(painter, layout, scene, theme, boxes)
+
+
 def paint_labels_and_overlays(
     painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, selection=None, pulse_t: float | None = None, boxes=None,
-    numbers_in_nodes_drawn: bool = False,
+    numbers_in_nodes_drawn: bool = False, caches=None, device_scale: float = 1.0,
 ) -> None:
     """Everything drawn over the edges and neurons, in order; each text's box is appended to ``boxes``.
 
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
     ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached image of the neurons.
+    ``caches``: two :class:`CachedPaint` (on screen) for the layer labels and the colour bar.
     """
     paint_selection(painter, layout, scene, theme, selection)
     if numbers_in_nodes_drawn:
@@ -349,11 +414,20 @@ def paint_labels_and_overlays(
     if outputs:
         paint_output_labels(painter, layout, scene, theme, outputs, boxes)
     edge_note = paint_edge_labels(painter, layout, scene, theme, boxes, taken=tuple(taken + (outputs or [])))
-    paint_layer_labels(painter, layout, scene, theme, boxes)
-    if layout.legend_place == "below":
-        paint_colour_strip(painter, layout.legend, scene, theme, boxes)
-    elif layout.legend_place == "right":
-        paint_colour_bar(painter, layout, scene, theme, boxes)
+    if caches is None:
+        paint_layer_labels(painter, layout, scene, theme, boxes)
+        paint_legend(painter, layout, scene, theme, boxes)
+    else:
+        labels_cache, legend_cache = caches
+        top = layout.label_y - 3 * layout.font_px
+        labels_rect = QtCore.QRectF(0, max(top, 0.0), layout.size[0], layout.band_top - max(top, 0.0))
+        labels_key = ("layer labels", id(layout), scene.layer_names, scene.highlight, theme.name)
+        labels_cache.paint(painter, labels_key, labels_rect, device_scale, lambda p, r: paint_layer_labels(p, layout, scene, theme, r), boxes)
+        if layout.legend_place != "none":
+            legend = layout.legend
+            legend_rect = QtCore.QRectF(legend.left - 4, legend.top - 4, legend.width + 8, legend.height + 8)
+            legend_key = ("legend", id(layout), scene.colour_bar, theme.name)
+            legend_cache.paint(painter, legend_key, legend_rect, device_scale, lambda p, r: paint_legend(p, layout, scene, theme, r), boxes)
     # On the caption, the prediction against the target (the loss is on the caption's first line already).
     output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
     notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden else "")

@@ -72,6 +72,7 @@ class NetworkView(QtWidgets.QWidget):
         self._cache = SceneCache()
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
+        self._cached_paints = (painters.CachedPaint(), painters.CachedPaint())
         self._learning_rate: float | None = None
         self._legend = "right"
         self._before_argb: np.ndarray | None = None
@@ -367,7 +368,7 @@ class NetworkView(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         edge_argb = self._current_edge_argb()
         if vector or layout.edge_count <= RASTER_MIN_EDGES:
-            painters.paint_band(painter, layout, scene, theme)
+            painters.paint_band(painter, layout, scene, theme, on_background=background)
             painters.paint_skip_arcs(painter, layout, scene, theme)
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
@@ -384,6 +385,9 @@ class NetworkView(QtWidgets.QWidget):
             painters.paint_skip_arcs(painter, layout, scene, theme)
         recorded: list = []
         tiled = not vector and layout.edge_count <= RASTER_MIN_EDGES
-        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled)
+        caches = None if vector else self._cached_paints
+        painters.paint_labels_and_overlays(
+            painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled, caches, self.devicePixelRatioF()
+        )
         self._recorded_texts = recorded
 

@@ -20,7 +20,7 @@ from .view import NetworkView
 #: The two halves, left first.
 SIDES = ("left", "right")
 #: Height of the title strip above each diagram, in title-font heights.
-TITLE_STRIP_LINES = 2.0
+TITLE_STRIP_LINES = 1.5
 #: Pixels left and right of the shared colour bar.
 STRIP_PAD = 12.0
 

@@ -29,9 +29,9 @@ EDGE_VALUES_HINT = "hover or click an edge for its value"
 #: Pixels between a neuron's selection ring and a box of text under or beside it.
 LABEL_GAP = 2.0 + LABEL_MARGIN
 
-#: Widest a number on a neuron may run, in radii: a line about 0.4 r high through the centre stays inside the
+#: Widest a number on a neuron may run, in radii: a line up to 0.4 r high through the centre stays inside the
 #: circle up to about 1.9 r.
-NODE_TEXT_WIDTH_OF_RADIUS = 1.8
+NODE_TEXT_WIDTH_OF_RADIUS = 1.9
 #: Font sizes (fractions of the theme's label size) the edge labels try, largest first, to find every one a
 #: place; none below the theme's least legible size.
 EDGE_LABEL_SHRINK = (1.0, 0.9, 0.8, 0.7)

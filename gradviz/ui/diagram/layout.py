@@ -89,7 +89,7 @@ class DiagramLayout:
         self.legend_place = legend
         self.legend_below = legend == "below"
         legend_width = max(12.0 * font_px, 130.0) if legend == "right" else 0.0
-        top = 2.0 * font_px + 10 + 2.4 * font_px  # room for two-line layer labels
+        top = 3.0 * font_px + 8  # room for two-line layer labels over the band
         # Room above the neurons for the skip arcs, under the layer labels.
         arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
         # Caption lines: where the pass stands (title font), what the numbers are (label font, two lines; three

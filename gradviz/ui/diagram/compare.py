@@ -34,7 +34,9 @@ class ColourStrip(QtWidgets.QWidget):
         self._theme = theme
         self._scene: DiagramScene | None = None
         self._recorded: list = []
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        policy = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # laid out at once, shown or not (an export never shows it)
+        self.setSizePolicy(policy)
 
     def __repr__(self):
         return f"ColourStrip(theme={self._theme.name!r})"
@@ -45,17 +47,22 @@ class ColourStrip(QtWidgets.QWidget):
         return painters.text_boxes_of(self._recorded)
 
     def show_scene(self, scene: DiagramScene, theme: Theme) -> None:
+        before = None if self._scene is None else (len(self._scene.colour_bar.swatches), self._theme.name)
         self._scene, self._theme = scene, theme
-        self._fit_height(self.width())
+        if before != (len(scene.colour_bar.swatches), theme.name):
+            self.updateGeometry()
         self.update()
 
-    def resizeEvent(self, event) -> None:
-        self._fit_height(event.size().width())
-        super().resizeEvent(event)
+    def hasHeightForWidth(self) -> bool:
+        return True
 
-    def _fit_height(self, width: int) -> None:
-        if self._scene is not None:
-            self.setFixedHeight(int(round(self.height_for(width, self._scene, self._theme))))
+    def heightForWidth(self, width: int) -> int:
+        if self._scene is None:
+            return 0
+        return int(round(self.height_for(width, self._scene, self._theme)))
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(800, self.heightForWidth(800))
 
     @staticmethod
     def height_for(width: float, scene: DiagramScene, theme: Theme) -> float:
@@ -203,8 +210,8 @@ class CompareView(QtWidgets.QWidget):
     def render_to(self, painter: QtGui.QPainter, target: QtCore.QRectF, paint_background: bool = True) -> None:
         """Paint both diagrams side by side into ``target``, each under its title, as one picture."""
         target = QtCore.QRectF(target)
-        # The same proportion of text to picture as each half's own render_to.
-        scale = max(1.0, target.width() / 3200.0, target.height() / 1000.0)
+        # A slide (1920 x 1080) is drawn as the view of that size shows it; larger pictures scale it up.
+        scale = max(1.0, target.width() / 3200.0, target.height() / 1080.0)
         strip = TITLE_STRIP_LINES * title_px(self._theme) * scale
         if paint_background:
             painter.fillRect(target, self._theme.color("background"))

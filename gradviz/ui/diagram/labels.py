@@ -424,7 +424,7 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     line_height = (rect.bottom - first.bottom()) / max(slots, len(lines))
     painter.setPen(theme.color("muted"))
     for i, text in enumerate(lines):
-        painter.setFont(fitting_font(theme, font_px(theme), text, rect.width))
+        painter.setFont(font(theme, font_px(theme)))  # a line too long is cut with "…", never shrunk
         box = QtCore.QRectF(rect.left, first.bottom() + i * line_height, rect.width, line_height)
         text_in(painter, box, flags, _elided(painter, text, rect.width), boxes, "caption")
 

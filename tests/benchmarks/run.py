@@ -7,7 +7,10 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   bytecode as an installed program starts (see ``_startup_env``).
 - frame_ms: one micro-step of the backward pass (``Stepper.step_forward``) plus the diagram's full recolour
   (``show_record``) and a synchronous repaint, offscreen in a 1400 x 900 window, at about 1e3, 1e4 and 1e5
-  edges and on the largest network the files allow (64 weight layers of 512).
+  edges, on the largest network the files allow (64 weight layers of 512) and on every bundled preset as a
+  lecture shows it (``tiny-sigmoid``: edge labels on). ``--against COMMIT_OR_PATH`` times the frames of this
+  tree and of an older one (a git worktree of the commit, or a checkout folder) side by side, in fresh
+  processes, alternating which goes first, and prints both.
 - core_vs_torch: one forward plus backward pass recording every layer (``Network.run``) against the same
   pass in PyTorch (CPU, float64, ``retain_grad`` on every z and a), one thread each; null without torch.
 - train_steps_per_s: SGD steps per second on deep-sigmoid (``core.training.train``, which also records each

@@ -134,11 +134,7 @@ class DiagramLayout:
         gap = (span - 2 * self.radius) / max(depth, 1) if depth else 0.0
         self.gap = gap
         self.x = np.floor(x0 + gap * np.arange(depth + 1)) + 0.5
-        # The neurons sit on the picture's middle line where their column allows: the same place, in proportion,
-        # at every size of picture (a slide export and the window agree).
-        extent = max(sp * (n - 1) / 2 + r for sp, n, r in zip(self.spacings, slots, self.radii))
-        lowest, highest = column_top + extent, column_top + column - extent
-        centre_y = min(max(height / 2, lowest), highest) if lowest <= highest else column_top + column / 2
+        centre_y = column_top + column / 2
         self.area = area
 
         self.ys: list[np.ndarray] = []

@@ -217,7 +217,8 @@ class NetworkView(QtWidgets.QWidget):
         """
         target = QtCore.QRectF(target)
         # Lay out at a screen-like size and scale up, so text keeps its proportion on a 1200 dpi PDF.
-        scale = max(1.0, target.width() / 1600.0, target.height() / 1000.0)
+        # A slide (1920 x 1080) is laid out as the view of that size lays itself out, pixel for pixel.
+        scale = max(1.0, target.width() / 1920.0, target.height() / 1080.0)
         painter.save()
         painter.translate(target.topLeft())
         painter.scale(scale, scale)

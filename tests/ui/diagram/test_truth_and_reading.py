@@ -20,6 +20,7 @@ from gradviz.core.snapshot import take_snapshot
 from gradviz.export import render_image
 from gradviz.files.network_file import load_preset
 from gradviz.names import COLOR_MODES, check_color_mode
+from gradviz.ui.diagram.labels import EDGE_VALUES_HINT
 from gradviz.ui.diagram.layout import selection_ring
 from gradviz.ui.diagram.scene import HIDDEN_VALUES_HINT
 from gradviz.ui.export_views import ExportView
@@ -320,8 +321,15 @@ def test_compare_in_the_window_gives_each_network_40_percent_and_reads(window_fo
     # and says how to read them.
     for half in (compare.left, compare.right):
         shown = [b for b in half.text_boxes if b.role == "neuron"]
+        captions = " ".join(b.text for b in half.text_boxes if b.role == "caption")
         if shown:
-            assert_every_delta_shows(half.text_boxes) if half is compare.left else None
             assert len(shown) == 4
         else:
-            assert any(HIDDEN_VALUES_HINT in b.text for b in half.text_boxes if b.role == "caption")
+            assert HIDDEN_VALUES_HINT in captions
+        edges = [b for b in half.text_boxes if b.role == "edge"]
+        assert len(edges) == 3 or (edges == [] and EDGE_VALUES_HINT in captions)
+    left = compare.left.text_boxes
+    if [b for b in left if b.role == "neuron"]:
+        hand = hand_tiny_sigmoid()
+        ordered = sorted((b for b in left if b.role == "neuron"), key=lambda b: b.rect.center().x())
+        assert [number(b.text) for b in ordered[1:]] == pytest.approx(list(hand["delta"]), rel=0.01)

@@ -104,7 +104,6 @@ class CompareView(QtWidgets.QWidget):
         self._cache = SceneCache()
         self.left = NetworkView(theme)
         self.right = NetworkView(theme)
-        self._learning_rate: float | None = None
         #: The colour bar both halves share, under them (each half draws its own under it when they do not).
         self.strip = ColourStrip(theme)
         for view in (self.left, self.right):
@@ -153,7 +152,6 @@ class CompareView(QtWidgets.QWidget):
         right_scale: PassRecord | None,
         titles: tuple[str, str],
         shared_scale: bool = True,
-        learning_rate: float | None = None,
     ) -> None:
         """Show ``left`` and ``right`` (each with its scale record, see :meth:`NetworkView.show_record`).
 
@@ -164,7 +162,6 @@ class CompareView(QtWidgets.QWidget):
         right_scale = right if right_scale is None else right_scale
         self._shown = (left, left_scale, right, right_scale)
         self._shared_scale = bool(shared_scale)
-        self._learning_rate = learning_rate
         self._titles = (str(titles[0]), str(titles[1]))
         for label, title in zip(self._labels, self._titles):
             label.setText(title)
@@ -251,8 +248,8 @@ class CompareView(QtWidgets.QWidget):
             shared = self._cache.colour_scale(self._mode, sources)
         for view in (self.left, self.right):
             view.set_legend("none" if shared is not None else "below")
-        self.left.show_record(left, left_scale, shared, self._learning_rate)
-        self.right.show_record(right, right_scale, shared, self._learning_rate)
+        self.left.show_record(left, left_scale, shared)
+        self.right.show_record(right, right_scale, shared)
         self.strip.setVisible(shared is not None)
         if shared is not None:
             self.strip.show_scene(self.left.scene, self._theme)

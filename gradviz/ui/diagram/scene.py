@@ -28,7 +28,6 @@ from .values import (  # noqa: F401  (the hover texts are read from here too)
     EDGE_TEXT_DIGITS,
     MAX_EDGE_LABELS,
     NODE_TEXT_CHARS,
-    UpdateTerms,
     _edge_source,
     edge_value_description,
     edge_value_texts,
@@ -37,7 +36,6 @@ from .values import (  # noqa: F401  (the hover texts are read from here too)
     node_value_texts,
     output_texts,
     skip_value_description,
-    update_terms_of,
     update_texts,
 )
 
@@ -401,7 +399,6 @@ def build_scene(
     theme: Theme,
     colour_scale: ColourScale | None = None,
     cache: SceneCache | None = None,
-    learning_rate: float | None = None,
 ) -> DiagramScene:
     """The scene ``record`` draws as in colour ``mode`` and ``theme``.
 
@@ -414,7 +411,6 @@ def build_scene(
     theme : the screen or slide theme
     colour_scale : a scale of ``mode`` to use instead of ``scale_record``'s (two diagrams sharing one scale)
     cache : a :class:`SceneCache` kept from one call to the next, to recolour only what changed
-    learning_rate : η of the SGD update; at the update step the edges then print w ← w − η·∂L/∂w
     """
     check_color_mode(mode)
     colouring = edge_colouring(mode)
@@ -452,7 +448,7 @@ def build_scene(
     edge_text = edge_value_texts(record, mode, shown)
     edge_note = "" if edge_text is None else EDGE_NOTES[mode]
     edge_text_short, edge_note_short = None, ""
-    update = update_terms_of(record, learning_rate) if mode != "activation" else None
+    update = record.update if mode != "activation" else None  # at the update step: w ← w − η·∂L/∂w
     changes = None if update is None else update_texts(update, record, shown)
     if changes is not None:
         eta = format_number(update.learning_rate, 3, trailing_zeros=False)

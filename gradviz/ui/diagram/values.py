@@ -5,12 +5,11 @@ the hover texts. Pure (NumPy and the one number formatter); :mod:`.scene` puts t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from ...core.format import format_number
-from ...core.records import PassRecord, Phase
+from ...core.records import PassRecord, WeightUpdate
 from ...core.stats import skip_gradient
 from ...names import edge_colouring
 
@@ -22,31 +21,6 @@ MAX_EDGE_LABELS = 32
 EDGE_TEXT_DIGITS = 3
 #: Most significant digits of an updated weight: enough to show a change of 10^-6 of the weight, no more.
 MOST_UPDATE_DIGITS = 8
-
-
-@dataclass(frozen=True)
-class UpdateTerms:
-    """The SGD update the update step applied, per weight layer: ``after = before - learning_rate * gradient``."""
-
-    before: tuple[np.ndarray, ...]
-    gradient: tuple[np.ndarray, ...]
-    learning_rate: float
-    after: tuple[np.ndarray, ...]
-
-
-def update_terms_of(record: PassRecord, learning_rate: float | None) -> UpdateTerms | None:
-    """The update a record at the update step shows, or None at any other step (or without ``learning_rate``).
-
-    The one place the diagram reads the update from: the record holds the weights before
-    (``weights_before_update``) and after (``weights``) and the gradients applied; η comes from the experiment.
-    """
-    if learning_rate is None or record.phase is not Phase.UPDATE or record.weights_before_update is None:
-        return None
-    if any(layer.grad_w is None for layer in record.layers):
-        return None
-    return UpdateTerms(
-        tuple(record.weights_before_update), tuple(l.grad_w for l in record.layers), float(learning_rate), tuple(record.weights)
-    )
 
 
 def _edge_source(record: PassRecord, layer: int, mode: str):
@@ -101,7 +75,7 @@ def update_digits(before: float, after: float) -> int:
     return int(min(MOST_UPDATE_DIGITS, max(EDGE_TEXT_DIGITS, math.ceil(math.log10(abs(after) / change)) + 2)))
 
 
-def update_texts(update: UpdateTerms, record: PassRecord, shown) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def update_texts(update: WeightUpdate, record: PassRecord, shown) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """At the update step, each shown edge's change in full ("0.5 − 0.5·(−0.000424)" over "= 0.500212") and in
     short (the new weight alone, "0.500212"), or None beyond :data:`MAX_EDGE_LABELS` shown edges."""
     if _labelled_edges(record, shown) > MAX_EDGE_LABELS:
@@ -111,7 +85,7 @@ def update_texts(update: UpdateTerms, record: PassRecord, shown) -> tuple[tuple[
     short: list[str] = []
     for l in range(1, record.depth + 1):
         index = np.ix_(shown[l], shown[l - 1])
-        rows = zip(*(np.asarray(a[l - 1])[index].ravel().tolist() for a in (update.before, update.gradient, update.after)))
+        rows = zip(*(np.asarray(a[l - 1])[index].ravel().tolist() for a in (update.weights_before, update.gradients, update.weights_after)))
         for before, grad, after in rows:
             new = format_number(after, update_digits(before, after), trailing_zeros=False)
             grad_text = format_number(grad, EDGE_TEXT_DIGITS)

@@ -73,7 +73,6 @@ class NetworkView(QtWidgets.QWidget):
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
         self._cached_paints = (painters.CachedPaint(), painters.CachedPaint())
-        self._learning_rate: float | None = None
         self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
@@ -137,21 +136,18 @@ class NetworkView(QtWidgets.QWidget):
 
     def show_record(
         self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None,
-        learning_rate: float | None = None,
     ) -> None:
         """Draw ``record``; ``scale_record`` fixes the colour scale so it does not jump.
 
         ``scale_record`` is the complete pass ``record`` is part of (the same network and inputs), as
         ``Stepper.complete_record`` gives it; without one, ``record`` is scaled on its own values.
         ``colour_scale`` (of the current colour mode) overrides both, so two views can share one scale.
-        ``learning_rate``: η of the update, so the update step prints w ← w − η·∂L/∂w on the edges.
         """
         self.stop_animation()
         previous = self._scene
         self._record = record
         self._scale_record = scale_record if scale_record is not None else record
         self._colour_scale = colour_scale
-        self._learning_rate = learning_rate
         self._rebuild_scene()
         if previous is not None and self._scene is not None and previous.widths == self._scene.widths:
             self._before_argb = previous.edge_argb
@@ -318,7 +314,7 @@ class NetworkView(QtWidgets.QWidget):
         else:
             given = self._colour_scale
             scale = given if given is not None and given.mode == edge_colouring(self._mode) else None
-            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache, self._learning_rate)
+            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache)
         self.update()
 
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:

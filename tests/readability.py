@@ -195,15 +195,11 @@ def _graphics_view_labels(view: QtWidgets.QGraphicsView, window) -> list[Label]:
 
 def _network_view_labels(view, window) -> list[Label]:
     labels = []
-    recorded = getattr(view, "_recorded_texts", None) or []
-    sizes = {}
-    for _kind, transform, font, _geometry, _flags, text, role in recorded:
-        sizes.setdefault((text, role), QtGui.QFontInfo(font).pixelSize() * _scale_of(transform))
-    for box in view.text_boxes:
+    for box in view.text_boxes:  # each with its pixel size and colour as the paint drew it
         if not box.text.strip():
             continue
-        px = sizes.get((box.text, box.role), box.rect.height() / 1.17)
-        labels.append(Label(box.text, _to_window(view, window, box.rect), px, None, f"diagram {box.role}"))
+        color = QtGui.QColor.fromRgba(box.argb)
+        labels.append(Label(box.text, _to_window(view, window, box.rect), box.px, color, f"diagram {box.role}"))
     return labels
 
 

@@ -82,6 +82,7 @@ class Snapshot:
     file_path : the session file behind the screen; ``dirty`` whether it differs from the last save or open
     moved : +1 or -1 after a single step, else 0; ``animate_ms`` the animation of a step while playing
     note : one line on what the last opened file could not restore exactly, or None
+    lab : the training lab's ``LabSnapshot`` when the session has a lab, else None
     """
 
     experiment: Experiment
@@ -107,6 +108,7 @@ class Snapshot:
     moved: int = 0
     animate_ms: int | None = None
     note: str | None = None
+    lab: object = None  # labview (#19): the session's lab state, drawn by the lab view
 
     @property
     def record(self) -> PassRecord:
@@ -146,4 +148,11 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
         inspected=inspected, bars_settings=(session.bars_measure, *session.bars_activations),
         history=session.history, title=session.title, undo_text=session.undo_text, redo_text=session.redo_text,
         file_path=session.file_path, dirty=session.dirty, moved=moved, animate_ms=animate_ms, note=note,
+        lab=_lab_snapshot(session),
     )  # fmt: skip
+
+
+def _lab_snapshot(session):
+    """The session's lab as drawn (labview, #19): its state's own frozen snapshot, or None without a lab."""
+    lab = getattr(session, "lab", None)
+    return lab.snapshot() if lab is not None else None

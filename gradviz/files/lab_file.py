@@ -10,7 +10,8 @@ import json
 
 from ..core.experiment import NetworkFileError
 from ..core.files import write_atomically
-from ..core.lab import Lab, LabError, lab_from_session_json, lab_session_json
+from ..core.lab import Lab, LabError
+from ..core.lab_session import lab_from_session_json, lab_session_json
 from .reading import read_text
 
 

@@ -16,7 +16,7 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
 - peak_rss_mb: the peak resident memory of a process showing the main window on the largest network after
   three full passes, stepped micro-step by micro-step.
 - lab (issue 18): seconds per training epoch of the ``digits-deep`` lab preset, both lanes, mini-batches of
-  10 (``Lane.train_epoch``), against the same two networks from the same weights on the same batches in
+  10 (``Lane.train_batches``), against the same two networks from the same weights on the same batches in
   torch (``torch.optim.SGD``, cross-entropy on the logits, one thread), alternating; and ``grid_ms``, the
   slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab.decision_grid``).
 
@@ -419,7 +419,7 @@ def lab_benchmark() -> dict:
 
     def ours():
         for lane in lab.lanes:
-            lane.train_epoch(batches)
+            lane.train_batches(batches)
 
     g_times, t_times, ratios, whole = [], [], [], []
     for _ in range(ROUNDS):

@@ -156,6 +156,8 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     _add_source(parser, required=False)
     parser.add_argument("--theme", choices=names.THEME_NAMES, default=None, help="the window's theme")
+    # labview (#19): open the training lab on a lab preset (see `gradviz lab --help`)
+    parser.add_argument("--lab", metavar="PRESET", help="open the training lab on a lab preset, e.g. spiral-deep")
     return parser
 
 
@@ -381,10 +383,15 @@ def _run_gui(args) -> int:
     from .files.network_file import load_preset
 
     start = load_preset(args.preset) if args.preset else Path(args.file) if args.file else None
+    if args.lab is not None:  # labview (#19)
+        from .core.lab_config import preset_names
+
+        if args.lab not in preset_names():
+            raise UsageError(f"argument --lab: no lab preset called {args.lab!r}; the lab presets are {', '.join(preset_names())}")
     _check_display()
     from .ui.app import run_app
 
-    return run_app(start, theme=args.theme)
+    return run_app(start, theme=args.theme, lab=args.lab)
 
 
 def main(argv: list[str] | None = None) -> int:

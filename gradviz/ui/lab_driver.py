@@ -18,7 +18,7 @@ SLICE_MS = 8.0
 #: Mini-batches trained per call between two looks at the clock.
 BATCHES_PER_CALL = 5
 #: While playing, a new snapshot is published at most this often (ms): painting gets its share, training the rest.
-PUBLISH_MS = 60.0
+PUBLISH_MS = 80.0
 #: The samples-per-second figure is measured over about this long (s).
 RATE_WINDOW_S = 1.0
 

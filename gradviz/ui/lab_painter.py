@@ -104,6 +104,8 @@ class _Painter:
         self.p, self.rect, self.lab, self.theme = painter, QtCore.QRectF(rect), lab, theme
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
+        #: Fonts and their metrics by (pixel size, bold): made once per paint, not once per text.
+        self._fonts: dict = {}
         self.px = text_px(theme, rect.width(), rect.height())
         self.pad = round(self.px * 0.6)
         self.fg = QtGui.QColor(theme.foreground)
@@ -114,16 +116,24 @@ class _Painter:
     # ----------------------------------------------------------------------------------------- text
 
     def font(self, px: float | None = None, bold: bool = False) -> QtGui.QFont:
-        f = QtGui.QFont(self.theme.font_family)
-        f.setPixelSize(max(1, round(px or self.px)))
-        f.setBold(bold)
-        return f
+        key = (max(1, round(px or self.px)), bold)
+        hit = self._fonts.get(key)
+        if hit is None:
+            f = QtGui.QFont(self.theme.font_family)
+            f.setPixelSize(key[0])
+            f.setBold(bold)
+            hit = self._fonts[key] = (f, QtGui.QFontMetricsF(f))
+        return hit[0]
+
+    def metrics(self, px: float | None = None, bold: bool = False) -> QtGui.QFontMetricsF:
+        self.font(px, bold)
+        return self._fonts[(max(1, round(px or self.px)), bold)][1]
 
     def text(self, rect: QtCore.QRectF, text: str, role: str, align=None, bold=False, color=None, px=None, elide=True) -> QtCore.QRectF:
         """Draw ``text`` in ``rect`` (one line, elided to fit) and record it; returns its box."""
         align = align if align is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         f = self.font(px, bold)
-        metrics = QtGui.QFontMetricsF(f)
+        metrics = self.metrics(px, bold)
         shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1)) if elide else text
         if not shown:
             return QtCore.QRectF()
@@ -156,10 +166,10 @@ class _Painter:
         return [*lines, line] if line else lines
 
     def line_height(self, px=None) -> float:
-        return math.ceil(QtGui.QFontMetricsF(self.font(px)).height())
+        return math.ceil(self.metrics(px).height())
 
     def text_width(self, text: str, px=None, bold=False) -> float:
-        return QtGui.QFontMetricsF(self.font(px, bold)).horizontalAdvance(text)
+        return self.metrics(px, bold).horizontalAdvance(text)
 
     # ----------------------------------------------------------------------------------------- whole
 
@@ -263,18 +273,30 @@ class _Painter:
         p.save()
         pen_width = max(1.0, radius * 0.35)
         # Edges grouped by colour, one drawLines per colour: a frame must stay cheap while training.
-        groups: dict[int, list] = {}
-        for l in range(layers - 1):
-            grads = _quantised(np.abs(np.asarray(lane.grad_w[l]))[np.ix_(shown[l + 1], shown[l])], self.lab.decades)
-            colors = gradient_colors(grads, self.lab.decades, self.theme).view(np.uint32).reshape(len(shown[l + 1]), len(shown[l]))
-            y_from, y_to = ys(l), ys(l + 1)
-            for i, y1 in enumerate(y_to):
-                for j, y0 in enumerate(y_from):
-                    groups.setdefault(int(colors[i, j]), []).append(QtCore.QLineF(xs[l], y0, xs[l + 1], y1))
-        for packed, lines in groups.items():
-            r, g, b, a = np.array([packed], dtype=np.uint32).view(np.uint8).tolist()
+        key = ("sketch", tuple(widths), round(rect.x()), round(rect.y()), round(rect.width()), round(rect.height()))
+        lines = self.cache.get(key)
+        if lines is None:
+            lines = []
+            for l in range(layers - 1):
+                y_from, y_to = ys(l), ys(l + 1)
+                lines += [QtCore.QLineF(xs[l], y0, xs[l + 1], y1) for y1 in y_to for y0 in y_from]
+            lines = self.cache[key] = lines
+        packed = np.concatenate([
+            gradient_colors(_quantised(np.abs(np.asarray(lane.grad_w[l]))[np.ix_(shown[l + 1], shown[l])], self.lab.decades),
+                            self.lab.decades, self.theme).view(np.uint32).ravel()
+            for l in range(layers - 1)
+        ])  # fmt: skip
+        # Without antialiasing: hundreds of thick antialiased lines would take most of a frame.
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        order = np.argsort(packed, kind="stable")
+        values, starts = np.unique(packed[order], return_index=True)
+        bounds = [*starts.tolist(), len(order)]
+        order = order.tolist()
+        for n, value in enumerate(values.tolist()):
+            r, g, b, a = np.array([value], dtype=np.uint32).view(np.uint8).tolist()
             p.setPen(QtGui.QPen(QtGui.QColor(r, g, b, a), pen_width))
-            p.drawLines(lines)
+            p.drawLines([lines[i] for i in order[bounds[n] : bounds[n + 1]]])
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         p.setPen(QtGui.QPen(QtGui.QColor(self.theme.node_outline), 1.2))
         p.setBrush(QtGui.QColor(self.theme.node_fill))
         for l in range(layers):
@@ -302,7 +324,7 @@ class _Painter:
             py = square.height() - (points[:, 1] - y0) / (y1 - y0) * square.height()
             return px, py
 
-        key = ("points", id(self.lab.train_points), id(self.lab.test_points), round(side), self.theme.name, self.px)
+        key = ("points", _content_key(self.lab.train_points), _content_key(self.lab.test_points), round(side), self.theme.name, self.px)
         layer = self.cache.get(key)
         if layer is None:
             layer = self.cache[key] = self._points_layer(square.size(), to_px)
@@ -428,7 +450,7 @@ class _Painter:
         left_w = max(self.text_width(t) for t in y_texts) + self.pad * 0.5
         right_w = (max(self.text_width(t) for t in right_texts) + self.pad * 0.5) if right_texts else self.pad
         area = QtCore.QRectF(rect.left() + left_w, rect.top() + lh + lh * 0.5, rect.width() - left_w - right_w - legend_width,
-                             rect.height() - 1.5 * lh - 2.1 * lh)  # fmt: skip
+                             rect.height() - 1.5 * lh - 2.6 * lh)  # fmt: skip
         p = self.p
         p.setPen(QtGui.QPen(self.muted, 1))
         p.drawLine(area.bottomLeft(), area.bottomRight())
@@ -460,11 +482,11 @@ class _Painter:
             x = area.left() + t / max(last_epoch, 1) * area.width()
             text = f"{t:,}"
             w = self.text_width(text)
-            box = QtCore.QRectF(x - w / 2 - 2, area.bottom() + 2, w + 4, lh)
+            box = QtCore.QRectF(x - w / 2 - 2, area.bottom() + lh * 0.5, w + 4, lh)
             if box.left() > edge + self.pad * 0.5 and box.right() <= area.right() + w:
                 self.text(box, text, "tick", align=QtCore.Qt.AlignmentFlag.AlignCenter, elide=False)
                 edge = box.right()
-        self.text(QtCore.QRectF(area.left(), area.bottom() + lh, area.width(), lh), label, "axis-title",
+        self.text(QtCore.QRectF(area.left(), area.bottom() + lh * 1.5, area.width(), lh), label, "axis-title",
                   align=QtCore.Qt.AlignmentFlag.AlignCenter)  # fmt: skip
 
     def _legend(self, rect: QtCore.QRectF, rows) -> None:
@@ -597,6 +619,11 @@ def _quantised(magnitudes: np.ndarray, decades) -> np.ndarray:
         steps = np.round((np.log10(out[finite]) - lo) / (hi - lo) * SKETCH_COLOUR_STEPS)
     out[finite] = 10.0 ** (lo + np.clip(steps, 0, SKETCH_COLOUR_STEPS) / SKETCH_COLOUR_STEPS * (hi - lo))
     return out
+
+
+def _content_key(array) -> int | None:
+    """A key that stays the same while an array's values do (snapshots hand out new copies of the same data)."""
+    return None if array is None else hash((np.asarray(array).shape, np.ascontiguousarray(array).tobytes()))
 
 
 def _shown_units(width: int) -> list[int]:

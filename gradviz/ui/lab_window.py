@@ -221,6 +221,8 @@ class LabPart(QtCore.QObject):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("labProgress")
         self.progress.setMaximumWidth(220)
+        # A visible percentage makes every setValue repaint at once, in the middle of a training slice.
+        self.progress.setTextVisible(False)
         bar = self.window.statusBar()
         for label in (self.status_epoch, self.status_rate):
             label.setContentsMargins(0, 0, 12, 0)
@@ -343,8 +345,10 @@ class LabPart(QtCore.QObject):
         self.status_epoch.setText(f"Epoch {epoch:,} of {epochs:,}")
         rate = f"{format_number(samples_per_second, 3)} samples/s" if samples_per_second > 0 else "Paused"
         self.status_rate.setText(rate)
-        self.progress.setRange(0, max(epochs, 1))
-        self.progress.setValue(min(epoch, epochs))
+        if self.progress.maximum() != max(epochs, 1):
+            self.progress.setRange(0, max(epochs, 1))
+        if self.progress.value() != min(epoch, epochs):
+            self.progress.setValue(min(epoch, epochs))
 
     def _on_theme_changed(self) -> None:
         # The window gives its own docks the theme's print size; the lab's dock follows the window's font.

@@ -1,0 +1,289 @@
+"""Issue 19: the training lab in the real window (offscreen): keys, lock-step, reset, what is drawn.
+
+Expected values come from elsewhere than the drawing: the boundary's cells from an independent NumPy
+forward pass of the snapshot's weights, the curves from the core's own history, the weights after Reset
+from the lab's state before any training, text sizes and contrast from the rendered pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.files.network_file import load_preset
+from gradviz.ui.lab_painter import heat_cell_class
+from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
+from gradviz.ui.theme import SCREEN, SLIDES
+
+Key = QtCore.Qt.Key
+
+
+@pytest.fixture
+def restore_app_font(qapp):
+    desktop_font()
+    yield
+    apply_app_font(SCREEN)
+
+
+def _window(qtbot, preset="spiral-deep", theme=SCREEN, size=(1280, 720)):
+    window = MainWindow(load_preset("tiny-sigmoid"), theme)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.lab.open_preset(preset)
+    qtbot.waitUntil(lambda: window.lab.view.picture is not None and window.lab.view.isVisible())
+    return window
+
+
+def _lab(window):
+    return window.bridge.snapshot.lab
+
+
+def _press(qtbot, window, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.lab.view, key, modifier)
+
+
+def _weights(shot):
+    return [np.array(w) for lane in shot.lanes for w in (*lane.weights, *lane.biases)]
+
+
+def _painted(qtbot, window):
+    """Paint the lab view now and return what it drew."""
+    view = window.lab.view
+    view.picture = None
+    view.repaint()
+    qtbot.waitUntil(lambda: view.picture is not None)
+    return view.picture
+
+
+# ------------------------------------------------------------------------------------------ keys
+
+
+def test_right_trains_one_epoch_and_shift_right_one_mini_batch(qtbot):
+    window = _window(qtbot)
+    assert window.lab.shown
+    assert (_lab(window).epoch, _lab(window).batch_index) == (0, 0)
+    _press(qtbot, window, Key.Key_Right)
+    assert (_lab(window).epoch, _lab(window).batch_index) == (1, 0)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert (_lab(window).epoch, _lab(window).batch_index) == (1, 1)
+    _press(qtbot, window, Key.Key_Right)  # to the end of epoch 2
+    assert (_lab(window).epoch, _lab(window).batch_index) == (2, 0)
+    # The pass's own stepping did not move: the keys went to the lab.
+    assert window.bridge.session.record.step == 0
+
+
+def test_space_plays_and_pauses_within_one_frame(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Space)
+    driver = window.lab.driver
+    assert driver.playing
+    qtbot.waitUntil(lambda: _lab(window).epoch >= 3, timeout=20000)
+    _press(qtbot, window, Key.Key_Space)
+    assert not driver.playing
+    # Paused at once: the published state is the lab's state, and nothing trains any more.
+    stopped = (window.lab.driver.lab.epoch, window.lab.driver.lab.batch_index)
+    assert (_lab(window).epoch, _lab(window).batch_index) == stopped
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    assert (window.lab.driver.lab.epoch, window.lab.driver.lab.batch_index) == stopped
+    assert window.lab.status_epoch.text().startswith(f"Epoch {stopped[0]:,} of 300")
+
+
+def test_lanes_move_in_lock_step_while_playing(qtbot):
+    window = _window(qtbot)
+    seen = []
+
+    def record(shot):
+        lab = shot.lab
+        if lab is not None:
+            seen.append([tuple(np.asarray(lane.history.epochs).tolist()) for lane in lab.lanes])
+
+    window.bridge.sigSnapshot.connect(record)
+    window.lab.driver.play()
+    qtbot.waitUntil(lambda: _lab(window).epoch >= 4, timeout=20000)
+    window.lab.driver.pause()
+    assert len(seen) >= 2
+    for histories in seen:
+        assert all(h == histories[0] for h in histories)  # every lane has measured the same epochs
+    final = [np.asarray(lane.history.epochs).tolist() for lane in _lab(window).lanes]
+    assert final[0] == list(range(_lab(window).epoch + 1))
+
+
+def test_home_resets_to_the_same_starting_weights(qtbot):
+    window = _window(qtbot)
+    start = _weights(_lab(window))
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    trained = _weights(_lab(window))
+    assert any(not np.array_equal(a, b) for a, b in zip(start, trained))
+    window.lab.driver.play()
+    _press(qtbot, window, Key.Key_Home)
+    assert not window.lab.driver.playing
+    shot = _lab(window)
+    assert (shot.epoch, shot.batch_index) == (0, 0)
+    for a, b in zip(start, _weights(shot)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_undo_takes_back_an_epoch_and_a_learning_rate_change(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Right)
+    assert _lab(window).epoch == 1
+    window.lab.controls.learning_rate.setValue(0.05)
+    assert _lab(window).lanes[0].learning_rate == pytest.approx(0.05)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).lanes[0].learning_rate == pytest.approx(0.1)
+    assert window.lab.controls.learning_rate.value() == pytest.approx(0.1)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).epoch == 0
+
+
+def test_hiding_the_lab_gives_the_keys_back_to_the_pass(qtbot):
+    window = _window(qtbot)
+    window.lab.set_shown(False)
+    qtbot.keyClick(window.central_view(), Key.Key_Right)
+    assert window.bridge.session.record.step == 1
+    assert _lab(window).epoch == 0
+
+
+# ------------------------------------------------------------------------------------------ what is drawn
+
+
+def _forward_probability(lane, points, mean, scale):
+    """Class 1's probability at raw ``points``, by a plain NumPy forward pass of the lane's weights."""
+    a = (points - mean) / scale
+    functions = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
+    for l, (w, b) in enumerate(zip(lane.weights, lane.biases)):
+        z = a @ np.asarray(w).T + np.asarray(b)
+        a = functions[lane.activations[l]](z) if l < len(lane.weights) - 1 else z
+    return 1 / (1 + np.exp(-a[:, 0]))
+
+
+def test_the_boundary_cells_are_the_networks_own_predictions(qtbot):
+    window = _window(qtbot)
+    for _ in range(15):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    shot = _lab(window)
+    train = np.asarray(shot.data.train_points)
+    mean, scale = train.mean(axis=0), train.std(axis=0)
+    rng = np.random.default_rng(7)
+    for k, lane in enumerate(shot.lanes):
+        cells, rect, xs, ys = picture.heat_maps[k]
+        assert cells.shape[:2] == (len(ys), len(xs)) and len(xs) >= 100
+        classes = heat_cell_class(cells, window.theme.background)
+        rows, cols = rng.integers(0, len(ys), 400), rng.integers(0, len(xs), 400)
+        # Row 0 of the picture is the top: the largest y.
+        points = np.column_stack([xs[cols], ys[len(ys) - 1 - rows]])
+        p = _forward_probability(lane, points, mean, scale)
+        clear = np.abs(p - 0.5) > 0.02  # cells at the boundary itself may round either way
+        assert clear.sum() > 100
+        np.testing.assert_array_equal(classes[rows, cols][clear], (p >= 0.5)[clear].astype(int))
+
+
+def test_the_boundary_is_drawn_where_the_picture_says(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    image = window.lab.view.grab().toImage()
+    ratio = image.devicePixelRatio()
+    cells, rect, _, _ = picture.heat_maps[1]
+    # A cell's colour shows on screen at the cell's place (sampled where no point is drawn over it).
+    matches = 0
+    rows, cols = cells.shape[:2]
+    for r in range(2, rows, 7):
+        for c in range(2, cols, 7):
+            x = rect.left() + (c + 0.5) * rect.width() / cols
+            y = rect.top() + (r + 0.5) * rect.height() / rows
+            pixel = QtGui.QColor(image.pixel(int(x * ratio), int(y * ratio)))
+            if (pixel.red(), pixel.green(), pixel.blue()) == tuple(int(v) for v in cells[r, c]):
+                matches += 1
+    assert matches > 0.6 * len(range(2, rows, 7)) * len(range(2, cols, 7))
+
+
+def test_the_curves_are_the_cores_history(qtbot):
+    window = _window(qtbot)
+    for _ in range(6):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    lab = window.lab.driver.lab.lab
+    area, last_epoch, loss_top = picture.plot_rects["loss"]
+    for k, lane in enumerate(lab.lanes):
+        history = lane.history
+        epochs, loss, accuracy = history.epochs[: history.count], history.measure("loss"), history.measure("test_accuracy")
+        x, y, px, py = picture.curves[(k, "loss")]
+        np.testing.assert_array_equal(x, epochs)
+        np.testing.assert_allclose(y, loss, rtol=0, atol=0)
+        np.testing.assert_allclose(px, area.left() + epochs / last_epoch * area.width(), atol=1e-9)
+        np.testing.assert_allclose(py, area.bottom() - loss / loss_top * area.height(), atol=1e-9)
+        _, acc, _, acc_py = picture.curves[(k, "test_accuracy")]
+        np.testing.assert_allclose(acc, accuracy)
+        np.testing.assert_allclose(acc_py, area.bottom() - accuracy * area.height(), atol=1e-9)
+        speed_area, _, (lo, hi) = picture.plot_rects["speed"]
+        speed = history.measure("speed")
+        for l in range(speed.shape[1]):
+            _, values, _, spy = picture.curves[(k, f"speed{l + 1}")]
+            np.testing.assert_allclose(values, speed[:, l])
+            expected = speed_area.bottom() - (np.log10(speed[:, l]) - lo) / (hi - lo) * speed_area.height()
+            np.testing.assert_allclose(spy, expected, atol=1e-6)
+
+
+def test_digits_show_right_and_wrong_marks_and_a_confusion_matrix(qtbot):
+    window = _window(qtbot, "digits-deep", size=(1920, 1080))  # room for a count in each cell
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    shot = _lab(window)
+    marks = [t.text for t in picture.texts if t.role == "mark"]
+    assert marks and set(marks) <= {"✓", "✗"}
+    per_lane = len(marks) // len(shot.lanes)
+    for k, lane in enumerate(shot.lanes):
+        drawn = marks[k * per_lane : (k + 1) * per_lane]
+        assert drawn == ["✓" if right else "✗" for right in np.asarray(lane.test_correct)[:per_lane]]
+    cells = [int(t.text) for t in picture.texts if t.role == "cell"]
+    assert sum(cells) == sum(int(np.asarray(lane.confusion).sum()) for lane in shot.lanes) == len(shot.data.test_labels) * len(shot.lanes)
+
+
+# ------------------------------------------------------------------------------------------ readability
+
+
+def _luminance(rgb) -> float:
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def _contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("preset", ["spiral-deep", "digits-deep"])
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280", "1920"])
+def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
+    window = _window(qtbot, preset, theme, size)
+    for _ in range(2):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    least = 18 if theme is SLIDES else 14
+    texts = picture.texts
+    assert len(texts) > 20
+    small = [(t.text, t.px) for t in texts if t.px < least]
+    assert not small
+    view_rect = QtCore.QRectF(window.lab.view.rect())
+    image = window.lab.view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ratio = image.devicePixelRatio()
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    for n, t in enumerate(texts):
+        assert view_rect.contains(t.rect.adjusted(1, 1, -1, -1)), t.text  # nothing clipped at the view's edge
+        for other in texts[n + 1 :]:
+            overlap = t.rect.adjusted(1, 1, -1, -1).intersected(other.rect.adjusted(1, 1, -1, -1))
+            assert overlap.isEmpty(), (t.text, other.text)
+        box = pixels[int(t.rect.top() * ratio) : int(t.rect.bottom() * ratio), int(t.rect.left() * ratio) : int(t.rect.right() * ratio), :3]
+        colours, counts = np.unique(box.reshape(-1, 3), axis=0, return_counts=True)
+        background = colours[np.argmax(counts)][::-1]  # BGRA in memory
+        text = QtGui.QColor(t.color)
+        assert _contrast(background, (text.red(), text.green(), text.blue())) >= 4.5, (t.text, t.color, background)

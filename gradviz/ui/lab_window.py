@@ -136,7 +136,10 @@ class LabPart(QtCore.QObject):
         self.driver.sigProgress.connect(self._on_progress)
         self.driver.sigMessage.connect(lambda text: window.statusBar().showMessage(text, 10000))
         window.bridge.sigSnapshot.connect(self._on_snapshot)
+        # Toggled fires before the window enters presenter mode (F5) and after it leaves (Esc); triggered
+        # fires after it entered: the lab follows the window's state after either.
         window.act_presenter.toggled.connect(self._on_presenter)
+        window.act_presenter.triggered.connect(self._on_presenter)
         window.installEventFilter(self)
         self.view.sigThemeChanged.connect(self._on_theme_changed)
         self._on_theme_changed()
@@ -314,7 +317,7 @@ class LabPart(QtCore.QObject):
         self.progress.setVisible(shown and self.driver.playing)
         self.act_show.setChecked(shown)
         if w.presenter_active:
-            self._on_presenter(True)
+            self._on_presenter()
 
     # --------------------------------------------------------------------------------------- updates
 
@@ -357,13 +360,21 @@ class LabPart(QtCore.QObject):
                        *self.toolbar.findChildren(QtWidgets.QWidget), self.status_epoch, self.status_rate, self.progress):  # fmt: skip
             widget.setFont(font)
 
-    def _on_presenter(self, on: bool) -> None:
-        """Presenter mode shows the lab alone (no gradient bars under it) while the lab is shown."""
-        bars = self.window.gradient_bars
-        if on and self.shown:
-            bars.hide()
-        else:
-            bars.show()
+    def _on_presenter(self, *_args) -> None:
+        """Presenter mode shows the lab alone (no gradient bars, dock or toolbar) while the lab is shown;
+        PageDown trains one epoch and B blanks the screen as everywhere in presenter mode."""
+        w = self.window
+        on = w.presenter_active
+        w.gradient_bars.setVisible(not (on and self.shown))
+        if not self.shown:
+            return
+        self.dock.setVisible(not on)
+        self.toolbar.setVisible(not on)
+        if not on:
+            w.toolbar.hide()
+        for widget in (w.status_step, w.status_health):
+            widget.hide()
+        self.view.setFocus()
 
     # --------------------------------------------------------------------------------------- closing
 

@@ -287,3 +287,91 @@ def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
         background = colours[np.argmax(counts)][::-1]  # BGRA in memory
         text = QtGui.QColor(t.color)
         assert _contrast(background, (text.red(), text.green(), text.blue())) >= 4.5, (t.text, t.color, background)
+
+
+# ------------------------------------------------------------------------------------------ presenter mode
+
+
+def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blanks(qtbot, restore_app_font):
+    window = _window(qtbot)
+    qtbot.keyClick(window.lab.view, Key.Key_F5)
+    assert window.presenter_active
+    assert window.lab.view.isVisible() and not window.gradient_bars.isVisible()
+    assert not window.lab.dock.isVisible() and not window.lab.toolbar.isVisible()
+    qtbot.keyClick(window.lab.view, Key.Key_PageDown)
+    assert _lab(window).epoch == 1
+    assert window.bridge.session.record.step == 0  # the pass did not move
+    picture = _painted(qtbot, window)
+    assert min(t.px for t in picture.texts) >= 18  # the slides theme's print
+    qtbot.keyClick(window.lab.view, Key.Key_B)
+    assert window.blanked
+    qtbot.keyClick(window.lab.view, Key.Key_PageDown)  # the keys still train behind the black screen
+    assert _lab(window).epoch == 2
+    qtbot.keyClick(window.lab.view, Key.Key_B)
+    assert not window.blanked
+    qtbot.keyClick(window.lab.view, Key.Key_Escape)
+    assert not window.presenter_active
+    assert window.lab.shown and window.lab.dock.isVisible() and not window.status_step.isVisible()
+
+
+# ------------------------------------------------------------------------------------------ files and closing
+
+
+def test_a_lab_session_file_opens_in_the_lab_at_its_epoch_and_weights(qtbot, tmp_path):
+    from gradviz.core.lab_state import LabRun
+    from gradviz.files.lab_file import save_lab_session
+
+    run = LabRun.from_preset("xor")
+    run.step_epoch()
+    run.step_epoch()
+    run.step_batch()
+    saved = run.snapshot()
+    path = tmp_path / "xor-lab.json"
+    save_lab_session(run.lab, path)
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_file(str(path), ask=False)
+    assert window.lab.shown
+    shot = _lab(window)
+    assert (shot.epoch, shot.batch_index) == (2, 1)
+    for a, b in zip(_weights(saved), _weights(shot)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(shot.lanes[0].history.loss, saved.lanes[0].history.loss)
+
+
+def test_a_broken_lab_file_is_named_and_changes_nothing(qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "gradviz-lab", "version": 2, "config": {"layers": "x"}}', encoding="utf-8")
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    said = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    assert not window.open_file(str(path), ask=False)
+    assert len(said) == 1 and "broken.json" in said[0] and "layers" in said[0]
+    assert window.bridge.session.lab is None and not window.lab.shown
+
+
+def test_closing_while_the_lab_trains_asks_first(qtbot, monkeypatch):
+    window = _window(qtbot)
+    window.ask_to_save = True
+    monkeypatch.setattr(window, "confirm_discard", lambda doing: True)  # only the lab's question here
+    asked = []
+    buttons = QtWidgets.QMessageBox.StandardButton
+    answer = [buttons.Cancel]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *args: asked.append(args[1]) or answer[0])
+    window.lab.driver.play()
+    assert not window.close()
+    assert asked == ["The lab is training"] and window.isVisible() and window.lab.driver.playing
+    answer[0] = buttons.Close
+    assert window.close()
+    assert not window.lab.driver.playing
+
+
+def test_gradviz_lab_with_an_unknown_preset_is_one_line_and_exit_2(capsys):
+    from gradviz.cli import main
+
+    assert main(["--lab", "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["gradviz: error: argument --lab: no lab preset called 'nope'; the lab presets are "
+                   "digits-deep, digits-shallow, spiral-deep, xor, circles, moons, gauss, exploding-clip"]  # fmt: skip

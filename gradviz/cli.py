@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
     export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")
     export.add_argument("--out", required=True, metavar="PATH", help="PATH.png, .svg, .pdf or (with --animate) .gif")
+    # labview (#19): `gradviz export --view lab --preset spiral-deep --epochs N`
+    export.add_argument("--epochs", type=int, metavar="N", help="with --view lab: train the lab preset N epochs first (default: all of them)")
     from .lab_cli import add_lab_parser
 
     add_lab_parser(sub)
@@ -353,6 +355,17 @@ def _run_export(args) -> int:
     from .export import ExportError
     from .headless import export_command
 
+    if args.view == "lab" or args.epochs is not None:  # labview (#19): the lab trains a lab preset headless
+        from .ui.lab_export import export_lab
+
+        if args.view != "lab":
+            raise UsageError("argument --epochs: only with --view lab")
+        try:
+            path = export_lab(args)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {one_line(path)}", file=sys.stderr)
+        return 0
     experiment = _load(args)
     try:
         path = export_command(experiment, args)

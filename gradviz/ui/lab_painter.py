@@ -544,7 +544,7 @@ class _Painter:
             self.p.drawPolyline(QtGui.QPolygonF(points))
 
     def _legend_width(self, texts) -> float:
-        return max(self.text_width(t) for t in texts) + self.px * 1.6 + self.pad
+        return max(self.text_width(t) for t in texts) + self.px * 1.6 + self.pad * 2
 
     def paint_loss_plot(self, rect: QtCore.QRectF) -> None:
         lab = self.lab

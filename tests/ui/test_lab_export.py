@@ -56,3 +56,30 @@ def test_bad_lab_export_arguments_are_one_line_and_exit_2(tmp_path, capsys, args
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gradviz: error: " + message)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_export_draws_what_the_window_draws(qtbot):
+    """The same snapshot through the registry's draw: the export's lab view paints the window's texts."""
+    from gradviz.files.network_file import load_preset
+    from gradviz.ui.export_views import ExportView
+    from gradviz.ui.main_window import MainWindow
+    from gradviz.ui.theme import SCREEN
+
+    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    window.lab.open_preset("xor")
+    window.lab.driver.step_epoch()
+    view = window.lab.view
+    with ExportView("lab", SCREEN, (view.width(), view.height())) as fresh:
+        fresh.show(window.bridge.snapshot)
+        image = QtGui.QImage(view.width(), view.height(), QtGui.QImage.Format.Format_ARGB32)
+        painter = QtGui.QPainter(image)
+        theirs = fresh.view.render_to(painter, fresh.view.rect())
+        painter.end()
+    painter = QtGui.QPainter(image)
+    ours = view.render_to(painter, view.rect())
+    painter.end()
+    assert [t.text for t in ours.texts] == [t.text for t in theirs.texts]
+    assert "xor · epoch 1 of" in ours.texts[0].text

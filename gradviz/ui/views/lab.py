@@ -37,7 +37,7 @@ class LabView(QtWidgets.QWidget):
         return self._theme
 
     @property
-    def scene(self):
+    def shown_scene(self):
         """The lab scene shown (``lab_scene.LabScene``), or None."""
         return self._scene
 
@@ -72,7 +72,7 @@ class LabView(QtWidgets.QWidget):
 
 def draw(widget: LabView, shot, before=None) -> None:
     lab = getattr(shot, "lab", None)
-    if before is None or lab is not getattr(before, "lab", None) or widget.scene is None and lab is not None:
+    if before is None or lab is not getattr(before, "lab", None) or widget.shown_scene is None and lab is not None:
         widget.show_lab(lab)
 
 

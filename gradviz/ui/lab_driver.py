@@ -17,8 +17,10 @@ from PySide6 import QtCore
 SLICE_MS = 8.0
 #: Mini-batches trained per call between two looks at the clock.
 BATCHES_PER_CALL = 5
-#: While playing, a new snapshot is published at most this often (ms): painting gets its share, training the rest.
+#: While playing, a new snapshot is published at most this often (ms)...
 PUBLISH_MS = 80.0
+#: ...and less often when publishing and painting one costs more: training keeps this share of the time.
+TRAINING_SHARE = 0.6
 #: The samples-per-second figure is measured over about this long (s).
 RATE_WINDOW_S = 1.0
 
@@ -46,6 +48,9 @@ class LabDriver(QtCore.QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._on_tick)
         self._last_publish = 0.0
+        #: What the last published frame cost (ms): taking the snapshot plus painting it (``note_paint_ms``).
+        self._publish_ms = 0.0
+        self._paint_ms = 0.0
         self._rate_marks: list[tuple[float, int]] = []
         self.samples_per_second = 0.0
 
@@ -176,7 +181,7 @@ class LabDriver(QtCore.QObject):
             self.samples_per_second = 0.0
             self.sigPlayingChanged.emit(False)
             self._publish()
-        elif (now - self._last_publish) * 1000.0 >= PUBLISH_MS:
+        elif (now - self._last_publish) * 1000.0 >= self.publish_interval_ms:
             self._publish()
 
     def _measure_rate(self, now: float, samples: int) -> None:
@@ -191,9 +196,21 @@ class LabDriver(QtCore.QObject):
         for message in messages or ():
             self.sigMessage.emit(message)
 
+    @property
+    def publish_interval_ms(self) -> float:
+        """How long playing trains between two published states: at least ``PUBLISH_MS``, and long enough
+        that publishing and painting take at most ``1 - TRAINING_SHARE`` of the time."""
+        return max(PUBLISH_MS, (self._publish_ms + self._paint_ms) / (1.0 - TRAINING_SHARE))
+
+    def note_paint_ms(self, milliseconds: float) -> None:
+        """The lab view's last paint took ``milliseconds`` (the window reports it)."""
+        self._paint_ms = float(milliseconds)
+
     def _publish(self) -> None:
-        self._last_publish = time.perf_counter()
+        start = time.perf_counter()
         self.bridge.publish_lab()
+        self._last_publish = time.perf_counter()
+        self._publish_ms = (self._last_publish - start) * 1000.0
         lab = self.lab
         if lab is not None:
             self.sigProgress.emit(lab.epoch, lab.epochs, self.samples_per_second)

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from ..core.format import format_number, format_power_of_ten
@@ -41,6 +42,8 @@ TEXT_PX = {"screen": 15.0, "slides": 20.0}
 MAX_SKETCH_UNITS = 10
 #: How far the heat map's colours are mixed towards the background: the points on it must stand out.
 HEAT_MAP_FADE = 0.55
+#: Colour steps of an edge in the sketch: edges of one step are drawn at once.
+SKETCH_COLOUR_STEPS = 48
 #: Share of the height the lanes take (the rest: the header and the shared plots).
 LANES_SHARE = 0.56
 
@@ -106,6 +109,11 @@ class _Painter:
         self.cache = cache if cache is not None else {}
         #: Fonts and their metrics by (pixel size, bold): made once per paint, not once per text.
         self._fonts: dict = {}
+        self._edge_table: np.ndarray | None = None
+        #: Drawing pixels (a widget or an image): layers that do not change are cached as images. An SVG or
+        #: a PDF gets every shape as a vector.
+        engine = painter.paintEngine()
+        self.raster = engine is not None and engine.type() == QtGui.QPaintEngine.Type.Raster
         self.px = text_px(theme, rect.width(), rect.height())
         self.pad = round(self.px * 0.6)
         self.fg = QtGui.QColor(theme.foreground)
@@ -282,10 +290,8 @@ class _Painter:
                 lines += [QtCore.QLineF(xs[l], y0, xs[l + 1], y1) for y1 in y_to for y0 in y_from]
             lines = self.cache[key] = lines
         packed = np.concatenate([
-            gradient_colors(_quantised(np.abs(np.asarray(lane.grad_w[l]))[np.ix_(shown[l + 1], shown[l])], self.lab.decades),
-                            self.lab.decades, self.theme).view(np.uint32).ravel()
-            for l in range(layers - 1)
-        ])  # fmt: skip
+            self.edge_colours(np.abs(np.asarray(lane.grad_w[l]))[np.ix_(shown[l + 1], shown[l])]).ravel() for l in range(layers - 1)
+        ])
         # Without antialiasing: hundreds of thick antialiased lines would take most of a frame.
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         order = np.argsort(packed, kind="stable")
@@ -297,12 +303,52 @@ class _Painter:
             p.setPen(QtGui.QPen(QtGui.QColor(r, g, b, a), pen_width))
             p.drawLines([lines[i] for i in order[bounds[n] : bounds[n + 1]]])
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        p.setPen(QtGui.QPen(QtGui.QColor(self.theme.node_outline), 1.2))
-        p.setBrush(QtGui.QColor(self.theme.node_fill))
-        for l in range(layers):
-            for y in ys(l):
-                p.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+        # The neurons stay where they are from frame to frame: drawn once into a layer, then copied.
+        if not self.raster:  # an SVG or a PDF keeps its circles as vector shapes
+            p.setPen(QtGui.QPen(QtGui.QColor(self.theme.node_outline), 1.2))
+            p.setBrush(QtGui.QColor(self.theme.node_fill))
+            for l in range(layers):
+                for y in ys(l):
+                    p.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+            p.restore()
+            return
+        node_key = ("nodes", *key[1:], self.theme.name)
+        nodes = self.cache.get(node_key)
+        if nodes is None:
+            ratio = max(1.0, p.device().devicePixelRatioF()) if p.device() is not None else 1.0
+            nodes = QtGui.QImage(max(1, math.ceil(rect.width() * ratio)), max(1, math.ceil(rect.height() * ratio)),
+                                 QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+            nodes.setDevicePixelRatio(ratio)
+            nodes.fill(QtCore.Qt.GlobalColor.transparent)
+            layer = QtGui.QPainter(nodes)
+            layer.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            layer.translate(-rect.left(), -rect.top())
+            layer.setPen(QtGui.QPen(QtGui.QColor(self.theme.node_outline), 1.2))
+            layer.setBrush(QtGui.QColor(self.theme.node_fill))
+            for l in range(layers):
+                for y in ys(l):
+                    layer.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+            layer.end()
+            self.cache[node_key] = nodes
+        p.drawImage(rect.topLeft(), nodes)
         p.restore()
+
+    def edge_colours(self, magnitudes: np.ndarray) -> np.ndarray:
+        """Packed RGBA (uint32) of |dC/dw| on the shared scale, ``SKETCH_COLOUR_STEPS`` steps of it: one table per
+        paint, made by ``theme.gradient_colors`` (zeros and non-finite values get its own colours)."""
+        lo, hi = self.lab.decades
+        table = self._edge_table
+        if table is None:
+            # Steps 0..STEPS of the scale, then an exact zero, then a non-finite value.
+            samples = np.concatenate([10.0 ** (lo + np.arange(SKETCH_COLOUR_STEPS + 1) / SKETCH_COLOUR_STEPS * (hi - lo)), [0.0, np.nan]])
+            table = self._edge_table = gradient_colors(samples, (lo, hi), self.theme).view(np.uint32).ravel()
+        m = np.asarray(magnitudes, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            steps = np.round((np.log10(np.where(m > 0, m, 1.0)) - lo) / (hi - lo) * SKETCH_COLOUR_STEPS)
+        index = np.clip(np.nan_to_num(steps), 0, SKETCH_COLOUR_STEPS).astype(np.int64)
+        index[m == 0] = SKETCH_COLOUR_STEPS + 1
+        index[~np.isfinite(m)] = SKETCH_COLOUR_STEPS + 2
+        return table[index]
 
     def paint_boundary(self, k: int, lane, rect: QtCore.QRectF) -> None:
         """The decision boundary as a heat map of cells, with the train (●) and test (▲) points on it."""
@@ -324,11 +370,17 @@ class _Painter:
             py = square.height() - (points[:, 1] - y0) / (y1 - y0) * square.height()
             return px, py
 
-        key = ("points", _content_key(self.lab.train_points), _content_key(self.lab.test_points), round(side), self.theme.name, self.px)
-        layer = self.cache.get(key)
-        if layer is None:
-            layer = self.cache[key] = self._points_layer(square.size(), to_px)
-        self.p.drawImage(square.topLeft(), layer)
+        if not self.raster:  # an SVG or a PDF keeps its points as vector shapes
+            self.p.save()
+            self.p.translate(square.topLeft())
+            self._draw_points(self.p, to_px)
+            self.p.restore()
+        else:
+            key = ("points", _content_key(self.lab.train_points), _content_key(self.lab.test_points), round(side), self.theme.name, self.px)
+            layer = self.cache.get(key)
+            if layer is None:
+                layer = self.cache[key] = self._points_layer(square.size(), to_px)
+            self.p.drawImage(square.topLeft(), layer)
         legend = QtCore.QRectF(rect.left(), square.bottom() + self.pad * 0.3, rect.width(), legend_h)
         accuracy = _percent(lane.test_accuracy)
         forms = (f"● train  ▲ test · test accuracy {accuracy}", f"● train  ▲ test · {accuracy} right", "● train  ▲ test")
@@ -341,6 +393,11 @@ class _Painter:
         image.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QtGui.QPainter(image)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        self._draw_points(painter, to_px)
+        painter.end()
+        return image
+
+    def _draw_points(self, painter: QtGui.QPainter, to_px) -> None:
         painter.setPen(QtGui.QPen(QtGui.QColor("#000000" if self.theme.name == "slides" else "#ffffff"), 1.0))
         size = max(3.0, self.px * 0.24)
         for points, labels, shape in ((self.lab.train_points, self.lab.train_labels, "circle"),
@@ -361,8 +418,6 @@ class _Painter:
                         path.closeSubpath()
                 painter.setBrush(QtGui.QColor(CLASS_COLORS[cls]))
                 painter.drawPath(path)
-        painter.end()
-        return image
 
     def paint_digits(self, lane, rect: QtCore.QRectF) -> None:
         """Test images, each marked ✓ (predicted right) or ✗ (wrong)."""
@@ -537,11 +592,11 @@ class _Painter:
         if dashed:
             pen.setStyle(QtCore.Qt.PenStyle.DashLine)
         self.p.setPen(pen)
-        points = [QtCore.QPointF(x, y) for x, y in zip(xs[keep].tolist(), ys[keep].tolist())]
-        if len(points) == 1:
-            self.p.drawEllipse(points[0], pen.widthF(), pen.widthF())
-        elif points:
-            self.p.drawPolyline(QtGui.QPolygonF(points))
+        if keep.sum() == 1:
+            self.p.drawEllipse(QtCore.QPointF(float(xs[keep][0]), float(ys[keep][0])), pen.widthF(), pen.widthF())
+        elif keep.any():
+            # A NaN (a lane stopped) breaks the line rather than joining across it; built in NumPy, not point by point.
+            self.p.drawPath(pg.arrayToQPath(xs, np.where(keep, ys, np.nan), connect="finite"))
 
     def _legend_width(self, texts) -> float:
         return max(self.text_width(t) for t in texts) + self.px * 1.6 + self.pad * 2
@@ -603,22 +658,6 @@ class _Painter:
                 self._curve((k, f"speed{l + 1}"), area, lane.epochs, speed[:, l], lambda v, logs=logs: (logs - lo) / span,
                             ramp[l].name(), False, last)  # fmt: skip
         self._legend(QtCore.QRectF(rect.right() - legend_w + self.pad * 0.5, area.top(), legend_w - self.pad * 0.5, rect.bottom() - area.top()), rows)
-
-
-#: Colour steps of an edge in the sketch: edges of one step are drawn at once.
-SKETCH_COLOUR_STEPS = 48
-
-
-def _quantised(magnitudes: np.ndarray, decades) -> np.ndarray:
-    """Magnitudes moved to the nearest of ``SKETCH_COLOUR_STEPS`` points of the log scale (zeros and
-    non-finite values kept), so the sketch draws its edges in a few batches."""
-    lo, hi = decades
-    out = magnitudes.copy()
-    finite = np.isfinite(out) & (out > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        steps = np.round((np.log10(out[finite]) - lo) / (hi - lo) * SKETCH_COLOUR_STEPS)
-    out[finite] = 10.0 ** (lo + np.clip(steps, 0, SKETCH_COLOUR_STEPS) / SKETCH_COLOUR_STEPS * (hi - lo))
-    return out
 
 
 def _content_key(array) -> int | None:

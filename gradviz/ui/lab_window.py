@@ -142,6 +142,7 @@ class LabPart(QtCore.QObject):
         window.act_presenter.triggered.connect(self._on_presenter)
         window.installEventFilter(self)
         self.view.sigThemeChanged.connect(self._on_theme_changed)
+        self.view.sigPainted.connect(lambda: self.driver.note_paint_ms(self.view.last_paint_ms))
         self._on_theme_changed()
 
     def __repr__(self):

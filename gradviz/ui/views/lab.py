@@ -4,6 +4,8 @@ open) by ``lab_painter.paint_lab``, the same painting an export makes."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..lab_painter import LabPicture, paint_lab, paint_no_lab
@@ -26,6 +28,8 @@ class LabView(QtWidgets.QWidget):
         self._cache: dict = {}
         #: What the last paint drew: texts, heat-map cells, curves (``lab_painter.LabPicture``).
         self.picture: LabPicture | None = None
+        #: How long the last paint took (ms).
+        self.last_paint_ms = 0.0
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 200)
 
@@ -62,11 +66,13 @@ class LabView(QtWidgets.QWidget):
         return paint_lab(painter, rect, self._scene, self._theme, self._cache)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        start = time.perf_counter()
         painter = QtGui.QPainter(self)
         try:
             self.picture = self.render_to(painter, QtCore.QRectF(self.rect()))
         finally:
             painter.end()
+        self.last_paint_ms = (time.perf_counter() - start) * 1000.0
         self.sigPainted.emit()
 
 

@@ -16,8 +16,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core.activations import ACTIVATION_NAMES
 from ..core.experiment import NetworkFileError
 from ..core.format import format_number
-from ..core.lab_config import preset_names
+from ..core.lab_config import preset_descriptions, preset_names
 from ..core.lab_state import LabRun
+from ..files.lab_file import save_lab_session
 from ..files.sniff import read_lab_file
 from .lab_driver import LabDriver
 
@@ -43,6 +44,8 @@ class LabControls(QtWidgets.QWidget):
         self._showing = False
         self.preset = QtWidgets.QComboBox()
         self.preset.addItems(preset_names())
+        #: Which preset a lab's description belongs to, to show it in the box (a lab file's too).
+        self._preset_of = {description: name for name, description in preset_descriptions().items()}
         self.preset.setToolTip("Start a new lab from a bundled preset")
         self.preset.activated.connect(lambda i: self.sigPreset.emit(self.preset.itemText(i)))
         form.addRow("Preset", self.preset)
@@ -95,6 +98,7 @@ class LabControls(QtWidgets.QWidget):
         """Show the lab's settings (the snapshot's ``LabConfig``) without emitting edits."""
         self._showing = True
         try:
+            self.preset.setCurrentIndex(self.preset.findText(self._preset_of.get(config.description, "")))
             data = config.data
             if self.data.findText(data.name) < 0:  # a CSV file
                 self.data.addItem(data.name)
@@ -173,6 +177,7 @@ class LabPart(QtCore.QObject):
         self.act_reset = self._action("Reset", d.reset, [], "Back to epoch 0: the same starting weights and split (Home)")
         self.act_undo = self._action("Undo lab change", d.undo, [], "Take back the last lab change or training")
         self.act_redo = self._action("Redo lab change", d.redo, [], "Do again the lab change last taken back")
+        self.act_save = self._action("Save lab as…", lambda: self.save_lab_as(), [], "Save the lab: its data, weights and history")
         self._lab_keys = {
             self.act_play: ["Space"], self.act_epoch: ["Right", "PgDown"], self.act_batch: ["Shift+Right"],
             self.act_reset: ["Home"], self.act_undo: ["Ctrl+Z"], self.act_redo: ["Ctrl+Shift+Z"],
@@ -184,6 +189,8 @@ class LabPart(QtCore.QObject):
         w.view_menu.insertAction(w.act_compare, self.act_show)
         menu = w.menuBar().insertMenu(w.view_menu.menuAction(), QtWidgets.QMenu("&Lab", w)).menu()
         menu.addActions([self.act_show, self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo])
+        menu.addSeparator()
+        menu.addAction(self.act_save)
         self.menu = menu
         w.toolbar.addSeparator()
         w.toolbar.addAction(self.act_show)
@@ -243,7 +250,6 @@ class LabPart(QtCore.QObject):
     def open_preset(self, name: str) -> None:
         """A new lab on the bundled lab preset ``name``, shown."""
         self.open_run(LabRun.from_preset(name))
-        self.controls.preset.setCurrentText(name)
 
     def open_run(self, run) -> None:
         """Put the lab state ``run`` (a ``LabRun``) in the session and show it."""
@@ -264,6 +270,25 @@ class LabPart(QtCore.QObject):
             return None
         self.open_run(LabRun(lab))
         self.window.statusBar().showMessage(f"Opened the lab session {path}", 5000)
+        return True
+
+    def save_lab_as(self, path: str | None = None) -> bool:
+        """Write the lab (``gradviz lab --out``'s file, which File > Open reopens) to ``path`` or a chosen file."""
+        run = self.driver.lab
+        if run is None:
+            return False
+        self.driver.pause()
+        if not path:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the lab", "lab.json", "Lab sessions (*.json)")
+            if not path:
+                return False
+        try:
+            save_lab_session(run.lab, path)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            QtWidgets.QMessageBox.warning(self.window, "Cannot save the lab", f"Nothing was written to {Path(path).name}: {reason}")
+            return False
+        self.window.statusBar().showMessage(f"Saved the lab to {path}", 5000)
         return True
 
     def set_shown(self, shown: bool) -> None:

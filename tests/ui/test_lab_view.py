@@ -375,3 +375,22 @@ def test_gradviz_lab_with_an_unknown_preset_is_one_line_and_exit_2(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["gradviz: error: argument --lab: no lab preset called 'nope'; the lab presets are "
                    "digits-deep, digits-shallow, spiral-deep, xor, circles, moons, gauss, exploding-clip"]  # fmt: skip
+
+
+def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, tmp_path):
+    window = _window(qtbot, "xor")
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    before = _lab(window)
+    path = tmp_path / "saved-lab.json"
+    assert window.lab.save_lab_as(str(path))
+    window.lab.open_preset("circles")
+    assert _lab(window).data.name == "circles"
+    assert window.open_file(str(path), ask=False)
+    after = _lab(window)
+    assert (after.epoch, after.batch_index, after.data.name) == (1, 1, "xor")
+    assert window.lab.controls.preset.currentText() == "xor"
+    for a, b in zip(_weights(before), _weights(after)):
+        np.testing.assert_array_equal(a, b)
+    for lane_before, lane_after in zip(before.lanes, after.lanes):
+        np.testing.assert_array_equal(lane_before.history.test_accuracy, lane_after.history.test_accuracy)

@@ -394,3 +394,24 @@ def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, 
         np.testing.assert_array_equal(a, b)
     for lane_before, lane_after in zip(before.lanes, after.lanes):
         np.testing.assert_array_equal(lane_before.history.test_accuracy, lane_after.history.test_accuracy)
+
+
+def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot):
+    window = _window(qtbot)
+    box = window.lab.controls.activations[0]
+    box.setCurrentText("tanh")
+    box.activated.emit(box.currentIndex())
+    assert [lane.activation for lane in _lab(window).lanes] == ["tanh", "relu"]
+    assert window.lab.controls.activations[1].currentText() == "relu"
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert [lane.activation for lane in _lab(window).lanes] == ["sigmoid", "relu"]
+    assert box.currentText() == "sigmoid"
+
+
+def test_a_refused_edit_is_one_status_line_and_changes_nothing(qtbot):
+    window = _window(qtbot)
+    before = _lab(window)
+    assert not window.lab.driver.edit({"batch": 0})
+    message = window.statusBar().currentMessage()
+    assert "batch" in message and "\\n" not in message
+    assert _lab(window).config == before.config

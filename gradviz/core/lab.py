@@ -29,14 +29,22 @@ import numpy as np
 from . import passes
 from .budget import check_budget
 from .data import Split, load_data, split_data
-from .lab_config import (  # noqa: F401  (the lab's settings, importable from here too)
+from .lab_config import (
     LAB_INITS, LAB_LOSSES, MAX_BATCH, MAX_CLIP, MAX_EPOCHS, MAX_LANES, MAX_LEARNING_RATE, OPTIMIZERS, LabConfig,
     LabError, LaneSpec, config_from_json, load_preset, preset_descriptions, preset_names,
 )  # fmt: skip
-from .lab_grid import decision_grid  # noqa: F401
-from .lab_history import MAX_HISTORY_EPOCHS, LaneHistory  # noqa: F401
-from .lab_lane import Lane, OptimizerState, encode_targets, initial_parameters, output_setup  # noqa: F401
+from .lab_grid import decision_grid
+from .lab_history import MAX_HISTORY_EPOCHS, LaneHistory
+from .lab_lane import Lane, OptimizerState, encode_targets, initial_parameters, output_setup
 
+#: The lab's own names, and its settings' and parts' (defined in lab_config, lab_lane, lab_history and
+#: lab_grid), so that ``from gradviz.core.lab import ...`` reaches the whole lab.
+__all__ = [
+    "Lab", "LabState", "LaneState", "LAB_INITS", "LAB_LOSSES", "MAX_BATCH", "MAX_CLIP", "MAX_EPOCHS", "MAX_LANES",
+    "MAX_LEARNING_RATE", "OPTIMIZERS", "LabConfig", "LabError", "LaneSpec", "config_from_json", "load_preset",
+    "preset_descriptions", "preset_names", "decision_grid", "MAX_HISTORY_EPOCHS", "LaneHistory", "Lane",
+    "initial_parameters",
+]
 
 @dataclass(frozen=True)
 class LaneState:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import passes
+from .data import Split
 from .init import init_weights
 from .lab_config import LaneSpec
 from .lab_history import LaneHistory
@@ -88,13 +89,13 @@ class Optimizer:
         return OptimizerState(self.kind, self.steps, _copy_or_none(self._velocity), _copy_or_none(self._second))
 
     def restore(self, state: OptimizerState) -> None:
-        """Continue from ``state`` (of the same kind and size)."""
+        """Continue from ``state`` (of the same kind and size; averages given as None start at zero)."""
         if state.kind != self.kind:
             raise ValueError(f"optimizer state of {state.kind!r} given to {self.kind!r}")
         self.steps = int(state.steps)
         for mine, theirs in ((self._velocity, state.velocity), (self._second, state.second)):
             if mine is not None:
-                mine[...] = theirs
+                mine[...] = 0.0 if theirs is None else theirs  # None: averages not kept (a version 1 file)
 
     def __repr__(self):
         return f"Optimizer({self.kind!r}, learning_rate={self.learning_rate:g}, steps={self.steps})"

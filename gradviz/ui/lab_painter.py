@@ -671,19 +671,26 @@ def _shown_units(width: int) -> list[int]:
     return sorted(set(np.linspace(0, width - 1, MAX_SKETCH_UNITS).round().astype(int).tolist()))
 
 
+#: Steps of the class-1 probability in the heat map's colour table (an odd count: 0.5 has its own step).
+HEAT_MAP_STEPS = 255
+
+
 def _heat_cells(values: np.ndarray, classes: int, background: QtGui.QColor) -> np.ndarray:
     """RGB cells (uint8) for the grid: two classes mix their colours by the class-1 probability; more take
-    their class's colour (the palette cycles); all faded towards the background."""
-    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.5)
+    their class's colour (the palette cycles); all faded towards the background. Looked up in a table, as
+    the grid is redrawn every frame while training."""
     palette = np.array([QtGui.QColor(c).getRgb()[:3] for c in (*CLASS_COLORS, *[v for k, v in OKABE_ITO.items() if k not in ("blue", "orange")])], dtype=np.float64)
-    if classes <= 2:
-        t = np.clip(values, 0.0, 1.0)[..., None]
-        rgb = palette[0] * (1 - t) + palette[1] * t
-    else:
-        rgb = palette[np.clip(values.astype(int), 0, None) % len(palette)]
     bg = np.array(background.getRgb()[:3], dtype=np.float64)
-    rgb = rgb * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE
-    return np.round(rgb).astype(np.uint8)
+    values = np.asarray(values)
+    if classes <= 2:
+        t = np.linspace(0.0, 1.0, HEAT_MAP_STEPS)[:, None]
+        table = palette[0] * (1 - t) + palette[1] * t
+        index = np.rint(np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.5) * (HEAT_MAP_STEPS - 1)).astype(np.intp)
+    else:
+        table = palette
+        index = np.nan_to_num(values, nan=0.0).astype(np.intp).clip(0, None) % len(palette)
+    table = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
+    return table[index]
 
 
 def heat_cell_class(cells: np.ndarray, background: str) -> np.ndarray:

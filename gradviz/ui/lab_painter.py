@@ -185,6 +185,8 @@ class _Painter:
         p, r, lab = self.p, self.rect, self.lab
         p.save()
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        # Heat-map cells and digit pixels stay crisp squares at any size (an export asks for smoothing).
+        p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         p.fillRect(r, self.bg)
         lh = self.line_height()
         verdict_lines = self.wrapped_lines(lab.verdict, r.width() - 2 * self.pad)[:3] if lab.verdict else []

@@ -146,6 +146,14 @@ class _Painter:
         if not shown:
             return QtCore.QRectF()
         color = QtGui.QColor(color) if color is not None else self.fg
+        # drawText clips to its rectangle: a rectangle smaller than the line (a small matrix cell's label)
+        # grows around its centre instead, so no glyph is ever cut (overlaps are then the tests' to find).
+        rect = QtCore.QRectF(rect)
+        need_h, need_w = metrics.height(), metrics.horizontalAdvance(shown) + 2
+        if rect.height() < need_h:
+            rect.adjust(0, -(need_h - rect.height()) / 2, 0, (need_h - rect.height()) / 2)
+        if rect.width() < need_w:
+            rect.adjust(-(need_w - rect.width()) / 2, 0, (need_w - rect.width()) / 2, 0)
         self.p.setFont(f)
         self.p.setPen(color)
         self.p.drawText(rect, int(align.value if hasattr(align, "value") else align), shown)
@@ -250,7 +258,7 @@ class _Painter:
         swatch = QtCore.QRectF(rect.left(), rect.top() + lh * 0.25, lh * 0.5, lh * 0.5)
         self.p.fillRect(swatch, lane_color(self.theme, k))
         caption = QtCore.QRectF(swatch.right() + self.pad * 0.5, rect.top(), rect.width() - swatch.width() - self.pad * 0.5, lh)
-        self.text(caption, lane.caption, "caption", bold=True)
+        self.text(caption, self.fitting(lane.caption, caption.width(), bold=True), "caption", bold=True)
         body = QtCore.QRectF(rect.left(), rect.top() + lh + self.pad * 0.3, rect.width(), rect.height() - lh - self.pad * 0.3)
         if lane.grid is not None:
             sketch_w = body.width() * 0.40
@@ -472,13 +480,16 @@ class _Painter:
         share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
         ink = QtGui.QColor(OKABE_ITO["blue"])
         numbers = cell >= 1.45 * self.px
+        # Class labels as often as they fit without touching: every class, or every second, third...
+        row_step = max(1, math.ceil((self.line_height() + 1) / cell))
+        column_step = max(1, math.ceil((self.text_width(str(n - 1)) + self.pad * 0.5) / cell))
         small_px = self.px
         for c in range(n):
-            if cell >= self.px or c % 3 == 0:
+            if c % column_step == 0:
                 self.text(QtCore.QRectF(area.left() + c * cell, area.top() - lh, cell, lh), str(c), "axis",
                           align=QtCore.Qt.AlignmentFlag.AlignCenter, elide=False)  # fmt: skip
         for r in range(n):
-            if cell >= self.px or r % 3 == 0:
+            if r % row_step == 0:
                 self.text(QtCore.QRectF(rect.left(), area.top() + r * cell, label_w, cell), str(r), "axis",
                           align=QtCore.Qt.AlignmentFlag.AlignCenter, elide=False)  # fmt: skip
             for c in range(n):
@@ -545,6 +556,40 @@ class _Painter:
                 edge = box.right()
         self.text(QtCore.QRectF(area.left(), area.bottom() + lh * 1.5, area.width(), lh), label, "axis-title",
                   align=QtCore.Qt.AlignmentFlag.AlignCenter)  # fmt: skip
+
+    def _legend_height(self, rect: QtCore.QRectF, rows) -> float:
+        """The height ``_legend`` needs for ``rows`` in ``rect``'s width."""
+        lh, sw = self.line_height(), self.px * 1.6
+        height = 0.0
+        for entry in rows:
+            if len(entry) == 3:
+                height += lh
+                continue
+            height += lh
+            x = rect.left()
+            for _, text in entry[1]:
+                w = sw * 0.7 + self.pad * 0.3 + self.text_width(text) + self.pad * 0.6
+                if x + w > rect.right() and x > rect.left():
+                    x = rect.left()
+                    height += lh
+                x += w
+            height += lh
+        return height
+
+    def _compact_layer_legend(self, rect: QtCore.QRectF, rows) -> None:
+        """Every lane's layers on one line: a strip of its ramp (layer 1 on the left), then its name."""
+        lh = self.line_height()
+        layers = max((len(layer_rows) for _, layer_rows in rows), default=0)
+        self.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), lh), f"layers 1 → {layers}", "legend")
+        seg = max(4.0, min(self.px * 0.6, (rect.width() * 0.45) / max(layers, 1)))
+        for n, (name, layer_rows) in enumerate(rows, start=1):
+            y = rect.top() + n * lh
+            if y + lh > rect.bottom() + 1:
+                break
+            for l, (color, _) in enumerate(layer_rows):
+                self._swatch(rect.left() + l * seg, y + lh / 2, seg - 1, color, False)
+            x = rect.left() + layers * seg + self.pad * 0.4
+            self.text(QtCore.QRectF(x, y, rect.right() - x, lh), name, "legend")
 
     def _legend(self, rect: QtCore.QRectF, rows) -> None:
         """Legend rows: (colour, dashed, text); several lines per row when given a list of (colour, text)."""
@@ -659,7 +704,11 @@ class _Painter:
                     logs = np.where(speed[:, l] > 0, np.log10(np.where(speed[:, l] > 0, speed[:, l], 1.0)), np.nan)
                 self._curve((k, f"speed{l + 1}"), area, lane.epochs, speed[:, l], lambda v, logs=logs: (logs - lo) / span,
                             ramp[l].name(), False, last)  # fmt: skip
-        self._legend(QtCore.QRectF(rect.right() - legend_w + self.pad * 0.5, area.top(), legend_w - self.pad * 0.5, rect.bottom() - area.top()), rows)
+        legend = QtCore.QRectF(rect.right() - legend_w + self.pad * 0.5, area.top(), legend_w - self.pad * 0.5, rect.bottom() - area.top())
+        if self._legend_height(legend, rows) <= legend.height():
+            self._legend(legend, rows)
+        else:  # every line stays in the legend, in less room
+            self._compact_layer_legend(legend, rows)
 
 
 def _content_key(array) -> int | None:

@@ -29,7 +29,7 @@ class LaneScene:
     matrix, and its history."""
 
     name: str
-    caption: str
+    caption: tuple[str, ...]
     widths: tuple[int, ...]
     grad_w: tuple
     grid: tuple | None
@@ -60,13 +60,18 @@ class LabScene:
     lanes: tuple[LaneScene, ...]
 
 
-def lane_caption(number: int, name: str, activation: str, init: str) -> str:
-    """``"Lane 1 · sigmoid · Xavier normal"``, with the lane's own name when it says more than its activation."""
-    parts = [f"Lane {number}"]
-    if name and name != activation:
-        parts.append(name)
-    parts += [activation, INIT_NAMES.get(init, init)]
-    return " · ".join(parts)
+def lane_caption(number: int, name: str, activation: str, init: str) -> tuple[str, ...]:
+    """The lane's caption, longest form first: ``"Lane 1 · sigmoid · Xavier normal"`` (with the lane's own
+    name when it says more than its activation), then shorter forms that still name the activation and the
+    initialiser."""
+    own = [name] if name and name != activation else []
+    init_name = INIT_NAMES.get(init, init)
+    short = init_name.split(" ")[0].rstrip("'s")
+    return (
+        " · ".join([f"Lane {number}", *own, activation, init_name]),
+        " · ".join([f"Lane {number}", activation, init_name]),
+        " · ".join([f"{number}", activation, short]),
+    )
 
 
 def lab_scene(shot) -> LabScene:

@@ -405,6 +405,10 @@ class LabPart(QtCore.QObject):
     # --------------------------------------------------------------------------------------- closing
 
     def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QtCore.QEvent.Type.Show and not self.shown:
+            # A layout saved while the lab was shown brings back its dock and toolbar: not without the lab.
+            self.dock.hide()
+            self.toolbar.hide()
         if watched is self.window and event.type() == QtCore.QEvent.Type.Close:
             if not self.confirm_close():
                 event.ignore()

@@ -415,3 +415,34 @@ def test_a_refused_edit_is_one_status_line_and_changes_nothing(qtbot):
     message = window.statusBar().currentMessage()
     assert "batch" in message and "\\n" not in message
     assert _lab(window).config == before.config
+
+
+@pytest.mark.parametrize("preset", ["spiral-deep", "digits-deep"])
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_app_font, preset, theme):
+    from dataclasses import replace
+
+    from gradviz.core.lab import Lab
+    from gradviz.core.lab_config import load_preset as load_lab_preset
+    from gradviz.core.lab_state import LabRun
+
+    config = load_lab_preset(preset)
+    names = ("sigmoid", "tanh", "relu", "softplus")
+    config = replace(config, lanes=tuple(replace(config.lanes[0], name=n, activation=n) for n in names))
+    window = _window(qtbot, "xor", theme, (1280, 720))
+    window.lab.open_run(LabRun(Lab(config)))
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    least = 18 if theme is SLIDES else 14
+    assert not [(t.text, t.px) for t in picture.texts if t.px < least]
+    for n, t in enumerate(picture.texts):
+        for other in picture.texts[n + 1 :]:
+            assert t.rect.adjusted(1, 1, -1, -1).intersected(other.rect.adjusted(1, 1, -1, -1)).isEmpty(), (t.text, other.text)
+    legend = [t.text for t in picture.texts if t.role == "legend"]
+    layers = len(config.hidden)
+    for name in names:
+        assert f"{name} loss" in legend and any(text.startswith(name) and "acc." in text for text in legend)
+        assert name in legend  # its row of layers in the speed legend
+    # Every layer of every lane is named: one number per line, or one "layers 1 → L" for the strips.
+    assert legend.count(str(layers)) == len(names) or f"layers 1 → {layers}" in legend
+    assert all(name in t.text for t, name in zip([t for t in picture.texts if t.role == "caption"], names))

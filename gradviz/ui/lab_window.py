@@ -256,6 +256,16 @@ class LabPart(QtCore.QObject):
         self.driver.open_lab(run)
         self.set_shown(True)
 
+    @staticmethod
+    def shortcut_rows() -> list[tuple[str, str]]:
+        """The lab's keys, for the window's Keyboard shortcuts table."""
+        return [
+            ("Ctrl+L", "show or hide the training lab: lanes trained side by side"),
+            ("In the lab: Space", "play / pause training"),
+            ("In the lab: → or PageDown / Shift+→", "train one epoch / one mini-batch"),
+            ("In the lab: Home", "back to epoch 0, the same starting weights"),
+        ]
+
     def open_lab_file(self, path) -> bool | None:
         """Open the lab session file ``path`` in the lab: True when opened, False when it is a lab file that
         cannot be used (said in one message box), None when it is no lab file (the window opens it)."""

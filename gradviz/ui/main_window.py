@@ -1015,6 +1015,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Ctrl+N / Ctrl+O", "a new session / open a session or network file"),
             ("Ctrl+S / Ctrl+Shift+S", "save the session / save it as a new file"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
+            *self.lab.shortcut_rows(),  # labview (#19)
         ]
         html = "<table cellspacing=6>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
         QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", html)

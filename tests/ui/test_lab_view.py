@@ -446,3 +446,27 @@ def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_
     # Every layer of every lane is named: one number per line, or one "layers 1 → L" for the strips.
     assert legend.count(str(layers)) == len(names) or f"layers 1 → {layers}" in legend
     assert all(name in t.text for t, name in zip([t for t in picture.texts if t.role == "caption"], names))
+
+
+def test_a_layout_saved_with_the_lab_shown_does_not_bring_its_dock_back_without_it(qtbot):
+    from gradviz.ui.main_window import LAYOUT_VERSION
+
+    window = _window(qtbot)
+    assert window.lab.dock.isVisible() and window.lab.toolbar.isVisible()
+    state = window.saveState(LAYOUT_VERSION)
+    other = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(other)
+    assert other.restoreState(state, LAYOUT_VERSION)
+    other.show()
+    qtbot.waitExposed(other)
+    assert not other.lab.shown
+    assert not other.lab.dock.isVisible() and not other.lab.toolbar.isVisible()
+
+
+def test_the_keyboard_shortcuts_list_the_labs_keys(qtbot, monkeypatch):
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    window.show_shortcuts()
+    assert "Ctrl+L" in shown[0] and "train one epoch / one mini-batch" in shown[0]

@@ -103,8 +103,10 @@ def layer_ramp(theme: Theme, lane: int, layers: int) -> list[QtGui.QColor]:
 class _Painter:
     """One paint of a lab snapshot into ``rect`` of ``painter``."""
 
-    def __init__(self, painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, cache: dict | None = None):
+    def __init__(self, painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, cache: dict | None = None, draft: bool = False):
         self.p, self.rect, self.lab, self.theme = painter, QtCore.QRectF(rect), lab, theme
+        #: A frame while training: the curves without antialiasing (the paused picture and exports have it).
+        self.draft = bool(draft)
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
         #: Fonts and their metrics by (pixel size, bold): made once per paint, not once per text.
@@ -635,15 +637,25 @@ class _Painter:
         xs = area.left() + epochs / max(last_epoch, 1) * area.width()
         ys = area.bottom() - np.clip(y_of(values), 0.0, 1.0) * area.height()
         self.picture.curves[key] = (epochs[keep], values[keep], xs[keep], ys[keep])
-        pen = QtGui.QPen(QtGui.QColor(color), max(2.0, self.px * 0.16))
+        pen = QtGui.QPen(QtGui.QColor(color), max(2.0, self.px * 0.12))
         if dashed:
             pen.setStyle(QtCore.Qt.PenStyle.DashLine)
         self.p.setPen(pen)
         if keep.sum() == 1:
             self.p.drawEllipse(QtCore.QPointF(float(xs[keep][0]), float(ys[keep][0])), pen.widthF(), pen.widthF())
         elif keep.any():
-            # A NaN (a lane stopped) breaks the line rather than joining across it; built in NumPy, not point by point.
-            self.p.drawPath(pg.arrayToQPath(xs, np.where(keep, ys, np.nan), connect="finite"))
+            # One polyline per finite run (a lane that stopped leaves a gap), filled from NumPy, not point by
+            # point: a polyline strokes much faster than the same path, dashed or not.
+            breaks = np.flatnonzero(np.diff(keep.astype(np.int8))) + 1
+            for run in np.split(np.arange(len(keep)), breaks):
+                if not keep[run[0]] or len(run) < 2:
+                    continue
+                polygon = pg.functions.create_qpolygonf(len(run))
+                memory = pg.functions.ndarray_from_qpolygonf(polygon)
+                memory[:, 0], memory[:, 1] = xs[run], ys[run]
+                self.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not self.draft)
+                self.p.drawPolyline(polygon)
+                self.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
 
     def _legend_width(self, texts) -> float:
         return max(self.text_width(t) for t in texts) + self.px * 1.6 + self.pad * 2
@@ -794,14 +806,16 @@ def _nice_ticks(low: int, high: int, count: int) -> list[int]:
     return list(range(low, high + 1, step))
 
 
-def paint_lab(painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, cache: dict | None = None) -> LabPicture:
+def paint_lab(painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, cache: dict | None = None,
+              draft: bool = False) -> LabPicture:  # fmt: skip
     """Draw the lab scene ``lab`` into ``rect`` of ``painter`` under ``theme``; returns what was drawn.
 
     ``cache`` (a dict the caller keeps, emptied when it grows) holds layers that do not change between
-    frames, such as the data's points."""
+    frames, such as the data's points. ``draft`` draws the curves without antialiasing (frames while
+    training: the same picture, a third of the cost)."""
     if cache is not None and len(cache) > 32:
         cache.clear()
-    return _Painter(painter, rect, lab, theme, cache).paint()
+    return _Painter(painter, rect, lab, theme, cache, draft).paint()
 
 
 def paint_no_lab(painter: QtGui.QPainter, rect: QtCore.QRectF, theme: Theme) -> LabPicture:

@@ -374,6 +374,7 @@ class LabPart(QtCore.QObject):
         self.driver.edit(changes)
 
     def _on_playing_changed(self, playing: bool) -> None:
+        self.view.set_draft(playing)
         self.act_play.setChecked(playing)
         self.act_play.setText("Pause" if playing else "Play")
         sp = QtWidgets.QStyle.StandardPixmap

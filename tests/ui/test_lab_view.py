@@ -470,3 +470,14 @@ def test_the_keyboard_shortcuts_list_the_labs_keys(qtbot, monkeypatch):
     monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
     window.show_shortcuts()
     assert "Ctrl+L" in shown[0] and "train one epoch / one mini-batch" in shown[0]
+
+
+def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):
+    window = _window(qtbot)
+    view = window.lab.view
+    window.lab.driver.play()
+    assert view._draft
+    window.lab.driver.pause()
+    assert not view._draft
+    picture = _painted(qtbot, window)
+    assert picture.curves  # the full picture draws the same curves

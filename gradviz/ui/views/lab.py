@@ -30,6 +30,8 @@ class LabView(QtWidgets.QWidget):
         self.picture: LabPicture | None = None
         #: How long the last paint took (ms).
         self.last_paint_ms = 0.0
+        #: While training, frames are drafts (``lab_painter.paint_lab``); paused, the full picture.
+        self._draft = False
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 200)
 
@@ -51,6 +53,12 @@ class LabView(QtWidgets.QWidget):
         self.update()
         self.sigThemeChanged.emit()
 
+    def set_draft(self, draft: bool) -> None:
+        """Draw frames as drafts while training runs; back to the full picture when it stops."""
+        if bool(draft) != self._draft:
+            self._draft = bool(draft)
+            self.update()
+
     def show_lab(self, lab_snapshot) -> None:
         """Show ``lab_snapshot`` (a core ``LabSnapshot``, or None for no lab)."""
         self._scene = lab_scene(lab_snapshot) if lab_snapshot is not None else None
@@ -63,7 +71,7 @@ class LabView(QtWidgets.QWidget):
         """Draw the lab into ``rect`` of ``painter`` (what an export and the screen both call)."""
         if self._scene is None:
             return paint_no_lab(painter, rect, self._theme)
-        return paint_lab(painter, rect, self._scene, self._theme, self._cache)
+        return paint_lab(painter, rect, self._scene, self._theme, self._cache, draft=self._draft)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         start = time.perf_counter()

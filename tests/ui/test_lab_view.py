@@ -481,3 +481,17 @@ def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):
     assert not view._draft
     picture = _painted(qtbot, window)
     assert picture.curves  # the full picture draws the same curves
+
+
+def test_the_data_set_changes_from_the_dock_and_undo_brings_the_spiral_back(qtbot):
+    window = _window(qtbot)
+    combo = window.lab.controls.data
+    combo.setCurrentText("moons")
+    combo.activated.emit(combo.currentIndex())
+    assert _lab(window).data.name == "moons" and _lab(window).epoch == 0
+    assert "moons" in window.lab.view.shown_scene.title
+    window.lab.controls.noise.setValue(0.2)
+    assert _lab(window).config.data.noise == pytest.approx(0.2)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).data.name == "spiral" and combo.currentText() == "spiral"

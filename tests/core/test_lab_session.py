@@ -88,3 +88,18 @@ def test_a_position_past_the_epoch_is_refused(tmp_path):
     path.write_text(json.dumps(obj))
     with pytest.raises(LabError, match="position: must be a whole number from 0 to 47"):
         load_lab_session(path)
+
+
+def test_a_session_too_large_to_reopen_is_refused_before_writing(tmp_path, monkeypatch):
+    from gradviz.files import lab_file
+
+    lab = Lab(config("adam"))
+    size = len(json.dumps(lab_session_json(lab), separators=(",", ":")).encode())
+    monkeypatch.setattr(lab_file, "MAX_FILE_BYTES", size - 1)
+    path = tmp_path / "big.json"
+    with pytest.raises(LabError, match="the lab session would take 0 MB, more than the 0 MB a lab session may hold"):
+        save_lab_session(lab, path)
+    assert not path.exists()
+    monkeypatch.setattr(lab_file, "MAX_FILE_BYTES", size)
+    save_lab_session(lab, path)
+    assert path.stat().st_size == size

@@ -27,6 +27,8 @@ PASS_ACTIONS = ("act_reset", "act_back", "act_play", "act_forward", "act_end", "
 #: Data sets the controls offer (the core's generators and the bundled digits).
 DATA_SETS = ("spiral", "xor", "circles", "gauss", "moons", "digits")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
+#: The lab Ctrl+L opens when none is open yet: the lesson's headline, a deep sigmoid network beside a ReLU one.
+FIRST_LAB_PRESET = "spiral-deep"
 
 
 class LabControls(QtWidgets.QWidget):
@@ -306,7 +308,8 @@ class LabPart(QtCore.QObject):
         w = self.window
         shown = bool(shown)
         if shown and self.driver.lab is None:
-            self.driver.open_lab(LabRun.from_preset(preset_names()[0]))
+            names = preset_names()
+            self.driver.open_lab(LabRun.from_preset(FIRST_LAB_PRESET if FIRST_LAB_PRESET in names else names[0]))
         if shown == self.shown:
             self.act_show.setChecked(shown)
             return

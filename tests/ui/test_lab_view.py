@@ -495,3 +495,17 @@ def test_the_data_set_changes_from_the_dock_and_undo_brings_the_spiral_back(qtbo
     qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert _lab(window).data.name == "spiral" and combo.currentText() == "spiral"
+
+
+def test_ctrl_l_opens_the_spiral_lab_and_closes_it_again(qtbot):
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window.central_view(), Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.lab.shown and _lab(window).data.name == "spiral"
+    assert not window.docks["inspector"].isVisible() and window.lab.dock.isVisible()
+    qtbot.keyClick(window.lab.view, Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert not window.lab.shown and window.central.currentWidget() is window.diagram
+    assert window.docks["gradient-bars"].isVisible() and not window.lab.dock.isVisible()

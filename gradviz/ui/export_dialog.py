@@ -69,6 +69,8 @@ class ExportDialog(QtWidgets.QDialog):
             self.view.addItem(label, name)
         if window.bridge.session.compare_active:
             self.view.setCurrentIndex(self.view.findData("compare"))
+        if getattr(window, "lab", None) is not None and window.lab.shown:  # labview (#19)
+            self.view.setCurrentIndex(self.view.findData("lab"))
         form.addRow("View", self.view)
 
         self.format = QtWidgets.QComboBox()

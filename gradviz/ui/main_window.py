@@ -892,6 +892,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def copy_image(self) -> None:
         from .export_dialog import copy_image
 
+        if self.lab.shown:  # labview (#19): the lab is what is on screen
+            copy_image(self, "lab")
+            self.statusBar().showMessage("The training lab is on the clipboard.", 4000)
+            return
         copy_image(self, "compare" if self.central_view() is self.compare_view else "diagram")
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 

@@ -83,3 +83,27 @@ def test_the_export_draws_what_the_window_draws(qtbot):
     painter.end()
     assert [t.text for t in ours.texts] == [t.text for t in theirs.texts]
     assert "xor · epoch 1 of" in ours.texts[0].text
+
+
+def test_while_the_lab_is_shown_the_export_dialog_and_copy_image_take_the_lab(qtbot):
+    from PySide6 import QtWidgets
+
+    from gradviz.files.network_file import load_preset
+    from gradviz.ui.export_dialog import ExportDialog
+    from gradviz.ui.main_window import MainWindow
+
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.show()
+    dialog = ExportDialog(window)
+    assert dialog.view.currentData() == "diagram"
+    dialog.deleteLater()
+    window.lab.open_preset("xor")
+    dialog = ExportDialog(window)
+    assert dialog.view.currentData() == "lab"
+    dialog.deleteLater()
+    QtWidgets.QApplication.clipboard().clear()
+    window.copy_image()
+    image = QtWidgets.QApplication.clipboard().image()
+    assert not image.isNull() and image.width() == 1920
+    assert "training lab" in window.statusBar().currentMessage()

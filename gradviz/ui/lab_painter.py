@@ -650,9 +650,10 @@ class _Painter:
             for run in np.split(np.arange(len(keep)), breaks):
                 if not keep[run[0]] or len(run) < 2:
                     continue
-                polygon = pg.functions.create_qpolygonf(len(run))
+                run_x, run_y = _per_pixel_extremes(xs[run], ys[run])
+                polygon = pg.functions.create_qpolygonf(len(run_x))
                 memory = pg.functions.ndarray_from_qpolygonf(polygon)
-                memory[:, 0], memory[:, 1] = xs[run], ys[run]
+                memory[:, 0], memory[:, 1] = run_x, run_y
                 self.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not self.draft)
                 self.p.drawPolyline(polygon)
                 self.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
@@ -721,6 +722,22 @@ class _Painter:
             self._legend(legend, rows)
         else:  # every line stays in the legend, in less room
             self._compact_layer_legend(legend, rows)
+
+
+def _per_pixel_extremes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A long curve thinned to its lowest and highest point in each pixel column, in order: the same line
+    on screen, and a frame's cost bounded by the plot's width rather than by the epochs kept."""
+    columns = np.floor(xs).astype(np.int64)
+    if len(xs) <= 2 * (columns[-1] - columns[0] + 1):
+        return xs, ys
+    starts = np.flatnonzero(np.r_[True, columns[1:] != columns[:-1]])
+    keep = []
+    for begin, end in zip(starts, [*starts[1:], len(xs)]):
+        chunk = ys[begin:end]
+        low, high = begin + int(np.argmin(chunk)), begin + int(np.argmax(chunk))
+        keep += sorted({begin, low, high, end - 1})
+    keep = np.asarray(keep)
+    return xs[keep], ys[keep]
 
 
 def _content_key(array) -> int | None:

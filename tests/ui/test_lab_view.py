@@ -509,3 +509,18 @@ def test_ctrl_l_opens_the_spiral_lab_and_closes_it_again(qtbot):
     qtbot.keyClick(window.lab.view, Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert not window.lab.shown and window.central.currentWidget() is window.diagram
     assert window.docks["gradient-bars"].isVisible() and not window.lab.dock.isVisible()
+
+
+def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
+    from gradviz.ui.lab_painter import _per_pixel_extremes
+
+    xs = np.linspace(0, 99.9, 10_000)  # 100 pixel columns, 100 points each
+    ys = np.sin(xs * 7.3) + 0.01 * np.arange(10_000) % 3
+    tx, ty = _per_pixel_extremes(xs, ys)
+    assert len(tx) <= 4 * 100 and np.all(np.diff(tx) > 0)
+    for column in range(100):
+        inside = np.floor(xs) == column
+        kept = np.floor(tx) == column
+        assert ty[kept].min() == ys[inside].min() and ty[kept].max() == ys[inside].max()
+    sparse = np.linspace(0, 99, 150)  # fewer than two points per column: drawn point by point
+    assert len(_per_pixel_extremes(sparse, np.sin(sparse))[0]) == 150

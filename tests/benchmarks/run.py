@@ -571,10 +571,10 @@ def _lab_window():
     paints: list[float] = []
     original = LabView.render_to
 
-    def timed(self, painter, rect, paint_background=True):
+    def timed(self, painter, rect, paint_background=True, draft=False):
         start = time.perf_counter()
         try:
-            return original(self, painter, rect, paint_background)
+            return original(self, painter, rect, paint_background, draft)
         finally:
             if self is view:
                 paints.append((time.perf_counter() - start) * 1e3)

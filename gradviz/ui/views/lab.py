@@ -32,6 +32,7 @@ class LabView(QtWidgets.QWidget):
         self.last_paint_ms = 0.0
         #: While training, frames are drafts (``lab_painter.paint_lab``); paused, the full picture.
         self._draft = False
+        self._finishing = False
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 200)
 
@@ -54,9 +55,13 @@ class LabView(QtWidgets.QWidget):
         self.sigThemeChanged.emit()
 
     def set_draft(self, draft: bool) -> None:
-        """Draw frames as drafts while training runs; back to the full picture when it stops."""
-        if bool(draft) != self._draft:
-            self._draft = bool(draft)
+        """Draw frames as drafts while training runs; back to the full picture when it stops (the frame that
+        answers the key which stopped it stays a draft, so the answer comes first; the full one follows)."""
+        if bool(draft) == self._draft:
+            return
+        self._draft = bool(draft)
+        if not draft:
+            self._finishing = True
             self.update()
 
     def show_lab(self, lab_snapshot) -> None:
@@ -67,20 +72,24 @@ class LabView(QtWidgets.QWidget):
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(1280, 720)
 
-    def render_to(self, painter: QtGui.QPainter, rect: QtCore.QRectF, paint_background: bool = True) -> LabPicture:
-        """Draw the lab into ``rect`` of ``painter`` (what an export and the screen both call)."""
+    def render_to(self, painter: QtGui.QPainter, rect: QtCore.QRectF, paint_background: bool = True, draft: bool = False) -> LabPicture:
+        """Draw the lab into ``rect`` of ``painter`` (what an export and the screen both call); ``draft`` for a
+        frame while training."""
         if self._scene is None:
             return paint_no_lab(painter, rect, self._theme)
-        return paint_lab(painter, rect, self._scene, self._theme, self._cache, draft=self._draft)
+        return paint_lab(painter, rect, self._scene, self._theme, self._cache, draft=draft)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         start = time.perf_counter()
         painter = QtGui.QPainter(self)
+        finishing, self._finishing = self._finishing, False
         try:
-            self.picture = self.render_to(painter, QtCore.QRectF(self.rect()))
+            self.picture = self.render_to(painter, QtCore.QRectF(self.rect()), draft=self._draft or finishing)
         finally:
             painter.end()
         self.last_paint_ms = (time.perf_counter() - start) * 1000.0
+        if finishing:
+            self.update()  # the full picture, once the draft answering the key is on screen
         self.sigPainted.emit()
 
 

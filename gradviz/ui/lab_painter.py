@@ -144,7 +144,8 @@ class _Painter:
         align = align if align is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         f = self.font(px, bold)
         metrics = self.metrics(px, bold)
-        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1)) if elide else text
+        fits = not elide or metrics.horizontalAdvance(text) <= rect.width() - 2
+        shown = text if fits else metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1))
         if not shown:
             return QtCore.QRectF()
         color = QtGui.QColor(color) if color is not None else self.fg

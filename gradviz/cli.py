@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
     export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")
     export.add_argument("--out", required=True, metavar="PATH", help="PATH.png, .svg, .pdf or (with --animate) .gif")
+    # labview (#19): `gradviz export --view lab --preset spiral-deep --epochs N`
+    export.add_argument("--epochs", type=int, metavar="N", help="with --view lab: train the lab preset N epochs first (default: all of them)")
     from .lab_cli import add_lab_parser
 
     add_lab_parser(sub)
@@ -167,6 +169,8 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     _add_source(parser, required=False)
     parser.add_argument("--theme", choices=names.THEME_NAMES, default=None, help="the window's theme")
+    # labview (#19): open the training lab on a lab preset (see `gradviz lab --help`)
+    parser.add_argument("--lab", metavar="PRESET", help="open the training lab on a lab preset, e.g. spiral-deep")
     return parser
 
 
@@ -362,6 +366,17 @@ def _run_export(args) -> int:
     from .export import ExportError
     from .headless import export_command
 
+    if args.view == "lab" or args.epochs is not None:  # labview (#19): the lab trains a lab preset headless
+        from .ui.lab_export import export_lab
+
+        if args.view != "lab":
+            raise UsageError("argument --epochs: only with --view lab")
+        try:
+            path = export_lab(args)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {one_line(path)}", file=sys.stderr)
+        return 0
     experiment = _load(args)
     try:
         path = export_command(experiment, args)
@@ -392,10 +407,15 @@ def _run_gui(args) -> int:
     from .files.network_file import load_preset
 
     start = load_preset(args.preset) if args.preset else Path(args.file) if args.file else None
+    if args.lab is not None:  # labview (#19)
+        from .core.lab_config import preset_names
+
+        if args.lab not in preset_names():
+            raise UsageError(f"argument --lab: no lab preset called {args.lab!r}; the lab presets are {', '.join(preset_names())}")
     _check_display()
     from .ui.app import run_app
 
-    return run_app(start, theme=args.theme)
+    return run_app(start, theme=args.theme, lab=args.lab)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,6 +148,8 @@ class Session:
         self.bars_measure, self.bars_activations = _checked_bars(bars_measure, bars_activations)
         #: Show the whole pass's bars and verdict at once (True), or only what the backward pass has reached.
         self.reveal_all = bool(reveal_all)
+        #: labview (#19): the training lab's state (LabRun) when one is open, else None; drawn by the lab view.
+        self.lab = None
         #: What the inspector explains: ("neuron", layer, unit), ("edge", layer, to, from) or None ...
         self.selection: tuple | None = None
         #: ... and the side of the Compare view it was picked on ("left" when compare is off).

@@ -95,6 +95,7 @@ class Snapshot:
     file_path : the session file behind the screen; ``dirty`` whether it differs from the last save or open
     moved : +1 or -1 after a single step, else 0; ``animate_ms`` the animation of a step while playing
     note : one line on what the last opened file could not restore exactly, or None
+    lab : the training lab's frozen ``LabSnapshot`` while a lab is open (``session.lab``), else None
     """
 
     experiment: Experiment
@@ -122,6 +123,7 @@ class Snapshot:
     note: str | None = None
     weights_note: str = ""
     description: str = ""
+    lab: object = None
 
     @property
     def record(self) -> PassRecord:
@@ -169,6 +171,7 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
         history=session.history, title=session.title, undo_text=session.undo_text, redo_text=session.redo_text,
         file_path=session.file_path, dirty=session.dirty, moved=moved, animate_ms=animate_ms, note=note,
         weights_note=weights_note, description=description,
+        lab=None if session.lab is None else session.lab.snapshot(),
     )  # fmt: skip
 
 

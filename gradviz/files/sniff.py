@@ -7,6 +7,7 @@ Every caller that opens a user's file (File > Open, the last session at launch, 
 from __future__ import annotations
 
 from ..core.experiment import Experiment
+from ..core.lab_session import LAB_FILE_FORMAT, lab_from_session_json
 from ..core.session import Session
 from ..core.session_data import SessionData
 from .network_file import SESSION_FIELD, parse_network
@@ -48,3 +49,12 @@ def open_file(session: Session, path) -> bool:
     ``Session.show_file``.
     """
     return session.show_file(read_file(path), path)
+
+
+def read_lab_file(path):
+    """The ``Lab`` a lab session file (``gradviz lab --out``) holds, or None when ``path`` is another kind of
+    file (labview, #19). A lab file that cannot be used raises ``LabError`` naming the field."""
+    document = decode_text(read_text(path))
+    if isinstance(document, dict) and document.get("format") == LAB_FILE_FORMAT:
+        return lab_from_session_json(document, str(path))
+    return None

@@ -259,7 +259,7 @@ def app_icon(icons=None):
     return icon
 
 
-def run_app(experiment: Experiment | os.PathLike | None, theme: str | None = None) -> int:
+def run_app(experiment: Experiment | os.PathLike | None, theme: str | None = None, lab: str | None = None) -> int:
     """Open the window (see ``launch_window``) and run until it closes; exit code 2 when no window can open."""
     problem = display_problem()
     if problem is not None:
@@ -271,6 +271,8 @@ def run_app(experiment: Experiment | os.PathLike | None, theme: str | None = Non
     release_x_probe()
     settings = QtCore.QSettings()
     window = launch_window(experiment, theme, settings)
+    if lab is not None:  # labview (#19): `gradviz --lab PRESET`
+        window.lab.open_preset(lab)
     window.show()
     # Ask for the keyboard focus: without a window manager (a kiosk, a bare X server) nobody else gives it,
     # and the arrow keys would do nothing.

@@ -120,6 +120,10 @@ class CoreBridge(QtCore.QObject):
         self.sigSnapshot.emit(self.snapshot)
         return self.snapshot
 
+    def publish_lab(self) -> Snapshot:
+        """labview (#19): the lab driver changed ``session.lab``; emit the new state once."""
+        return self.announce()
+
     # ------------------------------------------------------------------------------------------ stepping
 
     @QtCore.Slot()

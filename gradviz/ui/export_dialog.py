@@ -69,6 +69,8 @@ class ExportDialog(QtWidgets.QDialog):
             self.view.addItem(label, name)
         if window.bridge.session.compare_active:
             self.view.setCurrentIndex(self.view.findData("compare"))
+        if getattr(window, "lab", None) is not None and window.lab.shown:  # labview (#19)
+            self.view.setCurrentIndex(self.view.findData("lab"))
         form.addRow("View", self.view)
 
         self.format = QtWidgets.QComboBox()
@@ -185,6 +187,8 @@ class ExportDialog(QtWidgets.QDialog):
             if options.animate:
                 raise ExportError("an animation of the whole window is made by `gradviz export --view window --animate`")
             return export_view(window, options)
+        if name == "lab" and options.animate:  # labview (#19): a pass animation would show no training
+            raise ExportError("an animation of the lab's training is made by `gradviz export --view lab --preset NAME --animate`")
         with ExportView(name, get_theme(options.theme)) as fresh:
             if options.animate:
 

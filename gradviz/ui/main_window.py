@@ -22,6 +22,7 @@ from .bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED, CoreBridge
 from .controls import CompareBar, ControlsPanel
 from .diagram import CompareView, NetworkView
 from .inspector import InspectorPanel
+from .lab_window import LabPart
 from .panels.activation_curves import ActivationCurvesPanel
 from .panels.depth_chain import DepthChainPanel
 from .panels.gradient_bars import GradientBarsPanel
@@ -160,6 +161,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_menus_and_toolbar()
         self._make_status_bar()
         self._connect()
+        self.lab = LabPart(self)  # labview (#19): the training lab's page, keys, dock and status read-outs
         self._default_state = self.saveState(LAYOUT_VERSION)
         #: The desktop's own application font (as it was before any window changed it): the screen theme keeps it.
         self._desktop_font = desktop_font()
@@ -667,7 +669,8 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setFont(dock_font)
         if self._docks_sized and self._dock_shares_kept:
             self._take_default_layout()
-        for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training):
+        for widget in (self.diagram, self.compare_view, self.gradient_bars, self.activation_curves, self.depth_chain, self.training,
+                       self.view_widgets["lab"]):  # labview (#19)
             widget.set_theme(theme)
         self.theme_actions[theme.name].setChecked(True)
         self.inspector.set_theme(theme)
@@ -749,6 +752,9 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             if not path:
                 return False
+        opened_lab = self.lab.open_lab_file(path)  # labview (#19): a lab session opens in the lab
+        if opened_lab is not None:
+            return opened_lab
         try:
             is_session = self.bridge.open_session(path)
         except (NetworkFileError, WorkBudgetError) as exc:
@@ -888,6 +894,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def copy_image(self) -> None:
         from .export_dialog import copy_image
 
+        if self.lab.shown:  # labview (#19): the lab is what is on screen
+            copy_image(self, "lab")
+            self.statusBar().showMessage("The training lab is on the clipboard.", 4000)
+            return
         copy_image(self, "compare" if self.central_view() is self.compare_view else "diagram")
         self.statusBar().showMessage("The diagram is on the clipboard.", 4000)
 
@@ -1011,6 +1021,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Ctrl+N / Ctrl+O", "a new session / open a session or network file"),
             ("Ctrl+S / Ctrl+Shift+S", "save the session / save it as a new file"),
             ("Ctrl+E / Ctrl+Shift+C", "export / copy an image"),
+            *self.lab.shortcut_rows(),  # labview (#19)
         ]
         html = "<table cellspacing=6>" + "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
         QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", html)

@@ -633,6 +633,105 @@ def memory_benchmark() -> dict:
     return {"peak_rss_mb": {"largest": round(statistics.median(peaks), 1)}}
 
 
+# ---------------------------------------------------------------------------------------------- lab in the window (#19)
+
+LAB_PRESET = "spiral-deep"
+LAB_PLAY_S = 3.0
+LAB_KEY_PRESSES = 10
+
+
+def _lab_window():
+    """The real window at 1280 x 720 with the lab on ``LAB_PRESET``, and a list its lab view's paints fill (ms)."""
+    from gradviz.files.network_file import load_preset
+    from gradviz.ui.main_window import MainWindow
+    from gradviz.ui.views.lab import LabView
+
+    app = _app()
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    window.lab.open_preset(LAB_PRESET)
+    view = window.lab.view
+    paints: list[float] = []
+    original = LabView.render_to
+
+    def timed(self, painter, rect, paint_background=True, draft=False):
+        start = time.perf_counter()
+        try:
+            return original(self, painter, rect, paint_background, draft)
+        finally:
+            if self is view:
+                paints.append((time.perf_counter() - start) * 1e3)
+
+    view.render_to = timed.__get__(view)
+    for _ in range(5):
+        app.processEvents()
+    return app, window, paints
+
+
+def _run_events(app, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+
+
+def lab_frame_ms() -> dict:
+    """Milliseconds of a lab-view frame (its paint) while ``LAB_PRESET`` plays, and the epochs per second Play shows."""
+    app, window, paints = _lab_window()
+    driver = window.lab.driver
+    try:
+        _run_events(app, 0.3)
+        paints.clear()
+        driver.play()
+        start, first = time.perf_counter(), driver.lab.epoch
+        _run_events(app, LAB_PLAY_S)
+        epochs = (driver.lab.epoch - first) / (time.perf_counter() - start)
+        driver.pause()
+        return {
+            "lab_frame_ms": round(statistics.median(paints), 2) if paints else None,
+            "lab_play_epochs_per_s": round(epochs, 1),
+            "_lab_frames": {"frames": len(paints), "max_ms": round(max(paints), 2) if paints else None},
+        }
+    finally:
+        driver.shutdown()
+        window.close()
+
+
+def lab_key_latency_ms() -> dict:
+    """Milliseconds from a key press to the lab view's next finished paint, while training: Shift+Right, which
+    pauses and trains one more mini-batch, so the picture always changes."""
+    from PySide6 import QtCore, QtTest
+
+    app, window, paints = _lab_window()
+    driver = window.lab.driver
+    rng = np.random.default_rng(0)
+    latencies = []
+    try:
+        for _ in range(LAB_KEY_PRESSES):
+            driver.play()
+            _run_events(app, 0.1)
+            # The key comes at any moment of a slice: it is due at ``due``, and handled when the event loop
+            # gets to it, as a real key press would be.
+            delay_ms = int(rng.integers(20, 200))
+            due = time.perf_counter() + delay_ms / 1e3
+            painted = []
+            key, shift = QtCore.Qt.Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier
+            QtCore.QTimer.singleShot(delay_ms, lambda: (painted.append(len(paints)), QtTest.QTest.keyClick(window.lab.view, key, shift)))
+            while not painted or driver.playing or len(paints) == painted[0]:
+                app.processEvents()
+                if time.perf_counter() - due > 5:
+                    raise RuntimeError("the key press was not painted within 5 s")
+            latencies.append((time.perf_counter() - due) * 1e3)
+        return {"lab_key_latency_ms": round(statistics.median(latencies), 1), "_lab_key_max_ms": round(max(latencies), 1)}
+    finally:
+        driver.shutdown()
+        window.close()
+
+
+def lab_window_benchmark() -> dict:
+    return {**lab_frame_ms(), **lab_key_latency_ms()}
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 BENCHMARKS = {
@@ -643,6 +742,7 @@ BENCHMARKS = {
     "export_4k_png_s": export_benchmark,
     "peak_rss_mb": memory_benchmark,
     "lab": lab_benchmark,
+    "lab_window": lab_window_benchmark,  # labview (#19)
 }
 
 

@@ -38,6 +38,9 @@ def diagram_marks(view) -> list:
 
 
 def marks(name: str, widget, plot) -> list:
+    if name == "lab":  # labview (#19): the lab's title and verdict, or None before a lab is open
+        scene = widget.shown_scene
+        return [None if scene is None else (scene.title, scene.verdict)]
     if name == "diagram":
         return diagram_marks(widget)
     if hasattr(widget, "text") and not hasattr(widget, "scene"):

@@ -23,6 +23,7 @@ VIEW_MODULES = (
     ("depth-chain", "depth"),
     ("training", "training"),
     ("lanes", "lanes"),
+    ("lab", "lab"),
 )
 #: What `gradviz export --view` and the export dialog offer: every view, then the whole window.
 WHOLE_WINDOW = "window"

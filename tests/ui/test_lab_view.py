@@ -1,0 +1,531 @@
+"""Issue 19: the training lab in the real window (offscreen): keys, lock-step, reset, what is drawn.
+
+Expected values come from elsewhere than the drawing: the boundary's cells from an independent NumPy
+forward pass of the snapshot's weights, the curves from the core's own history, the weights after Reset
+from the lab's state before any training, text sizes and contrast from the rendered pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gradviz.files.network_file import load_preset
+from gradviz.ui.lab_painter import heat_cell_class
+from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
+from gradviz.ui.theme import SCREEN, SLIDES
+
+Key = QtCore.Qt.Key
+
+
+@pytest.fixture
+def restore_app_font(qapp):
+    desktop_font()
+    yield
+    apply_app_font(SCREEN)
+
+
+def _window(qtbot, preset="spiral-deep", theme=SCREEN, size=(1280, 720)):
+    window = MainWindow(load_preset("tiny-sigmoid"), theme)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.lab.open_preset(preset)
+    qtbot.waitUntil(lambda: window.lab.view.picture is not None and window.lab.view.isVisible())
+    return window
+
+
+def _lab(window):
+    return window.bridge.snapshot.lab
+
+
+def _press(qtbot, window, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.lab.view, key, modifier)
+
+
+def _weights(shot):
+    return [np.array(w) for lane in shot.lanes for w in (*lane.weights, *lane.biases)]
+
+
+def _painted(qtbot, window):
+    """Paint the lab view now and return what it drew."""
+    view = window.lab.view
+    view.picture = None
+    view.repaint()
+    qtbot.waitUntil(lambda: view.picture is not None)
+    return view.picture
+
+
+# ------------------------------------------------------------------------------------------ keys
+
+
+def test_right_trains_one_epoch_and_shift_right_one_mini_batch(qtbot):
+    window = _window(qtbot)
+    assert window.lab.shown
+    assert (_lab(window).epoch, _lab(window).batch_index) == (0, 0)
+    _press(qtbot, window, Key.Key_Right)
+    assert (_lab(window).epoch, _lab(window).batch_index) == (1, 0)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert (_lab(window).epoch, _lab(window).batch_index) == (1, 1)
+    _press(qtbot, window, Key.Key_Right)  # to the end of epoch 2
+    assert (_lab(window).epoch, _lab(window).batch_index) == (2, 0)
+    # The pass's own stepping did not move: the keys went to the lab.
+    assert window.bridge.session.record.step == 0
+
+
+def test_space_plays_and_pauses_within_one_frame(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Space)
+    driver = window.lab.driver
+    assert driver.playing
+    qtbot.waitUntil(lambda: _lab(window).epoch >= 3, timeout=20000)
+    _press(qtbot, window, Key.Key_Space)
+    assert not driver.playing
+    # Paused at once: the published state is the lab's state, and nothing trains any more.
+    stopped = (window.lab.driver.lab.epoch, window.lab.driver.lab.batch_index)
+    assert (_lab(window).epoch, _lab(window).batch_index) == stopped
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    assert (window.lab.driver.lab.epoch, window.lab.driver.lab.batch_index) == stopped
+    assert window.lab.status_epoch.text().startswith(f"Epoch {stopped[0]:,} of 300")
+
+
+def test_lanes_move_in_lock_step_while_playing(qtbot):
+    window = _window(qtbot)
+    seen = []
+
+    def record(shot):
+        lab = shot.lab
+        if lab is not None:
+            seen.append([tuple(np.asarray(lane.history.epochs).tolist()) for lane in lab.lanes])
+
+    window.bridge.sigSnapshot.connect(record)
+    window.lab.driver.play()
+    qtbot.waitUntil(lambda: _lab(window).epoch >= 4, timeout=20000)
+    window.lab.driver.pause()
+    assert len(seen) >= 2
+    for histories in seen:
+        assert all(h == histories[0] for h in histories)  # every lane has measured the same epochs
+    final = [np.asarray(lane.history.epochs).tolist() for lane in _lab(window).lanes]
+    assert final[0] == list(range(_lab(window).epoch + 1))
+
+
+def test_home_resets_to_the_same_starting_weights(qtbot):
+    window = _window(qtbot)
+    start = _weights(_lab(window))
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    trained = _weights(_lab(window))
+    assert any(not np.array_equal(a, b) for a, b in zip(start, trained))
+    window.lab.driver.play()
+    _press(qtbot, window, Key.Key_Home)
+    assert not window.lab.driver.playing
+    shot = _lab(window)
+    assert (shot.epoch, shot.batch_index) == (0, 0)
+    for a, b in zip(start, _weights(shot)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_undo_takes_back_an_epoch_and_a_learning_rate_change(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Right)
+    assert _lab(window).epoch == 1
+    window.lab.controls.learning_rate.setValue(0.05)
+    assert _lab(window).lanes[0].learning_rate == pytest.approx(0.05)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).lanes[0].learning_rate == pytest.approx(0.1)
+    assert window.lab.controls.learning_rate.value() == pytest.approx(0.1)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).epoch == 0
+
+
+def test_hiding_the_lab_gives_the_keys_back_to_the_pass(qtbot):
+    window = _window(qtbot)
+    window.lab.set_shown(False)
+    qtbot.keyClick(window.central_view(), Key.Key_Right)
+    assert window.bridge.session.record.step == 1
+    assert _lab(window).epoch == 0
+
+
+# ------------------------------------------------------------------------------------------ what is drawn
+
+
+def _forward_probability(lane, points, mean, scale):
+    """Class 1's probability at raw ``points``, by a plain NumPy forward pass of the lane's weights."""
+    a = (points - mean) / scale
+    functions = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
+    for l, (w, b) in enumerate(zip(lane.weights, lane.biases)):
+        z = a @ np.asarray(w).T + np.asarray(b)
+        a = functions[lane.activations[l]](z) if l < len(lane.weights) - 1 else z
+    return 1 / (1 + np.exp(-a[:, 0]))
+
+
+def test_the_boundary_cells_are_the_networks_own_predictions(qtbot):
+    window = _window(qtbot)
+    for _ in range(15):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    shot = _lab(window)
+    train = np.asarray(shot.data.train_points)
+    mean, scale = train.mean(axis=0), train.std(axis=0)
+    rng = np.random.default_rng(7)
+    for k, lane in enumerate(shot.lanes):
+        cells, rect, xs, ys = picture.heat_maps[k]
+        assert cells.shape[:2] == (len(ys), len(xs)) and len(xs) >= 100
+        classes = heat_cell_class(cells, window.theme.background)
+        rows, cols = rng.integers(0, len(ys), 400), rng.integers(0, len(xs), 400)
+        # Row 0 of the picture is the top: the largest y.
+        points = np.column_stack([xs[cols], ys[len(ys) - 1 - rows]])
+        p = _forward_probability(lane, points, mean, scale)
+        clear = np.abs(p - 0.5) > 0.02  # cells at the boundary itself may round either way
+        assert clear.sum() > 100
+        np.testing.assert_array_equal(classes[rows, cols][clear], (p >= 0.5)[clear].astype(int))
+
+
+def test_the_boundary_is_drawn_where_the_picture_says(qtbot):
+    window = _window(qtbot)
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    image = window.lab.view.grab().toImage()
+    ratio = image.devicePixelRatio()
+    cells, rect, _, _ = picture.heat_maps[1]
+    # A cell's colour shows on screen at the cell's place (sampled where no point is drawn over it).
+    matches = 0
+    rows, cols = cells.shape[:2]
+    for r in range(2, rows, 7):
+        for c in range(2, cols, 7):
+            x = rect.left() + (c + 0.5) * rect.width() / cols
+            y = rect.top() + (r + 0.5) * rect.height() / rows
+            pixel = QtGui.QColor(image.pixel(int(x * ratio), int(y * ratio)))
+            if (pixel.red(), pixel.green(), pixel.blue()) == tuple(int(v) for v in cells[r, c]):
+                matches += 1
+    assert matches > 0.6 * len(range(2, rows, 7)) * len(range(2, cols, 7))
+
+
+def test_the_curves_are_the_cores_history(qtbot):
+    window = _window(qtbot)
+    for _ in range(6):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    lab = window.lab.driver.lab.lab
+    area, last_epoch, loss_top = picture.plot_rects["loss"]
+    for k, lane in enumerate(lab.lanes):
+        history = lane.history
+        epochs, loss, accuracy = history.epochs[: history.count], history.measure("loss"), history.measure("test_accuracy")
+        x, y, px, py = picture.curves[(k, "loss")]
+        np.testing.assert_array_equal(x, epochs)
+        np.testing.assert_allclose(y, loss, rtol=0, atol=0)
+        np.testing.assert_allclose(px, area.left() + epochs / last_epoch * area.width(), atol=1e-9)
+        np.testing.assert_allclose(py, area.bottom() - loss / loss_top * area.height(), atol=1e-9)
+        _, acc, _, acc_py = picture.curves[(k, "test_accuracy")]
+        np.testing.assert_allclose(acc, accuracy)
+        np.testing.assert_allclose(acc_py, area.bottom() - accuracy * area.height(), atol=1e-9)
+        speed_area, _, (lo, hi) = picture.plot_rects["speed"]
+        speed = history.measure("speed")
+        for l in range(speed.shape[1]):
+            _, values, _, spy = picture.curves[(k, f"speed{l + 1}")]
+            np.testing.assert_allclose(values, speed[:, l])
+            expected = speed_area.bottom() - (np.log10(speed[:, l]) - lo) / (hi - lo) * speed_area.height()
+            np.testing.assert_allclose(spy, expected, atol=1e-6)
+
+
+def test_digits_show_right_and_wrong_marks_and_a_confusion_matrix(qtbot):
+    window = _window(qtbot, "digits-deep", size=(1920, 1080))  # room for a count in each cell
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    shot = _lab(window)
+    marks = [t.text for t in picture.texts if t.role == "mark"]
+    assert marks and set(marks) <= {"✓", "✗"}
+    per_lane = len(marks) // len(shot.lanes)
+    for k, lane in enumerate(shot.lanes):
+        drawn = marks[k * per_lane : (k + 1) * per_lane]
+        assert drawn == ["✓" if right else "✗" for right in np.asarray(lane.test_correct)[:per_lane]]
+    cells = [int(t.text) for t in picture.texts if t.role == "cell"]
+    assert sum(cells) == sum(int(np.asarray(lane.confusion).sum()) for lane in shot.lanes) == len(shot.data.test_labels) * len(shot.lanes)
+
+
+# ------------------------------------------------------------------------------------------ readability
+
+
+def _luminance(rgb) -> float:
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def _contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("preset", ["spiral-deep", "digits-deep"])
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280", "1920"])
+def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
+    window = _window(qtbot, preset, theme, size)
+    for _ in range(2):
+        _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    least = 18 if theme is SLIDES else 14
+    texts = picture.texts
+    assert len(texts) > 20
+    small = [(t.text, t.px) for t in texts if t.px < least]
+    assert not small
+    view_rect = QtCore.QRectF(window.lab.view.rect())
+    image = window.lab.view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ratio = image.devicePixelRatio()
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    for n, t in enumerate(texts):
+        assert view_rect.contains(t.rect.adjusted(1, 1, -1, -1)), t.text  # nothing clipped at the view's edge
+        for other in texts[n + 1 :]:
+            overlap = t.rect.adjusted(1, 1, -1, -1).intersected(other.rect.adjusted(1, 1, -1, -1))
+            assert overlap.isEmpty(), (t.text, other.text)
+        box = pixels[int(t.rect.top() * ratio) : int(t.rect.bottom() * ratio), int(t.rect.left() * ratio) : int(t.rect.right() * ratio), :3]
+        colours, counts = np.unique(box.reshape(-1, 3), axis=0, return_counts=True)
+        background = colours[np.argmax(counts)][::-1]  # BGRA in memory
+        text = QtGui.QColor(t.color)
+        assert _contrast(background, (text.red(), text.green(), text.blue())) >= 4.5, (t.text, t.color, background)
+
+
+# ------------------------------------------------------------------------------------------ presenter mode
+
+
+def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blanks(qtbot, restore_app_font):
+    window = _window(qtbot)
+    qtbot.keyClick(window.lab.view, Key.Key_F5)
+    assert window.presenter_active
+    assert window.lab.view.isVisible() and not window.gradient_bars.isVisible()
+    assert not window.lab.dock.isVisible() and not window.lab.toolbar.isVisible()
+    qtbot.keyClick(window.lab.view, Key.Key_PageDown)
+    assert _lab(window).epoch == 1
+    assert window.bridge.session.record.step == 0  # the pass did not move
+    picture = _painted(qtbot, window)
+    assert min(t.px for t in picture.texts) >= 18  # the slides theme's print
+    qtbot.keyClick(window.lab.view, Key.Key_B)
+    assert window.blanked
+    qtbot.keyClick(window.lab.view, Key.Key_PageDown)  # the keys still train behind the black screen
+    assert _lab(window).epoch == 2
+    qtbot.keyClick(window.lab.view, Key.Key_B)
+    assert not window.blanked
+    qtbot.keyClick(window.lab.view, Key.Key_Escape)
+    assert not window.presenter_active
+    assert window.lab.shown and window.lab.dock.isVisible() and not window.status_step.isVisible()
+
+
+# ------------------------------------------------------------------------------------------ files and closing
+
+
+def test_a_lab_session_file_opens_in_the_lab_at_its_epoch_and_weights(qtbot, tmp_path):
+    from gradviz.core.lab_state import LabRun
+    from gradviz.files.lab_file import save_lab_session
+
+    run = LabRun.from_preset("xor")
+    run.step_epoch()
+    run.step_epoch()
+    run.step_batch()
+    saved = run.snapshot()
+    path = tmp_path / "xor-lab.json"
+    save_lab_session(run.lab, path)
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_file(str(path), ask=False)
+    assert window.lab.shown
+    shot = _lab(window)
+    assert (shot.epoch, shot.batch_index) == (2, 1)
+    for a, b in zip(_weights(saved), _weights(shot)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(shot.lanes[0].history.loss, saved.lanes[0].history.loss)
+
+
+def test_a_broken_lab_file_is_named_and_changes_nothing(qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "gradviz-lab", "version": 2, "config": {"layers": "x"}}', encoding="utf-8")
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    said = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    assert not window.open_file(str(path), ask=False)
+    assert len(said) == 1 and "broken.json" in said[0] and "layers" in said[0]
+    assert window.bridge.session.lab is None and not window.lab.shown
+
+
+def test_closing_while_the_lab_trains_asks_first(qtbot, monkeypatch):
+    window = _window(qtbot)
+    window.ask_to_save = True
+    monkeypatch.setattr(window, "confirm_discard", lambda doing: True)  # only the lab's question here
+    asked = []
+    buttons = QtWidgets.QMessageBox.StandardButton
+    answer = [buttons.Cancel]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *args: asked.append(args[1]) or answer[0])
+    window.lab.driver.play()
+    assert not window.close()
+    assert asked == ["The lab is training"] and window.isVisible() and window.lab.driver.playing
+    answer[0] = buttons.Close
+    assert window.close()
+    assert not window.lab.driver.playing
+
+
+def test_gradviz_lab_with_an_unknown_preset_is_one_line_and_exit_2(capsys):
+    from gradviz.cli import main
+
+    assert main(["--lab", "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["gradviz: error: argument --lab: no lab preset called 'nope'; the lab presets are "
+                   "digits-deep, digits-shallow, spiral-deep, xor, circles, moons, gauss, exploding-clip"]  # fmt: skip
+
+
+def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, tmp_path):
+    window = _window(qtbot, "xor")
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    before = _lab(window)
+    path = tmp_path / "saved-lab.json"
+    assert window.lab.save_lab_as(str(path))
+    window.lab.open_preset("circles")
+    assert _lab(window).data.name == "circles"
+    assert window.open_file(str(path), ask=False)
+    after = _lab(window)
+    assert (after.epoch, after.batch_index, after.data.name) == (1, 1, "xor")
+    assert window.lab.controls.preset.currentText() == "xor"
+    for a, b in zip(_weights(before), _weights(after)):
+        np.testing.assert_array_equal(a, b)
+    for lane_before, lane_after in zip(before.lanes, after.lanes):
+        np.testing.assert_array_equal(lane_before.history.test_accuracy, lane_after.history.test_accuracy)
+
+
+def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot):
+    window = _window(qtbot)
+    box = window.lab.controls.activations[0]
+    box.setCurrentText("tanh")
+    box.activated.emit(box.currentIndex())
+    assert [lane.activation for lane in _lab(window).lanes] == ["tanh", "relu"]
+    assert window.lab.controls.activations[1].currentText() == "relu"
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert [lane.activation for lane in _lab(window).lanes] == ["sigmoid", "relu"]
+    assert box.currentText() == "sigmoid"
+
+
+def test_a_refused_edit_is_one_status_line_and_changes_nothing(qtbot):
+    window = _window(qtbot)
+    before = _lab(window)
+    assert not window.lab.driver.edit({"batch": 0})
+    message = window.statusBar().currentMessage()
+    assert "batch" in message and "\\n" not in message
+    assert _lab(window).config == before.config
+
+
+@pytest.mark.parametrize("preset", ["spiral-deep", "digits-deep"])
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
+def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_app_font, preset, theme):
+    from dataclasses import replace
+
+    from gradviz.core.lab import Lab
+    from gradviz.core.lab_config import load_preset as load_lab_preset
+    from gradviz.core.lab_state import LabRun
+
+    config = load_lab_preset(preset)
+    names = ("sigmoid", "tanh", "relu", "softplus")
+    config = replace(config, lanes=tuple(replace(config.lanes[0], name=n, activation=n) for n in names))
+    window = _window(qtbot, "xor", theme, (1280, 720))
+    window.lab.open_run(LabRun(Lab(config)))
+    _press(qtbot, window, Key.Key_Right)
+    picture = _painted(qtbot, window)
+    least = 18 if theme is SLIDES else 14
+    assert not [(t.text, t.px) for t in picture.texts if t.px < least]
+    for n, t in enumerate(picture.texts):
+        for other in picture.texts[n + 1 :]:
+            assert t.rect.adjusted(1, 1, -1, -1).intersected(other.rect.adjusted(1, 1, -1, -1)).isEmpty(), (t.text, other.text)
+    legend = [t.text for t in picture.texts if t.role == "legend"]
+    layers = len(config.hidden)
+    for name in names:
+        assert f"{name} loss" in legend and any(text.startswith(name) and "acc." in text for text in legend)
+        assert name in legend  # its row of layers in the speed legend
+    # Every layer of every lane is named: one number per line, or one "layers 1 → L" for the strips.
+    assert legend.count(str(layers)) == len(names) or f"layers 1 → {layers}" in legend
+    assert all(name in t.text for t, name in zip([t for t in picture.texts if t.role == "caption"], names))
+
+
+def test_a_layout_saved_with_the_lab_shown_does_not_bring_its_dock_back_without_it(qtbot):
+    from gradviz.ui.main_window import LAYOUT_VERSION
+
+    window = _window(qtbot)
+    assert window.lab.dock.isVisible() and window.lab.toolbar.isVisible()
+    state = window.saveState(LAYOUT_VERSION)
+    other = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(other)
+    assert other.restoreState(state, LAYOUT_VERSION)
+    other.show()
+    qtbot.waitExposed(other)
+    assert not other.lab.shown
+    assert not other.lab.dock.isVisible() and not other.lab.toolbar.isVisible()
+
+
+def test_the_keyboard_shortcuts_list_the_labs_keys(qtbot, monkeypatch):
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    window.show_shortcuts()
+    assert "Ctrl+L" in shown[0] and "train one epoch / one mini-batch" in shown[0]
+
+
+def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):
+    window = _window(qtbot)
+    view = window.lab.view
+    drafts = []
+    original = view.render_to
+    view.render_to = lambda painter, rect, paint_background=True, draft=False: drafts.append(draft) or original(painter, rect, paint_background, draft)
+    window.lab.driver.play()
+    qtbot.waitUntil(lambda: True in drafts, timeout=20000)
+    _press(qtbot, window, Key.Key_Space)
+    drafts.clear()
+    # The frame answering the key is a draft; the full picture follows by itself.
+    qtbot.waitUntil(lambda: drafts[-1:] == [False], timeout=5000)
+    assert drafts[0] is True
+    assert [t for t in view.picture.texts if t.role == "title"][0].text.startswith("spiral · epoch")
+
+
+def test_the_data_set_changes_from_the_dock_and_undo_brings_the_spiral_back(qtbot):
+    window = _window(qtbot)
+    combo = window.lab.controls.data
+    combo.setCurrentText("moons")
+    combo.activated.emit(combo.currentIndex())
+    assert _lab(window).data.name == "moons" and _lab(window).epoch == 0
+    assert "moons" in window.lab.view.shown_scene.title
+    window.lab.controls.noise.setValue(0.2)
+    assert _lab(window).config.data.noise == pytest.approx(0.2)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.lab.view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert _lab(window).data.name == "spiral" and combo.currentText() == "spiral"
+
+
+def test_ctrl_l_opens_the_spiral_lab_and_closes_it_again(qtbot):
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window.central_view(), Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.lab.shown and _lab(window).data.name == "spiral"
+    assert not window.docks["inspector"].isVisible() and window.lab.dock.isVisible()
+    qtbot.keyClick(window.lab.view, Key.Key_L, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert not window.lab.shown and window.central.currentWidget() is window.diagram
+    assert window.docks["gradient-bars"].isVisible() and not window.lab.dock.isVisible()
+
+
+def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
+    from gradviz.ui.lab_painter import _per_pixel_extremes
+
+    xs = np.linspace(0, 99.9, 10_000)  # 100 pixel columns, 100 points each
+    ys = np.sin(xs * 7.3) + 0.01 * np.arange(10_000) % 3
+    tx, ty = _per_pixel_extremes(xs, ys)
+    assert len(tx) <= 4 * 100 and np.all(np.diff(tx) > 0)
+    for column in range(100):
+        inside = np.floor(xs) == column
+        kept = np.floor(tx) == column
+        assert ty[kept].min() == ys[inside].min() and ty[kept].max() == ys[inside].max()
+    sparse = np.linspace(0, 99, 150)  # fewer than two points per column: drawn point by point
+    assert len(_per_pixel_extremes(sparse, np.sin(sparse))[0]) == 150

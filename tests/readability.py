@@ -248,7 +248,18 @@ def view_labels(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> list[La
             labels += _graphics_view_labels(view, window)
         elif isinstance(view, NetworkView):
             labels += _network_view_labels(view, window)
+        elif getattr(view, "picture", None) is not None:  # a painted view recording its texts (the lab)
+            labels += _painted_view_labels(view, window)
     return labels + _widget_labels(widget, window)
+
+
+def _painted_view_labels(view, window) -> list[Label]:
+    """The texts a painted view's last paint drew, each with the size and colour it was drawn in."""
+    return [
+        Label(t.text, _to_window(view, window, t.rect), t.px, QtGui.QColor(t.color), f"painted {t.role}")
+        for t in view.picture.texts
+        if t.text.strip()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- the rules

@@ -9,7 +9,7 @@ training run, so every view has its numbers on.
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gradviz.files.network_file import load_preset
 from gradviz.ui.main_window import MainWindow, apply_app_font
@@ -47,6 +47,10 @@ def _shown_view(qtbot, name, theme, size):
     window.show()
     qtbot.waitExposed(window)
     window.bridge.train_blocking(20)
+    if name == "lab":  # the lab's own page: spiral-deep after two epochs
+        window.lab.open_preset("spiral-deep")
+        for _ in range(2):
+            qtbot.keyClick(window.lab.view, QtCore.Qt.Key.Key_Right)
     if name == "compare":
         window.bridge.set_compare_active(True)
     window.bridge.run_to_end()

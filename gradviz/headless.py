@@ -17,7 +17,8 @@ from .core.experiment import Experiment
 from .core.session import Session
 from .core.snapshot import take_snapshot
 from .files.sniff import open_file
-from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
+from .export import export_animation, export_view
+from .export_options import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions
 from .ui.app import make_app
 from .ui.export_views import ExportView
 from .ui.panels.depth_chain import DEFAULT_DEPTH, DEFAULT_X, MAX_DEPTH, X_LIMITS

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from gradviz.cli import main
-from gradviz.export import plain_svg_coordinates
+from gradviz.export_svg import plain_svg_coordinates
 from gradviz.ui.theme import SCREEN, SLIDES
 from gradviz.ui.views.registry import EXPORT_NAMES
 

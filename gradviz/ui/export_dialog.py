@@ -10,10 +10,8 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from ..export import (
-    MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, copy_to_clipboard, export_animation,
-    export_view, output_size,
-)  # fmt: skip
+from ..export import copy_to_clipboard, export_animation, export_view
+from ..export_options import MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, output_size
 from ..names import DEFAULT_EXPORT_THEME, THEME_NAMES
 from ..core.snapshot import Snapshot, take_snapshot
 from .export_views import ExportView, compare_copy, pass_copy

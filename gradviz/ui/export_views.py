@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.session import Session
 from ..core.snapshot import Snapshot
-from ..export import SLIDE_HEIGHT, SLIDE_WIDTH
+from ..export_options import SLIDE_HEIGHT, SLIDE_WIDTH
 from .theme import Theme, qt_palette
 from .views.registry import VIEW_NAMES, view
 

@@ -363,7 +363,7 @@ def _refuse_empty_outputs(args) -> None:
 
 
 def _run_export(args) -> int:
-    from .export import ExportError
+    from .export_options import ExportError
     from .headless import export_command
 
     if args.view == "lab" or args.epochs is not None:  # labview (#19): the lab trains a lab preset headless

@@ -17,9 +17,10 @@ from .core.experiment import Experiment
 from .core.session import Session
 from .core.snapshot import take_snapshot
 from .files.sniff import open_file
-from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
+from .export import export_animation, export_view
+from .export_options import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions
 from .ui.app import make_app
-from .ui.export_views import ExportView
+from .ui.export_views import ExportView, through_the_pass
 from .ui.panels.depth_chain import DEFAULT_DEPTH, DEFAULT_X, MAX_DEPTH, X_LIMITS
 from .ui.theme import get_theme
 
@@ -152,13 +153,8 @@ def export_command(experiment: Experiment, args) -> Path:
             return export_view(fresh.view, options)
 
         def frames() -> Iterator[None]:
-            # From the reset to the end of the backward pass, one frame per micro-step: one reset, then one
-            # step each (go_to_step(s) would replay all s steps for every frame).
-            session.go_to_step(0)
-            for number in range(2 * depth + 2):
-                if number:
-                    session.step_forward()
-                fresh.show(take_snapshot(session), chain)
+            for stepped in through_the_pass(session):
+                fresh.show(take_snapshot(stepped), chain)
                 yield
 
         return export_animation(fresh.view, frames(), options)

@@ -1,4 +1,4 @@
-"""gradviz.export, the leaf: ExportOptions, PNG/SVG/PDF of a view, GIF and PNG frames, sizes and file modes."""
+"""gradviz.export and its export_* modules, the leaf: ExportOptions, PNG/SVG/PDF of a view, GIF and PNG frames, sizes and file modes."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from gradviz import export
-from gradviz.export import MAX_SIDE, ExportError, ExportOptions, export_animation, export_view
+from gradviz import export, export_options
+from gradviz.export import export_animation, export_view
+from gradviz.export_options import MAX_SIDE, ExportError, ExportOptions
+from gradviz.export_paint import render_image
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image, ImageSequence  # noqa: E402
@@ -179,8 +181,8 @@ def test_bad_sizes_and_themes_are_refused(tmp_path, kwargs, message):
 def test_the_one_size_limit_is_the_one_the_dialog_uses(qtbot):
     from gradviz.ui import export_dialog
 
-    assert export.MAX_SIDE == 16384
-    assert export_dialog.MAX_SIDE is export.MAX_SIDE
+    assert export_options.MAX_SIDE == 16384
+    assert export_dialog.MAX_SIDE is export_options.MAX_SIDE
 
 
 # ---------------------------------------------------------------------------------------------- PNG
@@ -512,7 +514,7 @@ def test_gif_keeps_identical_frames_and_every_picture_exact(qtbot, tmp_path):
 
 def _image_of(view, color, width, height):
     view.color = QtGui.QColor(color)
-    image = export.render_image(view, width, height).convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    image = render_image(view, width, height).convertToFormat(QtGui.QImage.Format.Format_RGB888)
     return Image.frombuffer("RGB", (width, height), bytes(image.constBits()), "raw", "RGB", image.bytesPerLine(), 1)
 
 
@@ -823,8 +825,6 @@ def test_network_files_are_written_with_the_same_modes(tmp_path, umask_022):
 
 
 def test_an_animation_too_big_for_the_work_budget_is_refused_before_drawing(tmp_path):
-    from gradviz.export import ExportError, ExportOptions
-
     # 16384 x 9216 RGBA is 604 MB a copy; an animation holds about six: 3.6 GB, over the 2 GB budget.
     with pytest.raises(ExportError) as refused:
         ExportOptions(tmp_path / "big.gif", width=16384, animate=True)

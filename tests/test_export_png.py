@@ -1,4 +1,4 @@
-"""The PNG encoder of gradviz.export: every pixel and alpha as drawn, read back by Pillow and by Qt."""
+"""The PNG encoder of gradviz.export_png: every pixel and alpha as drawn, read back by Pillow and by Qt."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PySide6 import QtCore, QtGui
 
-from gradviz import export
+from gradviz.export_png import png_bytes
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
@@ -44,7 +44,7 @@ def _chunks(data: bytes) -> dict:
 @pytest.mark.parametrize("size", [(1, 1), (37, 23), (300, 2)])
 def test_png_holds_every_pixel_and_alpha(qapp, size):
     image = _painted_image(*size)
-    data = export._png_bytes(image)
+    data = png_bytes(image)
     decoded = Image.open(io.BytesIO(data))
     decoded.verify()  # Pillow checks the chunk CRCs and the structure
     decoded = Image.open(io.BytesIO(data))
@@ -58,7 +58,7 @@ def test_png_holds_every_pixel_and_alpha(qapp, size):
 
 
 def test_png_keeps_the_dots_per_metre_and_ends_with_iend(qapp):
-    chunks = _chunks(export._png_bytes(_painted_image(5, 4)))
+    chunks = _chunks(png_bytes(_painted_image(5, 4)))
     assert struct.unpack(">IIBBBBB", chunks[b"IHDR"][0]) == (5, 4, 8, 6, 0, 0, 0)
     assert struct.unpack(">IIB", chunks[b"pHYs"][0]) == (3780, 5906, 1)
     assert chunks[b"IEND"] == [b""]
@@ -71,7 +71,7 @@ def test_png_of_a_premultiplied_image_is_unpremultiplied(qapp):
     image.fill(QtCore.Qt.GlobalColor.transparent)
     image.setPixelColor(0, 0, QtGui.QColor(200, 100, 50, 128))
     image.setPixelColor(1, 0, QtGui.QColor(0, 0, 255, 255))
-    decoded = Image.open(io.BytesIO(export._png_bytes(image))).load()
+    decoded = Image.open(io.BytesIO(png_bytes(image))).load()
     red, green, blue, alpha = decoded[0, 0]
     assert alpha == 128 and abs(red - 200) <= 1 and abs(green - 100) <= 1 and abs(blue - 50) <= 1
     assert decoded[1, 0] == (0, 0, 255, 255)

@@ -12,7 +12,8 @@ from PySide6 import QtGui, QtSvg, QtWidgets
 from gradviz.cli import build_parser, main
 from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
-from gradviz.export import ExportOptions, export_view, output_size
+from gradviz.export import export_view
+from gradviz.export_options import ExportOptions, output_size
 from gradviz.ui.export_dialog import ExportDialog
 from gradviz.core.snapshot import take_snapshot
 from gradviz.ui.export_views import ExportView

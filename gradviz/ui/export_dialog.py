@@ -10,13 +10,11 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from ..export import (
-    MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, copy_to_clipboard, export_animation,
-    export_view, output_size,
-)  # fmt: skip
+from ..export import copy_to_clipboard, export_animation, export_view
+from ..export_options import MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, output_size
 from ..names import DEFAULT_EXPORT_THEME, THEME_NAMES
 from ..core.snapshot import Snapshot, take_snapshot
-from .export_views import ExportView, compare_copy, pass_copy
+from .export_views import ExportView, compare_copy, pass_copy, through_the_pass
 from .views.registry import WHOLE_WINDOW, views
 from .theme import get_theme
 
@@ -45,10 +43,8 @@ def _pass_states(window, name: str):
     """
     session = pass_copy(window.bridge.session)
     session.set_compare_active(name == "compare")
-    for number in range(session.stepper.steps_per_pass):  # micro-steps 0 .. 2L + 1
-        if number:
-            session.step_forward()
-        yield window_state(window, name, session)
+    for stepped in through_the_pass(session):
+        yield window_state(window, name, stepped)
 
 
 class ExportDialog(QtWidgets.QDialog):

@@ -7,11 +7,13 @@ Each view is a new widget that is never shown on screen.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6 import QtCore, QtWidgets
 
 from ..core.session import Session
 from ..core.snapshot import Snapshot
-from ..export import SLIDE_HEIGHT, SLIDE_WIDTH
+from ..export_options import SLIDE_HEIGHT, SLIDE_WIDTH
 from .theme import Theme, qt_palette
 from .views.registry import VIEW_NAMES, view
 
@@ -36,6 +38,18 @@ def pass_copy(session: Session) -> Session:
     )
     copy.history = session.history
     return copy
+
+
+def through_the_pass(session: Session) -> Iterator[Session]:
+    """``session`` at each micro-step of a pass, from the reset to the end of the backward pass (0 .. 2L + 1).
+
+    One reset, then one step each: going to each step from the reset would replay all the earlier ones.
+    """
+    session.go_to_step(0)
+    for number in range(session.stepper.steps_per_pass):
+        if number:
+            session.step_forward()
+        yield session
 
 
 def compare_copy(session: Session) -> Session:

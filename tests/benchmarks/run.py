@@ -66,7 +66,8 @@ RSS_RUNS = 3
 
 def _ui():
     """The UI entry points the benchmark drives, imported in this one place."""
-    from gradviz.export import ExportOptions, export_view
+    from gradviz.export import export_view
+    from gradviz.export_options import ExportOptions
     from gradviz.ui.diagram import NetworkView
 
     def export_widget(view, path, width):

@@ -6,7 +6,7 @@ from PySide6 import QtGui, QtWidgets
 
 from gradviz.files.network_file import load_preset
 from gradviz.core.session import Session
-from gradviz.export import render_image
+from gradviz.export_paint import render_image
 from gradviz.core.snapshot import take_snapshot
 from gradviz.ui.export_views import ExportView
 from gradviz.ui.main_window import MainWindow

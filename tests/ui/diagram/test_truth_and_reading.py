@@ -17,7 +17,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.snapshot import take_snapshot
-from gradviz.export import render_image
+from gradviz.export_paint import render_image
 from gradviz.files.network_file import load_preset
 from gradviz.names import COLOR_MODES, check_color_mode
 from gradviz.ui.diagram.labels import EDGE_VALUES_HINT

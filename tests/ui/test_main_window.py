@@ -436,9 +436,12 @@ def test_help_about_names_the_versions_it_runs_on(window, monkeypatch):
     from importlib import metadata
 
     shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
     window.show_about()
-    (text,) = shown
+    (dialog,) = shown
+    assert dialog.windowTitle() == "About gradviz"
+    text = dialog.findChild(QtWidgets.QTextBrowser).toPlainText()
+    dialog.deleteLater()
     for package in ("numpy", "pyqtgraph", "PySide6-Essentials"):
         assert metadata.version(package) in text, package
     assert f"Qt {QtCore.qVersion()}" in text

@@ -57,14 +57,17 @@ def test_f5_enters_full_screen_in_the_slides_theme_with_the_diagram_over_the_bar
     assert visible_docks(window) == set()
     assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
     assert window.statusBar().isVisible()
-    assert window.diagram.isVisible() and window.gradient_bars.isVisible()
+    # The bars below are presenter mode's own, made from the view registry: the docked ones stay in their dock.
+    ((spec, shown_bars),) = window.presenter.page.views
+    assert spec.name == "gradient-bars" and shown_bars is not window.gradient_bars
+    assert window.diagram.isVisible() and shown_bars.isVisible()
     # The bars' choosers are for the desk: the plot alone is shown, its title naming what it compares.
-    choosers = window.gradient_bars.findChildren(QtWidgets.QComboBox)
+    choosers = shown_bars.findChildren(QtWidgets.QComboBox)
     assert len(choosers) == 3 and not any(c.isVisible() for c in choosers)
     top = window.diagram.mapTo(window, QtCore.QPoint(0, 0))
-    bars = window.gradient_bars.mapTo(window, QtCore.QPoint(0, 0))
+    bars = shown_bars.mapTo(window, QtCore.QPoint(0, 0))
     assert bars.y() > top.y() + window.diagram.height() - 1  # the bars sit below the diagram
-    share = window.diagram.height() / (window.diagram.height() + window.gradient_bars.height())
+    share = window.diagram.height() / (window.diagram.height() + shown_bars.height())
     assert 0.6 < share < 0.7
     # The status line keeps the verdict, printed large; where the pass is, the diagram's caption says.
     assert window.status.health.isVisible() and window.status.health.fontInfo().pixelSize() >= 24
@@ -152,7 +155,7 @@ def test_presenter_mode_shows_the_compare_view_when_it_is_on(qtbot, window):
     qtbot.keyClick(window, Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier)
     press(qtbot, window, Key.Key_F5)
     assert window.compare_view.isVisible() and not window.diagram.isVisible()
-    assert window.gradient_bars.isVisible()
+    assert window.presenter.page.views[0][1].isVisible()
     assert not window.compare_bar.isVisible()  # the halves' titles say what they run
     press(qtbot, window, Key.Key_PageDown)
     assert window.bridge.session.record.step == 1
@@ -189,12 +192,14 @@ NEW_KEYS = ("F5", "Esc", "PageDown", "PageUp", "B or .", "Ctrl+K")
 
 def test_the_shortcuts_dialog_lists_the_presenter_keys(window, monkeypatch):
     shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
     window.show_shortcuts()
-    (html,) = shown
-    keys = re.findall("<td><b>(.*?)</b></td>", html)
+    (dialog,) = shown
+    text = dialog.findChild(QtWidgets.QTextBrowser)
+    keys = [text.document().findBlockByNumber(i).text() for i in range(text.document().blockCount())]
     for key in NEW_KEYS:
         assert any(key in cell for cell in keys), key
+    dialog.deleteLater()
 
 
 def test_the_readme_key_table_lists_the_presenter_keys():

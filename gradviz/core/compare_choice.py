@@ -3,6 +3,8 @@ if chosen, skip connections on or off. No Qt; saved in session files."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .activations import check_activation
 from .analysis import network_with_activation
 from .lane import Variant
@@ -10,6 +12,24 @@ from .network import Network
 
 #: The activation the right half of the Compare view runs by default.
 DEFAULT_COMPARE_ACTIVATION = "relu"
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What the right half of the Compare view runs, and whether it is on screen.
+
+    Attributes
+    ----------
+    active : whether the Compare view is shown (its stepper then moves with the main one)
+    activation : the hidden layers' activation on the right, one of ``ACTIVATION_NAMES``
+    residual : whether the right network adds skip connections (as loaded unless chosen)
+    shared_scale : whether both halves colour on one scale (True) or each on its own
+    """
+
+    active: bool
+    activation: str
+    residual: bool
+    shared_scale: bool
 
 
 class CompareChoice:
@@ -43,6 +63,10 @@ class CompareChoice:
         """
         base = Network(loaded.widths, loaded.activations, loaded.weights, loaded.biases, self.residual_shown(loaded))
         return network_with_activation(base, self.activation, loss)
+
+    def settings(self, loaded: Network, shared_scale: bool) -> CompareSettings:
+        """The choices as a frozen ``CompareSettings``, skips as run on ``loaded``."""
+        return CompareSettings(self.active, self.activation, self.residual_shown(loaded), shared_scale)
 
     def __repr__(self):
         return f"CompareChoice({self.activation!r}, residual={self.residual}, active={self.active})"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..names import DEFAULT_COLOR_MODE
 from .activations import check_activation
 from .analysis import ActivationComparison, compare_activations, network_slope_chain
-from .compare_choice import DEFAULT_COMPARE_ACTIVATION, CompareChoice
+from .compare_choice import DEFAULT_COMPARE_ACTIVATION, CompareChoice, CompareSettings
 from .editing import Editing
 from .experiment import Experiment
 from .file_state import FileState
@@ -55,24 +55,6 @@ class Cursor:
     loss: float | None
     passes_done: int
     can_step_back: bool
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """What the right half of the Compare view runs, and whether it is on screen.
-
-    Attributes
-    ----------
-    active : whether the Compare view is shown (its stepper then moves with the main one)
-    activation : the hidden layers' activation on the right, one of ``ACTIVATION_NAMES``
-    residual : whether the right network adds skip connections (as loaded unless chosen)
-    shared_scale : whether both halves colour on one scale (True) or each on its own
-    """
-
-    active: bool
-    activation: str
-    residual: bool
-    shared_scale: bool
 
 
 def micro_steps_taken(stepper: Stepper) -> int:
@@ -235,11 +217,6 @@ class Session:
         current = e.network if main.passes_done == 0 else main.network
         pass_network = main.pass_network if self._lanes[0].at_update else None
         return Lane.restored(variant, e.network, e, current, main.position, pass_network, note)
-
-    @property
-    def compare_settings(self) -> CompareSettings:
-        c = self.compare
-        return CompareSettings(c.active, c.activation, c.residual_shown(self._experiment.network), self.view.shared_scale)
 
     def compare_titles(self) -> tuple[str, str]:
         """The two halves' titles, e.g. ("sigmoid (as loaded)", "ReLU"), skips named where either has them."""

@@ -141,7 +141,7 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
     return Snapshot(
         experiment=session.experiment, lanes=shots, cursor=session.cursor, verdict=session.health(),
         comparison=session.shown_comparison(), slope_chain=session.network_slope_chain(),
-        reveal_all=session.view.reveal_all, compare=session.compare_settings, compare_titles=titles,
+        reveal_all=session.view.reveal_all, compare=session.compare.settings(session.experiment.network, session.view.shared_scale), compare_titles=titles,
         color_mode=session.view.color_mode, selection=session.view.selection, selection_side=session.view.selection_side,
         inspected=inspected, bars_settings=(session.view.bars_measure, *session.view.bars_activations),
         history=session.history, title=session.title, undo_text=session.edits.undo_text, redo_text=session.edits.redo_text,

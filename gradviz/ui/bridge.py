@@ -232,14 +232,6 @@ class CoreBridge(QtCore.QObject):
         self.session.set_experiment(experiment)
         self.announce()
 
-    @QtCore.Slot(str)
-    def switch_preset(self, name: str) -> None:
-        """Start over on the bundled preset ``name``."""
-        self.cancel_training()
-        self.set_playing(False)
-        self.session.edits.switch_preset(name, load_preset(name))
-        self.announce()
-
     # ------------------------------------------------------------------------------------------ session files
 
     @QtCore.Slot(str)

@@ -34,7 +34,7 @@ def pass_copy(session: Session) -> Session:
         bars_activations=session.view.bars_activations,
         reveal_all=session.view.reveal_all,
     )
-    copy.history = session.history
+    copy.lanes[0].history = session.history
     return copy
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradviz.core.network import Network
-from gradviz.core.session import Session, micro_steps_taken
+from gradviz.core.session import CompareSettings, Session, micro_steps_taken
 from gradviz.core.stats import gradient_health
 from gradviz.files.network_file import load_preset
 from gradviz.files.session_file import save_session_file
@@ -236,7 +236,10 @@ def test_a_session_file_restores_the_same_record_settings_and_start(tmp_path):
             if x is not None:
                 assert x.tobytes() == y.tobytes(), name
     assert (again.view.color_mode, again.view.selection, again.view.selection_side) == ("weight", ("edge", 2, 1, 0), "right")
-    assert again.compare_settings == session.compare_settings == type(session.compare_settings)(True, "tanh", True, False)
+    def settings(s):
+        return s.compare.settings(s.experiment.network, s.view.shared_scale)
+
+    assert settings(again) == settings(session) == CompareSettings(True, "tanh", True, False)
     assert (again.view.bars_measure, again.view.bars_activations) == ("norm_grad_w", ("tanh", "elu"))
     # Home returns to the session's start: the preset's weights as the file holds them.
     again.reset()

@@ -169,8 +169,8 @@ def test_a_selection_is_inspected_with_its_side_and_record(bridge, qtbot):
 
 def test_a_preset_is_loaded_through_the_bridge(bridge, qtbot):
     with qtbot.waitSignal(bridge.sigSnapshot) as changed:
-        bridge.switch_preset("deep-relu")
-    assert changed.args[0].experiment.name == "deep-relu"
+        bridge.new_session("deep-relu")
+    assert changed.args[0].experiment.name == "deep-relu" and changed.args[0].file_path is None
     assert bridge.session.record.step == 0 and bridge.session.network.depth == 11
 
 

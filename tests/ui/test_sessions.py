@@ -243,7 +243,7 @@ def test_the_title_marks_unsaved_changes(qtbot, tmp_path):
     assert window.isWindowModified()
     window.act.back.trigger()
     assert not window.isWindowModified()  # back where it started
-    window.set_color_mode("activation")
+    window.act.color_modes["activation"].trigger()
     assert window.isWindowModified()
     window.files.save_as(str(tmp_path / "t.json"))
     assert window.windowTitle() == "tiny-sigmoid (t.json)[*] — gradviz" and not window.isWindowModified()

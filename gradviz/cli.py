@@ -134,10 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--step", help="a micro-step number, or forward, loss or backward (default: backward; a session file: its saved step)"
     )
+    export.add_argument(
+        "--depth", type=_positive_int, metavar="N",
+        help="with --view depth-chain (or window): the layers k the chain runs to (default 10, the tutorial's)",
+    )  # fmt: skip
+    export.add_argument(
+        "--x", type=_finite_float, metavar="X",
+        help="with --view depth-chain (or window): the pre-activation x every layer sits at (default 5)",
+    )  # fmt: skip
     size = export.add_mutually_exclusive_group()
     size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")
     size.add_argument("--scale", type=_finite_float, metavar="S", help="1 to 4 times the default 1920 x 1080 slide")
-    export.add_argument("--theme", choices=names.THEME_NAMES, default=names.DEFAULT_THEME)
+    export.add_argument(
+        "--theme", choices=names.THEME_NAMES, default=names.DEFAULT_EXPORT_THEME,
+        help=f"{names.DEFAULT_EXPORT_THEME} (default: white, large print) or screen (dark)",
+    )  # fmt: skip
     export.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
     export.add_argument("--animate", action="store_true", help="one frame per micro-step of the pass")
     export.add_argument("--frames-dir", metavar="DIR", help="with --animate: numbered PNG frames in DIR")

@@ -20,12 +20,15 @@ from .files.sniff import open_file
 from .export import SLIDE_HEIGHT, SLIDE_WIDTH, ExportError, ExportOptions, export_animation, export_view
 from .ui.app import make_app
 from .ui.export_views import ExportView
+from .ui.panels.depth_chain import DEFAULT_DEPTH, DEFAULT_X, MAX_DEPTH, X_LIMITS
 from .ui.theme import get_theme
 
 #: The training `gradviz export --view training` runs before drawing its history (when it has none).
 HEADLESS_TRAINING_STEPS = 500
 #: The micro-step drawn when `--step` is not given and the file is not a session file.
 DEFAULT_STEP = "backward"
+#: The views `--depth` and `--x` apply to: the depth chain, alone or in the whole window.
+DEPTH_CHAIN_VIEWS = ("depth-chain", "window")
 #: What the offscreen platform says about window-manager requests it ignores: harmless, and not for users.
 _OFFSCREEN_CHATTER = "This plugin does not support"
 
@@ -49,6 +52,21 @@ def parse_step(text: str | int, depth: int) -> int:
             f"(or forward, loss or backward); got {step}"
         )
     return step
+
+
+def depth_chain_settings(args) -> tuple[float, int] | None:
+    """The (x, depth) of `--x` and `--depth` for the depth chain, checked (None: neither given)."""
+    depth, x = getattr(args, "depth", None), getattr(args, "x", None)
+    if depth is None and x is None:
+        return None
+    if args.view not in DEPTH_CHAIN_VIEWS:
+        given = " and ".join(name for name, value in (("--depth", depth), ("--x", x)) if value is not None)
+        raise ExportError(f"{given} set the gradient-vs-depth view; add --view depth-chain (or --view window)")
+    if depth is not None and not 1 <= depth <= MAX_DEPTH:
+        raise ExportError(f"--depth must be from 1 to {MAX_DEPTH} layers, got {depth}")
+    if x is not None and not X_LIMITS[0] <= x <= X_LIMITS[1]:
+        raise ExportError(f"--x must be from {X_LIMITS[0]:g} to {X_LIMITS[1]:g}, got {x:g}")
+    return (DEFAULT_X if x is None else float(x), DEFAULT_DEPTH if depth is None else int(depth))
 
 
 def _quiet_offscreen_messages(mode, context, message: str) -> None:
@@ -113,9 +131,10 @@ def export_command(experiment: Experiment, args) -> Path:
     step = saved.record.step if saved is not None else parse_step(DEFAULT_STEP if args.step is None else args.step, depth)
     title = f"{experiment.name}: {args.view} at micro-step {step} of {2 * depth + 2}"
     options = options_from_args(args, title)
+    chain = depth_chain_settings(args)
     ensure_app()
     if args.view == "window":
-        return _export_window(saved or Session(experiment), None if saved is not None else step, options)
+        return _export_window(saved or Session(experiment), None if saved is not None else step, options, chain)
     session = saved or Session(experiment, **_compare_options(args))
     if saved is not None and args.view == "compare":
         compare = _compare_options(args)
@@ -129,7 +148,7 @@ def export_command(experiment: Experiment, args) -> Path:
         if not options.animate:
             if saved is None:
                 session.go_to_step(step)
-            fresh.show(take_snapshot(session))
+            fresh.show(take_snapshot(session), chain)
             return export_view(fresh.view, options)
 
         def frames() -> Iterator[None]:
@@ -139,14 +158,15 @@ def export_command(experiment: Experiment, args) -> Path:
             for number in range(2 * depth + 2):
                 if number:
                     session.step_forward()
-                fresh.show(take_snapshot(session))
+                fresh.show(take_snapshot(session), chain)
                 yield
 
         return export_animation(fresh.view, frames(), options)
 
 
-def _export_window(session: Session, step: int | None, options: ExportOptions) -> Path:
-    """The whole window on ``session``, at micro-step ``step`` (None: where the session stands)."""
+def _export_window(session: Session, step: int | None, options: ExportOptions, chain: tuple[float, int] | None = None) -> Path:
+    """The whole window on ``session``, at micro-step ``step`` (None: where the session stands), its depth
+    chain at ``chain`` = (x, depth) when given."""
     from .ui.main_window import MainWindow  # only the whole-window view needs the window
 
     app = QtWidgets.QApplication.instance()
@@ -154,6 +174,9 @@ def _export_window(session: Session, step: int | None, options: ExportOptions) -
     window = MainWindow(session, theme=get_theme(options.theme))
     try:
         window.resize(SLIDE_WIDTH, SLIDE_HEIGHT)
+        if chain is not None:
+            window.depth_chain.set_x(chain[0])
+            window.depth_chain.set_depth(chain[1])
         window.show()
         _settle(app)
         if not options.animate:

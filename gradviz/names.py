@@ -8,6 +8,8 @@ from .core.choices import check_name
 #: Themes: dark for a screen, white and large print for a projector.
 THEME_NAMES = ("screen", "slides")
 DEFAULT_THEME = "screen"
+#: Exports are slides: the light, large-print theme unless asked otherwise (`--theme screen` for dark).
+DEFAULT_EXPORT_THEME = "slides"
 #: Colour modes of the diagram's edges, each with what it maps.
 COLOR_MODES = {
     "gradient": "|∂L/∂w| (log scale)",

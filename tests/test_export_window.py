@@ -58,7 +58,7 @@ def palette_colors(palette: QtGui.QPalette) -> list[str]:
 
 def test_headless_diagram_shows_the_same_edge_colours_as_the_window(qapp, qtbot, window, tmp_path):
     out = tmp_path / "diagram.png"
-    assert headless("--view", "diagram", "--out", str(out)) == 0
+    assert headless("--view", "diagram", "--theme", "screen", "--out", str(out)) == 0
     exported = image(out)
     assert (exported.width(), exported.height()) == (1920, 1080)
     window.bridge.go_to_step(7)  # the headless default: the end of the backward pass
@@ -283,20 +283,21 @@ def test_copy_image_follows_the_chosen_theme_and_size(qtbot, window):
     window.act.copy.trigger()
     copied = QtWidgets.QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1920, 1080)
-    assert copied.pixelColor(3, 3).name() == SCREEN.background
+    assert copied.pixelColor(3, 3).name() == "#ffffff"  # a slide, though the window is dark
     dialog = ExportDialog(window)
     qtbot.addWidget(dialog)
-    dialog.theme.setCurrentText("slides")
+    assert dialog.theme.currentText() == "slides"
+    dialog.theme.setCurrentText("screen")
     dialog.width.setValue(1280)
     assert dialog.copy()
     copied = QtWidgets.QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1280, 720)
-    assert copied.pixelColor(3, 3).name() == "#ffffff"
+    assert copied.pixelColor(3, 3).name() == SCREEN.background
     QtWidgets.QApplication.clipboard().clear()
     window.act.copy.trigger()  # Ctrl+Shift+C follows the choice made last
     copied = QtWidgets.QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1280, 720)
-    assert copied.pixelColor(3, 3).name() == "#ffffff"
+    assert copied.pixelColor(3, 3).name() == SCREEN.background
     assert window.theme is SCREEN
 
 
@@ -348,7 +349,7 @@ def test_headless_compare_is_one_slide_with_both_diagrams_titled(qapp, tmp_path)
 
 def test_headless_compare_draws_an_edge_in_each_half_in_its_own_colour(qapp, tmp_path):
     out = tmp_path / "compare.png"
-    assert headless("--view", "compare", "--out", str(out)) == 0
+    assert headless("--view", "compare", "--theme", "screen", "--out", str(out)) == 0
     exported = image(out)
     assert (exported.width(), exported.height()) == (1920, 1080)
     with ExportView("compare", SCREEN) as fresh:
@@ -404,6 +405,16 @@ def test_export_dialog_compare_leaves_the_windows_session_alone(qtbot, window, t
     assert session.compare.active is False
     assert session.record.step == 5
     assert no_restyling == []
+
+
+def test_export_dialog_starts_on_slides_and_gives_a_view_its_theme_back_after_the_whole_window(qtbot, window):
+    dialog = ExportDialog(window)
+    qtbot.addWidget(dialog)
+    assert window.theme is SCREEN and dialog.theme.currentText() == "slides"
+    dialog.view.setCurrentIndex(dialog.view.findData("window"))
+    assert dialog.theme.currentText() == "screen"  # the window as it is
+    dialog.view.setCurrentIndex(dialog.view.findData("depth-chain"))
+    assert dialog.theme.isEnabled() and dialog.theme.currentText() == "slides"
 
 
 def test_export_dialog_draws_the_whole_window_as_it_is(qtbot, window, tmp_path, monkeypatch, no_restyling):

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .activations import get_activation
+from .activations import ACTIVATIONS, get_activation
 from .losses import get_loss
 from .network import Network
 from .records import frozen_array
-from .stats import check_measure, grad_stats
+from .stats import MEASURE_LABELS, check_measure, grad_stats
 
 #: sigma'(z) = sigma(z)(1 - sigma(z)) is at most 1/4 (at z = 0), so a chain of k sigmoid layers
 #: scales the gradient by at most 0.25**k times the weights along the way.
@@ -38,6 +38,8 @@ class ActivationComparison:
         f'(z) is 0 for every unit and sample (a dead layer of ReLUs), or None when some gradient flows
     revealed : the layers (1-based, ascending) whose values may be shown yet, or None for all of them:
         the bars grow as the backward pass reaches each layer (see ``reveal``)
+    network_activation : the hidden activation label(s) of the network whose weights were used ("linear",
+        "tanh / ReLU"), or None when unknown
     """
 
     activations: tuple[str, str]
@@ -46,6 +48,27 @@ class ActivationComparison:
     kept_output: str | None = None
     blocked_at: tuple[int | None, int | None] = (None, None)
     revealed: tuple[int, ...] | None = None
+    network_activation: str | None = None
+
+    def captions(self) -> tuple[str, str, str]:
+        """The bars' caption, long, medium and short, naming exactly the activations compared.
+
+        A kept output layer is named in each ("sigmoid vs ReLU, linear output"), and where the network the
+        weights come from runs neither compared activation, the long caption says what it runs.
+        """
+        first, second = (ACTIVATIONS[name].label for name in self.activations)
+        pair = f"{first} vs {second}"
+        if self.kept_output is not None:
+            pair += f", {ACTIVATIONS[self.kept_output].label} output"
+        loaded = ""
+        shown = {ACTIVATIONS[name].label for name in self.activations}
+        if self.network_activation is not None and self.network_activation not in shown:
+            loaded = f" (the network itself runs {self.network_activation})"
+        return (
+            f"Gradient size per layer: {pair}{loaded}",
+            f"{MEASURE_LABELS[self.measure]} per layer: {pair}",
+            pair,
+        )
 
     @property
     def depth(self) -> int:
@@ -134,7 +157,14 @@ def compare_activations(
         rows.append([grad_stats(layer.grad_w).measure(measure) for layer in record.layers])
         blocked.append(_blocked_layer(record))
     kept = required if required is not None and any(name != required for name in names) else None
-    return ActivationComparison(names, measure, frozen_array(rows), kept, tuple(blocked))
+    return ActivationComparison(names, measure, frozen_array(rows), kept, tuple(blocked), None, hidden_activation_title(network))
+
+
+def hidden_activation_title(network: Network) -> str:
+    """The hidden layers' activation label(s) of ``network``: "sigmoid", "ReLU", "tanh / ReLU" (the output's
+    own when it has no hidden layer)."""
+    hidden = network.activations[:-1] if network.depth > 1 else network.activations
+    return " / ".join(dict.fromkeys(ACTIVATIONS[name].label for name in hidden))
 
 
 def _blocked_layer(record) -> int | None:

@@ -5,6 +5,7 @@ No file format here: ``gradviz.files`` reads and writes experiments; ``fields`` 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -12,8 +13,8 @@ import numpy as np
 from .activations import check_activation
 from .analysis import network_with_activation
 from .choices import UnknownNameError
-from .format import one_line
-from .init import InitSpec
+from .format import format_number, one_line
+from .init import InitSpec, init_network_weights
 from .losses import get_loss
 from .network import Network
 
@@ -73,3 +74,58 @@ class Experiment:
 
     def __repr__(self):
         return f"Experiment({self.name!r}, {self.network!r}, samples={len(self.inputs)})"
+
+
+#: The latest experiment ``weights_origin`` described, and what it said (a weak reference: nothing is kept alive).
+_origin_cache: tuple = (None, "")
+
+
+def weights_origin(experiment: Experiment) -> str:
+    """How ``experiment``'s weights were made, in words, checked against the weights themselves.
+
+    "drawn by he_normal, seed 0" when every weight is exactly that draw of the experiment's initialiser
+    (``init.init_network_weights``); otherwise "set to fixed values in the file, not drawn by the
+    initialiser" (a preset such as tiny-sigmoid gives its weights, 0.5 each). Remembered for the latest
+    experiment, so a snapshot per key press does not draw again.
+    """
+    global _origin_cache
+    ref, text = _origin_cache
+    if ref is not None and ref() is experiment:
+        return text
+    net = experiment.network
+    init = experiment.init
+    drawn = init_network_weights(net.widths, init)
+    if all(np.array_equal(w, d) for w, d in zip(net.weights, drawn)):
+        params = "".join(f", {k} {format_number(v, 6, trailing_zeros=False)}" for k, v in init.params.items())
+        text = f"drawn by {init.scheme}{params}, seed {init.seed}"
+    else:
+        text = "set to fixed values in the file, not drawn by the initialiser"
+    _origin_cache = (weakref.ref(experiment), text)
+    return text
+
+
+def network_story(experiment: Experiment, modified: bool, trained_steps: int | None) -> tuple[str, str]:
+    """What the Network panel says of the network on screen: how its weights were made, and its description.
+
+    Parameters
+    ----------
+    experiment : the network on screen (after any edit or adopted training run)
+    modified : whether it was edited since it was loaded
+    trained_steps : the steps of the training run it was adopted from, or None
+
+    Returns
+    -------
+    (weights, description)
+        e.g. ("Weights: set to fixed values in the file, not drawn by the initialiser", "A 1-1-1-1 sigmoid
+        chain ..."). An edited network says "modified" in both: its description was written for the network
+        before the edit.
+    """
+    if trained_steps is not None:
+        weights = f"Weights: trained for {trained_steps:,} steps"
+    else:
+        weights = f"Weights: {weights_origin(experiment)}"
+    description = experiment.description
+    if modified:
+        weights += " (network modified since loading)"
+        description = f"Modified since loading. Before the edit: {description}" if description else "Modified since loading."
+    return weights, description

@@ -110,14 +110,25 @@ def _chain_lines(record: PassRecord, layer: int, name: str, from_unit: int, samp
 
 def _update_lines(record: PassRecord, layer: int, to_unit: int, from_unit: int, name: str,
                   learning_rate: float | None) -> list[str]:  # fmt: skip
-    if record.phase is not Phase.UPDATE or record.weights_before_update is None:
-        return []
-    before = record.weights_before_update[layer - 1][to_unit, from_unit]
-    after = record.weights[layer - 1][to_unit, from_unit]
-    grad = record.layers[layer - 1].grad_w[to_unit, from_unit]
-    if learning_rate is None:
-        return [f"SGD update: {name} ← {name} − η·∂L/∂{name}: {fmt(before)} → {fmt(after)}"]
-    return [f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(learning_rate)} × {_paren(grad)} = {fmt(after)}"]
+    """The update step's lines: the old value, the gradient applied, η and the new value, then the formula."""
+    update = record.update
+    if update is None:
+        if record.phase is not Phase.UPDATE or record.weights_before_update is None:
+            return []
+        before = record.weights_before_update[layer - 1][to_unit, from_unit]
+        after = record.weights[layer - 1][to_unit, from_unit]
+        if learning_rate is None:
+            return [f"SGD update: {name} ← {name} − η·∂L/∂{name}: {fmt(before)} → {fmt(after)}"]
+        grad = record.layers[layer - 1].grad_w[to_unit, from_unit]
+    else:
+        before, grad, learning_rate, after = update.weight(layer, to_unit, from_unit)
+    with np.errstate(over="ignore", invalid="ignore"):
+        change = after - before
+    return [
+        f"Update with η = {fmt(learning_rate)}: old {name} = {fmt(before)}, gradient applied ∂L/∂{name} = {fmt(grad)}",
+        f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(learning_rate)} × {_paren(grad)} = {fmt(after)}",
+        f"new {name} = {fmt(after)} (changed by {'+' if change >= 0 else ''}{fmt(change)})",
+    ]
 
 
 def explain_edge(record: PassRecord, layer: int, to_unit: int, from_unit: int, sample: int | None = None,
@@ -171,8 +182,24 @@ def explain_neuron(record: PassRecord, layer: int, unit: int, sample: int | None
     """Lines describing neuron ``unit`` of ``layer`` (0 = input): z, a, f′(z) and δ with its formula.
 
     With several samples, ``sample`` (0-based) chooses whose numbers are shown; None shows the mean of
-    each quantity over the samples (the formulas hold per sample, so their numbers need one).
+    each quantity over the samples (the formulas hold per sample, so their numbers need one). At the update
+    step, the update of the neuron's bias with numbers: b ← b − η·∂L/∂b (∂L/∂b is δ's mean over samples).
     """
+    return _neuron_lines(record, layer, unit, sample) + _bias_update_lines(record, layer, unit)
+
+
+def _bias_update_lines(record: PassRecord, layer: int, unit: int) -> list[str]:
+    update = record.update
+    if update is None or layer == 0:
+        return []
+    l = layer - 1
+    before, grad, after = (float(a[l][unit]) for a in (update.biases_before, update.bias_gradients, update.biases_after))
+    name = f"b{layer}" if update.biases_before[l].size == 1 else f"b{layer}[{unit + 1}]"
+    eta = update.learning_rate
+    return [f"SGD update: {name} ← {name} − η·∂L/∂{name} = {fmt(before)} − {fmt(eta)} × {_paren(grad)} = {fmt(after)}"]
+
+
+def _neuron_lines(record: PassRecord, layer: int, unit: int, sample: int | None) -> list[str]:
     _check_sample(record, sample)
     n = _sample_count(record)
     if n > 1 and sample is None:

@@ -70,6 +70,30 @@ def format_power_of_ten(exponent: int) -> str:
     return "10" + str(exponent).translate(_SUPERSCRIPT)
 
 
+def format_decimals(value: float, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` digits after the point, by the module's one rule for signs and
+    non-finite values: the tutorial's table, ``0.00664806``, ``0.00000029``, and ``0.00000000`` for a value
+    that rounds to zero (never ``−0.00000000``)."""
+    value = float(value)
+    if not math.isfinite(value):
+        return format_number(value)
+    text = f"{abs(value):.{max(0, int(decimals))}f}"
+    negative = value < 0 and any(ch not in "0." for ch in text)
+    return (MINUS if negative else "") + text
+
+
+def format_power(value: float, digits: int = 3) -> str:
+    """``value`` as a mantissa times a power of ten, whatever its size: ``6.65×10⁻³``, ``4.42×10⁻⁵``,
+    ``1.00×10⁰``, ``−2.50×10²``; ``0``, ``NaN`` and ``∞`` as ``format_number`` prints them."""
+    value = float(value)
+    if not math.isfinite(value) or value == 0.0:
+        return format_number(value)
+    digits = max(1, int(digits))
+    mantissa, exponent_text = f"{abs(value):.{digits - 1}e}".split("e")
+    sign = MINUS if value < 0 else ""
+    return f"{sign}{mantissa}×10{str(int(exponent_text)).translate(_SUPERSCRIPT)}"
+
+
 def format_factor(value: float) -> str:
     """A ratio as a multiplier, two significant digits: ``9×``, ``1.5×``, ``2.3e5×``."""
     return format_number(value, 2 if abs(value) < 10 else 1 if abs(value) < 1e4 else 2) + "×"

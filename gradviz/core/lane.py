@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .activations import ACTIVATIONS
-from .analysis import network_with_activation
+from .analysis import hidden_activation_title, network_with_activation
 from .network import Network
 from .records import PassRecord, Phase
 from .stats import Health, gradient_health
@@ -49,9 +48,7 @@ class Variant:
 
 def activation_title(network: Network) -> str:
     """The hidden layers' activation label(s) of ``network``: "sigmoid", "ReLU", "tanh / ReLU"."""
-    hidden = network.activations[:-1] if network.depth > 1 else network.activations
-    labels = list(dict.fromkeys(ACTIVATIONS[name].label for name in hidden))
-    return " / ".join(labels)
+    return hidden_activation_title(network)
 
 
 class Lane:

@@ -90,6 +90,10 @@ class PassRecord:
     #: After the SGD update micro-step: the weights the pass ran with (``weights`` then holds the updated
     #: ones). None before the update, and for records made without a stepper.
     weights_before_update: tuple[np.ndarray, ...] | None = None
+    #: After the SGD update micro-step: the biases the pass ran with (``biases`` then holds the updated ones).
+    biases_before_update: tuple[np.ndarray, ...] | None = None
+    #: After the SGD update micro-step: the learning rate η it applied. None before the update.
+    learning_rate: float | None = None
 
     @property
     def depth(self) -> int:
@@ -115,6 +119,21 @@ class PassRecord:
         return self.weights if self.weights_before_update is None else self.weights_before_update
 
     @property
+    def pass_biases(self) -> tuple[np.ndarray, ...]:
+        """The biases this pass's z, a, δ and gradients were computed with (before any update)."""
+        return self.biases if self.biases_before_update is None else self.biases_before_update
+
+    @property
+    def update(self) -> "WeightUpdate | None":
+        """The SGD update this record's latest micro-step applied, or None before the update step."""
+        if self.phase is not Phase.UPDATE or self.weights_before_update is None or self.learning_rate is None:
+            return None
+        return WeightUpdate(
+            self.learning_rate, self.weights_before_update, tuple(l.grad_w for l in self.layers), self.weights,
+            self.pass_biases, tuple(l.grad_b for l in self.layers), self.biases,
+        )  # fmt: skip
+
+    @property
     def output(self) -> np.ndarray | None:
         return self.layers[-1].a
 
@@ -128,6 +147,47 @@ class PassRecord:
 
     def __repr__(self):
         return f"PassRecord(depth={self.depth}, step={self.step}, phase={self.phase.value}, loss={self.loss})"
+
+
+@dataclass(frozen=True, eq=False)
+class WeightUpdate:
+    """One SGD update, w ← w − η·∂L/∂w and b ← b − η·∂L/∂b, for every weight layer (index 0 is layer 1).
+
+    Attributes
+    ----------
+    learning_rate : η
+    weights_before : the weights the pass ran with (the shape of each layer's W)
+    gradients : ∂L/∂W of each layer, as the backward pass computed them (the gradients applied)
+    weights_after : the weights after the update: ``weights_before[l] - learning_rate * gradients[l]``
+    biases_before, bias_gradients, biases_after : the same for the biases
+
+    Every array is the record's own, read-only.
+    """
+
+    learning_rate: float
+    weights_before: tuple[np.ndarray, ...]
+    gradients: tuple[np.ndarray, ...]
+    weights_after: tuple[np.ndarray, ...]
+    biases_before: tuple[np.ndarray, ...]
+    bias_gradients: tuple[np.ndarray, ...]
+    biases_after: tuple[np.ndarray, ...]
+
+    @property
+    def changes(self) -> tuple[np.ndarray, ...]:
+        """Each layer's change of weights, ``weights_after - weights_before`` (= −η·∂L/∂W), read-only."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return tuple(freeze(after - before) for before, after in zip(self.weights_before, self.weights_after))
+
+    def weight(self, layer: int, to_unit: int, from_unit: int) -> tuple[float, float, float, float]:
+        """``(before, gradient, learning_rate, after)`` of weight ``W_layer[to_unit, from_unit]`` (layer 1..L)."""
+        l = layer - 1
+        return (
+            float(self.weights_before[l][to_unit, from_unit]), float(self.gradients[l][to_unit, from_unit]),
+            self.learning_rate, float(self.weights_after[l][to_unit, from_unit]),
+        )  # fmt: skip
+
+    def __repr__(self):
+        return f"WeightUpdate(learning_rate={self.learning_rate!r}, layers={len(self.weights_before)})"
 
 
 def phase_at(step: int, depth: int) -> tuple[Phase, int | None]:

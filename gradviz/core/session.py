@@ -239,11 +239,12 @@ class Session:
         return f"{side}: {self.compare_titles()[SIDES.index(side)]}"
 
     def comparison(self) -> ActivationComparison:
-        """The bars' comparison of the network the current pass runs on, under the bars settings.
+        """The bars' comparison of the network the pass on screen ran on, under the bars settings: at the
+        update step, the one whose gradients were just applied (not the updated one).
 
         Cached for the latest network and settings, so stepping within a pass does not rerun it.
         """
-        network = self.stepper.network
+        network = self.stepper.pass_network
         key = (network, self.view.bars_measure, *self.view.bars_activations)
         cached = self._comparison_cache
         if cached is not None and cached[0][0] is network and cached[0][1:] == key[1:]:

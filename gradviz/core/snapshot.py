@@ -12,19 +12,29 @@ from functools import cached_property
 from pathlib import Path
 
 from .analysis import ActivationComparison
-from .experiment import Experiment
-from .records import PassRecord
+from .experiment import Experiment, network_story
+from .records import PassRecord, WeightUpdate
 from .stats import Health, gradient_health
 from .training import TrainingHistory
 
 
 @dataclass(frozen=True, eq=False)
 class LaneShot:
-    """One lane as shown: its current pass, the whole pass that fixes its colour scale, its title."""
+    """One lane as shown: its current pass, the pass its colour scale is taken from, its title.
+
+    ``scale_record`` holds only what the pass has revealed: it is ``record`` itself (so the colour bar never
+    shows a value the pass has not reached yet), or the whole pass under ``reveal_all``.
+    """
 
     record: PassRecord
     scale_record: PassRecord
     title: str
+
+    @property
+    def update(self) -> WeightUpdate | None:
+        """At the update step, the SGD update just applied (``PassRecord.update``): for each weight layer the
+        weights before, the gradient applied, η and the weights after; None at any other step."""
+        return self.record.update
 
     @cached_property
     def verdict(self) -> Health:
@@ -69,7 +79,10 @@ class Snapshot:
     cursor : a ``session.Cursor`` (step, depth, loss, passes done, can step back)
     verdict : lane 0's verdict (of the whole pass under ``reveal_all``)
     comparison : the gradient bars' values, only the layers revealed shown (at the update step: the
-        gradients just applied)
+        gradients just applied, of the network before the update)
+    weights_note, description : what the Network panel says of the network on screen
+        (``experiment.network_story``): how its weights were made, and its description, both saying
+        "modified" once it is edited
     slope_chain : ``analysis.network_slope_chain`` of lane 0's whole pass (the depth chain's own curve)
     reveal_all : every result shown at once
     compare : a ``session.CompareSettings``; ``compare_titles`` the two halves' titles
@@ -107,6 +120,8 @@ class Snapshot:
     moved: int = 0
     animate_ms: int | None = None
     note: str | None = None
+    weights_note: str = ""
+    description: str = ""
 
     @property
     def record(self) -> PassRecord:
@@ -115,8 +130,13 @@ class Snapshot:
 
     @property
     def scale_record(self) -> PassRecord:
-        """Lane 0's whole current pass (fixes the colour scale)."""
+        """Lane 0's colour-scale record: what its pass has revealed (``LaneShot.scale_record``)."""
         return self.lanes[0].scale_record
+
+    @property
+    def update(self) -> WeightUpdate | None:
+        """Lane 0's SGD update at the update step, else None (``LaneShot.update``)."""
+        return self.lanes[0].update
 
     def __repr__(self):
         return f"Snapshot({self.experiment.name!r}, step={self.cursor.step}, lanes={len(self.lanes)})"
@@ -131,9 +151,11 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
     shown = lanes if session.compare.active or len(lanes) > 2 else lanes[:1]
     titles = session.compare_titles()
     shots = tuple(
-        LaneShot(lane.record, lane.scale_record, titles[0] if i == 0 else titles[1] if i == 1 else lane.title)
+        LaneShot(lane.record, revealed_scale_record(lane, session.view.reveal_all), titles[0] if i == 0 else titles[1] if i == 1 else lane.title)
         for i, lane in enumerate(shown)
     )  # fmt: skip
+    history = session.history
+    weights_note, description = network_story(session.experiment, session.modified, None if history is None else history.steps)
     side_title = session.side_title(session.view.selection_side) if session.compare.active else ""
     inspected = Inspected(
         session.selected_record(), session.view.selection, side_title, session.view.inspect_sample, session.experiment.learning_rate
@@ -141,9 +163,20 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
     return Snapshot(
         experiment=session.experiment, lanes=shots, cursor=session.cursor, verdict=session.health(),
         comparison=session.shown_comparison(), slope_chain=session.network_slope_chain(),
-        reveal_all=session.view.reveal_all, compare=session.compare.settings(session.experiment.network, session.view.shared_scale), compare_titles=titles,
-        color_mode=session.view.color_mode, selection=session.view.selection, selection_side=session.view.selection_side,
-        inspected=inspected, bars_settings=(session.view.bars_measure, *session.view.bars_activations),
-        history=session.history, title=session.title, undo_text=session.edits.undo_text, redo_text=session.edits.redo_text,
+        reveal_all=session.view.reveal_all, compare=session.compare.settings(session.experiment.network, session.view.shared_scale),
+        compare_titles=titles, color_mode=session.view.color_mode, selection=session.view.selection,
+        selection_side=session.view.selection_side, inspected=inspected,
+        bars_settings=(session.view.bars_measure, *session.view.bars_activations), history=session.history,
+        title=session.title, undo_text=session.edits.undo_text, redo_text=session.edits.redo_text,
         file_path=session.file.path, dirty=session.file.dirty, moved=moved, animate_ms=animate_ms, note=note,
+        weights_note=weights_note, description=description,
     )  # fmt: skip
+
+
+def revealed_scale_record(lane, reveal_all: bool) -> PassRecord:
+    """The record a lane's colour scale is taken from: its pass as far as it has gone, so the scale (and the
+    colour bar) rests only on values already revealed; the whole pass under ``reveal_all``.
+
+    At the update step the pass is complete, so the scale is the whole pass's there too.
+    """
+    return lane.scale_record if reveal_all else lane.record

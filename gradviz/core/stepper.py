@@ -91,8 +91,9 @@ def advance(state: _StepState, learning_rate: float) -> _StepState:
         return _StepState(network, dataclasses.replace(record, step=step + 1, layers=layers), grad_a_prev, passes_done)
     updated = network.sgd_step([l.grad_w for l in record.layers], [l.grad_b for l in record.layers], learning_rate)
     record = dataclasses.replace(
-        record, step=step + 1, weights=updated.weights, biases=updated.biases, weights_before_update=record.weights
-    )
+        record, step=step + 1, weights=updated.weights, biases=updated.biases, weights_before_update=record.weights,
+        biases_before_update=record.biases, learning_rate=float(learning_rate),
+    )  # fmt: skip
     return _StepState(updated, record, passes=passes_done + 1)
 
 
@@ -111,6 +112,11 @@ def _state_objects(state: _StepState):
         yield group, False
     for array in record.weights + record.biases:
         yield array, False
+    for group in (record.weights_before_update, record.biases_before_update):  # the update step keeps them alive
+        if group is not None:
+            yield group, False
+            for array in group:
+                yield array, False
     for array in (record.inputs, record.targets, record.sample_losses, state.grad_a):
         if array is not None:
             yield array, False

@@ -10,14 +10,24 @@ import json
 
 from ..core.experiment import NetworkFileError
 from ..core.files import write_atomically
-from ..core.lab import Lab, LabError, lab_from_session_json, lab_session_json
-from .reading import read_text
+from ..core.lab import Lab, LabError
+from ..core.lab_session import lab_from_session_json, lab_session_json
+from .reading import MAX_FILE_BYTES, read_text
 
 
 def save_lab_session(lab: Lab, path) -> None:
-    """Write the lab session (``lab_session_json``) to ``path`` atomically."""
-    text = json.dumps(lab_session_json(lab), allow_nan=False, separators=(",", ":"))
-    write_atomically(path, text.encode("utf-8"))
+    """Write the lab session (``lab_session_json``) to ``path`` atomically.
+
+    A session larger than a file may be when read back (``MAX_FILE_BYTES``) is refused with a ``LabError``
+    before anything is written: a file that could not be reopened would lose the session.
+    """
+    data = json.dumps(lab_session_json(lab), allow_nan=False, separators=(",", ":")).encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise LabError(
+            f"the lab session would take {len(data) / 2**20:,.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB "
+            "a lab session may hold; use fewer or narrower layers, or fewer lanes"
+        )
+    write_atomically(path, data)
 
 
 def load_lab_session(path) -> Lab:

@@ -106,6 +106,12 @@ class ControlsPanel(QtWidgets.QWidget):
         init_row.addWidget(QtWidgets.QLabel("seed"))
         init_row.addWidget(self.seed)
         form.addRow("Initialiser", init_row)
+        #: How the weights on screen were really made, and the network's description (issue 17).
+        self.weights_note, self.description = QtWidgets.QLabel(), QtWidgets.QLabel()
+        for label, name in ((self.weights_note, "weightsNote"), (self.description, "networkDescription")):
+            label.setObjectName(name)
+            label.setWordWrap(True)
+        form.addRow("", self.weights_note)
         self.init_params_row = QtWidgets.QWidget()
         params_row = QtWidgets.QHBoxLayout(self.init_params_row)
         params_row.setContentsMargins(0, 0, 0, 0)
@@ -161,6 +167,7 @@ class ControlsPanel(QtWidgets.QWidget):
         outer = QtWidgets.QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.message)
+        outer.addWidget(self.description)
         outer.addStretch(1)
 
     # ------------------------------------------------------------------------------------------ display
@@ -203,6 +210,12 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def _untouched(self, field: QtWidgets.QLineEdit) -> bool:
         return self._shown_texts.get(field) == field.text()
+
+    def show_story(self, weights_note: str, description: str) -> None:
+        """Say how the weights were made and what the network is (both say "modified" once it is edited)."""
+        self.weights_note.setText(weights_note)
+        self.description.setText(description)
+        self.description.setVisible(bool(description))
 
     def show_title(self, title: str) -> None:
         """Show the network's title in the Preset box: an edited preset reads "tiny-sigmoid (modified)"."""

@@ -14,7 +14,7 @@ from ..export import (
     MAX_SCALE, MAX_SIDE, MIN_SCALE, SLIDE_WIDTH, ExportError, ExportOptions, copy_to_clipboard, export_animation,
     export_view, output_size,
 )  # fmt: skip
-from ..names import THEME_NAMES
+from ..names import DEFAULT_EXPORT_THEME, THEME_NAMES
 from ..core.snapshot import Snapshot, take_snapshot
 from .export_views import ExportView, compare_copy, pass_copy
 from .views.registry import WHOLE_WINDOW, views
@@ -54,7 +54,7 @@ def _pass_states(window, name: str):
 class ExportDialog(QtWidgets.QDialog):
     """Exports one of the window's views; errors are shown in a message box and nothing is lost."""
 
-    #: The theme and width chosen last, which Copy image follows too (None: the window's theme, 1920 px).
+    #: The theme and width chosen last, which Copy image follows too (None: the slides theme, 1920 px).
     last_choice: tuple[str | None, int] = (None, SLIDE_WIDTH)
 
     def __init__(self, window, parent=None):
@@ -99,7 +99,9 @@ class ExportDialog(QtWidgets.QDialog):
 
         self.theme = QtWidgets.QComboBox()
         self.theme.addItems(list(THEME_NAMES))
-        self.theme.setCurrentText(last_theme or window.theme.name)
+        self.theme.setCurrentText(last_theme or DEFAULT_EXPORT_THEME)
+        #: The theme chosen for a single view, which the whole window (drawn in its own theme) sets aside.
+        self._view_theme = self.theme.currentText()
         form.addRow("Theme", self.theme)
 
         self.transparent = QtWidgets.QCheckBox("Transparent background (PNG)")
@@ -134,9 +136,10 @@ class ExportDialog(QtWidgets.QDialog):
     def _on_view(self) -> None:
         whole_window = self.view.currentData() == "window"
         # The whole window is drawn as it is on screen, in its own theme.
+        if whole_window and self.theme.isEnabled():
+            self._view_theme = self.theme.currentText()
         self.theme.setEnabled(not whole_window)
-        if whole_window:
-            self.theme.setCurrentText(self._window.theme.name)
+        self.theme.setCurrentText(self._window.theme.name if whole_window else self._view_theme)
         current = Path(self.path.text())
         name = f"{self._window.bridge.session.experiment.name}-{self.view.currentData()}{current.suffix or '.png'}"
         self.path.setText(str(current.with_name(name)))
@@ -222,7 +225,7 @@ class ExportDialog(QtWidgets.QDialog):
 def copy_image(window, name: str = "diagram", theme: str | None = None, width: int | None = None):
     """Put view ``name`` on the clipboard as a slide in ``theme`` and ``width`` (default: the last export's)."""
     last_theme, last_width = ExportDialog.last_choice
-    theme = theme or last_theme or window.theme.name
+    theme = theme or last_theme or DEFAULT_EXPORT_THEME
     width = width or last_width
     if name == "window":
         return copy_to_clipboard(window, width, window.theme.name)

@@ -84,7 +84,8 @@ class ExportView:
     def show(self, shot: Snapshot, depth_chain: tuple[float, int] | None = None) -> None:
         """Draw ``shot`` with the view's own ``draw`` (the window's), and let the layout settle.
 
-        ``depth_chain`` is the (x, depth) the gradient-vs-depth panel is set to, where it is not the default.
+        ``depth_chain`` is the (x, depth) the gradient-vs-depth view is set to (None: the panel's defaults,
+        x = 5 and depth 10).
         """
         if self.name == "compare" and len(shot.lanes) < 2:
             raise ValueError("a compare view needs the state of a session with compare on")

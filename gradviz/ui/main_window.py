@@ -180,6 +180,8 @@ class MainWindow(QtWidgets.QMainWindow):
             # "[*]" is where Qt shows "*" while the session has unsaved changes (setWindowModified).
             shown = f"{shot.title} ({shot.file_path.name})" if shot.file_path is not None else shot.title
             self.setWindowTitle(f"{shown}[*] — gradviz")
+        if differs("weights_note", "description"):
+            self.controls.show_story(shot.weights_note, shot.description)
         if differs("undo_text", "redo_text"):
             for action, text, plain in ((self.act.undo, shot.undo_text, "Undo"), (self.act.redo, shot.redo_text, "Redo")):
                 action.setText(text or plain)

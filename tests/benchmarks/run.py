@@ -16,9 +16,11 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
 - peak_rss_mb: the peak resident memory of a process showing the main window on the largest network after
   three full passes, stepped micro-step by micro-step.
 - lab (issue 18): seconds per training epoch of the ``digits-deep`` lab preset, both lanes, mini-batches of
-  10 (``Lane.train_epoch``), against the same two networks from the same weights on the same batches in
+  10 (``Lane.train_batches``), against the same two networks from the same weights on the same batches in
   torch (``torch.optim.SGD``, cross-entropy on the logits, one thread), alternating; and ``grid_ms``, the
-  slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab.decision_grid``).
+  slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab_grid.decision_grid``,
+  float32, on up to two threads). Printed besides: spiral-deep's epochs per second through ``LabRun`` and the
+  time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids).
 
 Every figure is the median of several runs; each comparison alternates its two sides within the run.
 """
@@ -408,9 +410,25 @@ def _torch_lab_epoch(torch, lab, batches):
     return run
 
 
+def _float64_grid(network, split):
+    """The grid as it was computed before issue 18's float32 one: every cell through ``passes.forward``."""
+    import numpy as np
+
+    from gradviz.core import passes
+    from gradviz.core.lab_grid import grid_axes
+
+    xs, ys = grid_axes(split, GRID_SIDE)
+    cells = np.column_stack([np.tile(xs, GRID_SIDE), np.repeat(ys, GRID_SIDE)])
+    logits = passes.forward(network, split.standardised(cells))[0][-1]
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
 def lab_benchmark() -> dict:
     """Seconds per epoch of digits-deep (both lanes, training only) against torch, and the decision grid."""
-    from gradviz.core.lab import Lab, decision_grid, load_preset
+    from gradviz.core.lab import Lab, load_preset
+    from gradviz.core.lab_grid import decision_grid
+    from gradviz.core.lab_state import LabRun, take_lab_snapshot
 
     lab = Lab(load_preset("digits-deep"))
     batches = lab.batches(1)
@@ -419,7 +437,7 @@ def lab_benchmark() -> dict:
 
     def ours():
         for lane in lab.lanes:
-            lane.train_epoch(batches)
+            lane.train_batches(batches)
 
     g_times, t_times, ratios, whole = [], [], [], []
     for _ in range(ROUNDS):
@@ -431,14 +449,26 @@ def lab_benchmark() -> dict:
     for _ in range(ROUNDS):
         whole.append(_per_call_s(measured.run_epoch, 0.0))
     spiral = Lab(load_preset("spiral-deep"))
-    grid_ms = {
-        lane.name: round(statistics.median(_per_call_s(lambda: decision_grid(lane.network, spiral.split, GRID_SIDE)) for _ in range(ROUNDS)) * 1e3, 2)
-        for lane in spiral.lanes
-    }
+    grid_ms, float64_ms = {}, {}
+    for lane in spiral.lanes:  # alternating with the float64 pass the grid had before, for a ratio a loaded machine keeps
+        network = lane.network
+        ours_ms, before_ms = [], []
+        for _ in range(ROUNDS):
+            ours_ms.append(_per_call_s(lambda: decision_grid(network, spiral.split, GRID_SIDE)) * 1e3)
+            before_ms.append(_per_call_s(lambda: _float64_grid(network, spiral.split)) * 1e3)
+        grid_ms[lane.name] = round(statistics.median(ours_ms), 2)
+        float64_ms[lane.name] = round(statistics.median(before_ms), 2)
     result = {"gradviz_s": round(statistics.median(g_times), 4)}
     result["torch_s"] = round(statistics.median(t_times), 4) if t_times else None
     result["ratio"] = round(statistics.median(ratios), 2) if ratios else None
-    details = {"epoch_with_measures_s": round(statistics.median(whole), 4), "grid_ms_per_lane": grid_ms}
+    run = LabRun(Lab(spiral.config, spiral.split))
+    epochs_per_s = statistics.median(1 / _per_call_s(run.step_epoch, 0.0) for _ in range(ROUNDS))
+    snapshot_ms = statistics.median(_per_call_s(lambda: take_lab_snapshot(run.lab)) for _ in range(ROUNDS)) * 1e3
+    details = {
+        "epoch_with_measures_s": round(statistics.median(whole), 4), "grid_ms_per_lane": grid_ms,
+        "grid_float64_ms_per_lane": float64_ms,
+        "spiral_deep_epochs_per_s": round(epochs_per_s, 1), "spiral_deep_snapshot_ms": round(snapshot_ms, 2),
+    }  # fmt: skip
     return {"lab": {"digits-deep": result, "grid_ms": max(grid_ms.values())}, "_lab_details": details}
 
 
@@ -558,7 +588,10 @@ def _print_table(results: dict) -> None:
     lab_details = results.get("_lab_details")
     if lab_details:
         print(f"lab digits-deep: a whole epoch with the measures takes {lab_details['epoch_with_measures_s']} s; "
-              f"the 200 x 200 grid per lane: {lab_details['grid_ms_per_lane']} ms")
+              f"the 200 x 200 grid per lane: {lab_details['grid_ms_per_lane']} ms (float64 as before: "
+              f"{lab_details['grid_float64_ms_per_lane']} ms); spiral-deep trains "
+              f"{lab_details['spiral_deep_epochs_per_s']} epochs/s (both lanes, LabRun.step_epoch) and its "
+              f"snapshot with 100 x 100 grids takes {lab_details['spiral_deep_snapshot_ms']} ms")
     for name, d in results.get("_core_details", {}).items():
         print(f"core {name}: the matrix products alone, NumPy's BLAS against torch's: {d['matmul_ratio']}")
     for key, value in public(results).items():

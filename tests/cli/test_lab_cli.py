@@ -75,7 +75,7 @@ def test_out_writes_a_lab_session_the_lab_reopens_with_the_same_weights(tmp_path
     code, out, err = run_cli(capsys, "lab", "--preset", "circles", "--epochs", "3", "--json", "--out", str(path))
     assert code == 0 and err == f"wrote {path}\n"
     saved = json.loads(path.read_text())
-    assert saved["format"] == "gradviz-lab" and saved["version"] == 1 and saved["epoch"] == 3
+    assert saved["format"] == "gradviz-lab" and saved["version"] == 2 and saved["epoch"] == 3
     assert [lane["name"] for lane in saved["lanes"]] == ["tanh", "relu"]
     assert saved["config"]["data"]["name"] == "circles" and len(saved["lanes"][0]["history"]) == 4
     reopened = load_lab_session(path)
@@ -159,16 +159,16 @@ def test_out_to_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_lanes_that_are_not_finite_before_training_stop_at_epoch_0_and_say_so(capsys, monkeypatch):
-    from gradviz.core import lab as lab_module
+    from gradviz.core import lab_lane
 
-    original = lab_module.initial_parameters
+    original = lab_lane.initial_parameters
 
     def infinite_output_weights(widths, init, seed):
         weights, biases = original(widths, init, seed)
         weights[-1][...] = np.inf
         return weights, biases
 
-    monkeypatch.setattr(lab_module, "initial_parameters", infinite_output_weights)
+    monkeypatch.setattr(lab_lane, "initial_parameters", infinite_output_weights)
     code, out, err = run_cli(capsys, "lab", "--data", "gauss", "--activation", "relu", "--compare", "sigmoid",
                              "--init", "xavier_normal", "--epochs", "2")  # fmt: skip
     assert code == 0

@@ -110,15 +110,20 @@ def test_the_update_step_writes_out_sgd_with_numbers():
     stepper.go_to_step(8)
     lines = explain_edge(stepper.record, 1, 0, 0, learning_rate=0.5)
     # 0.5 − 0.5 × (−0.000423584) = 0.500211792
-    assert lines[-1] == "SGD update: w1 ← w1 − η·∂L/∂w1 = 0.5 − 0.5 × (−0.000423584) = 0.500212"
+    # The old value, the gradient applied, η and the new value; the change is −η·∂L/∂w1 = +0.000211792.
+    assert lines[-3:] == [
+        "Update with η = 0.5: old w1 = 0.5, gradient applied ∂L/∂w1 = −0.000423584",
+        "SGD update: w1 ← w1 − η·∂L/∂w1 = 0.5 − 0.5 × (−0.000423584) = 0.500212",
+        "new w1 = 0.500212 (changed by +0.000211792)",
+    ]
     assert lines[1] == "w1 = 0.5"  # the weight the pass ran with
     assert stepper.record.weights[0][0, 0] == pytest.approx(0.5 - 0.5 * hand_tiny_sigmoid()["grad_w"][0], rel=1e-15)
-    no_rate = explain_edge(stepper.record, 1, 0, 0)
-    assert no_rate[-1] == "SGD update: w1 ← w1 − η·∂L/∂w1: 0.5 → 0.500212"
+    # The record carries the η it applied: the same lines without one passed.
+    assert explain_edge(stepper.record, 1, 0, 0) == lines
     # Before the update step there is no update line.
     assert not any(line.startswith("SGD update") for line in explain_edge(_tiny_record(), 1, 0, 0, learning_rate=0.5))
     # The neuron's δ formula names the weights the pass ran with, not the updated ones.
-    assert explain_neuron(stepper.record, 1, 0)[-1].startswith("δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838)")
+    assert explain_neuron(stepper.record, 1, 0)[-2].startswith("δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838)")
 
 
 def test_several_samples_say_which_sample_or_the_mean():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from gradviz.core.format import format_factor, format_number, format_power_of_ten, one_line
+from gradviz.core.format import format_decimals, format_factor, format_number, format_power, format_power_of_ten, one_line
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,38 @@ def test_format_factor():
 def test_one_line_escapes_what_would_break_a_terminal_line(text, expected):
     assert one_line(text) == expected
     one_line(text).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "value, decimals, expected",
+    [
+        (0.006648056670790155, 8, "0.00664806"),  # the tutorial's sigmoid'(5)
+        (4.4196e-05, 8, "0.00004420"),
+        (2.938e-07, 8, "0.00000029"),
+        (1.95e-09, 8, "0.00000000"),
+        (-1e-12, 8, "0.00000000"),  # rounds to zero: no minus sign
+        (1.0, 8, "1.00000000"),
+        (-0.5, 2, "\u22120.50"),
+        (float("nan"), 8, "NaN"),
+        (float("-inf"), 8, "\u2212∞"),
+    ],
+)
+def test_format_decimals(value, decimals, expected):
+    assert format_decimals(value, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.006648056670790155, "6.65×10⁻³"),
+        (4.4196e-05, "4.42×10⁻⁵"),
+        (1.0, "1.00×10⁰"),
+        (-250.0, "\u22122.50×10²"),
+        (0.009996, "1.00×10⁻²"),  # rounding carries into the exponent
+        (1e-300, "1.00×10⁻³⁰⁰"),
+        (0.0, "0"),
+        (float("inf"), "∞"),
+    ],
+)
+def test_format_power(value, expected):
+    assert format_power(value) == expected

@@ -186,7 +186,7 @@ def test_a_lab_session_reopens_with_the_same_weights_and_history_without_trainin
     lab.run()
     path = tmp_path / "lab.json"
     save_lab_session(lab, path)
-    monkeypatch.setattr(lab_module.Lane, "train_epoch", lambda *args: pytest.fail("reopening must not train"))
+    monkeypatch.setattr(lab_module.Lane, "train_batches", lambda *args: pytest.fail("reopening must not train"))
     reopened = load_lab_session(path)
     assert reopened.epoch == 5
     assert reopened.to_json() == lab.to_json()
@@ -198,7 +198,7 @@ def test_a_lab_session_reopens_with_the_same_weights_and_history_without_trainin
 def test_a_damaged_lab_session_is_one_line_naming_the_field(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{"format": "gradviz-lab", "version": 7}')
-    with pytest.raises(LabError, match="version: this gradviz reads version 1, got 7"):
+    with pytest.raises(LabError, match="version: this gradviz reads versions 1 and 2, got 7"):
         load_lab_session(path)
     path.write_text("not json")
     with pytest.raises(LabError, match="is not a JSON lab session"):
@@ -217,7 +217,8 @@ def test_the_decision_grid_is_the_networks_probability_at_each_grid_point():
         z = a @ network.weights[l].T + network.biases[l]
         a = get_activation(network.activations[l])(z)
     assert values.shape == (7, 7)
-    assert values[i, j] == pytest.approx(1 / (1 + math.exp(-z[0, 0])), rel=1e-12)
+    # The grid is drawn in float32: its probability is float32 rounding away from the float64 formula.
+    assert values[i, j] == pytest.approx(1 / (1 + math.exp(-z[0, 0])), rel=1e-5, abs=1e-6)
     raw = lab.split.data.features
     assert xs[0] < raw[:, 0].min() and xs[-1] > raw[:, 0].max()
 

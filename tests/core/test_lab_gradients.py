@@ -177,7 +177,7 @@ def test_clipping_scales_the_whole_gradient_to_the_clip_norm():
     norm = float(torch.sqrt(sum((t**2).sum() for t in tensors)))
     assert norm > 1.0  # the case clipping is for
     weights_before, biases_before = [w.copy() for w in lane.weights], [b.copy() for b in lane.biases]
-    lane.train_epoch([(inputs, targets)])
+    lane.train_batches([(inputs, targets)])
     for l in range(len(grads_w)):
         expected_w = weights_before[l] - lane.spec.learning_rate * grads_w[l] / norm
         expected_b = biases_before[l] - lane.spec.learning_rate * grads_b[l] / norm

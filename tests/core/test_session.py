@@ -144,7 +144,9 @@ def test_the_comparison_is_the_bars_settings_on_the_current_network_and_cached(t
     changed = session.comparison()
     tanh = Network(tiny.network.widths, "tanh", tiny.network.weights, tiny.network.biases).run(tiny.inputs, tiny.targets)
     np.testing.assert_allclose(changed.values[0], [np.abs(l.grad_w).max() for l in tanh.layers], rtol=1e-12)
-    session.go_to_step(8)  # the update: the next pass runs on a new network
+    session.go_to_step(8)  # the update step shows the gradients it just applied: the same comparison
+    assert session.comparison() is changed
+    session.go_to_step(9)  # the next pass runs on the updated network
     assert session.comparison() is not changed
     with pytest.raises(ValueError, match="unknown measure"):
         session.view.set_bars_settings("mean", "tanh", "relu")

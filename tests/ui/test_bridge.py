@@ -17,11 +17,12 @@ def bridge(qapp):
 
 def test_each_step_emits_one_record(bridge, qtbot):
     seen = []
-    bridge.sigSnapshot.connect(lambda shot: seen.append((shot.record.step, shot.scale_record.complete)))
+    # The colour scale rests on what the pass has revealed: the record itself (issue 17).
+    bridge.sigSnapshot.connect(lambda shot: seen.append((shot.record.step, shot.scale_record is shot.record)))
     for _ in range(7):
         bridge.step_forward()
     assert [s for s, _ in seen] == [1, 2, 3, 4, 5, 6, 7]
-    assert all(complete for _, complete in seen)
+    assert all(revealed_only for _, revealed_only in seen)
     assert bridge.session.record.phase is Phase.BACKWARD and bridge.session.record.layer == 1
     bridge.step_back()
     assert seen[-1][0] == 6

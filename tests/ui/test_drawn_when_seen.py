@@ -136,7 +136,7 @@ def test_the_tabs_behind_the_gradient_bars_build_no_plot_until_brought_to_the_fr
     panels = {"activation": window.activation_curves, "depth-chain": window.depth_chain, "training": window.training}
     assert window.gradient_bars.plot_built
     assert [name for name in HIDDEN_AT_LAUNCH if panels[name].plot_built] == []
-    assert len(window.depth_chain.findChildren(QtWidgets.QTableWidget)) == 1  # its controls and table are built
+    assert len(window.depth_chain.findChildren(QtWidgets.QSpinBox)) == 1  # its controls are built (the table comes with the plot)
     window.docks["training"].raise_()
     qtbot.waitUntil(lambda: panels["training"].plot_built)
     assert not panels["activation"].plot_built and not panels["depth-chain"].plot_built
@@ -166,8 +166,8 @@ def test_a_plot_built_late_has_the_theme_and_stacking_set_before(qtbot, cls):
         assert plot.ci.items[loss] == [(0, 0)] and plot.ci.items[grad] == [(1, 0)]
     elif cls is DepthChainPanel:
         assert panel.stacked
-        # The legend under the plot, not beside it.
-        assert [cells for item, cells in plot.ci.items.items() if item is not panel.plot_item()] == [[(1, 0)]]
+        # The table under the plot, the legend beside the table: the plot keeps the column's width.
+        assert plot.ci.items[panel.table()] == [(1, 0)] and plot.ci.items[panel.legend()] == [(1, 1)]
     else:
         # The legend under the bottom axis (row 4 of the plot's own grid), not right of the data (row 2).
         layout = plot.getPlotItem().layout

@@ -11,7 +11,9 @@ from ...core.analysis import activation_curve
 from ...core.format import format_number
 from ...core.records import PassRecord, Phase
 from ..theme import SCREEN, Theme
-from .plot_style import DrawnWhenSeen, drawn, legend_beside, make_plot_widget, place_legend, style_legend, style_plot, style_text
+from .plot_style import (
+    DrawnWhenSeen, drawn, legend_beside, legible_font, show_legible_controls, make_plot_widget, place_legend, style_legend, style_plot, style_text,
+)  # fmt: skip
 
 #: The z range drawn; a layer's z beyond it is drawn at the edge with an arrow marker.
 Z_RANGE = (-10.0, 10.0)
@@ -45,6 +47,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
+        show_legible_controls(self, theme)
         self._activation = "sigmoid"
         self._z: np.ndarray | None = None
         self._layer_label = ""
@@ -87,6 +90,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
         self._curves_key = None
         self._request_redraw()
@@ -134,7 +138,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
         if title != self._title:
             short = f"{self._layer_label}: {activation.label}" if self._layer_label else activation.label
             style_plot(self._plot_widget.getPlotItem(), self._theme, (title, short),
-                       ("pre-activation z  (input to the activation)", "pre-activation z", "z"), ("f(z) and f′(z)", "f, f′"))
+                       ("pre-activation z  (input to the activation)", "pre-activation z", "z"), ("f(z) and f′(z)", "f, f′"), legible=True)
             self._title = title
         notes = self._update_marks()
         self._note.setText(" ".join(notes))
@@ -160,7 +164,8 @@ class ActivationCurvesPanel(DrawnWhenSeen):
             plot.addItem(region)
             if hi - lo >= 3:
                 flat = pg.TextItem("flat: f′ ≈ 0", anchor=(0.5, 0.5))
-                style_text(flat, theme, theme.foreground, max(theme.font_size - 1, 8))
+                style_text(flat, theme, theme.foreground)
+                flat.setFont(legible_font(theme, smallest=True))
                 # High enough to clear curves lying on 0.
                 flat.setPos((lo + hi) / 2, y_lo + 0.3 * (y_hi - y_lo))
                 plot.addItem(flat)
@@ -183,7 +188,7 @@ class ActivationCurvesPanel(DrawnWhenSeen):
         self._mark_items = tuple(items)
         plot.setXRange(*Z_RANGE, padding=0.04)
         plot.setYRange(y_lo, y_hi, padding=0)
-        style_legend(self._legend, theme)
+        style_legend(self._legend, theme, legible=True)
         self._curves_key = (self._activation, has_marks)
 
     def _update_marks(self) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,9 +17,11 @@ from .log_axis import decade_span, log_heights
 from .plot_style import (
     DrawnWhenSeen,
     drawn,
+    fit_texts,
     legend_beside,
     make_plot_widget,
     show_axes,
+    show_legible_controls,
     style_legend,
     style_plot,
     style_text,
@@ -27,13 +29,11 @@ from .plot_style import (
 
 #: Width of one bar, in layers (a group of two bars fills 0.76 of a layer's slot).
 BAR_WIDTH = 0.38
-#: Pixels kept between a value label and the plot's side.
-LABEL_CLEARANCE_PX = 3.0
-#: Sizes value labels may shrink to, as fractions of their own, before a crowded one is left out; and the
-#: fewest points they shrink to, and the pixels kept between two of them.
-MARK_SCALES = (1.0, 0.9, 0.8)
-MIN_MARK_PT = 8.0
-MARK_GAP_PX = 4.0
+#: Pixel size of the value labels on each theme: never under the lecture minimum (14 px on screen, 18 px
+#: in slides print), whatever the screen's dots per inch.
+MARK_PX = {"screen": 14, "slides": 18}
+#: Pixels kept between a label and its bar's top (above it) or its bar's edges (inside it), and between labels.
+MARK_GAP_PX = 3.0
 #: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
 MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
@@ -55,8 +55,11 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._comparison: ActivationComparison | None = None
         self._floor_decade = -8
         self._marks: list[pg.TextItem] = []
-        #: Each mark's (colour, point size, bold) as first styled: ``_declutter_marks`` starts from them.
-        self._mark_styles: list[tuple[str, float, bool]] = []
+        #: Each mark's (row, layer index, colour, bold, the y of the bar top it names): ``_layout_marks`` places
+        #: it on its bar.
+        self._mark_bars: list[tuple[int, int, str, bool, float]] = []
+        #: Each visible mark's box in the plot widget's pixels and its text colour (``mark_boxes``).
+        self._mark_boxes: list[tuple[QtCore.QRectF, str, str]] = []
         self._bars: list[pg.BarGraphItem] = []
         self._y_extent: tuple[int, int] | None = None
         self._blocked_note = ""
@@ -76,16 +79,16 @@ class GradientBarsPanel(DrawnWhenSeen):
         for combo in self._activation_combos:
             combo.currentIndexChanged.connect(self._on_settings_changed)
 
-        controls = QtWidgets.QHBoxLayout()
-        controls.addWidget(QtWidgets.QLabel("Show"))
-        controls.addWidget(self._measure_combo)
-        controls.addSpacing(4)  # narrow enough for the compact layout's right column in slides print
-        controls.addWidget(QtWidgets.QLabel("for"))
-        controls.addWidget(self._activation_combos[0])
-        controls.addWidget(QtWidgets.QLabel("vs"))
-        controls.addWidget(self._activation_combos[1])
-        controls.addStretch(1)
-        self._controls = controls
+        # Two groups, side by side where the panel is wide enough, else one above the other: a chooser is
+        # never squeezed below its own text ("sigmoid", not "sigmoic").
+        for combo in (self._measure_combo, *self._activation_combos):
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._control_groups = (
+            _control_row(QtWidgets.QLabel("Show"), self._measure_combo),
+            _control_row(QtWidgets.QLabel("for"), self._activation_combos[0], QtWidgets.QLabel("vs"), self._activation_combos[1]),
+        )
+        self._chooser_bar = _ChooserBar(self._control_groups)
 
         self._plot_widget = make_plot_widget(log_y=True, menu=False)
         plot = self._plot_widget.getPlotItem()
@@ -105,7 +108,7 @@ class GradientBarsPanel(DrawnWhenSeen):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(controls)
+        layout.addWidget(self._chooser_bar)
         layout.addWidget(self._plot_widget, 1)
         self._draw_when_seen(self._plot_widget)
         self.set_theme(theme)
@@ -120,10 +123,8 @@ class GradientBarsPanel(DrawnWhenSeen):
     def set_controls_visible(self, visible: bool) -> None:
         """Show or hide the measure and activation choosers (presenter mode shows the plot alone: its title
         and axis already name what the bars compare)."""
-        for index in range(self._controls.count()):
-            widget = self._controls.itemAt(index).widget()
-            if widget is not None:
-                widget.setVisible(visible)
+        for group in self._control_groups:
+            group.setVisible(visible)
 
     def settings(self) -> tuple[str, str, str]:
         """The chosen (measure, first activation, second activation)."""
@@ -145,8 +146,9 @@ class GradientBarsPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
-        style_legend(self._legend, theme)
+        style_legend(self._legend, theme, legible=True)
         self._request_redraw()
 
     def show_comparison(self, comparison: ActivationComparison | None) -> None:
@@ -178,8 +180,9 @@ class GradientBarsPanel(DrawnWhenSeen):
 
     @drawn
     def marks(self) -> list[tuple[float, float, str]]:
-        """The (x, y, text) of every mark drawn on a bar: values, "0" on zero bars, "NaN"/"∞"."""
-        return [(m.pos().x(), m.pos().y(), m.toPlainText()) for m in self._marks]
+        """The (x, y, text) of every mark drawn on a bar: values, "0" on zero bars, "NaN"/"∞"; y is the top of
+        the bar it names (the label itself stands above or inside it)."""
+        return [(m.pos().x(), info[4], m.toPlainText()) for m, info in zip(self._marks, self._mark_bars)]
 
     @drawn
     def bar_tooltip(self, layer: int, which: int | str) -> str:
@@ -198,7 +201,7 @@ class GradientBarsPanel(DrawnWhenSeen):
         elif np.log10(abs(value)) < self._floor_decade:
             text += " (below the axis floor, drawn at the floor)"
         if comparison.kept_output and layer == comparison.depth and name != comparison.kept_output:
-            text += f"\nThe output layer keeps {comparison.kept_output}: the loss needs it."
+            text += f"\nThe output layer keeps {ACTIVATIONS[comparison.kept_output].label} in both runs."
         return text
 
     def bar_at(self, x: float) -> tuple[int, int] | None:
@@ -220,22 +223,24 @@ class GradientBarsPanel(DrawnWhenSeen):
     def _redraw(self) -> None:
         plot = self._plot_widget.getPlotItem()
         plot.clear()
-        self._bars, self._marks, self._mark_styles = [], [], []
+        self._bars, self._marks, self._mark_bars, self._mark_boxes = [], [], [], []
         self._blocked_note = ""
         theme, comparison = self._theme, self._comparison
         measure, act_a, act_b = self.settings()
         if comparison is not None:
             measure, (act_a, act_b) = comparison.measure, comparison.activations
         labels = (ACTIVATIONS[act_a].label, ACTIVATIONS[act_b].label)
-        kept = f" (output stays {comparison.kept_output})" if comparison is not None and comparison.kept_output else ""
         measure_label = MEASURE_LABELS[measure]
-        titles = (
-            f"Gradient size per layer: {labels[0]} vs {labels[1]}{kept}",
-            f"{measure_label} per layer: {labels[0]} vs {labels[1]}",
-            f"{labels[0]} vs {labels[1]}",
-        )
+        if comparison is not None:
+            titles = comparison.captions()  # the core names what was compared, the kept output included
+            if comparison.kept_output is not None:
+                # Narrower still: the short caption on two lines, the kept output on the second.
+                titles = (*titles, titles[-1].replace(", ", "<br>", 1))
+        else:
+            titles = (f"Gradient size per layer: {labels[0]} vs {labels[1]}",
+                      f"{measure_label} per layer: {labels[0]} vs {labels[1]}", f"{labels[0]} vs {labels[1]}")  # fmt: skip
         style_plot(plot, theme, titles, ("layer  (1 = nearest the input)", "layer"),
-                   (f"{measure_label}  (log scale)", measure_label))
+                   (f"{measure_label}  (log scale)", measure_label), legible=True)
         show_axes(plot, comparison is not None and comparison.depth > 0)
         if comparison is None or comparison.depth == 0:
             style_text(self._empty_text, theme, theme.muted)
@@ -284,7 +289,7 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._tick_depth = depth
         self._update_layer_ticks()
         self._x_extent = (0.4, depth + 0.6)
-        style_legend(self._legend, theme)
+        style_legend(self._legend, theme, legible=True)
         finite_values = np.abs(values[np.isfinite(values) & (values != 0)])
         data_top = float(np.log10(finite_values.max())) if finite_values.size else float(floor)
         if np.any(np.isposinf(np.abs(values))):
@@ -296,7 +301,6 @@ class GradientBarsPanel(DrawnWhenSeen):
         theme = self._theme
         depth = values.shape[1]
         labelled = depth <= MAX_LABELLED_LAYERS
-        size = max(theme.font_size - (3 if theme.name == "slides" else 1), 8)
         plot = self._plot_widget.getPlotItem()
         for row in range(2):
             for l in shown:
@@ -311,12 +315,18 @@ class GradientBarsPanel(DrawnWhenSeen):
                     text, color, y, bold = format_number(value), theme.foreground, heights[row, l], False
                 else:
                     continue
-                mark = pg.TextItem(text, anchor=(0.5, 1.0))
-                style_text(mark, theme, color, size + (2 if bold else 0), bold=bold)
+                mark = pg.TextItem(text, anchor=(0.5, 0.5))
+                mark.setFont(mark_font(theme, bold))
+                mark.setColor(color)
                 mark.setPos(x, y)
                 plot.addItem(mark)
                 self._marks.append(mark)
-                self._mark_styles.append((color, size + (2 if bold else 0), bold))
+                self._mark_bars.append((row, int(l), color, bold, float(y)))
+
+    @drawn
+    def mark_boxes(self) -> list[tuple[QtCore.QRectF, str, str]]:
+        """Each visible value label's text box in the plot widget's pixels, its text colour and its text."""
+        return list(self._mark_boxes)
 
     @drawn
     def blocked_note(self) -> str:
@@ -360,96 +370,118 @@ class GradientBarsPanel(DrawnWhenSeen):
         plot.getAxis("bottom").setTicks([[(l, str(l)) for l in layers]])
 
     def _fit_view(self, *_args) -> None:
-        """Fit both ranges to the bars and their value labels at the plot's size, then make the labels give
-        each other room (on every redraw and resize)."""
+        """Fit both ranges to the bars at the plot's size, then place each value label where it is readable
+        (on every redraw and resize)."""
+        self._fit_title_height()
         self._update_y_range()
         self._update_x_range()
-        self._declutter_marks()
+        self._layout_marks()
+
+    def _fit_title_height(self) -> None:
+        """Give a title on two lines (the narrowest caption) the height of both."""
+        plot = self._plot_widget.getPlotItem()
+        fit_texts(plot)  # choose the caption for this width first (pyqtgraph gives any title one 30 px row)
+        label = plot.titleLabel
+        if not label.isVisible():
+            return
+        lines = label.text.count("<br>") + 1
+        height = 30 if lines == 1 else math.ceil(QtGui.QFontMetricsF(self._theme.font(self._theme.title_size)).lineSpacing() * lines + 8)
+        if label.maximumHeight() != height:
+            label.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
 
     def _update_y_range(self) -> None:
-        """Fit the floor to the tallest bar, with room above it for its value label: at most a decade.
+        """Fit the floor to the tallest bar, with room above it for a value label: at most a decade.
 
-        A label that does not fit under that decade is written inside its bar (see ``_place_marks``).
+        A label that does not fit above its bar is written inside it (see ``_layout_marks``).
         """
         if self._y_extent is None or self._stale:  # drawn again, range included, when next seen
             return
         floor, top, data_top = self._y_extent
         plot = self._plot_widget.getPlotItem()
-        label_px = QtGui.QFontMetricsF(self._theme.font(self._theme.font_size)).height() + 4
+        label_px = QtGui.QFontMetricsF(mark_font(self._theme, False)).height() + 2 * MARK_GAP_PX
         height = plot.vb.height() if plot.vb.height() > 50 else 320.0
         # Headroom h (decades) such that h * height / (data_top + h - floor) covers one label.
         headroom = label_px * (data_top - floor) / max(height - label_px, 1.0)
         headroom = min(max(headroom, 0.05), 1.0)
         view_top = max(data_top + headroom, floor + 0.5)
         plot.setYRange(floor, view_top, padding=0)
-        self._place_marks(view_top, height, label_px)
 
     def _update_x_range(self) -> None:
-        """Span the layers, widened where a value label is wider than its bar pair and would run past the
-        plot's edge (narrow plots: a column, a 1280 x 720 projector in slides print)."""
+        """Span the layers: every label stays within its own bar's column, so the span needs no widening."""
         if self._x_extent is None or self._stale:
             return
-        lo, hi = base_lo, base_hi = self._x_extent
-        plot = self._plot_widget.getPlotItem()
-        width = plot.vb.width() if plot.vb.width() > 50 else 600.0
-        self._style_marks()  # the edges fit the labels at their own size; crowded ones only shrink after
-        halves = [(mark.pos().x(), mark.boundingRect().width() / 2 + LABEL_CLEARANCE_PX) for mark in self._marks]
-        for _ in range(3):  # widening the span shrinks each label in data units: settles in a few rounds
-            per_px = (hi - lo) / width
-            lo = min([base_lo] + [x - half * per_px for x, half in halves])
-            hi = max([base_hi] + [x + half * per_px for x, half in halves])
-        plot.setXRange(lo, hi, padding=0)
+        self._plot_widget.getPlotItem().setXRange(*self._x_extent, padding=0)
 
-    def _style_marks(self, scale: float = 1.0) -> None:
-        """Every value label in its own colour and weight, at ``scale`` of its size (not under MIN_MARK_PT)."""
-        for mark, (color, size, bold) in zip(self._marks, self._mark_styles):
-            style_text(mark, self._theme, color, max(size * scale, min(size, MIN_MARK_PT)), bold=bold)
+    def _bar_rects(self, to_px) -> dict[tuple[int, int], QtCore.QRectF]:
+        """Each drawn bar's rectangle in the plot widget's pixels, by (row, layer index)."""
+        rects = {}
+        for row, bars in enumerate(self._bars):
+            xs, y0s, hs = (np.asarray(bars.opts[k], dtype=float) for k in ("x", "y0", "height"))
+            width = float(bars.opts["width"])
+            for x, y0, h in zip(xs, y0s, hs):
+                layer = int(round(x - (row - 0.5) * BAR_WIDTH)) - 1
+                rects[(row, layer)] = QtCore.QRectF(to_px(x - width / 2, y0 + h), to_px(x + width / 2, y0)).normalized()
+        return rects
 
-    def _declutter_marks(self) -> None:
-        """Value labels wider than the bars they stand on would run into each other: they shrink a little
-        (never below ``MIN_MARK_PT``), and any still in another's way is left out (its bar's tooltip keeps
-        the value). "0", NaN and ∞ marks go first, then the layers from the input on."""
+    def _layout_marks(self) -> None:
+        """Place every value label so that no label overlaps another label or a bar it does not name.
+
+        A label is written across its bar's column when it fits there, else turned upright (read from below).
+        It stands just above its bar where the plot has room, else inside the bar's top in black or white,
+        whichever stands out more from the bar's colour; a label with room in neither place is left out (its
+        bar's tooltip keeps the value).
+        """
+        self._mark_boxes = []
         if not self._marks or self._stale:
             return
-        vb = self._plot_widget.getPlotItem().vb
-        (x_lo, x_hi), (y_lo, y_hi) = vb.viewRange()
-        width, height = max(vb.width(), 1.0), max(vb.height(), 1.0)
-        order = sorted(range(len(self._marks)), key=lambda i: (not self._mark_styles[i][2], self._marks[i].pos().x()))
+        plot = self._plot_widget.getPlotItem()
+        vb = plot.vb
+        widget = self._plot_widget
 
-        def boxes(scale: float) -> list[QtCore.QRectF]:
-            self._style_marks(scale)
-            result = []
-            for mark in self._marks:
-                margin = mark.textItem.document().documentMargin()
-                rect = mark.boundingRect().adjusted(margin, margin, -margin, -margin)
-                x = (mark.pos().x() - x_lo) / (x_hi - x_lo) * width
-                y = (y_hi - mark.pos().y()) / (y_hi - y_lo) * height
-                top = y if mark.anchor.y() == 0 else y - rect.height()
-                result.append(QtCore.QRectF(x - rect.width() / 2, top, rect.width(), rect.height()))
-            return result
+        to_widget = widget.viewportTransform()
+        from_widget = to_widget.inverted()[0]
 
-        def crowded(rects) -> bool:
-            return any(a.adjusted(-MARK_GAP_PX, 0, MARK_GAP_PX, 0).intersects(b) for a, b in itertools.combinations(rects, 2))
+        def to_px(x: float, y: float) -> QtCore.QPointF:
+            return to_widget.map(vb.mapViewToScene(QtCore.QPointF(x, y)))
 
-        for scale in MARK_SCALES:
-            rects = boxes(scale)
-            if not crowded(rects):
-                break
-        placed = []
-        for i in order:
-            clear = not any(rects[i].adjusted(-MARK_GAP_PX, 0, MARK_GAP_PX, 0).intersects(rects[j]) for j in placed)
-            self._marks[i].setVisible(clear)
-            if clear:
-                placed.append(i)
+        area = to_widget.mapRect(vb.sceneBoundingRect())
+        bars = self._bar_rects(to_px)
+        placed: list[QtCore.QRectF] = []
+        gap = MARK_GAP_PX
+        for mark, (row, layer, color, _bold, _y) in zip(self._marks, self._mark_bars):
+            bar = bars.get((row, layer))
+            if bar is None:
+                mark.setVisible(False)
+                continue
+            metrics = QtGui.QFontMetricsF(mark.textItem.font())
+            text_w, text_h = metrics.horizontalAdvance(mark.toPlainText()), metrics.ascent() + metrics.descent()
+            upright = text_w > bar.width()  # beyond its own bar's width the neighbour's bar stands
+            box_w, box_h = (text_h, text_w) if upright else (text_w, text_h)
+            above = QtCore.QRectF(bar.center().x() - box_w / 2, bar.top() - gap - box_h, box_w, box_h)
+            inside = QtCore.QRectF(bar.center().x() - box_w / 2, bar.top() + gap, box_w, box_h)
+            others = [r for key, r in bars.items() if key != (row, layer)]
+            box, text_color = None, color
+            # Against a bar the box itself must stay clear; between labels a gap is kept too.
+            if above.top() >= area.top() and not _hits(above, others, 0.0) and not _hits(above, placed, gap):
+                box = above
+            elif (inside.bottom() <= bar.bottom() - gap and inside.width() <= bar.width() - 2
+                  and not _hits(inside, placed, gap)):  # fmt: skip
+                box, text_color = inside, readable_on(self._bar_color(row, layer))
+            mark.setVisible(box is not None)
+            if box is None:
+                continue
+            placed.append(box)
+            mark.setAngle(90 if upright else 0)
+            mark.setColor(text_color)
+            centre = vb.mapSceneToView(from_widget.map(box.center()))
+            mark.setPos(mark.pos().x(), centre.y())
+            self._mark_boxes.append((box, text_color, mark.toPlainText()))
 
-    def _place_marks(self, view_top: float, height: float, label_px: float) -> None:
-        """Write each value label above its bar, or just inside the bar's top where the plot ends first."""
-        floor = self._floor_decade
-        per_px = (view_top - floor) / max(height, 1.0)
-        for mark in self._marks:
-            y = mark.pos().y()
-            inside = y + label_px * per_px > view_top and y - label_px * per_px > floor
-            mark.setAnchor((0.5, 0.0) if inside else (0.5, 1.0))
+    def _bar_color(self, row: int, layer: int) -> str:
+        """The fill of bar (row, layer index): the row's colour, or the non-finite colour."""
+        value = self._comparison.values[row, layer]
+        return self._theme.compare_colors[row] if np.isfinite(value) else self._theme.nonfinite
 
     # ------------------------------------------------------------------ events
 
@@ -470,3 +502,89 @@ class GradientBarsPanel(DrawnWhenSeen):
 
     def __repr__(self):
         return f"GradientBarsPanel({self._comparison!r})"
+
+
+def mark_font(theme: Theme, bold: bool) -> QtGui.QFont:
+    """The value labels' font: the theme's face at ``MARK_PX`` pixels (two more when bold)."""
+    font = theme.font(bold=bold)
+    font.setPixelSize(MARK_PX.get(theme.name, MARK_PX["screen"]) + (2 if bold else 0))
+    return font
+
+
+def relative_luminance(color) -> float:
+    """WCAG 2 relative luminance of a colour (name, ``#rrggbb`` or QColor), from 0 (black) to 1 (white)."""
+    c = QtGui.QColor(color)
+
+    def channel(v: int) -> float:
+        v = v / 255.0
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 to 21."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_on(fill) -> str:
+    """Black or white, whichever stands out more from ``fill``."""
+    return "#000000" if contrast_ratio("#000000", fill) >= contrast_ratio("#ffffff", fill) else "#ffffff"
+
+
+def _hits(box: QtCore.QRectF, others, gap: float) -> bool:
+    grown = box.adjusted(-gap, -gap, gap, gap)
+    return any(grown.intersects(other) for other in others)
+
+
+def _control_row(*widgets: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """A row of a label and chooser(s) that keeps them at their own width."""
+    row = QtWidgets.QWidget()
+    layout = QtWidgets.QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    row.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+    return row
+
+
+class _ChooserBar(QtWidgets.QWidget):
+    """The chooser groups in one row where the panel is wide enough, else one above the other.
+
+    Its least width is the widest group's, so a narrow dock stacks the groups instead of cutting a chooser.
+    """
+
+    def __init__(self, groups, parent=None):
+        super().__init__(parent)
+        self._groups = groups
+        self._layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        for group in groups:
+            self._layout.addWidget(group, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        self._layout.addStretch(1)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        hints = [g.sizeHint() for g in self._groups if not g.isHidden()]
+        if not hints:
+            return QtCore.QSize(0, 0)
+        return QtCore.QSize(max(h.width() for h in hints), self._layout.minimumSize().height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.arrange()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:  # the slides theme's larger font widens the choosers
+            self.arrange()
+
+    def arrange(self) -> None:
+        """One row when both groups fit the width, else two."""
+        needed = sum(g.sizeHint().width() for g in self._groups) + self._layout.spacing()
+        wide = needed <= self.width()
+        direction = QtWidgets.QBoxLayout.Direction.LeftToRight if wide else QtWidgets.QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+            self.updateGeometry()

@@ -3,12 +3,48 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..theme import Theme
 from .log_axis import LogAxisItem, PlainAxisItem
+
+
+#: The smallest text a plot draws, in pixels, per theme (issue 17): 14 px on a screen, 18 px on a slide.
+MIN_TEXT_PX = {"screen": 14, "slides": 18}
+#: Pixels per point at the 96 dots per inch a theme's point sizes are meant for.
+_PX_PER_PT = 96 / 72
+
+
+def text_px(theme: Theme, points: float | None = None) -> int:
+    """The pixel size of plot text of ``points`` (default the theme's size), never under the theme's minimum."""
+    return max(math.floor((points or theme.font_size) * _PX_PER_PT + 0.01), MIN_TEXT_PX.get(theme.name, 14))
+
+
+def legible_font(theme: Theme, points: float | None = None, bold: bool = False, smallest: bool = False) -> QtGui.QFont:
+    """The theme's font at ``text_px(theme, points)`` pixels; ``smallest``: at the theme's minimum instead
+    (for dense text such as a table)."""
+    font = theme.font(points, bold=bold)
+    font.setPixelSize(MIN_TEXT_PX.get(theme.name, 14) if smallest else text_px(theme, points))
+    return font
+
+
+def show_legible_controls(panel: QtWidgets.QWidget, theme: Theme) -> None:
+    """Give ``panel``'s controls ``legible_widget_font`` (its buttons too, which the window sets one by one)."""
+    font = legible_widget_font(theme)
+    panel.setFont(font)
+    for button in panel.findChildren(QtWidgets.QAbstractButton):
+        button.setFont(font)
+
+
+def legible_widget_font(theme: Theme) -> QtGui.QFont:
+    """The application's font for a panel's controls, at least ``MIN_TEXT_PX`` (the theme's widget size where
+    it has one): the desktop's own font is often 12 px, under what a projector at 1280 x 720 can show."""
+    font = QtGui.QFont(QtWidgets.QApplication.font())
+    font.setPixelSize(max(MIN_TEXT_PX.get(theme.name, 14), theme.widget_font_px or 0))
+    return font
 
 
 class DrawnWhenSeen(QtWidgets.QWidget):
@@ -166,24 +202,31 @@ def _hide_frame_axes(plot: pg.PlotItem) -> None:
     plot.hideButtons()
 
 
-def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label) -> None:
-    """Colours, fonts and labels of a plot's title and axes under ``theme``.
+def _text_size(theme: Theme, points: float, legible: bool) -> str:
+    """A CSS font size: ``points`` as the theme gives it, or (``legible``) in pixels, never under the minimum."""
+    return f"{text_px(theme, points)}px" if legible else f"{points}pt"
+
+
+def style_plot(plot: pg.PlotItem, theme: Theme, title, x_label, y_label, legible: bool = False) -> None:
+    """Colours, fonts and labels of a plot's title and axes under ``theme``; ``legible``: no text under
+    ``MIN_TEXT_PX`` (issue 17; the gradient bars keep the theme's own sizes until their value labels make
+    room for it).
 
     ``title``, ``x_label`` and ``y_label`` are a text or a sequence of texts, longest first: the plot shows
     the first that fits its width (the title, the x label) or its height (the y label) whenever it is
     resized, so nothing is clipped. An axis title that fits in none of its forms is hidden (the title and
     ticks still say what the axis is); a title that fits in none shows its shortest form.
     """
-    label_style = {"color": theme.foreground, "font-size": f"{theme.font_size}pt"}
+    label_style = {"color": theme.foreground, "font-size": _text_size(theme, theme.font_size, legible)}
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.muted, width=1))
         axis.setTextPen(pg.mkPen(theme.foreground))
-        axis.setTickFont(theme.font())
+        axis.setTickFont(legible_font(theme) if legible else theme.font())
     plot.showGrid(x=False, y=True, alpha=0.25 if theme.name == "slides" else 0.18)
     first_time = not hasattr(plot, "_gradviz_texts")
     plot._gradviz_texts = {
-        "title": (_forms(title), {"color": theme.foreground, "size": f"{theme.title_size}pt"}),
+        "title": (_forms(title), {"color": theme.foreground, "size": _text_size(theme, theme.title_size, legible)}),
         "bottom": (_forms(x_label), label_style),
         "left": (_forms(y_label), label_style),
     }
@@ -248,11 +291,14 @@ def fit_texts(plot: pg.PlotItem) -> None:
 
 def text_width(text: str, style: dict, item) -> float:
     """The width a title or axis title of ``text`` takes, document margins included (as drawn)."""
-    size = style.get("font-size") or style.get("size") or "10pt"
+    size = str(style.get("font-size") or style.get("size") or "10pt")
     font = QtGui.QFont(QtGui.QFont().family())
     if isinstance(item, pg.AxisItem):
         font = QtGui.QFont(item.label.font())
-    font.setPointSizeF(float(str(size).rstrip("pt")))
+    if size.endswith("px"):
+        font.setPixelSize(round(float(size[:-2])))
+    else:
+        font.setPointSizeF(float(size.rstrip("pt")))
     document = QtGui.QTextDocument()
     document.setDefaultFont(font)
     document.setPlainText(text)
@@ -294,16 +340,17 @@ def place_legend(plot: pg.PlotItem, below: bool) -> None:
     plot.layout.setAlignment(legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
 
 
-def style_legend(legend: pg.LegendItem, theme: Theme) -> None:
+def style_legend(legend: pg.LegendItem, theme: Theme, legible: bool = False) -> None:
     background = QtGui.QColor(theme.background)
     background.setAlpha(215)
     legend.setBrush(pg.mkBrush(background))
     legend.setPen(pg.mkPen(theme.muted, width=1))
     legend.setLabelTextColor(theme.foreground)
-    legend.setLabelTextSize(f"{theme.font_size}pt")
+    size = _text_size(theme, theme.font_size, legible)
+    legend.setLabelTextSize(size)
     # Re-render labels already in the legend with the new colour and size.
     for _sample, label in legend.items:
-        label.setText(label.text, color=theme.foreground, size=f"{theme.font_size}pt")
+        label.setText(label.text, color=theme.foreground, size=size)
 
 
 def style_text(item: pg.TextItem, theme: Theme, color: str | None = None, size: float | None = None, bold=False):
@@ -336,9 +383,9 @@ def add_legend_column(widget: pg.GraphicsLayoutWidget, col: int, rowspan: int = 
     return legend
 
 
-def style_outside_legend(legend: pg.LegendItem, theme: Theme) -> None:
+def style_outside_legend(legend: pg.LegendItem, theme: Theme, legible: bool = False) -> None:
     """A legend outside the plots: no frame, the theme's text."""
-    style_legend(legend, theme)
+    style_legend(legend, theme, legible)
     legend.setPen(pg.mkPen(None))
     legend.setBrush(pg.mkBrush(None))
 

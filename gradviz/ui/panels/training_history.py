@@ -14,6 +14,8 @@ from .plot_style import (
     DrawnWhenSeen,
     add_legend_column,
     drawn,
+    legible_font,
+    show_legible_controls,
     make_layout_widget,
     make_log_plot_item,
     mix,
@@ -42,6 +44,7 @@ class TrainingPanel(DrawnWhenSeen):
     def __init__(self, theme: Theme = SCREEN, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
+        show_legible_controls(self, theme)
         self._losses: np.ndarray | None = None
         self._measures: dict[str, np.ndarray] = {}
         self._cancelled = False
@@ -220,6 +223,7 @@ class TrainingPanel(DrawnWhenSeen):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        show_legible_controls(self, theme)
         self._show_theme_background()
         self._request_redraw()
 
@@ -246,21 +250,22 @@ class TrainingPanel(DrawnWhenSeen):
             if overflow.size:
                 note += f": overflowed at step {overflow[0] + 1}"
         style_plot(self._loss_plot, theme, (f"Loss during training{note}", f"Loss{note}", "Loss"),
-                   ("training step", "step"), "loss")
+                   ("training step", "step"), "loss", legible=True)
         style_plot(
             self._grad_plot, theme, ("Each layer's gradient during training", "Each layer's gradient", "Gradient"),
-            ("training step", "step"), MEASURE_LABELS[measure],
+            ("training step", "step"), MEASURE_LABELS[measure], legible=True,
         )
         for plot in (self._loss_plot, self._grad_plot):
             show_axes(plot, self._losses is not None)
         if self._losses is None:
             style_text(self._empty_text, theme, theme.muted)
+            self._empty_text.setFont(legible_font(theme))
             self._grad_plot.addItem(self._empty_text)
             self._empty_text.setPos(0.5, 0.5)
             for plot in (self._loss_plot, self._grad_plot):
                 plot.setXRange(0, 1, padding=0)
                 plot.setYRange(0, 1, padding=0)
-            style_outside_legend(self._legend, theme)
+            style_outside_legend(self._legend, theme, legible=True)
             return
 
         step_numbers = np.arange(1, len(self._losses) + 1, dtype=np.float64)
@@ -280,7 +285,7 @@ class TrainingPanel(DrawnWhenSeen):
 
         values = self._measures.get(measure)
         if values is None:  # a history read from a file made before this measure existed
-            style_outside_legend(self._legend, theme)
+            style_outside_legend(self._legend, theme, legible=True)
             return
         depth = values.shape[1]
         floor, top = decade_span(values)
@@ -304,7 +309,7 @@ class TrainingPanel(DrawnWhenSeen):
                 self._legend.addItem(item, f"layer {l + 1} ({side})")
         self._grad_plot.setYRange(*log_view_range(values, floor, top), padding=0)
         self._grad_plot.setXRange(1, max(len(step_numbers), 2), padding=0.01)
-        style_outside_legend(self._legend, theme)
+        style_outside_legend(self._legend, theme, legible=True)
 
     @staticmethod
     def _finite_logs(values: np.ndarray, floor: int, top: int) -> np.ndarray:

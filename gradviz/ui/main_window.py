@@ -15,6 +15,7 @@ from ..core.session import Session
 from .bridge import CoreBridge
 from .controls import CompareBar, ControlsPanel
 from .inspector import InspectorPanel
+from .panels.plot_style import show_legible_controls
 from .presenter import PresenterMode
 from .settings import StoredSettings
 from .theme import SCREEN, THEMES, Theme
@@ -253,6 +254,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (*self.view_widgets.values(), self.inspector):
             if hasattr(widget, "set_theme"):
                 widget.set_theme(theme)
+            else:  # a plain view (a label) takes the theme's legible print, never the desktop's 12 px
+                show_legible_controls(widget, theme)
         self.act.themes[theme.name].setChecked(True)
         self.status.show_health(theme=theme)  # its colour follows the theme
         self.toolbar.fit(self.width())

@@ -23,7 +23,6 @@ SIZES = [(1280, 720), (1920, 1080)]
 OWNED_ELSEWHERE = {
     "diagram": (("screen", "slides"), "the diagram's labels are being fixed by the `diagram` helper"),
     "compare": (("screen", "slides"), "Compare's labels are being fixed by the `diagram` helper"),
-    "lanes": (("screen",), "the lanes label takes the window's widget font (the desktop's 12 px): `state`'s"),
 }
 
 

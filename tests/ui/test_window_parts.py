@@ -145,3 +145,49 @@ def test_only_the_settings_store_writes_settings():
             assert "QSettings(" not in text, path  # the app makes the one QSettings the store wraps
     assert writers == {}
     assert setting_writes(ast.parse(store.read_text(encoding="utf-8")))  # the check finds the store's own writes
+
+
+@pytest.fixture
+def probe_view(monkeypatch):
+    """Registers one more view, "probe", placed where the test asks: what adding a view module does."""
+    import sys
+    import types
+
+    from gradviz.ui.views import registry
+
+    drawn = []
+
+    def register(place: str):
+        module = types.ModuleType("gradviz.ui.views.probe")
+        module.VIEW = registry.ViewSpec("probe", "Probe", place, lambda theme: QtWidgets.QLabel("probe"), lambda w: w,
+                                        lambda widget, shot, before: drawn.append(shot.cursor.step))  # fmt: skip
+        monkeypatch.setitem(sys.modules, "gradviz.ui.views.probe", module)
+        monkeypatch.setattr(registry, "VIEW_MODULES", (*registry.VIEW_MODULES, ("probe", "probe")))
+        monkeypatch.setattr(registry, "VIEW_NAMES", (*registry.VIEW_NAMES, "probe"))
+        return drawn
+
+    return register
+
+
+def test_a_new_centre_view_gets_a_page_in_the_middle_and_a_view_menu_entry(qtbot, probe_view):
+    drawn = probe_view("centre")
+    window = shown_window(qtbot, "tiny-sigmoid", (1280, 720))
+    probe = window.view_widgets["probe"]
+    action = window.act.centre_views["probe"]
+    assert action in window.menus.view.actions() and action.text() == "Show Probe in the middle"
+    action.trigger()
+    assert window.central.currentWidget() is probe and probe.isVisible()
+    window.bridge.step_forward()
+    assert drawn[-1] == 1
+    action.trigger()
+    assert window.central.currentWidget() is window.diagram
+
+
+def test_a_new_docked_view_gets_a_dock_and_a_view_menu_entry(qtbot, probe_view):
+    drawn = probe_view("bottom")
+    window = shown_window(qtbot, "tiny-sigmoid", (1500, 950))
+    dock = window.docks["probe"]
+    assert dock.widget() is window.view_widgets["probe"] and dock.windowTitle() == "Probe"
+    assert dock.toggleViewAction() in window.menus.view.actions()
+    window.bridge.step_forward()
+    assert drawn[-1] == 1

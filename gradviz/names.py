@@ -10,12 +10,16 @@ THEME_NAMES = ("screen", "slides")
 DEFAULT_THEME = "screen"
 #: Exports are slides: the light, large-print theme unless asked otherwise (`--theme screen` for dark).
 DEFAULT_EXPORT_THEME = "slides"
-#: Colour modes of the diagram's edges, each with what it maps.
+#: Colour modes of the diagram's edges, each with what it maps (and so what the edges' labels print).
 COLOR_MODES = {
     "gradient": "|∂L/∂w| (log scale)",
     "weight": "weight w (by sign)",
     "activation": "|activation| of the source neuron",
+    "weight-and-gradient": "|∂L/∂w|, labelled w and ∂L/∂w",
 }
+#: Modes coloured as another mode and labelled differently: "weight-and-gradient" colours by the gradient and
+#: prints each edge's weight beside its gradient.
+COLOURED_AS = {"weight-and-gradient": "gradient"}
 DEFAULT_COLOR_MODE = "gradient"
 
 
@@ -23,5 +27,14 @@ def check_color_mode(mode) -> str:
     """``mode`` when it is a colour mode; else an ``UnknownNameError`` (a ``ValueError``) naming the choices.
     The one check of a colour mode."""
     return check_name("colour mode", mode, tuple(COLOR_MODES))
+
+
+def edge_colouring(mode) -> str:
+    """The colour mode whose colour map and scale ``mode`` colours its edges with ("gradient" for
+    "weight-and-gradient"); checked through :func:`check_color_mode`."""
+    mode = check_color_mode(mode)
+    return COLOURED_AS.get(mode, mode)
+
+
 #: The preset the window starts on when nothing else is asked for (and File > New opens).
 DEFAULT_PRESET = "tiny-sigmoid"

@@ -7,7 +7,10 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   bytecode as an installed program starts (see ``_startup_env``).
 - frame_ms: one micro-step of the backward pass (``Stepper.step_forward``) plus the diagram's full recolour
   (``show_record``) and a synchronous repaint, offscreen in a 1400 x 900 window, at about 1e3, 1e4 and 1e5
-  edges and on the largest network the files allow (64 weight layers of 512).
+  edges, on the largest network the files allow (64 weight layers of 512) and on every bundled preset as a
+  lecture shows it (``tiny-sigmoid``: edge labels on). ``--against COMMIT_OR_PATH`` times the frames of this
+  tree and of an older one (a git worktree of the commit, or a checkout folder) side by side, in fresh
+  processes, alternating which goes first, and prints both.
 - core_vs_torch: one forward plus backward pass recording every layer (``Network.run``) against the same
   pass in PyTorch (CPU, float64, ``retain_grad`` on every z and a), one thread each; null without torch.
 - train_steps_per_s: SGD steps per second on deep-sigmoid (``core.training.train``, which also records each
@@ -181,14 +184,43 @@ def startup_benchmark() -> dict:
 # ---------------------------------------------------------------------------------------------- frames
 
 
-def frame_times(widths) -> dict:
-    """Milliseconds of step + recolour + repaint, one frame at a time, while the backward pass runs."""
+def _preset(name: str):
+    """A bundled preset's experiment (from an older tree's netfile module too, for ``--against``)."""
+    try:
+        from gradviz.files.network_file import load_preset
+    except ImportError:  # a tree from before gradviz.files
+        from gradviz.core.netfile import load_preset
+    return load_preset(name)
+
+
+def _preset_names() -> list[str]:
+    try:
+        from gradviz.files.network_file import preset_names
+    except ImportError:
+        from gradviz.core.netfile import preset_names
+    return list(preset_names())
+
+
+def _frame_stepper(network_name: str):
+    """The stepper a frame benchmark steps: a random sigmoid network of the widths ``FRAME_NETWORKS`` gives
+    (four samples), or a bundled preset as a lecture shows it (its own data, edge labels on where it has them)."""
     from gradviz.core.stepper import Stepper
 
+    if network_name in FRAME_NETWORKS:
+        widths = FRAME_NETWORKS[network_name]
+        network, rng = _random_network(widths)
+        return Stepper(network, rng.normal(size=(4, widths[0])), rng.uniform(size=(4, widths[-1])))
+    experiment = _preset(network_name)
+    loss = getattr(experiment, "loss", None) or getattr(experiment, "loss_name")
+    return Stepper(experiment.network, experiment.inputs, experiment.targets, loss, experiment.learning_rate)
+
+
+def frame_times(network_name) -> dict:
+    """Milliseconds of step + recolour + repaint, one frame at a time, while the backward pass runs."""
     NetworkView, _ = _ui()
     app = _app()
-    network, rng = _random_network(widths)
-    stepper = Stepper(network, rng.normal(size=(4, widths[0])), rng.uniform(size=(4, widths[-1])))
+    stepper = _frame_stepper(network_name)
+    widths = list(stepper.network.widths)
     view = NetworkView()
     view.resize(*WINDOW_SIZE)
     view.show()
@@ -231,8 +263,60 @@ def frame_times(widths) -> dict:
 
 
 def frame_benchmark() -> dict:
-    details = {name: frame_times(widths) for name, widths in FRAME_NETWORKS.items()}
+    """``frame_ms`` at about 1e3, 1e4 and 1e5 edges, the largest network, and every bundled preset."""
+    names = list(FRAME_NETWORKS) + _preset_names()
+    details = {name: frame_times(name) for name in names}
     return {"frame_ms": {name: round(d["median_ms"], 2) for name, d in details.items()}, "_frame_details": details}
+
+
+#: The networks ``--against`` times in both trees (the largest takes a minute to build, so it is left out).
+AGAINST_NETWORKS = ("1000", "10000", "100000", "tiny-sigmoid")
+AGAINST_ROUNDS = 5
+
+
+def _frame_worker(root: str, names) -> int:
+    """Run in a subprocess: time the frames of ``names`` with the gradviz of the tree at ``root``; print JSON."""
+    sys.path.insert(0, root)
+    for module in [m for m in sys.modules if m == "gradviz" or m.startswith("gradviz.")]:
+        del sys.modules[module]
+    import gradviz
+
+    if Path(gradviz.__file__).resolve().parents[1] != Path(root).resolve():
+        raise RuntimeError(f"gradviz came from {gradviz.__file__}, not from {root}")
+    print(json.dumps({name: frame_times(name)["median_ms"] for name in names}))
+    return 0
+
+
+def _old_tree(commit_or_path: str, folder: str) -> Path:
+    """The tree to time against: a folder holding a gradviz checkout, or a git worktree of a commit."""
+    path = Path(commit_or_path)
+    if (path / "gradviz" / "__init__.py").is_file():
+        return path
+    tree = Path(folder) / "old"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit_or_path], check=True, capture_output=True)
+    return tree
+
+
+def against_benchmark(commit_or_path: str, names=AGAINST_NETWORKS, rounds: int = AGAINST_ROUNDS) -> dict:
+    """The frame time of this tree and of an old one side by side, each round timing both in fresh processes,
+    alternating which goes first; the medians over the rounds."""
+    with tempfile.TemporaryDirectory() as folder:
+        old = _old_tree(commit_or_path, folder)
+        try:
+            runs: dict = {"old": [], "new": []}
+            for round_number in range(rounds):
+                order = [("old", old), ("new", ROOT)] if round_number % 2 == 0 else [("new", ROOT), ("old", old)]
+                for label, tree in order:
+                    out = subprocess.run(
+                        [sys.executable, str(Path(__file__).resolve()), "--frame-worker", str(tree), *names],
+                        check=True, capture_output=True, text=True, cwd=folder,
+                    ).stdout
+                    runs[label].append(json.loads(out.strip().splitlines()[-1]))
+        finally:
+            if old.parent == Path(folder):
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
+    median = {label: {n: round(statistics.median(r[n] for r in rs), 2) for n in names} for label, rs in runs.items()}
+    return {"frame_ms_against": {"against": commit_or_path, **median}}
 
 
 # ---------------------------------------------------------------------------------------------- core vs torch
@@ -603,7 +687,26 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--only", nargs="+", choices=tuple(BENCHMARKS), help="run only these figures")
+    parser.add_argument(
+        "--against", metavar="COMMIT_OR_PATH",
+        help="time the frames of this tree and of an older one (a commit, checked out as a git worktree, or a "
+        "folder holding a gradviz checkout) side by side, alternating, and print both",
+    )
+    parser.add_argument("--frame-worker", nargs="+", metavar=("ROOT", "NETWORK"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.frame_worker:
+        return _frame_worker(args.frame_worker[0], args.frame_worker[1:])
+    if args.against:
+        results = against_benchmark(args.against)
+        if args.json:
+            print(json.dumps(results))
+        else:
+            figures = results["frame_ms_against"]
+            print(f"frame ms (step + redraw), median of {AGAINST_ROUNDS} alternating rounds")
+            print(f"{'network':>14}  {'old ' + args.against[:10]:>16}  {'this tree':>10}")
+            for name in AGAINST_NETWORKS:
+                print(f"{name:>14}  {figures['old'][name]:>16.2f}  {figures['new'][name]:>10.2f}")
+        return 0
     results = run_all(args.only)
     if args.json:
         print(json.dumps(public(results)))

@@ -28,7 +28,7 @@ ACTIVATION = "unknown activation 'swish'; choose one of sigmoid, tanh, relu, lea
 LOSS = "unknown loss 'hinge'; choose one of half_squared_error, binary_cross_entropy"
 INITIALISER = ("unknown initialiser 'glorot'; choose one of constant, uniform, normal, xavier_uniform, xavier_normal, "
                "he_uniform, he_normal")  # fmt: skip
-COLOUR_MODE = "unknown colour mode 'rainbow'; choose one of gradient, weight, activation"
+COLOUR_MODE = "unknown colour mode 'rainbow'; choose one of gradient, weight, activation, weight-and-gradient"
 MEASURE = "unknown measure 'median'; choose one of mean_abs_grad_w, max_abs_grad_w, norm_grad_w"
 
 

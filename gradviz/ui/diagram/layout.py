@@ -24,11 +24,16 @@ LABEL_MARGIN = 2.0
 #: first, then staggered out towards the ends, so the labels of a fan of edges do not sit on each other.
 LABEL_POSITIONS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.44, 0.56, 0.2, 0.8, 0.33, 0.67, 0.24, 0.76, 0.15, 0.85, 0.41, 0.59, 0.47, 0.53, 0.12, 0.88)
 #: Rows of places a value label may take beside its edge (the first touching the line, then further out).
-LABEL_ROWS = 4
+LABEL_ROWS = 6
 #: The width an edge's value label is laid out for, in label-font pixels ("−0.000424" and its box's padding).
 EDGE_LABEL_EMS = 5.8
 #: About how many title-font pixels wide the caption's first line runs ("Backward: layer 10 of 11 · loss 0.833933").
 CAPTION_EMS = 19.0
+#: The smallest text on the diagram, in pixels as drawn on a 1280 x 720 screen (issue 17: read from the back
+#: of a lecture hall it is the least that stays legible; the slides theme asks 18).
+LEAST_TEXT_PX = 14.0
+#: Pixels between a selected neuron's rim and its selection ring.
+SELECTION_RING_GAP = 4.0
 #: Points to pixels at the 96 dpi the layout is designed for (fonts are set in pixels so any device scales alike).
 PX_PER_PT = 96.0 / 72.0
 
@@ -64,7 +69,10 @@ class DiagramLayout:
     neurons and edges only; ``shown[l]`` maps shown slots back to the real unit indices.
     """
 
-    def __init__(self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float, skips=(), edge_label_width: float = 0.0):
+    def __init__(
+        self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float, skips=(),
+        edge_label_width: float = 0.0, legend: str = "right", swatches: int = 3,
+    ):
         self.widths = tuple(int(w) for w in widths)
         self.size = (float(width), float(height))
         self.font_px = font_px
@@ -74,8 +82,14 @@ class DiagramLayout:
         #: Layers whose skip connection is drawn as an arc over them.
         self.skip_layers = tuple(int(l) for l in skips)
 
-        legend_width = max(12.0 * font_px, 130.0)
-        top = 2.0 * font_px + 10 + 2.4 * font_px  # room for two-line layer labels
+        if legend not in LEGEND_PLACES:
+            raise ValueError(f"unknown place of the colour bar {legend!r}; choose one of {', '.join(LEGEND_PLACES)}")
+        #: Where the colour bar goes: "right" of the diagram, "below" it (a strip, :func:`legend_strip_lines`
+        #: high) or "none" (a picture that draws one colour bar for several diagrams).
+        self.legend_place = legend
+        self.legend_below = legend == "below"
+        legend_width = max(12.0 * font_px, 130.0) if legend == "right" else 0.0
+        top = 3.0 * font_px + 8  # room for two-line layer labels over the band
         # Room above the neurons for the skip arcs, under the layer labels.
         arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
         # Caption lines: where the pass stands (title font), what the numbers are (label font, two lines; three
@@ -83,10 +97,18 @@ class DiagramLayout:
         left_pad = 0.4 * font_px + 12
         narrow = width - legend_width - left_pad - 10 < CAPTION_EMS * title_px
         bottom = 1.35 * title_px + (3 if narrow else 2) * 1.3 * font_px + 14
-        # The colour bar's column runs the whole height, so its key never runs short of room.
-        self.legend = Rect(width - legend_width, 8.0, legend_width - 8, max(height - 16.0, 40.0))
+        if legend == "none":
+            self.legend = Rect(width, 0.0, 0.0, 0.0)
+        elif legend == "below":
+            strip = legend_strip_lines(width - left_pad - 8, font_px, swatches) * LINE_EMS * font_px + 8
+            self.legend = Rect(left_pad, height - bottom - strip, max(width - left_pad - 8, 40.0), strip)
+            bottom += strip
+        else:
+            # The colour bar's column runs the whole height, so its key never runs short of room.
+            self.legend = Rect(width - legend_width, 8.0, legend_width - 8, max(height - 16.0, 40.0))
         area = Rect(left_pad, top + arc_room, max(width - legend_width - left_pad - 10, 40.0), max(height - top - arc_room - bottom, 40.0))
-        self.caption = Rect(left_pad, height - bottom + 4, max(area.width, 40.0), bottom - 8)
+        caption_height = bottom - (self.legend.height if self.legend_below else 0.0)
+        self.caption = Rect(left_pad, height - caption_height + 4, max(area.width, 40.0), caption_height - 8)
 
         self.shown, self.hidden = [], []
         for w in self.widths:
@@ -134,10 +156,14 @@ class DiagramLayout:
         bounds += [max(float(self.x[-1]) + self.radii[-1] + pad, area.right)]
         self.band_x = np.array(bounds)
         half = max(sp * (n - 1) / 2 + r for sp, n, r in zip(self.spacings, slots, self.radii))
-        # Edge labels may sit a row above the top neurons, under the layer labels.
+        # Edge labels may sit a row above the top neurons, under the layer labels; the output's prediction and
+        # target two rows above the output neurons.
         label_row = 1.8 * font_px if edge_label_width else 0.0
-        self.band_top = max(area.top, centre_y - half - 0.8 * font_px - label_row)
-        self.band_bottom = min(area.bottom, centre_y + half + 2.0 * font_px)
+        output_rows = 2.4 * font_px + 8 if self.widths[-1] <= MAX_LABELLED_UNITS else 0.0
+        # A narrow layer's numbers may sit in a box under each neuron, above the direction arrow's row.
+        value_row = 1.5 * font_px + 8 if min(self.widths) <= MAX_LABELLED_UNITS else 0.0
+        self.band_top = max(area.top, centre_y - half - 0.8 * font_px - max(label_row, output_rows))
+        self.band_bottom = min(area.bottom, centre_y + half + 2.0 * font_px + value_row)
 
         # Skip arcs: a quadratic curve from the top of layer l-1's column to the top of layer l's, rising over
         # the edges of layer l. ``arc_points[i]`` samples arc i for hit tests.
@@ -162,6 +188,8 @@ class DiagramLayout:
         self.node_x = np.concatenate([np.full(len(u), self.x[l]) for l, u in enumerate(self.shown)])
         self.node_y = np.concatenate(self.ys)
         self.node_r = np.concatenate([np.full(len(u), self.radii[l]) for l, u in enumerate(self.shown)])
+        #: How far each neuron's selection ring reaches: no label comes nearer, so the ring never covers one.
+        self.node_reach = ring_reach(self.node_r)
         self.ys_min, self.ys_max = float(self.node_y.min()), float(self.node_y.max())
 
         # Edges of weight layer l (1..L): to-major over the shown neurons, as W[to, from] ravels.
@@ -248,7 +276,7 @@ class DiagramLayout:
         t = np.clip(((x - self.ex0) * dx + (y - self.ey0) * dy) / length2, 0.0, 1.0)
         return (self.ex0 + t * dx - x) ** 2 + (self.ey0 + t * dy - y) ** 2
 
-    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0, crowded: bool = False) -> list[Rect]:
+    def place_edge_labels(self, sizes, obstacles=(), clearance: float = 3.0) -> list[Rect]:
         """Boxes for the value labels of the first ``len(sizes)`` shown edges, one per edge, none dropped.
 
         ``sizes`` holds each label's (width, height), None for an edge without a label (its box is None).
@@ -256,10 +284,9 @@ class DiagramLayout:
         colour stays in view, or where that is taken, on the line, then in rows further out; along the edge
         it takes the first of :data:`LABEL_POSITIONS` where it overlaps no neuron, no earlier box and none of
         ``obstacles`` (Rects), inside the drawing area below the layer labels. Returns [] when some label finds
-        no such place (the caller tries a smaller font); with ``crowded``, such a label takes the place where
-        it covers the least of the others instead.
+        no such place (the caller tries a smaller font or a shorter text, else prints none).
         """
-        key = (tuple(sizes), tuple(obstacles), clearance, crowded)
+        key = (tuple(sizes), tuple(obstacles), clearance)
         if key in self._label_memo:
             return self._label_memo[key]
         area = self.area
@@ -286,7 +313,7 @@ class DiagramLayout:
             if self.node_x.size:
                 near_x = np.clip(self.node_x[None, :], left[:, None], left[:, None] + w)
                 near_y = np.clip(self.node_y[None, :], top[:, None], top[:, None] + h)
-                hits = np.hypot(near_x - self.node_x[None, :], near_y - self.node_y[None, :]) < self.node_r[None, :] + m
+                hits = np.hypot(near_x - self.node_x[None, :], near_y - self.node_y[None, :]) < self.node_reach[None, :] + m
                 ok &= ~hits.any(axis=1)
             static[i] = (left, top, w, h, ok)
         # The edges with the fewest free places choose first, so a crowded fan still finds room for every label.
@@ -302,22 +329,29 @@ class DiagramLayout:
                 )
                 ok = ok & ~meets.any(axis=1)
             good = np.flatnonzero(ok)
-            if good.size:
-                j = int(good[0])
-            elif crowded and boxes:
-                overlap_w = np.clip(np.minimum(left[:, None] + w, bl[None, :, 2]) - np.maximum(left[:, None], bl[None, :, 0]), 0, None)
-                overlap_h = np.clip(np.minimum(top[:, None] + h, bl[None, :, 3]) - np.maximum(top[:, None], bl[None, :, 1]), 0, None)
-                covered = (overlap_w * overlap_h).sum(axis=1) + np.where(static[i][4], 0.0, 1e9)
-                j = int(np.argmin(covered))
-            elif crowded:
-                j = 0
-            else:
+            if not good.size:
                 self._label_memo[key] = []
                 return []
+            j = int(good[0])
             boxes[i] = Rect(float(left[j]), float(top[j]), w, h)
         result = [boxes.get(i) for i in range(len(sizes))]
         self._label_memo[key] = result
         return result
+
+    def box_is_free(self, box: Rect, taken=()) -> bool:
+        """Whether ``box`` lies inside the drawing area (below the layer labels) clear of every neuron's
+        selection ring and of the Rects in ``taken``, by :data:`LABEL_MARGIN`."""
+        m = LABEL_MARGIN
+        area = self.area
+        if box.left < area.left or box.right > area.right or box.top < self.band_top or box.bottom > area.bottom:
+            return False
+        if any(_rects_meet(box, other, m) for other in taken):
+            return False
+        if not self.node_x.size:
+            return True
+        near_x = np.clip(self.node_x, box.left, box.right)
+        near_y = np.clip(self.node_y, box.top, box.bottom)
+        return not bool((np.hypot(near_x - self.node_x, near_y - self.node_y) < self.node_reach + m).any())
 
     def edge_at(self, x: float, y: float, tolerance: float) -> int | None:
         """The shown edge nearest to (x, y) if it is within ``tolerance``: point-to-segment distance."""
@@ -340,21 +374,63 @@ def _polyline_distance(points: np.ndarray, x: float, y: float) -> float:
     return float(np.sqrt(np.min((a[:, 0] + t * d[:, 0] - x) ** 2 + (a[:, 1] + t * d[:, 1] - y) ** 2)))
 
 
+#: A line of label text is about this many font pixels high (DejaVu Sans: 1.16).
+LINE_EMS = 1.2
+#: The widest entry of the colour bar's key ("—— not computed yet" and a gap), in font pixels.
+SWATCH_EMS = 12.5
+#: Where a diagram's colour bar may go: beside it, under it, or nowhere (one drawn for several diagrams).
+LEGEND_PLACES = ("right", "below", "none")
+#: A strip legend this many font pixels wide puts the neuron-fill key beside the colour bar, not under it.
+LEGEND_TWO_COLUMN_EMS = 30.0
+
+
+def legend_strip_lines(width: float, font_px: float, swatches: int) -> float:
+    """Lines of text a colour-bar strip ``width`` pixels wide takes under a diagram: the bar's title, the bar and
+    its ticks; the key's entries in rows; the neuron-fill key beside the bar, or in one more row."""
+    per_row = max(1, int(width // (SWATCH_EMS * font_px)))
+    rows = -(-max(swatches, 1) // per_row)
+    fill = 0.0 if width >= LEGEND_TWO_COLUMN_EMS * font_px else 2.3
+    return 3.6 + 1.15 * rows + fill
+
+
+def selection_ring(radius: float) -> tuple[float, float]:
+    """The radius and pen width of the ring round a selected neuron of ``radius``."""
+    ring = radius + SELECTION_RING_GAP
+    return ring, max(2.5, 0.15 * ring)
+
+
+def ring_reach(radius):
+    """How far from a neuron's centre its selection ring reaches (labels keep outside it); works on arrays."""
+    ring = np.asarray(radius, dtype=np.float64) + SELECTION_RING_GAP
+    return ring + np.maximum(2.5, 0.15 * ring) / 2
+
+
+def least_text_px(theme) -> float:
+    """The smallest text the diagram draws in ``theme``: :data:`LEAST_TEXT_PX`, or the theme's smallest legible
+    number on a neuron where that is larger (18 px on slides)."""
+    return max(LEAST_TEXT_PX, float(theme.node_text_min_px))
+
+
 def font_px(theme) -> float:
-    """The theme's label font size in layout pixels."""
-    return theme.font_size * PX_PER_PT
+    """The theme's label font size in layout pixels (never under :func:`least_text_px`)."""
+    return max(theme.font_size * PX_PER_PT, least_text_px(theme))
 
 
 def title_px(theme) -> float:
     """The theme's title font size in layout pixels."""
-    return theme.title_size * PX_PER_PT
+    return max(theme.title_size * PX_PER_PT, least_text_px(theme))
 
 
-def layout_for_theme(widths, width: float, height: float, theme, skips=(), edge_labels: bool = False) -> DiagramLayout:
+def layout_for_theme(
+    widths, width: float, height: float, theme, skips=(), edge_labels: bool = False, legend: str = "right", swatches: int = 3
+) -> DiagramLayout:
     """The layout of a network of ``widths`` in a ``width`` x ``height`` picture, sized by ``theme``'s fonts,
-    with room for arcs over the layers in ``skips`` and, with ``edge_labels``, for a value label on each edge."""
+    with room for arcs over the layers in ``skips``, with ``edge_labels`` for a value label on each edge, and
+    the colour bar (of ``swatches`` key entries) in ``legend``, one of :data:`LEGEND_PLACES`."""
     label_width = EDGE_LABEL_EMS * font_px(theme) if edge_labels else 0.0
-    return DiagramLayout(widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width)
+    return DiagramLayout(
+        widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width, legend, swatches
+    )
 
 
 def vector_edge_width(layout: DiagramLayout, theme) -> float:

@@ -45,6 +45,23 @@ def luminance(argb: int) -> float:
     return (0.299 * ((argb >> 16) & 255) + 0.587 * ((argb >> 8) & 255) + 0.114 * (argb & 255)) / 255.0
 
 
+def relative_luminance(argb: int) -> float:
+    """WCAG 2 relative luminance 0..1 of a packed colour (sRGB decoded to linear light)."""
+    channels = [((int(argb) >> shift) & 255) / 255.0 for shift in (16, 8, 0)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_colour_on(argb: int) -> int:
+    """Black or white, whichever contrasts more with the packed colour ``argb`` (at least 4.58:1 on any fill)."""
+    return 0xFF000000 if relative_luminance(argb) > DARK_TEXT_ABOVE_LUMINANCE else 0xFFFFFFFF
+
+
+#: Above this relative luminance, black text contrasts more than white: (1 + 0.05) / (L + 0.05) equals
+#: (L + 0.05) / 0.05 there, both about 4.58.
+DARK_TEXT_ABOVE_LUMINANCE = (1.05 * 0.05) ** 0.5 - 0.05
+
+
 class IdRaster:
     """Every shown edge and neuron of a layout, drawn once into an int32 buffer of ids at device resolution.
 

@@ -20,20 +20,30 @@ from ...core.activations import get_activation
 from ...core.format import format_number, format_power_of_ten
 from ...core.records import PassRecord, Phase, describe_step
 from ...core.stats import decade_range, log_position, mean_relative_slope, skip_gradient
-from ...names import check_color_mode
+from ...names import check_color_mode, edge_colouring
 from ..theme import Theme, gradient_colors
 from .layout import MAX_LABELLED_UNITS, shown_units
 from .raster import pack, pack_rgb
+from .values import (  # noqa: F401  (the hover texts are read from here too)
+    EDGE_TEXT_DIGITS,
+    MAX_EDGE_LABELS,
+    NODE_TEXT_CHARS,
+    UpdateTerms,
+    _edge_source,
+    edge_value_description,
+    edge_value_texts,
+    neuron_value_description,
+    node_means,
+    node_value_texts,
+    output_texts,
+    skip_value_description,
+    update_terms_of,
+    update_texts,
+)
 
 #: Colour stops of the colour bar's gradient (and of the neuron-fill strip below it).
 COLOUR_BAR_STOPS = 64
 NEURON_FILL_STOPS = 16
-#: Most characters of a value printed on a neuron: three significant digits, two where three are longer.
-NODE_TEXT_CHARS = 7
-#: Diagrams with at most this many shown edges print each edge's value on it (∂L/∂w or w).
-MAX_EDGE_LABELS = 32
-#: Significant digits of a value printed on an edge (the tutorial's −0.000424, −0.00387, −0.0320).
-EDGE_TEXT_DIGITS = 3
 #: Between the parts of a caption line ("Backward: layer 1 of 3", "loss 0.0263"); a narrow picture breaks there.
 CAPTION_SEPARATOR = "   ·   "
 #: What the caption says when the neurons are too small to carry their numbers legibly.
@@ -118,6 +128,12 @@ class DiagramScene:
     #: The layers (2..L-1) whose skip connection is drawn as an arc over them, their packed colours and values.
     skip_layers: tuple[int, ...] = ()
     skip_argb: tuple[int, ...] = ()
+    #: A shorter form of ``edge_text`` for where the full one does not fit (the new weights alone at the update
+    #: step, whose full form shows the change), with its own caption note; None when there is none.
+    edge_text_short: tuple[str, ...] | None = None
+    edge_note_short: str = ""
+    #: Per shown output neuron, its prediction against its target (and the loss under a single one), or None.
+    output_text: tuple[str, ...] | None = None
     skip_value: tuple[float | None, ...] = ()
 
     def __repr__(self):
@@ -148,7 +164,7 @@ def colour_scale(mode: str, records) -> ColourScale:
     gradient: the decades bracketing every computed |∂L/∂w| (:func:`~gradviz.core.stats.decade_range`);
     weight: the largest finite |w|; activation: the largest finite |a|, inputs included.
     """
-    check_color_mode(mode)
+    mode = edge_colouring(mode)
     records = [records] if isinstance(records, PassRecord) else list(records)
     if mode == "gradient":
         grads = [l.grad_w.ravel() for r in records for l in r.layers if l.backward_done]
@@ -164,6 +180,7 @@ def layer_edge_colours(record: PassRecord, layer: int, to_idx, from_idx, mode: s
 
     The edges run to-major, as ``W[to, from]`` ravels.
     """
+    mode = edge_colouring(mode)
     source = _edge_source(record, layer, mode)
     count = len(to_idx) * len(from_idx)
     dashed = np.zeros(count, dtype=bool)
@@ -202,6 +219,7 @@ def skip_colours(record: PassRecord, mode: str, theme: Theme, scale: ColourScale
     Gradient mode colours an arc on the edges' log scale (grey until computed); the other modes draw it
     neutral, since an identity path has no weight and no source of its own.
     """
+    mode = edge_colouring(mode)
     layers = tuple(l.index for l in record.layers if l.residual)
     values = tuple(skip_gradient(record, l) for l in layers)
     neutral = int(pack_color(theme.neutral_edge))
@@ -211,80 +229,6 @@ def skip_colours(record: PassRecord, mode: str, theme: Theme, scale: ColourScale
         neutral if v is None else int(pack(gradient_colors([v], scale.decades, theme))[0]) for v in values
     )
     return layers, argb, values
-
-
-def edge_value_texts(record: PassRecord, mode: str, shown) -> tuple[str, ...] | None:
-    """The value printed on each shown edge (to-major per layer): ∂L/∂w in gradient mode, w in weight mode.
-
-    "" for an edge whose gradient is not computed yet; None beyond :data:`MAX_EDGE_LABELS` shown edges or in
-    activation mode.
-    """
-    if mode == "activation":
-        return None
-    if sum(len(shown[l]) * len(shown[l - 1]) for l in range(1, record.depth + 1)) > MAX_EDGE_LABELS:
-        return None
-    texts: list[str] = []
-    for l in range(1, record.depth + 1):
-        source = _edge_source(record, l, mode)
-        count = len(shown[l]) * len(shown[l - 1])
-        if source is None:
-            texts += [""] * count
-        else:
-            values = np.asarray(source)[np.ix_(shown[l], shown[l - 1])].ravel()
-            texts += [format_number(float(v), EDGE_TEXT_DIGITS) for v in values]
-    return tuple(texts)
-
-
-def edge_value_description(record: PassRecord, mode: str, layer: int, to_unit: int, from_unit: int) -> str:
-    """The hover text of an edge: where it runs and its value in ``mode`` (and its gradient once computed)."""
-    lines = [f"weight layer {layer}: from neuron {from_unit} of layer {layer - 1} to neuron {to_unit} of layer {layer}"]
-    weights = record.weights[layer - 1]
-    grad = record.layers[layer - 1].grad_w
-    lines.append(f"w = {format_number(float(weights[to_unit, from_unit]), EDGE_TEXT_DIGITS)}")
-    if grad is not None:
-        lines.append(f"∂L/∂w = {format_number(float(grad[to_unit, from_unit]), EDGE_TEXT_DIGITS)}")
-    elif mode == "gradient":
-        lines.append("∂L/∂w: not computed yet")
-    if mode == "activation":
-        a = record.activations(layer - 1)
-        if a is not None:
-            with np.errstate(invalid="ignore", over="ignore"):
-                mean = float(np.mean(np.abs(np.asarray(a)[:, from_unit])))
-            lines.append(f"|a| of source = {format_number(mean, EDGE_TEXT_DIGITS)} (mean over samples)")
-    return "\n".join(lines)
-
-
-def neuron_value_description(record: PassRecord, layer: int, unit: int) -> str:
-    """The hover text of a neuron: its activation and, once computed, its δ (means over the samples)."""
-    lines = [f"input neuron {unit}" if layer == 0 else f"layer {layer}, neuron {unit}"]
-    a = record.activations(layer)
-    with np.errstate(invalid="ignore", over="ignore"):
-        if a is None:
-            lines.append("a: not computed yet")
-        else:
-            lines.append(f"a = {format_number(float(np.mean(np.asarray(a)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
-        delta = record.layers[layer - 1].delta if layer else None
-        if delta is not None:
-            lines.append(f"δ = ∂L/∂z = {format_number(float(np.mean(np.asarray(delta)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
-    return "\n".join(lines)
-
-
-def skip_value_description(record: PassRecord, layer: int) -> str:
-    """The hover text of a skip arc: what it skips and its :func:`skip_gradient`."""
-    value = skip_gradient(record, layer)
-    text = f"skip connection over layer {layer}: a_{layer} = f(z_{layer}) + a_{layer - 1}"
-    if value is None:
-        return text + "\ngradient through it: not computed yet"
-    return text + f"\ngradient through it, mean |δ_{layer}| = {format_number(value, EDGE_TEXT_DIGITS)}"
-
-
-def _edge_source(record: PassRecord, layer: int, mode: str):
-    """The array an edge colour of ``mode`` is read from, or None while it is not computed."""
-    if mode == "gradient":
-        return record.layers[layer - 1].grad_w
-    if mode == "weight":
-        return record.weights[layer - 1]
-    return record.activations(layer - 1)
 
 
 def layer_node_colours(record: PassRecord, layer: int, units, theme: Theme) -> np.ndarray:
@@ -311,6 +255,7 @@ def colour_bar_spec(mode: str, theme: Theme, scale: ColourScale, skips: bool = F
 
 
 def _colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSpec:
+    mode = edge_colouring(mode)
     fills = tuple(pack(theme.colormap("activation").map(np.linspace(0, 1, NEURON_FILL_STOPS), mode="byte")).tolist())
     if mode == "gradient":
         lo, hi = scale.decades
@@ -332,15 +277,6 @@ def _colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSp
     return ColourBarSpec("|a| of source", "mean over samples", stops, ticks, swatches, fills)
 
 
-def node_value_texts(values) -> tuple[str, ...]:
-    """The values printed on one layer's neurons: three significant digits, or two for the whole layer where
-    three would take more than ``NODE_TEXT_CHARS`` characters on any of them (one precision per column)."""
-    texts = tuple(format_number(float(v), 3) for v in values)
-    if any(len(t) > NODE_TEXT_CHARS for t in texts):
-        texts = tuple(format_number(float(v), 2) for v in values)
-    return texts
-
-
 class SceneCache:
     """Memos that keep rebuilding a scene per micro-step cheap: pass one to :func:`build_scene` again and again.
 
@@ -353,12 +289,13 @@ class SceneCache:
         self._nodes: dict = {}
         self._scales: dict = {}
         self._bars: dict = {}
+        self._texts: dict = {}
 
     def __repr__(self):
         return f"SceneCache(edges={len(self._edges)}, nodes={len(self._nodes)}, scales={len(self._scales)})"
 
     def clear(self) -> None:
-        for memo in (self._edges, self._nodes, self._scales, self._bars):
+        for memo in (self._edges, self._nodes, self._scales, self._bars, self._texts):
             memo.clear()
 
     def colour_scale(self, mode: str, records) -> ColourScale:
@@ -400,6 +337,22 @@ class SceneCache:
         self._nodes[key] = (z, argb)
         return argb
 
+    def node_texts(self, record, layer, units, backward):
+        """:func:`layer_node_texts`, recomputed only when the array they print (δ or a) is new."""
+        delta = record.layers[layer - 1].delta if layer and backward else None
+        source = delta if delta is not None else record.activations(layer)
+        if source is None:
+            return None, None
+        key = (layer, id(source), len(units))
+        hit = self._texts.get(key)
+        if hit is not None and hit[0] is source:
+            return hit[1]
+        result = layer_node_texts(record, layer, units, backward)
+        if len(self._texts) > 4 * (record.depth + 2):
+            self._texts.clear()
+        self._texts[key] = (source, result)
+        return result
+
     def colour_bar(self, mode, theme, scale, skips: bool = False) -> ColourBarSpec:
         key = (mode, theme.name, scale, skips)
         spec = self._bars.get(key)
@@ -412,6 +365,7 @@ class SceneCache:
 
 def default_colour_scale(record: PassRecord, scale_record: PassRecord, mode: str, cache: SceneCache | None = None) -> ColourScale:
     """The scale a diagram uses on its own: ``scale_record``'s (see :func:`build_scene`)."""
+    mode = edge_colouring(mode)
     if mode == "gradient":
         # Before any gradient of the scale record exists (it is not a complete pass), fall back on the record.
         if not any(l.backward_done for l in scale_record.layers):
@@ -424,6 +378,22 @@ def default_colour_scale(record: PassRecord, scale_record: PassRecord, mode: str
     return compute(mode, [scale_record])
 
 
+#: What the numbers on the edges are, per label mode, for the caption line.
+EDGE_NOTES = {
+    "gradient": "numbers on edges: ∂L/∂w",
+    "weight": "numbers on edges: weight w",
+    "weight-and-gradient": "numbers on edges: weight w and ∂L/∂w",
+}
+
+
+def layer_node_texts(record: PassRecord, layer: int, units, backward: bool):
+    """The numbers on ``layer``'s shown neurons (see :func:`node_value_texts`) and the same at two digits."""
+    means = node_means(record, layer, units, backward)
+    if means is None:
+        return None, None
+    return node_value_texts(means), tuple(format_number(float(v), 2) for v in means)
+
+
 def build_scene(
     record: PassRecord,
     scale_record: PassRecord | None,
@@ -431,6 +401,7 @@ def build_scene(
     theme: Theme,
     colour_scale: ColourScale | None = None,
     cache: SceneCache | None = None,
+    learning_rate: float | None = None,
 ) -> DiagramScene:
     """The scene ``record`` draws as in colour ``mode`` and ``theme``.
 
@@ -443,19 +414,22 @@ def build_scene(
     theme : the screen or slide theme
     colour_scale : a scale of ``mode`` to use instead of ``scale_record``'s (two diagrams sharing one scale)
     cache : a :class:`SceneCache` kept from one call to the next, to recolour only what changed
+    learning_rate : η of the SGD update; at the update step the edges then print w ← w − η·∂L/∂w
     """
     check_color_mode(mode)
+    colouring = edge_colouring(mode)
     scale_record = record if scale_record is None else scale_record
     if colour_scale is None:
-        colour_scale = default_colour_scale(record, scale_record, mode, cache)
-    elif colour_scale.mode != mode:
+        colour_scale = default_colour_scale(record, scale_record, colouring, cache)
+    elif colour_scale.mode != colouring:
         raise ValueError(f"a colour scale of mode {colour_scale.mode!r} cannot colour mode {mode!r}")
     edge_colours = cache.edge_colours if cache is not None else layer_edge_colours
     node_colours = cache.node_colours if cache is not None else layer_node_colours
+    node_texts = cache.node_texts if cache is not None else layer_node_texts
 
     widths = widths_of(record)
     shown = [shown_units(w)[0] for w in widths]
-    parts = [edge_colours(record, l, shown[l], shown[l - 1], mode, theme, colour_scale) for l in range(1, record.depth + 1)]
+    parts = [edge_colours(record, l, shown[l], shown[l - 1], colouring, theme, colour_scale) for l in range(1, record.depth + 1)]
     edge_argb = _read_only(np.concatenate([p[0] for p in parts]))
     edge_dashed = _read_only(np.concatenate([p[1] for p in parts]))
     edge_rank = _read_only(np.concatenate([p[2] for p in parts]))
@@ -463,10 +437,11 @@ def build_scene(
 
     phase, layer = record.phase, record.layer
     backward = phase in (Phase.BACKWARD, Phase.UPDATE)
-    node_means = [_node_means(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else None for l, units in enumerate(shown)]
-    node_text = tuple(None if m is None else node_value_texts(m) for m in node_means)
-    node_text_short = tuple(None if m is None else tuple(format_number(float(v), 2) for v in m) for m in node_means)
-    node_note = "numbers on neurons: δ = ∂L/∂z (mean over samples)" if backward else "numbers on neurons: activation a (mean over samples)"
+    texts = [node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else (None, None) for l, units in enumerate(shown)]
+    node_text = tuple(t[0] for t in texts)
+    node_text_short = tuple(t[1] for t in texts)
+    mean = " (mean over samples)" if np.shape(record.inputs)[0] > 1 else ""
+    node_note = f"numbers on neurons: δ = ∂L/∂z{mean}" if backward else f"numbers on neurons: activation a{mean}"
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
     )
@@ -475,12 +450,22 @@ def build_scene(
         caption += f"{CAPTION_SEPARATOR}loss {format_number(record.loss, 6, trailing_zeros=False)}"
     computing = phase in (Phase.FORWARD, Phase.BACKWARD)
     edge_text = edge_value_texts(record, mode, shown)
-    edge_note = "" if edge_text is None else ("numbers on edges: ∂L/∂w" if mode == "gradient" else "numbers on edges: weight w")
-    skip_layers, skip_argb, skip_value = skip_colours(record, mode, theme, colour_scale)
+    edge_note = "" if edge_text is None else EDGE_NOTES[mode]
+    edge_text_short, edge_note_short = None, ""
+    update = update_terms_of(record, learning_rate) if mode != "activation" else None
+    changes = None if update is None else update_texts(update, record, shown)
+    if changes is not None:
+        eta = format_number(update.learning_rate, 3, trailing_zeros=False)
+        edge_text, edge_text_short = changes
+        edge_note = f"numbers on edges: the update w ← w − η·∂L/∂w, η = {eta}"
+        edge_note_short = "numbers on edges: the new weight w"
+    output_units = shown[-1] if widths[-1] <= MAX_LABELLED_UNITS else None
+    output_text = None if output_units is None else output_texts(record, output_units)
+    skip_layers, skip_argb, skip_value = skip_colours(record, colouring, theme, colour_scale)
     bar = (
-        cache.colour_bar(mode, theme, colour_scale, bool(skip_layers))
+        cache.colour_bar(colouring, theme, colour_scale, bool(skip_layers))
         if cache is not None
-        else colour_bar_spec(mode, theme, colour_scale, bool(skip_layers))
+        else colour_bar_spec(colouring, theme, colour_scale, bool(skip_layers))
     )
     return DiagramScene(
         mode=mode,
@@ -504,19 +489,10 @@ def build_scene(
         skip_layers=skip_layers,
         skip_argb=skip_argb,
         skip_value=skip_value,
+        edge_text_short=edge_text_short,
+        edge_note_short=edge_note_short,
+        output_text=output_text,
     )
-
-
-def _node_means(record: PassRecord, layer: int, units, backward: bool) -> np.ndarray | None:
-    """The mean value of each shown neuron: δ during the backward pass where computed, else the activation."""
-    if layer > 0 and backward and record.layers[layer - 1].delta is not None:
-        values = record.layers[layer - 1].delta
-    else:
-        values = record.activations(layer)
-    if values is None:
-        return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.mean(np.asarray(values)[:, units], axis=0)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.records import PassRecord
-from ...names import check_color_mode
+from ...names import check_color_mode, edge_colouring
 from ..theme import SCREEN, Theme
 from . import painters
 from .layout import DiagramLayout, layout_for_theme, vector_edge_width
@@ -71,6 +71,10 @@ class NetworkView(QtWidgets.QWidget):
         self._raster: IdRaster | None = None
         self._cache = SceneCache()
         self._edge_tiles = painters.EdgeTiles()
+        self._node_tiles = painters.NodeTiles()
+        self._cached_paints = (painters.CachedPaint(), painters.CachedPaint())
+        self._learning_rate: float | None = None
+        self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
         self._animation.setStartValue(0.0)
@@ -131,23 +135,37 @@ class NetworkView(QtWidgets.QWidget):
         self._mode = mode
         self._rebuild_scene()
 
-    def show_record(self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None) -> None:
+    def show_record(
+        self, record: PassRecord, scale_record: PassRecord | None = None, colour_scale: ColourScale | None = None,
+        learning_rate: float | None = None,
+    ) -> None:
         """Draw ``record``; ``scale_record`` fixes the colour scale so it does not jump.
 
         ``scale_record`` is the complete pass ``record`` is part of (the same network and inputs), as
         ``Stepper.complete_record`` gives it; without one, ``record`` is scaled on its own values.
         ``colour_scale`` (of the current colour mode) overrides both, so two views can share one scale.
+        ``learning_rate``: η of the update, so the update step prints w ← w − η·∂L/∂w on the edges.
         """
         self.stop_animation()
         previous = self._scene
         self._record = record
         self._scale_record = scale_record if scale_record is not None else record
         self._colour_scale = colour_scale
+        self._learning_rate = learning_rate
         self._rebuild_scene()
         if previous is not None and self._scene is not None and previous.widths == self._scene.widths:
             self._before_argb = previous.edge_argb
         else:
             self._before_argb = None
+
+    def set_legend(self, place: str) -> None:
+        """Put the colour bar "right" of the diagram, "below" it (a narrow picture) or nowhere ("none": a
+        Compare half whose shared colour bar is drawn once under both)."""
+        if place != self._legend:
+            self._legend = place
+            self._layouts.clear()
+            self._layout_key = self._raster_key = None
+            self.update()
 
     def set_selection(self, selection: tuple | None) -> None:
         self._selection = tuple(selection) if selection else None
@@ -199,7 +217,8 @@ class NetworkView(QtWidgets.QWidget):
         """
         target = QtCore.QRectF(target)
         # Lay out at a screen-like size and scale up, so text keeps its proportion on a 1200 dpi PDF.
-        scale = max(1.0, target.width() / 1600.0, target.height() / 1000.0)
+        # A slide (1920 x 1080) is laid out as the view of that size lays itself out, pixel for pixel.
+        scale = max(1.0, target.width() / 1920.0, target.height() / 1080.0)
         painter.save()
         painter.translate(target.topLeft())
         painter.scale(scale, scale)
@@ -297,16 +316,18 @@ class NetworkView(QtWidgets.QWidget):
         if record is None:
             self._scene = None
         else:
-            scale = self._colour_scale if self._colour_scale is not None and self._colour_scale.mode == self._mode else None
-            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache)
+            given = self._colour_scale
+            scale = given if given is not None and given.mode == edge_colouring(self._mode) else None
+            self._scene = build_scene(record, self._scale_record, self._mode, self._theme, scale, self._cache, self._learning_rate)
         self.update()
 
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
         labels = scene.edge_text is not None
-        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name)
+        swatches = len(scene.colour_bar.swatches)
+        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend, swatches)
         layout = self._layouts.pop(key, None)
         if layout is None:
-            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels)
+            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels, self._legend, swatches)
             while len(self._layouts) >= KEPT_LAYOUTS:
                 del self._layouts[next(iter(self._layouts))]  # the least recently used
         self._layouts[key] = layout
@@ -348,14 +369,15 @@ class NetworkView(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         edge_argb = self._current_edge_argb()
         if vector or layout.edge_count <= RASTER_MIN_EDGES:
-            painters.paint_band(painter, layout, scene, theme)
+            painters.paint_band(painter, layout, scene, theme, on_background=background)
             painters.paint_skip_arcs(painter, layout, scene, theme)
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
+                painters.paint_nodes(painter, layout, scene, theme)
             else:
                 self._edge_tiles.paint(painter, layout, scene, theme, edge_argb, self.devicePixelRatioF(), self._layout_key)
+                self._node_tiles.paint(painter, layout, scene, theme, self.devicePixelRatioF(), self._layout_key)
                 self.render_path = "vector"
-            painters.paint_nodes(painter, layout, scene, theme)
         else:
             scale = self.devicePixelRatioF() if painter.device() is self else 1.0
             painters.paint_edges_raster(painter, layout, scene, theme, edge_argb, self._raster_for(layout, scale))
@@ -363,6 +385,10 @@ class NetworkView(QtWidgets.QWidget):
             painters.paint_band_outline(painter, layout, scene, theme)
             painters.paint_skip_arcs(painter, layout, scene, theme)
         recorded: list = []
-        painters.paint_labels_and_overlays(painter, layout, scene, theme, self._selection, self._anim_t, recorded)
+        tiled = not vector and layout.edge_count <= RASTER_MIN_EDGES
+        caches = None if vector else self._cached_paints
+        painters.paint_labels_and_overlays(
+            painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled, caches, self.devicePixelRatioF()
+        )
         self._recorded_texts = recorded
 

@@ -1,6 +1,7 @@
 """Compare side by side: lanes 0 and 1 at the same micro-step, on one colour scale or each on its own."""
 
 from ..diagram import CompareView
+from .diagram import update_learning_rate
 from .registry import ViewSpec, changed
 
 
@@ -13,7 +14,8 @@ def draw(widget: CompareView, shot, before=None) -> None:
     if lanes_moved or changed(shot, before, "compare", "compare_titles"):
         left, right = shot.lanes[0], shot.lanes[1]
         widget.show_records(
-            left.record, left.scale_record, right.record, right.scale_record, shot.compare_titles, shot.compare.shared_scale
+            left.record, left.scale_record, right.record, right.scale_record, shot.compare_titles, shot.compare.shared_scale,
+            update_learning_rate(shot),
         )  # fmt: skip
     if changed(shot, before, "selection", "selection_side"):
         widget.set_selection(shot.selection_side, shot.selection)

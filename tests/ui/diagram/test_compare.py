@@ -141,7 +141,9 @@ def test_render_to_draws_one_picture_of_both_titled_halves(compare, steppers, th
     strip = TITLE_STRIP_LINES * title_px(theme)
     background = QtGui.QColor(theme.background).rgb()
     for side, view, x0 in (("left", compare.left, 0), ("right", compare.right, width // 2)):
-        layout = layout_for_theme(view.scene.widths, width / 2, height - strip, theme)
+        # The shared colour bar lies under both halves; each half is laid out without one.
+        bar = compare.strip.height_for(width, view.scene, theme)
+        layout = layout_for_theme(view.scene.widths, width / 2, height - strip - bar, theme, legend="none")
         i = layout.edge_index(1, 0, 0)
         x = x0 + (layout.ex0[i] + layout.ex1[i]) / 2
         y = strip + (layout.ey0[i] + layout.ey1[i]) / 2

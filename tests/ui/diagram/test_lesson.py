@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
+from gradviz.ui.diagram.labels import EDGE_VALUES_HINT
 from gradviz.ui.diagram.scene import HIDDEN_VALUES_HINT, build_scene
 from gradviz.ui.theme import NODE_TEXT_MIN_PX_SCREEN, NODE_TEXT_MIN_PX_SLIDES, SCREEN, SLIDES, gradient_colors
 from tests.qt_helpers import svg_of, svg_texts
@@ -109,6 +110,12 @@ def test_every_edge_label_is_drawn_clear_of_the_others_and_of_the_neurons(view, 
     view.grab()
     labels = [b.rect for b in view.text_boxes if b.role == "edge"]
     edges = sum(a * b for a, b in zip(widths, widths[1:]))
+    if theme is SLIDES and widths == [2, 4, 4, 2]:
+        # 16-edge fans between neurons big enough for 18 px numbers leave no legible place for every label:
+        # then none is printed, never some of them, and the caption says how to read them.
+        assert labels == []
+        assert any(EDGE_VALUES_HINT in b.text for b in view.text_boxes if b.role == "caption")
+        return
     assert len(labels) == edges
     for a, b in itertools.combinations(labels, 2):
         assert not a.intersects(b)
@@ -343,7 +350,8 @@ def test_a_narrow_slide_breaks_the_caption_instead_of_shrinking_it(view):
     captions = [b for b in view.text_boxes if b.role == "caption"]
     assert captions[0].text == "Backward: layer 1 of 3"
     assert any(b.text.startswith("loss ") for b in captions[1:])
-    assert captions[1].text == f"loss {record.loss:.6g}"
+    # The loss leads the notes' lines (an output label with no room on the picture follows it there).
+    assert captions[1].text.startswith(f"loss {record.loss:.6g}")
     label_px = SLIDES.font_size * 96 / 72  # 16 pt: a line of it is taller than its pixel size, unless shrunk
     for b in captions[1:]:
         assert b.rect.height() >= label_px, b

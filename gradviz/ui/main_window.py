@@ -116,18 +116,7 @@ class MainWindow(QtWidgets.QMainWindow):
         middle = QtWidgets.QStackedWidget()
         middle.addWidget(self.diagram)
         middle.addWidget(compare_page)
-        #: Every other registered view placed in the centre: a page of its own, shown from the View menu.
-        self.centre_pages = {s.name: self.view_widgets[s.name] for s in views() if s.place == "centre" and s.name not in ("diagram", "compare")}
-        for page in self.centre_pages.values():
-            middle.addWidget(page)
         return middle
-
-    def show_in_middle(self, name: str, on: bool = True) -> None:
-        """Show the centre view ``name`` in the middle (``on`` False: back to the diagram or Compare view)."""
-        for other, action in self.act.centre_views.items():
-            action.setChecked(on and other == name)
-        compare = self.compare_view.parentWidget() if self.act.compare.isChecked() else self.diagram
-        self.central.setCurrentWidget(self.centre_pages[name] if on else compare)
 
     def _connect(self) -> None:
         b = self.bridge
@@ -208,7 +197,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act.compare.setChecked(settings.active)
         self.compare_bar.show_settings(settings)
         page = self.compare_view.parentWidget() if settings.active else self.diagram
-        if self.central.currentWidget() is not page and self.central.currentWidget() not in self.centre_pages.values():
+        if self.central.currentWidget() is not page:
             self._stop_animations()
             self.central.setCurrentWidget(page)
             # The arrow keys keep stepping: the view in the middle takes the focus.

@@ -14,7 +14,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...names import COLOR_MODES, DEFAULT_PRESET
 from ..bridge import DEFAULT_SPEED, MAX_SPEED, MIN_SPEED
 from ..theme import THEMES
-from ..views.registry import view
 
 #: The toolbar's button styles, tried in order until the toolbar fits the window (no "»" menu).
 TOOLBAR_STYLES = (QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon, QtCore.Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -66,11 +65,6 @@ class WindowActions:
         self.shortcuts = make("Keyboard shortcuts", window.show_shortcuts, "F1")
         self.about = make("About gradviz", window.show_about)
 
-        #: A "Show ... in the middle" toggle for every registered centre view besides the diagram and Compare.
-        self.centre_views = {
-            name: make(f"Show {view(name).title} in the middle", lambda on, n=name: window.show_in_middle(n, on), None, checkable=True)
-            for name in window.centre_pages
-        }  # fmt: skip
         self.color_mode_group = QtGui.QActionGroup(window)
         self.color_modes: dict[str, QtGui.QAction] = {}
         for i, (mode, label) in enumerate(COLOR_MODES.items(), start=1):
@@ -127,7 +121,7 @@ def build_menus(window, act: WindowActions, docks) -> SimpleNamespace:
     bar.addMenu("&Pass").addActions(act.stepping())
     view_menu = bar.addMenu("&View")
     view_menu.addActions([dock.toggleViewAction() for dock in docks])
-    for group in ([act.compare, *act.centre_views.values(), act.presenter, act.blank, act.reveal_all], list(act.color_modes.values()),
+    for group in ([act.compare, act.presenter, act.blank, act.reveal_all], list(act.color_modes.values()),
                   list(act.themes.values()), [act.reset_layout]):  # fmt: skip
         view_menu.addSeparator()
         view_menu.addActions(group)

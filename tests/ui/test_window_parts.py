@@ -145,3 +145,25 @@ def test_only_the_settings_store_writes_settings():
             assert "QSettings(" not in text, path  # the app makes the one QSettings the store wraps
     assert writers == {}
     assert setting_writes(ast.parse(store.read_text(encoding="utf-8")))  # the check finds the store's own writes
+
+
+def test_a_new_docked_view_gets_a_dock_a_view_menu_entry_and_its_snapshots(qtbot, monkeypatch):
+    """What adding a view module and its registry line does: here a "probe" view placed at the bottom."""
+    import sys
+    import types
+
+    from gradviz.ui.views import registry
+
+    drawn = []
+    module = types.ModuleType("gradviz.ui.views.probe")
+    module.VIEW = registry.ViewSpec("probe", "Probe", "bottom", lambda theme: QtWidgets.QLabel("probe"), lambda w: w,
+                                    lambda widget, shot, before: drawn.append(shot.cursor.step))  # fmt: skip
+    monkeypatch.setitem(sys.modules, "gradviz.ui.views.probe", module)
+    monkeypatch.setattr(registry, "VIEW_MODULES", (*registry.VIEW_MODULES, ("probe", "probe")))
+    monkeypatch.setattr(registry, "VIEW_NAMES", (*registry.VIEW_NAMES, "probe"))
+    window = shown_window(qtbot, "tiny-sigmoid", (1500, 950))
+    dock = window.docks["probe"]
+    assert dock.widget() is window.view_widgets["probe"] and dock.windowTitle() == "Probe"
+    assert dock.toggleViewAction() in window.menus.view.actions()
+    window.bridge.step_forward()
+    assert drawn[-1] == 1

@@ -144,7 +144,7 @@ def export_command(experiment: Experiment, args) -> Path:
     if args.view == "compare":
         session.set_compare_active(True)
     if args.view == "training" and session.history is None:
-        session.train_blocking(HEADLESS_TRAINING_STEPS)
+        session.edits.train_blocking(HEADLESS_TRAINING_STEPS)
     with ExportView(args.view, get_theme(options.theme)) as fresh:
         if not options.animate:
             if saved is None:

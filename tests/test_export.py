@@ -722,16 +722,16 @@ def test_export_command_sizes_and_themes(qapp, tmp_path):
 
 
 def test_export_command_trains_before_a_training_view(qapp, tmp_path, monkeypatch):
-    from gradviz.core.session import Session
+    from gradviz.core.editing import Editing
 
     trained = []
-    original = Session.train_blocking
+    original = Editing.train_blocking
 
     def spy(self, steps):
         trained.append(steps)
         return original(self, steps)
 
-    monkeypatch.setattr(Session, "train_blocking", spy)
+    monkeypatch.setattr(Editing, "train_blocking", spy)
     path = _run("--view", "training", "--out", str(tmp_path / "training.pdf"))
     assert trained == [headless.HEADLESS_TRAINING_STEPS] == [500]
     pages, (width, height) = pdf_pages_and_box(path)

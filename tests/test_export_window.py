@@ -269,19 +269,19 @@ def test_export_dialog_offers_and_writes_a_gif_of_the_pass(qtbot, window, tmp_pa
     assert dialog.path.text().endswith(".gif")
     dialog.path.setText(str(tmp_path / Path(dialog.path.text()).name))  # the default is in the home folder
     dialog.width.setValue(480)
-    step_before = window.bridge.record.step
+    step_before = window.bridge.session.record.step
     assert dialog.export()
     assert Path(dialog.exported_path) == tmp_path / "tiny-sigmoid-diagram.gif"
     with Image.open(dialog.exported_path) as gif:
         # tiny-sigmoid: L = 3, one frame per micro-step from the reset to the end of the backward pass.
         assert gif.n_frames == 2 * 3 + 2
         assert gif.size == (480, 270)
-    assert window.bridge.record.step == step_before  # the window's own pass did not move
+    assert window.bridge.session.record.step == step_before  # the window's own pass did not move
 
 
 def test_copy_image_follows_the_chosen_theme_and_size(qtbot, window):
     QtWidgets.QApplication.clipboard().clear()
-    window.act_copy.trigger()
+    window.act.copy.trigger()
     copied = QtWidgets.QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1920, 1080)
     assert copied.pixelColor(3, 3).name() == "#ffffff"  # a slide, though the window is dark
@@ -295,7 +295,7 @@ def test_copy_image_follows_the_chosen_theme_and_size(qtbot, window):
     assert (copied.width(), copied.height()) == (1280, 720)
     assert copied.pixelColor(3, 3).name() == SCREEN.background
     QtWidgets.QApplication.clipboard().clear()
-    window.act_copy.trigger()  # Ctrl+Shift+C follows the choice made last
+    window.act.copy.trigger()  # Ctrl+Shift+C follows the choice made last
     copied = QtWidgets.QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (1280, 720)
     assert copied.pixelColor(3, 3).name() == SCREEN.background
@@ -403,7 +403,7 @@ def test_export_dialog_compare_leaves_the_windows_session_alone(qtbot, window, t
     dialog.path.setText(str(tmp_path / "compare.png"))
     assert dialog.export()
     assert png_size(tmp_path / "compare.png") == (1920, 1080)
-    assert session.compare_active is False
+    assert session.compare.active is False
     assert session.record.step == 5
     assert no_restyling == []
 
@@ -441,10 +441,10 @@ def test_export_dialog_draws_the_whole_window_as_it_is(qtbot, window, tmp_path, 
 
 
 def test_copy_image_of_the_compare_view_while_it_is_on(qtbot, window, tmp_path):
-    window.act_compare.trigger()
+    window.act.compare.trigger()
     assert window.central_view() is window.compare_view
     QtWidgets.QApplication.clipboard().clear()
-    window.act_copy.trigger()
+    window.act.copy.trigger()
     copied = QtWidgets.QApplication.clipboard().image().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     assert headless("--view", "compare", "--step", "0", "--out", str(tmp_path / "compare.png")) == 0
     assert copied == image(tmp_path / "compare.png").convertToFormat(QtGui.QImage.Format.Format_RGB32)
@@ -452,4 +452,4 @@ def test_copy_image_of_the_compare_view_while_it_is_on(qtbot, window, tmp_path):
     qtbot.addWidget(dialog)
     assert dialog.view.currentData() == "compare"  # the dialog starts on the view in the middle
     assert dialog.path.text().endswith("tiny-sigmoid-compare.png")
-    window.act_compare.trigger()
+    window.act.compare.trigger()

@@ -150,26 +150,27 @@ def take_snapshot(session, moved: int = 0, animate_ms: int | None = None, note: 
     The right half's lane is shown only while the Compare view is on; lanes after it always.
     """
     lanes = session.lanes
-    shown = lanes if session.compare_active or len(lanes) > 2 else lanes[:1]
+    shown = lanes if session.compare.active or len(lanes) > 2 else lanes[:1]
     titles = session.compare_titles()
     shots = tuple(
-        LaneShot(lane.record, revealed_scale_record(lane, session.reveal_all), titles[0] if i == 0 else titles[1] if i == 1 else lane.title)
+        LaneShot(lane.record, revealed_scale_record(lane, session.view.reveal_all), titles[0] if i == 0 else titles[1] if i == 1 else lane.title)
         for i, lane in enumerate(shown)
     )  # fmt: skip
     history = session.history
     weights_note, description = network_story(session.experiment, session.modified, None if history is None else history.steps)
-    side_title = session.side_title(session.selection_side) if session.compare_active else ""
+    side_title = session.side_title(session.view.selection_side) if session.compare.active else ""
     inspected = Inspected(
-        session.selected_record(), session.selection, side_title, session.inspect_sample, session.experiment.learning_rate
+        session.selected_record(), session.view.selection, side_title, session.view.inspect_sample, session.experiment.learning_rate
     )
     return Snapshot(
         experiment=session.experiment, lanes=shots, cursor=session.cursor, verdict=session.health(),
         comparison=session.shown_comparison(), slope_chain=session.network_slope_chain(),
-        reveal_all=session.reveal_all, compare=session.compare_settings, compare_titles=titles,
-        color_mode=session.color_mode, selection=session.selection, selection_side=session.selection_side,
-        inspected=inspected, bars_settings=(session.bars_measure, *session.bars_activations),
-        history=session.history, title=session.title, undo_text=session.undo_text, redo_text=session.redo_text,
-        file_path=session.file_path, dirty=session.dirty, moved=moved, animate_ms=animate_ms, note=note,
+        reveal_all=session.view.reveal_all, compare=session.compare.settings(session.experiment.network, session.view.shared_scale),
+        compare_titles=titles, color_mode=session.view.color_mode, selection=session.view.selection,
+        selection_side=session.view.selection_side, inspected=inspected,
+        bars_settings=(session.view.bars_measure, *session.view.bars_activations), history=session.history,
+        title=session.title, undo_text=session.edits.undo_text, redo_text=session.edits.redo_text,
+        file_path=session.file.path, dirty=session.file.dirty, moved=moved, animate_ms=animate_ms, note=note,
         weights_note=weights_note, description=description,
         lab=None if session.lab is None else session.lab.snapshot(),
     )  # fmt: skip

@@ -372,4 +372,4 @@ def save_session_file(session: Session, path) -> None:
     written; an ``OSError`` says why the file could not be written. Either way nothing changes.
     """
     save_session(path, session.to_data())
-    session.saved_to(Path(path))
+    session.file.saved_to(Path(path))

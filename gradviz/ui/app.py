@@ -303,8 +303,8 @@ def launch_window(start: Experiment | os.PathLike | None, theme: str | None, set
         window.setGeometry(window.screen().availableGeometry())
         window.showMaximized()
     if start is None:
-        window.reopen_last_session()
+        window.files.reopen_last_session()
     elif not isinstance(start, Experiment):
-        if not window.open_at_launch(start):
+        if not window.files.open_at_launch(start):
             print(f"gradviz: could not open {one_line(os.fspath(start))}; showing the {DEFAULT_PRESET} preset", file=sys.stderr)
     return window

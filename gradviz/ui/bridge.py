@@ -66,36 +66,7 @@ class CoreBridge(QtCore.QObject):
         self.snapshot: Snapshot | None = None
 
     # ------------------------------------------------------------------------------------------ state
-    # For scripts, tests and the exporter; the window itself only listens to the signals.
-
-    @property
-    def experiment(self) -> Experiment:
-        return self.session.experiment
-
-    @property
-    def record(self):
-        return self.session.record
-
-    @property
-    def network(self):
-        """The network the current pass runs on."""
-        return self.session.network
-
-    @property
-    def history(self) -> TrainingHistory | None:
-        return self.session.history
-
-    @property
-    def steps_per_pass(self) -> int:
-        return self.session.stepper.steps_per_pass
-
-    @property
-    def passes_done(self) -> int:
-        return self.session.stepper.passes_done
-
-    @property
-    def can_step_back(self) -> bool:
-        return self.session.can_step_back
+    # The model's facts are the session's (``bridge.session``) and the snapshot's; these are the bridge's own.
 
     @property
     def playing(self) -> bool:
@@ -108,9 +79,6 @@ class CoreBridge(QtCore.QObject):
     @property
     def speed(self) -> float:
         return self._speed
-
-    def scale_record(self):
-        return self.session.scale_record
 
     # ------------------------------------------------------------------------------------------ announcing
 
@@ -207,14 +175,14 @@ class CoreBridge(QtCore.QObject):
     @QtCore.Slot(str, str, str)
     def set_bars_settings(self, measure: str, first: str, second: str) -> None:
         """What the gradient bars compare; answers with a snapshot."""
-        self.session.set_bars_settings(measure, first, second)
+        self.session.view.set_bars_settings(measure, first, second)
         self.announce()
 
     @QtCore.Slot(bool)
     def set_compare_active(self, active: bool) -> None:
         """Show or hide the Compare view: its right half joins the cursor where it stands."""
         s = self.session
-        if bool(active) == s.compare_active:
+        if bool(active) == s.compare.active:
             return
         s.set_compare_active(active)
         self.announce()
@@ -234,29 +202,29 @@ class CoreBridge(QtCore.QObject):
     @QtCore.Slot(bool)
     def set_shared_scale(self, shared: bool) -> None:
         """One colour scale for both halves (True), or each on its own."""
-        self.session.set_shared_scale(shared)
+        self.session.view.set_shared_scale(shared)
         self.announce()
 
     @QtCore.Slot(bool)
     def set_reveal_all(self, reveal_all: bool) -> None:
         """Show every result of the pass at once, or as the backward pass computes it."""
-        self.session.set_reveal_all(reveal_all)
+        self.session.view.set_reveal_all(reveal_all)
         self.announce()
 
     @QtCore.Slot(str)
     def set_color_mode(self, mode: str) -> None:
-        self.session.set_color_mode(mode)
+        self.session.view.set_color_mode(mode)
         self.announce()
 
     def select(self, selection: tuple | None, side: str = "left") -> None:
         """Pick what the inspector explains, on the ``side`` of the Compare view it was clicked."""
-        self.session.select(selection, side)
+        self.session.view.select(selection, side)
         self.announce()
 
     @QtCore.Slot(object)
     def set_inspect_sample(self, sample: int | None) -> None:
         """Which sample the inspector explains (0-based), or None for the mean; answers with a snapshot."""
-        self.session.set_inspect_sample(sample)
+        self.session.view.set_inspect_sample(sample, len(self.session.experiment.inputs))
         self.announce()
 
     # ------------------------------------------------------------------------------------------ loading and editing
@@ -268,29 +236,16 @@ class CoreBridge(QtCore.QObject):
         self.session.set_experiment(experiment)
         self.announce()
 
-    @QtCore.Slot(str)
-    def switch_preset(self, name: str) -> None:
-        """Start over on the bundled preset ``name``."""
-        self.cancel_training()
-        self.set_playing(False)
-        self.session.switch_preset(name, load_preset(name))
-        self.announce()
-
     # ------------------------------------------------------------------------------------------ session files
-
-    @property
-    def dirty(self) -> bool:
-        return self.session.dirty
-
-    @property
-    def file_path(self):
-        return self.session.file_path
 
     @QtCore.Slot(str)
     def new_session(self, preset: str = DEFAULT_PRESET) -> None:
-        """Start a new session on the bundled preset ``preset``: no file behind it, nothing unsaved."""
-        self.switch_preset(preset)
-        self.session.forget_file()
+        """Start a new session on the bundled preset ``preset``: no file behind it, nothing unsaved (the
+        switch can be undone); answers with one snapshot."""
+        self.cancel_training()
+        self.set_playing(False)
+        self.session.edits.switch_preset(preset, load_preset(preset))
+        self.session.file.saved_to(None)
         self.announce()
 
     def open_session(self, path) -> bool:
@@ -323,10 +278,10 @@ class CoreBridge(QtCore.QObject):
         changes nothing; an applied one may say which layers got fresh weights (``sigStatusMessage``).
         """
         try:
-            if not self.training and self.session.preview_edit(changes) is None:
+            if not self.training and self.session.edits.preview(changes) is None:
                 return True
             self.cancel_training()  # the edit starts from what training has reached
-            outcome = self.session.edit(changes)
+            outcome = self.session.edits.edit(changes)
         except NetworkFileError as exc:
             self.sigEditRefused.emit(str(exc))
             return False
@@ -345,7 +300,7 @@ class CoreBridge(QtCore.QObject):
         cancelled first, and that is what is taken back)."""
         self.cancel_training()
         self.set_playing(False)
-        if self.session.undo():
+        if self.session.edits.undo():
             self.announce()
 
     @QtCore.Slot()
@@ -353,7 +308,7 @@ class CoreBridge(QtCore.QObject):
         """Do again the action last undone."""
         self.cancel_training()
         self.set_playing(False)
-        if self.session.redo():
+        if self.session.edits.redo():
             self.announce()
 
     # ------------------------------------------------------------------------------------------ training
@@ -367,7 +322,7 @@ class CoreBridge(QtCore.QObject):
             return
         self.set_playing(False)
         try:
-            run = self.session.training_run(steps)
+            run = self.session.edits.training_run(steps)
         except (WorkBudgetError, ValueError) as exc:
             self.sigStatusMessage.emit(f"Training not started: {exc}")
             return
@@ -385,7 +340,7 @@ class CoreBridge(QtCore.QObject):
     def train_blocking(self, steps: int) -> TrainingHistory:
         """Train synchronously (headless export, scripts)."""
         self.set_playing(False)
-        history = self.session.train(steps)
+        history = self.session.edits.train(steps)
         self._adopt(history)
         return history
 
@@ -416,7 +371,7 @@ class CoreBridge(QtCore.QObject):
 
     def _adopt(self, history: TrainingHistory) -> None:
         """Make the trained network the one on screen: a new pass starts on it."""
-        self.session.adopt(history)
+        self.session.edits.adopt(history)
         self.announce()
         self.sigTrainingFinished.emit(history)
 

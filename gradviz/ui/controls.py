@@ -68,6 +68,8 @@ class ControlsPanel(QtWidgets.QWidget):
         self._updating = False
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A field too wide beside its label goes below it: the form fits a narrow column in the slides print.
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
 
         self.preset = QtWidgets.QComboBox()
         self.preset.addItem(NO_PRESET)
@@ -150,7 +152,9 @@ class ControlsPanel(QtWidgets.QWidget):
         self.learning_rate.editingFinished.connect(self._on_learning_rate)
         form.addRow("Learning rate", self.learning_rate)
 
-        self.residual = QtWidgets.QCheckBox("skip connections on equal-width hidden layers")
+        # A short text keeps the form narrow enough for the right column in the slides print; the tip says where.
+        self.residual = QtWidgets.QCheckBox("skip connections")
+        self.residual.setToolTip("Skip connections on the hidden layers of equal width")
         self.residual.toggled.connect(lambda on: self._apply({"residual": bool(on)}))
         form.addRow("Residual", self.residual)
 

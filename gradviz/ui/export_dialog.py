@@ -26,7 +26,7 @@ FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF (vector)
 def window_state(window, name: str, session=None) -> Snapshot:
     """What view ``name`` of the window shows now (or of ``session``, a copy of its session)."""
     session = session or window.bridge.session
-    if name == "compare" and not session.compare_active:
+    if name == "compare" and not session.compare.active:
         session = compare_copy(session)
     return take_snapshot(session)
 
@@ -63,7 +63,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.view = QtWidgets.QComboBox()
         for name, label in VIEW_LABELS.items():
             self.view.addItem(label, name)
-        if window.bridge.session.compare_active:
+        if window.bridge.session.compare.active:
             self.view.setCurrentIndex(self.view.findData("compare"))
         if getattr(window, "lab", None) is not None and window.lab.shown:  # labview (#19)
             self.view.setCurrentIndex(self.view.findData("lab"))
@@ -105,7 +105,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.transparent = QtWidgets.QCheckBox("Transparent background (PNG)")
         form.addRow("", self.transparent)
 
-        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.experiment.name}-{self.view.currentData()}.png"))
+        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.session.experiment.name}-{self.view.currentData()}.png"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QtWidgets.QHBoxLayout()
@@ -139,7 +139,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.theme.setEnabled(not whole_window)
         self.theme.setCurrentText(self._window.theme.name if whole_window else self._view_theme)
         current = Path(self.path.text())
-        name = f"{self._window.bridge.experiment.name}-{self.view.currentData()}{current.suffix or '.png'}"
+        name = f"{self._window.bridge.session.experiment.name}-{self.view.currentData()}{current.suffix or '.png'}"
         self.path.setText(str(current.with_name(name)))
 
     def _update_size_label(self) -> None:
@@ -171,7 +171,7 @@ class ExportDialog(QtWidgets.QDialog):
             theme=self.theme.currentText(),
             transparent=self.transparent.isChecked() and fmt == "png",
             animate=fmt == "gif",
-            title=f"{self._window.bridge.experiment.name}: {self.view.currentData()}",
+            title=f"{self._window.bridge.session.experiment.name}: {self.view.currentData()}",
         )
 
     # ------------------------------------------------------------------------------------------ actions

@@ -28,15 +28,15 @@ def pass_copy(session: Session) -> Session:
     """
     copy = Session(
         session.experiment.with_network(session.network),
-        compare_activation=session.compare_activation,
-        compare_residual=session.compare_residual,
-        shared_scale=session.shared_scale,
-        color_mode=session.color_mode,
-        bars_measure=session.bars_measure,
-        bars_activations=session.bars_activations,
-        reveal_all=session.reveal_all,
+        compare_activation=session.compare.activation,
+        compare_residual=session.compare.residual,
+        shared_scale=session.view.shared_scale,
+        color_mode=session.view.color_mode,
+        bars_measure=session.view.bars_measure,
+        bars_activations=session.view.bars_activations,
+        reveal_all=session.view.reveal_all,
     )
-    copy.history = session.history
+    copy.lanes[0].history = session.history
     return copy
 
 

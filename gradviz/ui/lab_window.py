@@ -23,7 +23,7 @@ from ..files.sniff import read_lab_file
 from .lab_driver import LabDriver
 
 #: The window's actions whose keys the lab takes while it is shown.
-PASS_ACTIONS = ("act_reset", "act_back", "act_play", "act_forward", "act_end", "act_undo", "act_redo")
+PASS_ACTIONS = ("reset", "back", "play", "forward", "end", "undo", "redo")
 #: Data sets the controls offer (the core's generators and the bundled digits).
 DATA_SETS = ("spiral", "xor", "circles", "gauss", "moons", "digits")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
@@ -130,8 +130,7 @@ class LabPart(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.driver = LabDriver(window.bridge, self)
-        self.view = window.view_widgets["lab"]
-        window.central.addWidget(self.view)
+        self.view = window.view_widgets["lab"]  # the window gave it a page in the middle (``centre_pages``)
         self._page_before: QtWidgets.QWidget | None = None
         self._docks_before: list[QtWidgets.QDockWidget] = []
         self._keys_before: dict[str, list] = {}
@@ -144,8 +143,8 @@ class LabPart(QtCore.QObject):
         window.bridge.sigSnapshot.connect(self._on_snapshot)
         # Toggled fires before the window enters presenter mode (F5) and after it leaves (Esc); triggered
         # fires after it entered: the lab follows the window's state after either.
-        window.act_presenter.toggled.connect(self._on_presenter)
-        window.act_presenter.triggered.connect(self._on_presenter)
+        window.act.presenter.toggled.connect(self._on_presenter)
+        window.act.presenter.triggered.connect(self._on_presenter)
         window.installEventFilter(self)
         self.view.sigThemeChanged.connect(self._on_theme_changed)
         self.view.sigPainted.connect(lambda: self.driver.note_paint_ms(self.view.last_paint_ms))
@@ -170,7 +169,15 @@ class LabPart(QtCore.QObject):
 
     def _make_actions(self) -> None:
         w, d = self.window, self.driver
-        self.act_show = self._action("Training lab", self.set_shown, ["Ctrl+L"], "Show the training lab: lanes trained side by side", True)
+        # The window's View menu toggle for the lab's page becomes the lab's own: it brings the lab's keys,
+        # dock and read-outs with the page.
+        self.act_show = w.act.centre_views["lab"]
+        self.act_show.triggered.disconnect()
+        self.act_show.setText("Training lab")
+        self.act_show.setShortcuts([QtGui.QKeySequence("Ctrl+L")])
+        self.act_show.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.act_show.setToolTip("Show the training lab: lanes trained side by side (Ctrl+L)")
+        self.act_show.triggered.connect(self.set_shown)
         icon = w.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_ComputerIcon)
         self.act_show.setIcon(icon)
         self.act_play = self._action("Play", d.toggle_play, [], "Train the lab's lanes, or pause them (Space)", True)
@@ -188,8 +195,7 @@ class LabPart(QtCore.QObject):
         for action in self.lab_actions:
             action.setEnabled(False)
         # labview (#19): the lab's entries in the window's View menu and toolbar.
-        w.view_menu.insertAction(w.act_compare, self.act_show)
-        menu = w.menuBar().insertMenu(w.view_menu.menuAction(), QtWidgets.QMenu("&Lab", w)).menu()
+        menu = w.menuBar().insertMenu(w.menus.view.menuAction(), QtWidgets.QMenu("&Lab", w)).menu()
         menu.addActions([self.act_show, self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo])
         menu.addSeparator()
         menu.addAction(self.act_save)
@@ -316,13 +322,13 @@ class LabPart(QtCore.QObject):
         if shown:
             self._page_before = w.central.currentWidget()
             for name in PASS_ACTIONS:
-                action = getattr(w, name)
+                action = getattr(w.act, name)
                 self._keys_before[name] = action.shortcuts()
                 action.setShortcuts([])
             for action, keys in self._lab_keys.items():
                 action.setShortcuts([QtGui.QKeySequence(k) for k in keys])
                 action.setEnabled(True)
-            if not w.presenter_active:
+            if not w.presenter.active:
                 self._docks_before = [dock for dock in w.docks.values() if dock.isVisible()]
                 for dock in self._docks_before:
                     dock.hide()
@@ -338,7 +344,7 @@ class LabPart(QtCore.QObject):
                 action.setShortcuts([])
                 action.setEnabled(False)
             for name, keys in self._keys_before.items():
-                getattr(w, name).setShortcuts(keys)
+                getattr(w.act, name).setShortcuts(keys)
             self._keys_before = {}
             w.central.setCurrentWidget(self._page_before if self._page_before is not None else w.central.widget(0))
             self.dock.hide()
@@ -346,16 +352,16 @@ class LabPart(QtCore.QObject):
                 dock.show()
             self._docks_before = []
             self.toolbar.hide()
-            if not w.presenter_active:
+            if not w.presenter.active:
                 w.toolbar.show()
             w.central_view().setFocus()
         for widget in (self.status_epoch, self.status_rate):
             widget.setVisible(shown)
-        for widget in (w.status_step, w.status_health):  # the pass's read-outs say nothing about the lab
-            widget.setVisible(not shown and not (w.presenter_active and widget is w.status_step))
+        for widget in (w.status.step, w.status.health):  # the pass's read-outs say nothing about the lab
+            widget.setVisible(not shown and not (w.presenter.active and widget is w.status.step))
         self.progress.setVisible(shown and self.driver.playing)
         self.act_show.setChecked(shown)
-        if w.presenter_active:
+        if w.presenter.active:
             self._on_presenter()
 
     # --------------------------------------------------------------------------------------- updates
@@ -404,15 +410,17 @@ class LabPart(QtCore.QObject):
         """Presenter mode shows the lab alone (no gradient bars, dock or toolbar) while the lab is shown;
         PageDown trains one epoch and B blanks the screen as everywhere in presenter mode."""
         w = self.window
-        on = w.presenter_active
-        w.gradient_bars.setVisible(not (on and self.shown))
+        on = w.presenter.active
+        if on:  # the presenter page's own views (the bars) make room for the lab
+            for _spec, widget in w.presenter.page.views:
+                widget.setVisible(not self.shown)
         if not self.shown:
             return
         self.dock.setVisible(not on)
         self.toolbar.setVisible(not on)
         if not on:
             w.toolbar.hide()
-        for widget in (w.status_step, w.status_health):
+        for widget in (w.status.step, w.status.health):
             widget.hide()
         self.view.setFocus()
 

@@ -1,5 +1,9 @@
 """What the window keeps across launches (QSettings), read so that no stored value can stop a launch.
 
+This is the one settings store: everything the app persists (the window's geometry and dock layout, the
+theme, the recent files, the last session) is read and written through ``StoredSettings``, and nothing
+else in gradviz writes a QSettings (a test greps for it).
+
 A settings file may have been edited by hand or written by another version: a value then comes back as a
 str, a list, an int, or not at all (PySide raises on a mangled ``@Variant``). Each reader here checks the
 type and the value; a bad entry falls back to its default, is removed from the file, and is named in one
@@ -46,7 +50,7 @@ def describe_setting(value) -> str:
 
 
 class StoredSettings:
-    """A ``QSettings`` read defensively; writes go straight through.
+    """A ``QSettings`` read defensively, and the one place that writes it.
 
     Parameters
     ----------
@@ -91,6 +95,20 @@ class StoredSettings:
         self.refuse(key, f"{describe_setting(value)} is not window data")
         return None
 
+    def window_geometry(self) -> QtCore.QByteArray | None:
+        """The window's saved size and place (``QMainWindow.saveGeometry``), or None."""
+        return self.window_data(GEOMETRY_KEY)
+
+    def window_state(self) -> QtCore.QByteArray | None:
+        """The window's saved docks and toolbars (``QMainWindow.saveState``), or None."""
+        return self.window_data(STATE_KEY)
+
+    def refuse_window_geometry(self) -> None:
+        self.refuse(GEOMETRY_KEY, "window data this gradviz cannot restore")
+
+    def refuse_window_state(self) -> None:
+        self.refuse(STATE_KEY, "a panel layout this gradviz cannot restore")
+
     def theme_name(self) -> str | None:
         """The theme last used (one of ``names.THEME_NAMES``), or None."""
         value = self._value(THEME_KEY)
@@ -131,6 +149,16 @@ class StoredSettings:
         return f"Settings reset to their defaults: {'; '.join(problems)}."
 
     # ------------------------------------------------------------------------------------------ writing
+
+    def set_window(self, geometry: QtCore.QByteArray, state: QtCore.QByteArray, theme_name: str) -> None:
+        """Keep the window's geometry, its docks and toolbars, and its theme for the next launch."""
+        self.qsettings.setValue(GEOMETRY_KEY, geometry)
+        self.qsettings.setValue(STATE_KEY, state)
+        self.qsettings.setValue(THEME_KEY, theme_name)
+
+    def sync(self) -> None:
+        """Write what changed to the settings file now (else Qt writes it later, at the latest at quit)."""
+        self.qsettings.sync()
 
     def set_recent_files(self, paths: list[str]) -> None:
         if paths:

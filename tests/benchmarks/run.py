@@ -612,10 +612,10 @@ window = MainWindow(experiment)
 window.resize(1400, 900)
 window.show()
 app.processEvents()
-for _ in range(3 * window.bridge.steps_per_pass):
+for _ in range(3 * window.bridge.session.stepper.steps_per_pass):
     window.bridge.step_forward()
     app.processEvents()
-assert window.bridge.passes_done >= 3, window.bridge.passes_done
+assert window.bridge.session.stepper.passes_done >= 3, window.bridge.session.stepper.passes_done
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 

@@ -60,7 +60,7 @@ def test_an_activation_is_refused_with_one_message_everywhere(tmp_path, capsys):
     tiny = load_preset("tiny-sigmoid")
     session = Session(tiny)
     assert refusal(lambda: session.set_compare_activation("swish")) == ACTIVATION
-    assert refusal(lambda: session.set_bars_settings("mean_abs_grad_w", "swish", "relu")) == ACTIVATION
+    assert refusal(lambda: session.view.set_bars_settings("mean_abs_grad_w", "swish", "relu")) == ACTIVATION
     assert refusal(lambda: tiny.with_activation("swish")) == f"activation: {ACTIVATION}"
     assert refusal(lambda: edit_experiment(tiny, {"activation": "swish"})) == f"activation: {ACTIVATION}"
     assert refusal(lambda: parse_network(json.loads(good(activation="swish")))) == f"activation: {ACTIVATION}"
@@ -79,9 +79,9 @@ def test_an_activation_is_refused_with_one_message_everywhere(tmp_path, capsys):
 def test_a_colour_mode_loss_and_initialiser_are_refused_with_one_message_everywhere():
     tiny = load_preset("tiny-sigmoid")
     session = Session(tiny)
-    assert refusal(lambda: session.set_color_mode("rainbow")) == COLOUR_MODE
+    assert refusal(lambda: session.view.set_color_mode("rainbow")) == COLOUR_MODE
     assert refusal(lambda: Session(tiny, color_mode="rainbow")) == COLOUR_MODE
-    assert refusal(lambda: session.set_bars_settings("median", "sigmoid", "relu")) == MEASURE
+    assert refusal(lambda: session.view.set_bars_settings("median", "sigmoid", "relu")) == MEASURE
     assert refusal(lambda: parse_network(json.loads(good(loss="hinge")))) == f"loss: {LOSS}"
     assert refusal(lambda: edit_experiment(tiny, {"loss": "hinge"})) == f"loss: {LOSS}"
     assert refusal(lambda: parse_network(json.loads(good(init={"scheme": "glorot"})))) == f"init.scheme: {INITIALISER}"

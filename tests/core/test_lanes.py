@@ -176,14 +176,14 @@ def test_opening_a_far_position_with_compare_on_computes_at_most_one_pass_per_la
     session = Session.from_data(data)
     assert counter.steps <= 2 * per_pass and counter.passes == 0
     assert [lane.position for lane in session.lanes] == [passes * per_pass + within] * 2
-    assert session.record.step == session.compare_record.step == within
+    assert session.record.step == session.compare_lane.record.step == within
     if lanes:
         # The right half stands on the weights the file gave it.
-        np.testing.assert_array_equal(session.compare_stepper.network.weights[0], np.asarray(data.lanes[0].current_weights[0]))
+        np.testing.assert_array_equal(session.compare_lane.stepper.network.weights[0], np.asarray(data.lanes[0].current_weights[0]))
         assert session.restore_note is None
     else:
         assert session.restore_note is not None and "restarts from the left network's current weights" in session.restore_note
-        np.testing.assert_array_equal(session.compare_stepper.network.weights[0], session.network.weights[0])
+        np.testing.assert_array_equal(session.compare_lane.stepper.network.weights[0], session.network.weights[0])
 
 
 def test_switching_compare_on_far_from_the_start_does_not_replay(monkeypatch):
@@ -194,7 +194,7 @@ def test_switching_compare_on_far_from_the_start_does_not_replay(monkeypatch):
     session.set_compare_active(True)
     session.add_lane("tanh")
     assert counter.steps <= 2 * 19
-    assert session.compare_record.step == 19 and session.lanes[2].record.step == 19
+    assert session.compare_lane.record.step == 19 and session.lanes[2].record.step == 19
 
 
 @pytest.mark.parametrize("key, change, message", [
@@ -229,8 +229,8 @@ def test_files_saved_by_the_main_before_lanes_open_to_the_records_it_showed(name
     assert (record.step, record.phase.value, record.layer) == (expected["step"], expected["phase"], expected["layer"])
     assert record.loss == expected["loss"]
     assert session.stepper.passes_done == expected["passes_done"]
-    assert session.compare_active == expected["compare_active"]
-    assert (None if session.selection is None else list(session.selection)) == expected["selection"]
+    assert session.compare.active == expected["compare_active"]
+    assert (None if session.view.selection is None else list(session.view.selection)) == expected["selection"]
     for got, want in zip(session.network.weights, expected["weights"]):
         np.testing.assert_array_equal(got, np.asarray(want))
     for got, want in zip(record.layers, expected["layers"]):
@@ -240,7 +240,7 @@ def test_files_saved_by_the_main_before_lanes_open_to_the_records_it_showed(name
             if value is not None:
                 np.testing.assert_array_equal(array, np.asarray(value))
     if "compare" in expected:
-        compare = session.compare_record
+        compare = session.compare_lane.record
         assert compare.step == expected["compare"]["step"] and compare.loss == expected["compare"]["loss"]
         for got, want in zip(compare.layers, expected["compare"]["grad_w"]):
             assert (got.grad_w is None) == (want is None)

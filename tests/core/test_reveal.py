@@ -34,7 +34,7 @@ def test_the_shown_comparison_masks_what_is_not_revealed_and_reveal_all_shows_ev
     assert session.shown_comparison() is shown  # nothing new revealed: the same object, no redraw
     np.testing.assert_array_equal(shown.values, session.comparison().values)  # the numbers stay whole
     assert session.health().verdict == "unknown"
-    session.set_reveal_all(True)
+    session.view.set_reveal_all(True)
     everything = session.shown_comparison()
     assert everything.revealed is None and everything.revealed_layers == (1, 2, 3)
     assert session.health() == gradient_health(session.scale_record)

@@ -19,6 +19,6 @@ def test_input_neurons_fit_and_edges_start_at_layer_one():
 
 def test_a_session_with_an_input_neuron_selected_restores(tmp_path):
     session = Session(load_preset("tiny-sigmoid"))
-    session.select(("neuron", 0, 0))
+    session.view.select(("neuron", 0, 0))
     restored = Session.from_data(session.to_data())
-    assert restored.selection == ("neuron", 0, 0)
+    assert restored.view.selection == ("neuron", 0, 0)

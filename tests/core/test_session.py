@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradviz.core.network import Network
-from gradviz.core.session import Session, micro_steps_taken
+from gradviz.core.session import CompareSettings, Session, micro_steps_taken
 from gradviz.core.stats import gradient_health
 from gradviz.files.network_file import load_preset
 from gradviz.files.session_file import save_session_file
@@ -35,18 +35,18 @@ def test_every_move_keeps_both_sides_on_the_same_micro_step(tiny):
     session.set_compare_active(True)
     for k in range(1, 20):  # over two SGD updates (a pass is 8 micro-steps here)
         session.step_forward()
-        assert session.record.step == session.compare_record.step
-        assert micro_steps_taken(session.stepper) == micro_steps_taken(session.compare_stepper) == k
+        assert session.record.step == session.compare_lane.record.step
+        assert micro_steps_taken(session.stepper) == micro_steps_taken(session.compare_lane.stepper) == k
     session.step_back()
     session.step_back()
-    assert micro_steps_taken(session.compare_stepper) == 17
+    assert micro_steps_taken(session.compare_lane.stepper) == 17
     session.run_to_end()
-    assert session.record.step == session.compare_record.step == 7
+    assert session.record.step == session.compare_lane.record.step == 7
     session.go_to_step(5)
-    assert session.record.step == session.compare_record.step == 5
-    assert session.compare_stepper.passes_done == 0
+    assert session.record.step == session.compare_lane.record.step == 5
+    assert session.compare_lane.stepper.passes_done == 0
     session.reset()
-    assert session.record.step == session.compare_record.step == 0
+    assert session.record.step == session.compare_lane.record.step == 0
 
 
 def test_after_k_steps_both_records_are_at_step_k(tiny):
@@ -54,7 +54,7 @@ def test_after_k_steps_both_records_are_at_step_k(tiny):
     session.set_compare_active(True)
     for k in range(1, 8):
         session.step_forward()
-        assert session.record.step == k and session.compare_record.step == k
+        assert session.record.step == k and session.compare_lane.record.step == k
 
 
 def test_the_right_half_is_an_independent_run_of_the_same_weights_under_relu(tiny):
@@ -62,10 +62,10 @@ def test_the_right_half_is_an_independent_run_of_the_same_weights_under_relu(tin
     session.set_compare_active(True)
     session.go_to_step(7)  # the end of the backward pass
     expected = relu_twin(tiny.network).run(tiny.inputs, tiny.targets, tiny.loss)
-    assert session.compare_record.layers[0].activation == "relu"
-    assert_same_grads(session.compare_record, expected)
+    assert session.compare_lane.record.layers[0].activation == "relu"
+    assert_same_grads(session.compare_lane.record, expected)
     # The traced magnitudes of the tiny preset under ReLU (the bars panel's tests use the same numbers).
-    means = [np.abs(layer.grad_w).mean() for layer in session.compare_record.layers]
+    means = [np.abs(layer.grad_w).mean() for layer in session.compare_lane.record.layers]
     np.testing.assert_allclose(means, [0.0921875] * 3, rtol=1e-6)
     # The left half is the network as loaded.
     assert_same_grads(session.record, tiny.network.run(tiny.inputs, tiny.targets, tiny.loss))
@@ -76,11 +76,11 @@ def test_switching_compare_on_mid_pass_brings_the_right_half_to_the_same_step(ti
     for _ in range(5):
         session.step_forward()
     session.set_compare_active(True)
-    assert session.compare_record.step == 5
+    assert session.compare_lane.record.step == 5
     session.step_forward()
     session.step_forward()
     expected = relu_twin(tiny.network).run(tiny.inputs, tiny.targets, tiny.loss)
-    assert_same_grads(session.compare_record, expected)
+    assert_same_grads(session.compare_lane.record, expected)
 
 
 def test_the_right_half_trains_its_own_weights_in_lock_step(tiny):
@@ -95,13 +95,13 @@ def test_the_right_half_trains_its_own_weights_in_lock_step(tiny):
         [w - lr * layer.grad_w for w, layer in zip(twin.weights, first.layers)],
         [b - lr * layer.grad_b for b, layer in zip(twin.biases, first.layers)],
     )  # fmt: skip
-    for got, want in zip(session.compare_stepper.network.weights, updated.weights):
+    for got, want in zip(session.compare_lane.stepper.network.weights, updated.weights):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
     for _ in range(7):
         session.step_forward()
-    assert session.compare_record.step == 7
+    assert session.compare_lane.record.step == 7
     expected = updated.run(tiny.inputs, tiny.targets, tiny.loss)
-    for got, want in zip(session.compare_record.layers, expected.layers):
+    for got, want in zip(session.compare_lane.record.layers, expected.layers):
         np.testing.assert_allclose(got.grad_w, want.grad_w, rtol=1e-12, atol=0)
 
 
@@ -109,16 +109,16 @@ def test_the_output_layer_follows_the_bars_rule_and_residual_can_be_chosen():
     deep = load_preset("residual-sigmoid")
     session = Session(deep)
     session.set_compare_active(True)
-    assert session.compare_stepper.network.activations == ("relu",) * 10 + ("linear",)
-    assert session.compare_stepper.network.residual
+    assert session.compare_lane.stepper.network.activations == ("relu",) * 10 + ("linear",)
+    assert session.compare_lane.stepper.network.residual
     session.set_compare_residual(False)
     session.go_to_step(2 * deep.network.depth + 1)
     expected = relu_twin(deep.network, residual=False, output="linear").run(deep.inputs, deep.targets, deep.loss)
-    assert_same_grads(session.compare_record, expected)
+    assert_same_grads(session.compare_lane.record, expected)
     assert session.compare_titles() == ("sigmoid, residual (as loaded)", "ReLU, no residual")
     session.set_compare_residual(None)
     assert session.compare_titles() == ("sigmoid, residual (as loaded)", "ReLU, residual")
-    assert session.compare_record.step == 2 * deep.network.depth + 1  # a new setting keeps the cursor
+    assert session.compare_lane.record.step == 2 * deep.network.depth + 1  # a new setting keeps the cursor
 
 
 def test_the_compare_activation_can_be_any_activation(tiny):
@@ -127,10 +127,10 @@ def test_the_compare_activation_can_be_any_activation(tiny):
     session.set_compare_activation("relu")
     assert session.compare_titles() == ("sigmoid (as loaded)", "ReLU")
     session.set_compare_activation("gelu")
-    assert session.compare_record.layers[1].activation == "gelu"
+    assert session.compare_lane.record.layers[1].activation == "gelu"
     with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of sigmoid, tanh, relu"):
         session.set_compare_activation("swish")
-    assert session.compare_activation == "gelu"
+    assert session.compare.activation == "gelu"
 
 
 def test_the_comparison_is_the_bars_settings_on_the_current_network_and_cached(tiny):
@@ -140,7 +140,7 @@ def test_the_comparison_is_the_bars_settings_on_the_current_network_and_cached(t
     np.testing.assert_allclose(comparison.values, [[0.000423584197, 0.00386990829, 0.0320037376], [0.0921875] * 3], rtol=1e-8)
     session.step_forward()
     assert session.comparison() is comparison  # same network, same settings
-    session.set_bars_settings("max_abs_grad_w", "tanh", "relu")
+    session.view.set_bars_settings("max_abs_grad_w", "tanh", "relu")
     changed = session.comparison()
     tanh = Network(tiny.network.widths, "tanh", tiny.network.weights, tiny.network.biases).run(tiny.inputs, tiny.targets)
     np.testing.assert_allclose(changed.values[0], [np.abs(l.grad_w).max() for l in tanh.layers], rtol=1e-12)
@@ -149,7 +149,7 @@ def test_the_comparison_is_the_bars_settings_on_the_current_network_and_cached(t
     session.go_to_step(9)  # the next pass runs on the updated network
     assert session.comparison() is not changed
     with pytest.raises(ValueError, match="unknown measure"):
-        session.set_bars_settings("mean", "tanh", "relu")
+        session.view.set_bars_settings("mean", "tanh", "relu")
 
 
 def test_health_is_the_verdict_of_the_current_pass(tiny):
@@ -165,30 +165,30 @@ def test_selection_side_and_record(tiny):
     session = Session(tiny)
     session.set_compare_active(True)
     session.go_to_step(7)
-    session.select(("edge", 1, 0, 0), "right")
-    assert session.selected_record() is session.compare_record
+    session.view.select(("edge", 1, 0, 0), "right")
+    assert session.selected_record() is session.compare_lane.record
     assert session.side_title("right") == "right: ReLU"
     assert session.side_title("left") == "left: sigmoid (as loaded)"
     session.set_compare_active(False)
-    assert session.selection is None and session.selected_record() is session.record
+    assert session.view.selection is None and session.selected_record() is session.record
     with pytest.raises(ValueError, match="unknown side"):
-        session.select(("neuron", 1, 0), "middle")
+        session.view.select(("neuron", 1, 0), "middle")
 
 
 def test_a_new_network_starts_both_sides_over_and_drops_a_selection_it_lacks(tiny):
     session = Session(tiny)
     session.set_compare_active(True)
     session.go_to_step(4)
-    session.select(("neuron", 3, 0))
-    session.edit({"layers": [1, 2]})
-    assert session.selection is None
-    assert session.record.step == session.compare_record.step == 0
-    assert session.compare_stepper.network.widths == (1, 2)
+    session.view.select(("neuron", 3, 0))
+    session.edits.edit({"layers": [1, 2]})
+    assert session.view.selection is None
+    assert session.record.step == session.compare_lane.record.step == 0
+    assert session.compare_lane.stepper.network.widths == (1, 2)
 
 
 def test_training_is_adopted_and_kept_as_history(tiny):
     session = Session(tiny)
-    history = session.train_blocking(5)
+    history = session.edits.train_blocking(5)
     assert session.history is history and history.steps == 5
     assert session.network is history.network and session.experiment.network is history.network
     session.set_experiment(tiny)
@@ -210,13 +210,13 @@ def deep_session_mid_backward():
     depth = deep.network.depth
     per_pass = 2 * depth + 2
     session.go_to_step(per_pass + depth + 1 + depth // 2)
-    session.set_color_mode("weight")
+    session.view.set_color_mode("weight")
     session.set_compare_active(True)
     session.set_compare_activation("tanh")
     session.set_compare_residual(True)
-    session.set_shared_scale(False)
-    session.set_bars_settings("norm_grad_w", "tanh", "elu")
-    session.select(("edge", 2, 1, 0), "right")
+    session.view.set_shared_scale(False)
+    session.view.set_bars_settings("norm_grad_w", "tanh", "elu")
+    session.view.select(("edge", 2, 1, 0), "right")
     return session
 
 
@@ -224,22 +224,25 @@ def test_a_session_file_restores_the_same_record_settings_and_start(tmp_path):
     session = deep_session_mid_backward()
     path = tmp_path / "lecture.json"
     save_session_file(session, path)
-    assert session.file_path == path and not session.dirty
+    assert session.file.path == path and not session.file.dirty
     again = Session(load_preset("tiny-sigmoid"))
     assert open_file(again, path) is True
-    assert again.file_path == path and not again.dirty
+    assert again.file.path == path and not again.file.dirty
     depth = session.network.depth
     assert again.record.step == session.record.step == depth + 1 + depth // 2
     assert again.stepper.passes_done == 1 and again.stepper.position == session.stepper.position
-    for got, want in zip(again.record.layers + again.compare_record.layers, session.record.layers + session.compare_record.layers):
+    for got, want in zip(again.record.layers + again.compare_lane.record.layers, session.record.layers + session.compare_lane.record.layers):
         for name in ("z", "a", "delta", "grad_w", "grad_b"):
             x, y = getattr(got, name), getattr(want, name)
             assert (x is None) == (y is None), name
             if x is not None:
                 assert x.tobytes() == y.tobytes(), name
-    assert (again.color_mode, again.selection, again.selection_side) == ("weight", ("edge", 2, 1, 0), "right")
-    assert again.compare_settings == session.compare_settings == type(session.compare_settings)(True, "tanh", True, False)
-    assert (again.bars_measure, again.bars_activations) == ("norm_grad_w", ("tanh", "elu"))
+    assert (again.view.color_mode, again.view.selection, again.view.selection_side) == ("weight", ("edge", 2, 1, 0), "right")
+    def settings(s):
+        return s.compare.settings(s.experiment.network, s.view.shared_scale)
+
+    assert settings(again) == settings(session) == CompareSettings(True, "tanh", True, False)
+    assert (again.view.bars_measure, again.view.bars_activations) == ("norm_grad_w", ("tanh", "elu"))
     # Home returns to the session's start: the preset's weights as the file holds them.
     again.reset()
     start = load_preset("deep-sigmoid").network
@@ -249,32 +252,32 @@ def test_a_session_file_restores_the_same_record_settings_and_start(tmp_path):
 
 def test_dirty_follows_every_change_and_is_cleared_by_save_and_open(tmp_path):
     session = Session(load_preset("tiny-sigmoid"))
-    assert not session.dirty
+    assert not session.file.dirty
     session.step_forward()
-    assert session.dirty
+    assert session.file.dirty
     session.step_back()
-    assert not session.dirty  # back where it was opened
+    assert not session.file.dirty  # back where it was opened
     changes = [
-        lambda: session.set_color_mode("activation"),
-        lambda: session.select(("neuron", 1, 0)),
+        lambda: session.view.set_color_mode("activation"),
+        lambda: session.view.select(("neuron", 1, 0)),
         lambda: session.set_compare_active(True),
         lambda: session.set_compare_activation("elu"),
         lambda: session.set_compare_residual(True),
-        lambda: session.set_shared_scale(False),
-        lambda: session.set_bars_settings("max_abs_grad_w", "sigmoid", "relu"),
-        lambda: session.edit({"learning_rate": 0.25}),
-        lambda: session.train_blocking(3),
+        lambda: session.view.set_shared_scale(False),
+        lambda: session.view.set_bars_settings("max_abs_grad_w", "sigmoid", "relu"),
+        lambda: session.edits.edit({"learning_rate": 0.25}),
+        lambda: session.edits.train_blocking(3),
         lambda: session.go_to_step(9),
     ]
     for number, change in enumerate(changes):
         change()
-        assert session.dirty, number
+        assert session.file.dirty, number
         save_session_file(session, tmp_path / "s.json")
-        assert not session.dirty, number
+        assert not session.file.dirty, number
     session.step_forward()
-    assert session.dirty
+    assert session.file.dirty
     open_file(session, tmp_path / "s.json")
-    assert not session.dirty and session.record.step == 1 and session.stepper.position == 9
+    assert not session.file.dirty and session.record.step == 1 and session.stepper.position == 9
 
 
 def test_a_plain_network_file_opens_at_its_start_keeps_the_view_settings_and_has_no_file(tmp_path):
@@ -284,8 +287,8 @@ def test_a_plain_network_file_opens_at_its_start_keeps_the_view_settings_and_has
     session = Session(load_preset("tiny-sigmoid"), color_mode="weight")
     session.go_to_step(3)
     assert open_file(session, tmp_path / "net.json") is False
-    assert session.file_path is None and not session.dirty
-    assert session.experiment.name == "deep-relu" and session.record.step == 0 and session.color_mode == "weight"
+    assert session.file.path is None and not session.file.dirty
+    assert session.experiment.name == "deep-relu" and session.record.step == 0 and session.view.color_mode == "weight"
 
 
 def test_a_bad_file_or_an_unstorable_network_changes_nothing(tmp_path):
@@ -296,14 +299,14 @@ def test_a_bad_file_or_an_unstorable_network_changes_nothing(tmp_path):
     (tmp_path / "bad.json").write_text('{"layers": [1, 0]}')
     with pytest.raises(NetworkFileError, match=r"^layers\[1\]: must be a whole number from 1 to 512, got 0$"):
         open_file(session, tmp_path / "bad.json")
-    assert session.record.step == 4 and session.dirty and session.file_path is None
+    assert session.record.step == 4 and session.file.dirty and session.file.path is None
     net = session.network
     weights = [np.array(w) for w in net.weights]
     weights[2][0, 0] = np.inf
     session.set_experiment(session.experiment.with_network(Network(net.widths, net.activations, weights, net.biases)))
     with pytest.raises(NetworkFileError, match=r"^weights\[2\]\[0\]\[0\]: is ∞ \(layer 3, row 1, column 1\)"):
         save_session_file(session, tmp_path / "s.json")
-    assert session.dirty and session.file_path is None
+    assert session.file.dirty and session.file.path is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 
@@ -315,5 +318,5 @@ def test_restore_refuses_a_selection_outside_the_network_and_changes_nothing(tmp
     other = Session(load_preset("tiny-sigmoid"))
     with pytest.raises(ValueError, match="names a unit the network does not have"):
         other.restore(data)
-    assert other.experiment.name == "tiny-sigmoid" and other.selection is None
+    assert other.experiment.name == "tiny-sigmoid" and other.view.selection is None
     assert Session.from_data(session.to_data()).record.step == session.record.step

@@ -115,7 +115,7 @@ def _relu_grad_w1_after_update():
 
 def test_the_inspector_at_the_update_step_explains_the_update_it_shows():
     session = tiny_session(UPDATE_STEP)
-    session.select(("edge", 1, 0, 0))
+    session.view.select(("edge", 1, 0, 0))
     shot = take_snapshot(session)
     update = shot.inspected.record.update
     assert update is not None and update.weight(1, 0, 0)[3] == pytest.approx(0.500211792, abs=5e-10)
@@ -188,19 +188,19 @@ def test_an_edited_network_says_modified():
     session = tiny_session()
     description = session.experiment.description
     assert take_snapshot(session).description == description
-    session.edit({"layers": [1, 2, 1]})
+    session.edits.edit({"layers": [1, 2, 1]})
     shot = take_snapshot(session)
     assert shot.title == "tiny-sigmoid (modified)"
     assert "modified" in shot.weights_note
     assert shot.description == f"Modified since loading. Before the edit: {description}"
-    session.undo()
+    session.edits.undo()
     shot = take_snapshot(session)
     assert shot.description == description and "modified" not in shot.weights_note
 
 
 def test_adopted_training_says_trained():
     session = tiny_session()
-    session.train_blocking(3)
+    session.edits.train_blocking(3)
     assert take_snapshot(session).weights_note == "Weights: trained for 3 steps"
 
 

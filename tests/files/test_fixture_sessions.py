@@ -30,7 +30,7 @@ def opened_window(qtbot, path: Path) -> MainWindow:
     """A window on another preset that then opens ``path`` through File > Open (no questions asked)."""
     window = MainWindow(load_preset("deep-relu"), SCREEN, None, ask_to_save=False)
     qtbot.addWidget(window)
-    assert window.open_file(str(path), ask=False), f"{path.name} did not open"
+    assert window.files.open_file(str(path), ask=False), f"{path.name} did not open"
     return window
 
 
@@ -52,8 +52,8 @@ def session_record(session: Session) -> dict:
         "layer": record.layer,
         "loss": record.loss,
         "passes_done": session.stepper.passes_done,
-        "compare_active": session.compare_active,
-        "selection": None if session.selection is None else list(session.selection),
+        "compare_active": session.compare.active,
+        "selection": None if session.view.selection is None else list(session.view.selection),
         "weights": [listed(w) for w in record.weights],
         "biases": [listed(b) for b in record.biases],
         "history_steps": None if session.history is None else session.history.steps,
@@ -61,8 +61,8 @@ def session_record(session: Session) -> dict:
             {key: listed(getattr(layer, key)) for key in ("z", "a", "delta", "grad_w", "grad_b")} for layer in record.layers
         ],
     }
-    if session.compare_active:
-        compare = session.compare_record
+    if session.compare.active:
+        compare = session.compare_lane.record
         shown["compare"] = {
             "step": compare.step,
             "loss": compare.loss,
@@ -98,7 +98,7 @@ def test_a_session_saved_by_the_old_main_opens_to_the_record_it_showed(qtbot, na
 def test_saving_an_old_session_again_and_reopening_it_gives_the_same_record(qtbot, tmp_path, name):
     first = opened_window(qtbot, FIXTURES / f"{name}.json")
     again = tmp_path / f"{name}-again.json"
-    assert first.save_session_as(str(again))
+    assert first.files.save_as(str(again))
     second = opened_window(qtbot, again)
     assert_same(shown_record(second), EXPECTED[name], f"{name} saved again")
 

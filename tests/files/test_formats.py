@@ -64,7 +64,7 @@ def test_a_file_from_a_newer_gradviz_is_refused_in_one_line(tmp_path, capsys, ki
 
 def test_a_session_is_saved_with_its_measures_by_name(tmp_path):
     session = Session(load_preset("tiny-sigmoid"))
-    session.train_blocking(4)
+    session.edits.train_blocking(4)
     save_session_file(session, tmp_path / "s.json")
     saved = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert saved["format"] == 1 and saved["session"]["format"] == 2
@@ -91,7 +91,7 @@ def test_an_old_session_lacking_a_measure_opens_without_it(tmp_path):
 
 def test_an_unknown_measure_is_ignored_and_a_missing_one_left_out(tmp_path):
     session = Session(load_preset("tiny-sigmoid"))
-    session.train_blocking(2)
+    session.edits.train_blocking(2)
     save_session_file(session, tmp_path / "s.json")
     document = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     measures = document["session"]["history"]["measures"]
@@ -116,7 +116,7 @@ def test_the_window_opens_a_session_lacking_a_measure_and_draws_what_it_has(qtbo
     window.resize(1400, 900)
     window.show()
     qtbot.waitExposed(window)
-    assert window.open_file(str(write(tmp_path / "s.json", document)), ask=False)
+    assert window.files.open_file(str(write(tmp_path / "s.json", document)), ask=False)
     panel = window.training
     panel.set_measure("mean_abs_grad_w")
     lines = panel.layer_lines()

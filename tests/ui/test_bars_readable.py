@@ -48,7 +48,7 @@ def bars_at_update(request, qtbot):
     dock.raise_()
     for _ in range(8):  # tiny-sigmoid's update step
         window.bridge.step_forward()
-    assert window.bridge.record.phase.value == "update"
+    assert window.bridge.session.record.phase.value == "update"
     panel = window.view_widgets["gradient-bars"]
     qtbot.waitUntil(lambda: panel.isVisible() and len(panel.mark_boxes()) > 0)
     return panel, theme

@@ -23,7 +23,7 @@ def test_each_step_emits_one_record(bridge, qtbot):
         bridge.step_forward()
     assert [s for s, _ in seen] == [1, 2, 3, 4, 5, 6, 7]
     assert all(revealed_only for _, revealed_only in seen)
-    assert bridge.record.phase is Phase.BACKWARD and bridge.record.layer == 1
+    assert bridge.session.record.phase is Phase.BACKWARD and bridge.session.record.layer == 1
     bridge.step_back()
     assert seen[-1][0] == 6
 
@@ -32,15 +32,15 @@ def test_play_runs_one_pass_and_pauses_at_layer_1(bridge, qtbot):
     bridge.set_speed(20)
     with qtbot.waitSignal(bridge.sigPlayingChanged, timeout=5000, check_params_cb=lambda playing: not playing):
         bridge.toggle_play()
-    assert bridge.record.step == 7
+    assert bridge.session.record.step == 7
     assert not bridge.playing
 
 
 def test_training_in_slices_can_be_cancelled_and_stays_consistent(bridge, qtbot):
     from gradviz.core.training import train
 
-    start = bridge.network
-    e = bridge.experiment
+    start = bridge.session.network
+    e = bridge.session.experiment
     progress = []
     bridge.sigTrainingProgress.connect(lambda done, total: progress.append(done))
     with qtbot.waitSignal(bridge.sigTrainingProgress, timeout=5000):
@@ -53,9 +53,9 @@ def test_training_in_slices_can_be_cancelled_and_stays_consistent(bridge, qtbot)
     assert history.steps == progress[-1]
     # The network on screen is exactly the one after the steps done.
     expected = train(start, e.inputs, e.targets, e.loss, e.learning_rate, history.steps).network
-    for got, want in zip(bridge.network.weights, expected.weights):
+    for got, want in zip(bridge.session.network.weights, expected.weights):
         np.testing.assert_array_equal(got, want)
-    assert bridge.record.step == 0 and not bridge.training
+    assert bridge.session.record.step == 0 and not bridge.training
 
 
 def test_training_to_the_end_adopts_the_trained_network(bridge, qtbot):
@@ -64,7 +64,7 @@ def test_training_to_the_end_adopts_the_trained_network(bridge, qtbot):
     history = finished.args[0]
     assert history.steps == 300 and not history.cancelled
     assert history.losses[-1] < history.losses[0]
-    assert bridge.experiment.network is bridge.network is history.network
+    assert bridge.session.experiment.network is bridge.session.network is history.network
 
 
 def test_play_from_the_last_backward_step_pauses_and_says_so_last(bridge, qtbot):
@@ -72,7 +72,7 @@ def test_play_from_the_last_backward_step_pauses_and_says_so_last(bridge, qtbot)
     states = []
     bridge.sigPlayingChanged.connect(states.append)
     bridge.toggle_play()
-    assert bridge.record.step == 7
+    assert bridge.session.record.step == 7
     assert not bridge.playing
     assert states == [True, False]  # the last word is "paused", matching the timer
 
@@ -85,7 +85,7 @@ def _mean_abs_grads(network, experiment):
 def test_bars_settings_answer_with_the_new_comparison(bridge, qtbot):
     from gradviz.core.network import Network
 
-    e = bridge.experiment
+    e = bridge.session.experiment
     with qtbot.waitSignal(bridge.sigSnapshot) as shown:
         bridge.set_bars_settings("mean_abs_grad_w", "tanh", "elu")
     comparison = shown.args[0].comparison
@@ -170,9 +170,9 @@ def test_a_selection_is_inspected_with_its_side_and_record(bridge, qtbot):
 
 def test_a_preset_is_loaded_through_the_bridge(bridge, qtbot):
     with qtbot.waitSignal(bridge.sigSnapshot) as changed:
-        bridge.switch_preset("deep-relu")
-    assert changed.args[0].experiment.name == "deep-relu"
-    assert bridge.record.step == 0 and bridge.network.depth == 11
+        bridge.new_session("deep-relu")
+    assert changed.args[0].experiment.name == "deep-relu" and changed.args[0].file_path is None
+    assert bridge.session.record.step == 0 and bridge.session.network.depth == 11
 
 
 # ---------------------------------------------------------------------------------------------- one signal

@@ -33,7 +33,7 @@ def test_the_bridge_advances_one_training_run(bridge, qtbot):
     assert progress[-1] == (300, 300) and all(total == 300 for _, total in progress)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
     # The history adopted is the run's own, over every step.
-    assert history.steps == 300 and history.network is bridge.network is run.network
+    assert history.steps == 300 and history.network is bridge.session.network is run.network
     np.testing.assert_array_equal(history.losses, run.history().losses)
 
 
@@ -64,10 +64,10 @@ def test_training_that_meets_a_non_finite_loss_stops_there_and_says_so(qtbot):
             "Training stopped at step 4: the loss is not finite (overflow); the network after step 3 is kept"
         ]
         want = sgd_by_hand(experiment, 0.01, 3)
-        for got, expected in zip(bridge.network.weights, want.weights):
+        for got, expected in zip(bridge.session.network.weights, want.weights):
             np.testing.assert_allclose(got, expected, rtol=1e-12)
             assert np.all(np.isfinite(got))
-        assert np.isfinite(bridge.record.weights[0]).all() and bridge.session.undo_text == "Undo training (3 steps)"
+        assert np.isfinite(bridge.session.record.weights[0]).all() and bridge.session.edits.undo_text == "Undo training (3 steps)"
     finally:
         bridge.shutdown()
 
@@ -77,11 +77,11 @@ def test_a_run_stopped_at_its_first_step_keeps_the_network_and_records_nothing(q
     huge = e.with_network(e.network.with_params([w * 1e100 for w in e.network.weights], e.network.biases))
     bridge = CoreBridge(huge)
     try:
-        start = bridge.network
+        start = bridge.session.network
         with qtbot.waitSignal(bridge.sigTrainingFinished, timeout=20000) as finished:
             bridge.start_training(10)
         assert finished.args[0].stopped_at == 1 and finished.args[0].steps == 0
-        assert bridge.network is start and bridge.session.undo_text is None
+        assert bridge.session.network is start and bridge.session.edits.undo_text is None
     finally:
         bridge.shutdown()
 
@@ -116,7 +116,7 @@ bridge.sigTrainingProgress.connect(lambda done, total: slices.append(done))
 bridge.start_training(200)
 while bridge.training:
     app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-history = bridge.history
+history = bridge.session.history
 peak = tracemalloc.get_traced_memory()[1] - before
 result = {"steps": history.steps, "first": history.losses[0], "last": history.losses[-1], "peak": peak,
           "slices": len(slices)}
@@ -124,7 +124,7 @@ result["held"] = tracemalloc.get_traced_memory()[0] - before
 bridge.undo()  # the trained network, its pass and its history are let go
 del history
 result["after_undo"] = tracemalloc.get_traced_memory()[0] - before
-bridge.session.undo_stack.clear()  # nothing to redo: the trained network is gone
+bridge.session.edits.stack.clear()  # nothing to redo: the trained network is gone
 result["after_clear"] = tracemalloc.get_traced_memory()[0] - before
 bridge.shutdown()
 print(json.dumps(result))

@@ -17,7 +17,7 @@ def wired(qtbot):
     panel.sigEditRequested.connect(bridge.request_edit)
     bridge.sigEditRefused.connect(panel.show_error)
     bridge.sigSnapshot.connect(lambda shot: panel.show_experiment(shot.experiment))
-    panel.show_experiment(bridge.experiment)
+    panel.show_experiment(bridge.session.experiment)
     yield panel, bridge
     bridge.shutdown()
 
@@ -49,20 +49,20 @@ def test_changing_the_activation_keeps_the_weights(wired):
     p, bridge = wired
     p.activation.setCurrentIndex(p.activation.findData("relu"))
     p.activation.activated.emit(p.activation.currentIndex())
-    assert bridge.network.activations == ("relu",) * 3
-    for w in bridge.network.weights:
+    assert bridge.session.network.activations == ("relu",) * 3
+    for w in bridge.session.network.weights:
         np.testing.assert_array_equal(w, [[0.5]])
-    assert bridge.scale_record().layers[0].grad_w[0, 0] == pytest.approx(-0.0921875, abs=1e-15)
+    assert bridge.session.scale_record.layers[0].grad_w[0, 0] == pytest.approx(-0.0921875, abs=1e-15)
 
 
 def test_an_edit_keeps_the_weights_training_and_stepping_reached(wired):
     p, bridge = wired
-    for _ in range(3 * bridge.steps_per_pass):  # three SGD updates by stepping
+    for _ in range(3 * bridge.session.stepper.steps_per_pass):  # three SGD updates by stepping
         bridge.step_forward()
-    stepped = bridge.network.weights
+    stepped = bridge.session.network.weights
     _enter(p.learning_rate, "0.25")
-    assert bridge.experiment.learning_rate == 0.25
-    for got, want in zip(bridge.network.weights, stepped):
+    assert bridge.session.experiment.learning_rate == 0.25
+    for got, want in zip(bridge.session.network.weights, stepped):
         np.testing.assert_array_equal(got, want)
     assert not np.array_equal(stepped[0], [[0.5]])
 
@@ -70,9 +70,9 @@ def test_an_edit_keeps_the_weights_training_and_stepping_reached(wired):
 def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(wired):
     p, bridge = wired
     _enter(p.widths, "2, 4, 4, 1")
-    assert bridge.network.widths == (2, 4, 4, 1)
-    assert bridge.experiment.inputs.tolist() == [[0.5, 0.5]]
-    assert bridge.experiment.init.scheme == "he_normal"
+    assert bridge.session.network.widths == (2, 4, 4, 1)
+    assert bridge.session.experiment.inputs.tolist() == [[0.5, 0.5]]
+    assert bridge.session.experiment.init.scheme == "he_normal"
     assert p.widths.text() == "2, 4, 4, 1" and p.message.isHidden()
 
 
@@ -93,15 +93,15 @@ def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(wired):
 )
 def test_invalid_values_are_refused_in_place_and_the_network_stays(wired, field, text, message):
     p, bridge = wired
-    before = bridge.experiment
+    before = bridge.session.experiment
     _enter(getattr(p, field), text)
-    assert bridge.experiment is before
+    assert bridge.session.experiment is before
     assert not p.message.isHidden()
     assert message in p.message.text()
     assert "The current network is unchanged" in p.message.text()
     # A valid edit afterwards clears the message.
     _enter(p.learning_rate, "0.25")
-    assert bridge.experiment.learning_rate == 0.25
+    assert bridge.session.experiment.learning_rate == 0.25
     assert p.message.isHidden()
 
 
@@ -109,10 +109,10 @@ def test_binary_cross_entropy_needs_a_sigmoid_output(wired):
     p, bridge = wired
     p.per_layer.setText("relu, relu, relu")
     p.per_layer.editingFinished.emit()
-    before = bridge.experiment
+    before = bridge.session.experiment
     p.loss.setCurrentIndex(p.loss.findData("binary_cross_entropy"))
     p.loss.activated.emit(p.loss.currentIndex())
-    assert bridge.experiment is before
+    assert bridge.session.experiment is before
     assert "binary_cross_entropy needs a sigmoid output layer" in p.message.text()
 
 
@@ -149,13 +149,13 @@ def test_compare_bar_emits_choices_and_shows_settings_quietly(qtbot):
 
 def test_leaving_the_seed_box_unchanged_keeps_the_weights(wired, qtbot):
     p, bridge = wired
-    experiment = bridge.experiment
+    experiment = bridge.session.experiment
     with qtbot.assertNotEmitted(p.sigEditRequested):
         p.seed.editingFinished.emit()
         p.init.activated.emit(p.init.currentIndex())  # the scheme on screen chosen again
         p.init_params["std"].editingFinished.emit()  # a hidden field of another scheme
-    assert bridge.experiment is experiment
-    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3
+    assert bridge.session.experiment is experiment
+    assert [w.tolist() for w in bridge.session.network.weights] == [[[0.5]]] * 3
     assert p.preset.currentText() == "tiny-sigmoid"
 
 
@@ -165,11 +165,11 @@ def test_a_changed_seed_draws_new_weights_and_the_preset_box_says_modified(wired
     p.seed.setValue(7)
     p.seed.editingFinished.emit()
     want = np.random.default_rng(7).normal(0.0, np.sqrt(2.0), size=3)  # he_normal, fan_in 1, layer after layer
-    assert [float(w[0, 0]) for w in bridge.network.weights] == want.tolist()
+    assert [float(w[0, 0]) for w in bridge.session.network.weights] == want.tolist()
     assert p.preset.currentText() == "tiny-sigmoid (modified)"
     bridge.undo()
     assert p.preset.currentText() == "tiny-sigmoid"
-    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3
+    assert [w.tolist() for w in bridge.session.network.weights] == [[[0.5]]] * 3
 
 
 def test_each_initialiser_shows_its_parameters(wired):
@@ -186,13 +186,13 @@ def test_the_constant_initialiser_takes_its_value(wired):
     p, bridge = wired
     p.init.setCurrentText("constant")
     p.init.activated.emit(p.init.currentIndex())
-    assert [w.tolist() for w in bridge.network.weights] == [[[0.5]]] * 3  # the default value: the same weights
+    assert [w.tolist() for w in bridge.session.network.weights] == [[[0.5]]] * 3  # the default value: the same weights
     _enter(p.init_params["value"], "0.25")
-    assert [w.tolist() for w in bridge.network.weights] == [[[0.25]]] * 3
-    assert bridge.experiment.init.params == {"value": 0.25}
+    assert [w.tolist() for w in bridge.session.network.weights] == [[[0.25]]] * 3
+    assert bridge.session.experiment.init.params == {"value": 0.25}
     _enter(p.init_params["value"], "big")
     assert "init.value: 'big' is not a number" in p.message.text()
-    assert [w.tolist() for w in bridge.network.weights] == [[[0.25]]] * 3
+    assert [w.tolist() for w in bridge.session.network.weights] == [[[0.25]]] * 3
 
 
 def test_uniform_bounds_are_checked_and_used(wired):
@@ -203,7 +203,7 @@ def test_uniform_bounds_are_checked_and_used(wired):
     assert "init.low: must not exceed init.high" in p.message.text()
     _enter(p.init_params["high"], "3")
     want = np.random.default_rng(0).uniform(2.0, 3.0, size=3)
-    assert [float(w[0, 0]) for w in bridge.network.weights] == want.tolist()
+    assert [float(w[0, 0]) for w in bridge.session.network.weights] == want.tolist()
 
 
 def test_draw_new_weights_always_draws(wired, qtbot):

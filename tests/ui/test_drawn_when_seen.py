@@ -90,7 +90,7 @@ def test_the_tabs_behind_the_gradient_bars_draw_nothing_until_brought_to_the_fro
     assert redraws[GradientBarsPanel] >= 1
     assert (redraws[ActivationCurvesPanel], redraws[DepthChainPanel], redraws[TrainingPanel]) == (0, 0, 0)
     window.bridge.go_to_step(5)  # a step of the forward pass, shown by the activation curves
-    assert window.bridge.record.step == 5
+    assert window.bridge.session.record.step == 5
     assert redraws[ActivationCurvesPanel] == 0
     window.docks["activation"].raise_()
     qtbot.waitUntil(lambda: redraws[ActivationCurvesPanel] == 1)

@@ -63,7 +63,7 @@ def test_the_update_step_writes_out_w_minus_eta_times_the_gradient(qtbot, tiny):
     qtbot.keyClick(tiny, Key.Key_End)
     click(qtbot, tiny.diagram, tiny.diagram.edge_midpoint(1, 0, 0))
     qtbot.keyClick(tiny, Key.Key_Right)
-    assert tiny.bridge.record.phase.value == "update"
+    assert tiny.bridge.session.record.phase.value == "update"
     # w1 = 0.5, η = 0.5 (the preset), ∂L/∂w1 = −0.000423584: 0.5 − 0.5 × (−0.000423584) = 0.500211792.
     line = "SGD update: w1 ← w1 − η·∂L/∂w1 = 0.5 − 0.5 × (−0.000423584) = 0.500212"
     assert line in tiny.inspector.lines()
@@ -92,7 +92,7 @@ def test_the_sample_chooser_picks_whose_numbers_the_neuron_shows(qtbot, deep):
     net = experiment.network
     z = float(net.weights[0][0] @ experiment.inputs[1] + net.biases[0][0])
     a = 1.0 / (1.0 + np.exp(-z))
-    record = deep.bridge.record
+    record = deep.bridge.session.record
     # ... equal the record's raw arrays for sample 2, and are what the inspector prints.
     np.testing.assert_allclose([record.layers[0].z[1, 0], record.layers[0].a[1, 0]], [z, a], rtol=1e-12)
     assert not np.isclose(record.layers[0].z[0, 0], z)  # sample 1 would read otherwise
@@ -111,7 +111,7 @@ def test_a_weight_of_a_wide_layer_shows_the_chosen_sample_s_share(qtbot, deep):
     qtbot.keyClick(deep, Key.Key_End)
     deep.select(("edge", 1, 0, 0))
     deep.inspector.sample_combo.activated.emit(3)
-    record = deep.bridge.record
+    record = deep.bridge.session.record
     delta = record.layers[0].delta[2, 0]
     x = load_preset("deep-sigmoid").inputs[2, 0]
     (line,) = [line for line in deep.inspector.lines() if line.startswith("sample 3 of 4: δ1 · a0 = ")]
@@ -125,8 +125,8 @@ def test_esc_clears_the_selection(qtbot, tiny):
     assert shown(tiny).startswith("Neuron 1 of layer 2")
     qtbot.keyClick(tiny, Key.Key_Escape)
     assert tiny.inspector.lines() == [HINT]
-    assert tiny.bridge.session.selection is None
-    assert tiny.bridge.record.step == 7  # Esc does not step or reset
+    assert tiny.bridge.session.view.selection is None
+    assert tiny.bridge.session.record.step == 7  # Esc does not step or reset
 
 
 def test_esc_in_presenter_mode_leaves_it_and_keeps_the_selection(qtbot, tiny):
@@ -134,10 +134,10 @@ def test_esc_in_presenter_mode_leaves_it_and_keeps_the_selection(qtbot, tiny):
     tiny.select(("edge", 2, 0, 0))
     qtbot.keyClick(tiny, Key.Key_F5)
     qtbot.keyClick(tiny, Key.Key_Escape)
-    assert not tiny.presenter_active
-    assert tiny.bridge.session.selection == ("edge", 2, 0, 0)
+    assert not tiny.presenter.active
+    assert tiny.bridge.session.view.selection == ("edge", 2, 0, 0)
     qtbot.keyClick(tiny, Key.Key_Escape)
-    assert tiny.bridge.session.selection is None
+    assert tiny.bridge.session.view.selection is None
 
 
 def test_the_inspector_prints_in_the_theme_s_size_and_the_formulas_in_monospace(qtbot, tiny):
@@ -155,12 +155,12 @@ def test_the_session_holds_the_sample_choice_and_drops_it_with_a_smaller_batch()
     from gradviz.core.session import Session
 
     session = Session(load_preset("deep-sigmoid"))
-    assert session.inspect_sample is None
-    session.set_inspect_sample(3)
-    assert session.inspect_sample == 3
+    assert session.view.inspect_sample is None
+    session.view.set_inspect_sample(3, len(session.experiment.inputs))
+    assert session.view.inspect_sample == 3
     with pytest.raises(ValueError, match="sample must be from 0 to 3"):
-        session.set_inspect_sample(4)
-    assert session.inspect_sample == 3
-    session.switch_preset("tiny-sigmoid", load_preset("tiny-sigmoid"))  # one sample: sample 4 is gone
-    assert session.inspect_sample is None
+        session.view.set_inspect_sample(4, len(session.experiment.inputs))
+    assert session.view.inspect_sample == 3
+    session.edits.switch_preset("tiny-sigmoid", load_preset("tiny-sigmoid"))  # one sample: sample 4 is gone
+    assert session.view.inspect_sample is None
 

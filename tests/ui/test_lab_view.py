@@ -295,7 +295,7 @@ def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
 def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blanks(qtbot, restore_app_font):
     window = _window(qtbot)
     qtbot.keyClick(window.lab.view, Key.Key_F5)
-    assert window.presenter_active
+    assert window.presenter.active
     assert window.lab.view.isVisible() and not window.gradient_bars.isVisible()
     assert not window.lab.dock.isVisible() and not window.lab.toolbar.isVisible()
     qtbot.keyClick(window.lab.view, Key.Key_PageDown)
@@ -310,8 +310,8 @@ def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blank
     qtbot.keyClick(window.lab.view, Key.Key_B)
     assert not window.blanked
     qtbot.keyClick(window.lab.view, Key.Key_Escape)
-    assert not window.presenter_active
-    assert window.lab.shown and window.lab.dock.isVisible() and not window.status_step.isVisible()
+    assert not window.presenter.active
+    assert window.lab.shown and window.lab.dock.isVisible() and not window.status.step.isVisible()
 
 
 # ------------------------------------------------------------------------------------------ files and closing
@@ -355,7 +355,7 @@ def test_a_broken_lab_file_is_named_and_changes_nothing(qtbot, tmp_path, monkeyp
 def test_closing_while_the_lab_trains_asks_first(qtbot, monkeypatch):
     window = _window(qtbot)
     window.ask_to_save = True
-    monkeypatch.setattr(window, "confirm_discard", lambda doing: True)  # only the lab's question here
+    monkeypatch.setattr(window.files, "confirm_discard", lambda doing: True)  # only the lab's question here
     asked = []
     buttons = QtWidgets.QMessageBox.StandardButton
     answer = [buttons.Cancel]

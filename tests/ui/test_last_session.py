@@ -29,7 +29,7 @@ def _saved_session(path: Path, preset: str = "tiny-sigmoid", selection=None, ste
     session = Session(load_preset(preset))
     for _ in range(steps):
         session.step_forward()
-    session.select(selection)
+    session.view.select(selection)
     save_session_file(session, path)
     return path
 
@@ -107,8 +107,8 @@ def test_a_broken_last_session_opens_the_default_preset_names_the_file_and_keeps
     before = _state(path)
     window = _launched(qtbot, settings, path)
     assert window.isVisible()
-    assert window.bridge.experiment.name == "tiny-sigmoid" and window.bridge.record.step == 0
-    assert window.bridge.file_path is None
+    assert window.bridge.session.experiment.name == "tiny-sigmoid" and window.bridge.session.record.step == 0
+    assert window.bridge.session.file.path is None
     message = window.statusBar().currentMessage()
     assert message.startswith(f"Could not reopen the last session {path} (") and "\n" not in message, message
     assert message.endswith("; this is the tiny-sigmoid preset."), message
@@ -139,8 +139,8 @@ def test_any_error_while_restoring_still_opens_the_default_preset(qtbot, tmp_pat
     monkeypatch.setattr(Session, failing, fail_once)
     window = _launched(qtbot, settings, path)
     assert window.isVisible()
-    assert window.bridge.experiment.name == "tiny-sigmoid" and window.bridge.record.step == 0
-    assert window.bridge.network.widths == load_preset("tiny-sigmoid").network.widths
+    assert window.bridge.session.experiment.name == "tiny-sigmoid" and window.bridge.session.record.step == 0
+    assert window.bridge.session.network.widths == load_preset("tiny-sigmoid").network.widths
     assert window.statusBar().currentMessage() == (
         f"Could not reopen the last session {path} (a bug while restoring); this is the tiny-sigmoid preset."
     )
@@ -151,9 +151,9 @@ def test_any_error_while_restoring_still_opens_the_default_preset(qtbot, tmp_pat
 def test_a_last_session_with_an_input_neuron_selected_reopens_and_explains_it(qtbot, tmp_path, settings):
     path = _saved_session(tmp_path / "input.json", selection=("neuron", 0, 0), steps=2)
     window = _launched(qtbot, settings, path)
-    assert window.bridge.file_path == path.absolute()
-    assert window.bridge.session.selection == ("neuron", 0, 0)
-    assert window.bridge.record.step == 2
+    assert window.bridge.session.file.path == path.absolute()
+    assert window.bridge.session.view.selection == ("neuron", 0, 0)
+    assert window.bridge.session.record.step == 2
     assert window.inspector.lines() == ["Input 1", "x = 0.5"]  # tiny-sigmoid's one input is 0.5
     window.close()
 
@@ -165,10 +165,10 @@ def test_clicking_an_input_neuron_shows_its_value_and_the_saved_file_opens_again
     window.diagram.sigNeuronClicked.emit(0, 0)  # as a click on the input neuron
     assert window.inspector.lines() == ["Input 1", "x = 0.5"]
     path = tmp_path / "saved.json"
-    assert window.save_session_as(str(path))
+    assert window.files.save_as(str(path))
     assert json.loads(path.read_text())["session"]["selection"] == ["neuron", 0, 0]
     window.select(None)
-    assert window.open_file(str(path), ask=False)
-    assert window.bridge.session.selection == ("neuron", 0, 0)
+    assert window.files.open_file(str(path), ask=False)
+    assert window.bridge.session.view.selection == ("neuron", 0, 0)
     assert window.inspector.lines() == ["Input 1", "x = 0.5"]
     window.close()

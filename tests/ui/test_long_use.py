@@ -66,12 +66,12 @@ def test_ten_thousand_steps_play_and_training_keep_memory_timers_and_windows_fla
     bridge.set_speed(MAX_SPEED)
     try:
         # Warm-up: every view has drawn, every cache and pyqtgraph item exists once.
-        for _ in range(3 * bridge.steps_per_pass):
+        for _ in range(3 * bridge.session.stepper.steps_per_pass):
             bridge.step_forward()
         bridge.run_to_end()
         play_one_pass(qtbot, bridge)
         train(qtbot, bridge, 20)
-        for _ in range(2 * bridge.steps_per_pass):
+        for _ in range(2 * bridge.session.stepper.steps_per_pass):
             bridge.step_forward()
         census = settled_census(window)
 
@@ -106,7 +106,7 @@ def test_ten_thousand_steps_play_and_training_keep_memory_timers_and_windows_fla
                 bridge.run_to_end()
             train(qtbot, bridge, 200)
             held_after_training = stepper().held_bytes
-            for _ in range(5 * bridge.steps_per_pass):
+            for _ in range(5 * bridge.session.stepper.steps_per_pass):
                 bridge.step_forward()
             play_one_pass(qtbot, bridge)
             QtWidgets.QApplication.processEvents()
@@ -115,7 +115,7 @@ def test_ten_thousand_steps_play_and_training_keep_memory_timers_and_windows_fla
         finally:
             tracemalloc.stop()
         assert traced_growth - (stepper().held_bytes - held_after_training) < MEMORY_GROWTH_LIMIT
-        assert bridge.history.steps == 200 and not bridge.training and not bridge.playing
+        assert bridge.session.history.steps == 200 and not bridge.training and not bridge.playing
         assert settled_census(window) == census
     finally:
         window.close()

@@ -40,24 +40,24 @@ def pixel(image: QtGui.QImage, point: QtCore.QPoint):
 
 
 def expected_color(window, layer):
-    scale = window.bridge.scale_record()
+    scale = window.bridge.session.scale_record
     decades = decade_range(np.concatenate([np.abs(l.grad_w).ravel() for l in scale.layers]))
-    grad = window.bridge.record.layers[layer - 1].grad_w[0, 0]
+    grad = window.bridge.session.record.layers[layer - 1].grad_w[0, 0]
     return gradient_colors([abs(grad)], decades, window.theme)[0, :3].astype(int)
 
 
 def test_launch_shows_the_tiny_preset(window):
     assert "gradviz" in window.windowTitle() and "tiny-sigmoid" in window.windowTitle()
-    assert window.bridge.record.step == 0
-    assert window.status_step.text().startswith("Ready")
-    assert window.status_step.text().startswith("Ready: press → to start the forward pass")  # the window's key hint
+    assert window.bridge.session.record.step == 0
+    assert window.status.step.text().startswith("Ready")
+    assert window.status.step.text().startswith("Ready: press → to start the forward pass")  # the window's key hint
 
 
 def test_right_walks_every_phase_in_order(qtbot, window):
     seen = []
     for _ in range(8):
         press(qtbot, window, Key.Key_Right)
-        r = window.bridge.record
+        r = window.bridge.session.record
         seen.append((r.phase.value, r.layer))
     assert seen == [
         ("forward", 1), ("forward", 2), ("forward", 3), ("loss", None),
@@ -67,13 +67,13 @@ def test_right_walks_every_phase_in_order(qtbot, window):
 
 def test_status_line_says_where_the_pass_is(qtbot, window):
     press(qtbot, window, Key.Key_Right, 6)
-    assert window.status_step.text().startswith("Backward: layer 2 of 3")
-    assert "loss = 0.0262781" in window.status_step.text()
+    assert window.status.step.text().startswith("Backward: layer 2 of 3")
+    assert "loss = 0.0262781" in window.status.step.text()
     # The verdict is the current pass's (issue 8: the session's health()), so it waits for layer 1.
-    assert "shown once the backward pass reaches layer 1" in window.status_health.text()
+    assert "shown once the backward pass reaches layer 1" in window.status.health.text()
     press(qtbot, window, Key.Key_Right)
     # The verdict's rule (issue 9): f = g1 / g2 = 0.000424 / 0.00387, about 1/9.1 per layer.
-    assert "the gradient shrinks about 9.1× per layer: vanishing" in window.status_health.text()
+    assert "the gradient shrinks about 9.1× per layer: vanishing" in window.status.health.text()
 
 
 def test_edge_colours_after_the_backward_pass_follow_the_colour_scale(qtbot, window):
@@ -92,30 +92,30 @@ def test_left_restores_the_earlier_image_exactly(qtbot, window):
     press(qtbot, window, Key.Key_Right)
     assert grab(window.diagram) != before
     press(qtbot, window, Key.Key_Left)
-    assert window.bridge.record.step == 5
+    assert window.bridge.session.record.step == 5
     assert grab(window.diagram) == before
 
 
 def test_space_plays_and_pauses(qtbot, window):
     press(qtbot, window, Key.Key_Space)
-    assert window.bridge.playing and window.act_play.isChecked()
+    assert window.bridge.playing and window.act.play.isChecked()
     press(qtbot, window, Key.Key_Space)
-    assert not window.bridge.playing and not window.act_play.isChecked()
-    assert window.bridge.record.step >= 1
+    assert not window.bridge.playing and not window.act.play.isChecked()
+    assert window.bridge.session.record.step >= 1
 
 
 def test_play_runs_to_the_end_of_the_backward_pass(qtbot, window):
-    window.speed.setValue(20)
+    window.toolbar.speed.setValue(20)
     press(qtbot, window, Key.Key_Space)
     qtbot.waitUntil(lambda: not window.bridge.playing, timeout=5000)
-    assert window.bridge.record.step == 7
+    assert window.bridge.session.record.step == 7
 
 
 def test_home_and_end(qtbot, window):
     press(qtbot, window, Key.Key_End)
-    assert window.bridge.record.step == 7
+    assert window.bridge.session.record.step == 7
     press(qtbot, window, Key.Key_Home)
-    assert window.bridge.record.step == 0
+    assert window.bridge.session.record.step == 0
 
 
 def _click(qtbot, view, point):
@@ -126,7 +126,7 @@ def _click(qtbot, view, point):
 def test_clicking_the_background_steps(qtbot, window):
     view = window.diagram
     _click(qtbot, view, QtCore.QPoint(12, view.height() - 12))
-    assert window.bridge.record.step == 1
+    assert window.bridge.session.record.step == 1
 
 
 def test_clicking_a_neuron_and_an_edge_fills_the_inspector(qtbot, window):
@@ -137,7 +137,7 @@ def test_clicking_a_neuron_and_an_edge_fills_the_inspector(qtbot, window):
     assert "δ1 = w2 · δ2 · σ′(z1) = 0.5 × (−0.0068838) × 0.246134 = −0.000847168" in text
     _click(qtbot, view, view.edge_midpoint(1, 0, 0))
     assert "∂L/∂w1 = δ1 · a0 = (−0.000847168) × 0.5 = −0.000423584" in window.inspector.lines()
-    assert window.bridge.record.step == 7  # clicking an item does not step
+    assert window.bridge.session.record.step == 7  # clicking an item does not step
 
 
 def test_gradient_bars_read_the_comparison(window):
@@ -152,11 +152,11 @@ def test_gradient_bars_read_the_comparison(window):
 def test_editing_the_network_redraws_everything_and_bad_values_keep_it(qtbot, window):
     window.controls.widths.setText("2, 3, 1")
     window.controls.widths.editingFinished.emit()
-    assert window.bridge.network.widths == (2, 3, 1)
+    assert window.bridge.session.network.widths == (2, 3, 1)
     assert window.gradient_bars.bar_heights().shape == (2, 2)
     window.controls.widths.setText("2, 0, 1")
     window.controls.widths.editingFinished.emit()
-    assert window.bridge.network.widths == (2, 3, 1)
+    assert window.bridge.session.network.widths == (2, 3, 1)
     assert "layers[1]" in window.controls.message.text()
 
 
@@ -166,23 +166,23 @@ def test_opening_a_bad_file_shows_one_message_and_keeps_the_session(qtbot, windo
     bad.write_text('{"layers": [1, 0]}')
     shown = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: shown.append((title, text)))
-    assert window.open_file(str(bad)) is False
+    assert window.files.open_file(str(bad)) is False
     assert shown == [("Cannot open this network", "bad.json was not opened: layers[1]: must be a whole number from 1 to 512, got 0")]
-    assert window.bridge.record.step == 3 and window.bridge.experiment.name == "tiny-sigmoid"
+    assert window.bridge.session.record.step == 3 and window.bridge.session.experiment.name == "tiny-sigmoid"
 
 
 def test_save_and_open_round_trip(qtbot, window, tmp_path):
     press(qtbot, window, Key.Key_Right, 8)  # one SGD update
     path = tmp_path / "trained.json"
-    assert window.save_file(str(path))
+    assert window.files.save_as(str(path))
     saved = json.loads(path.read_text())
-    np.testing.assert_allclose(saved["weights"][0], window.bridge.network.weights[0])
-    assert window.open_file(str(path))
-    np.testing.assert_array_equal(window.bridge.network.weights[0], np.array(saved["weights"][0]))
+    np.testing.assert_allclose(saved["weights"][0], window.bridge.session.network.weights[0])
+    assert window.files.open_file(str(path))
+    np.testing.assert_array_equal(window.bridge.session.network.weights[0], np.array(saved["weights"][0]))
 
 
 def test_docks_are_listed_in_the_view_menu_and_close_and_reopen(qtbot, window):
-    entries = {a.text(): a for a in window.view_menu.actions()}
+    entries = {a.text(): a for a in window.menus.view.actions()}
     for name, dock in window.docks.items():
         action = entries[dock.windowTitle()]
         assert action.isCheckable()
@@ -213,12 +213,12 @@ def test_layout_persists_and_resets(qtbot, settings):
 
 
 def test_training_from_the_panel_shows_the_trained_network(qtbot, window):
-    start = window.bridge.network.weights[0].copy()
+    start = window.bridge.session.network.weights[0].copy()
     with qtbot.waitSignal(window.bridge.sigTrainingFinished, timeout=10000):
         window.training.sigTrainRequested.emit(200)
-    assert window.bridge.history.steps == 200
-    assert not np.array_equal(window.bridge.network.weights[0], start)
-    assert window.bridge.record.step == 0
+    assert window.bridge.session.history.steps == 200
+    assert not np.array_equal(window.bridge.session.network.weights[0], start)
+    assert window.bridge.session.record.step == 0
     assert "Training finished: 200 steps" in window.statusBar().currentMessage()
 
 
@@ -252,19 +252,19 @@ def test_the_diagram_has_the_focus_so_arrow_keys_step_at_launch(qtbot, window):
 
 
 def test_an_edit_during_training_keeps_what_training_reached(qtbot, window):
-    start = window.bridge.network.weights[0].copy()
+    start = window.bridge.session.network.weights[0].copy()
     with qtbot.waitSignal(window.bridge.sigTrainingProgress, timeout=5000):
         window.training.sigTrainRequested.emit(100000)
-    qtbot.waitUntil(lambda: window.bridge.training and window.bridge.network is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.bridge.training and window.bridge.session.network is not None, timeout=5000)
     window.controls.learning_rate.setText("0.25")
     window.controls.learning_rate.editingFinished.emit()
     assert not window.bridge.training
-    assert window.bridge.experiment.learning_rate == 0.25
+    assert window.bridge.session.experiment.learning_rate == 0.25
     # Issue 10: a learning-rate edit keeps the training history (it used to start a history of its own).
-    history = window.bridge.history
+    history = window.bridge.session.history
     assert history is not None and history.cancelled and history.steps > 0
-    assert window.bridge.network is history.network
-    assert not np.array_equal(window.bridge.network.weights[0], start)  # the trained weights stayed
+    assert window.bridge.session.network is history.network
+    assert not np.array_equal(window.bridge.session.network.weights[0], start)  # the trained weights stayed
     assert "Training cancelled after" in window.statusBar().currentMessage()
 
 
@@ -293,7 +293,7 @@ def test_choosing_a_preset_loads_it(qtbot, window):
     window.controls.sigPresetChosen.emit("deep-sigmoid")
     assert "deep-sigmoid" in window.windowTitle()
     assert window.gradient_bars.bar_heights().shape == (2, 11)
-    assert window.status_step.text().startswith("Ready")
+    assert window.status.step.text().startswith("Ready")
 
 
 def test_the_window_computes_no_core_fact():
@@ -301,15 +301,18 @@ def test_the_window_computes_no_core_fact():
     import inspect
 
     import gradviz.ui.main_window as main_window
+    import gradviz.ui.presenter as presenter
+    from gradviz.ui.window import actions, dialogs, docks, files, status, theming
 
-    source = inspect.getsource(main_window)
+    # The window's parts are the window too.
+    source = "".join(inspect.getsource(m) for m in (main_window, presenter, actions, dialogs, docks, files, status, theming))
     for call in ("compare_activations", "gradient_health", "load_preset", "load_network", "save_network",
                  "network_with_activation", "Stepper(", "train(", ".run(", "edit_experiment", "derivative_chain"):
         assert call not in source, call
     # ... and it reads no state back from the bridge after a signal: only commands go to it.
-    for read in ("bridge.record", "bridge.network", "bridge.history", "bridge.playing", "bridge.speed",
-                 "bridge.scale_record", "bridge.passes_done", "bridge.can_step_back", "bridge.session",
-                 "bridge.experiment", "bridge.file_path", "bridge.dirty"):
+    for read in ("bridge.record", "bridge.network", "bridge.history", "bridge.playing", "bridge.speed", "bridge.scale_record",
+                 "bridge.passes_done", "bridge.can_step_back", "bridge.session", "bridge.experiment", "bridge.file_path",
+                 "bridge.dirty", "bridge.snapshot"):
         assert read not in source, read
 
 
@@ -332,7 +335,7 @@ def _relu_twin(network):
 def test_compare_side_by_side_swaps_the_middle_and_every_key_moves_both_halves(qtbot, window):
     compare = window.compare_view
     qtbot.keyClick(window, Key.Key_K, Ctrl)
-    assert window.act_compare.isChecked() and window.central.currentWidget().isAncestorOf(compare)
+    assert window.act.compare.isChecked() and window.central.currentWidget().isAncestorOf(compare)
     assert compare.titles == ("sigmoid (as loaded)", "ReLU")
 
     def halves():
@@ -356,16 +359,16 @@ def test_compare_side_by_side_swaps_the_middle_and_every_key_moves_both_halves(q
         expected = [_packed(c) for c in gradient_colors(np.concatenate([np.abs(l.grad_w).ravel() for l in record.layers]), decades, window.theme)]
         assert [int(c) for c in view.scene.edge_argb] == expected
     press(qtbot, window, Key.Key_Home)
-    assert window.bridge.session.compare_record.step == window.bridge.record.step == 0
-    window.speed.setValue(20)
+    assert window.bridge.session.compare_lane.record.step == window.bridge.session.record.step == 0
+    window.toolbar.speed.setValue(20)
     press(qtbot, window, Key.Key_Space)
     qtbot.waitUntil(lambda: not window.bridge.playing, timeout=5000)
     assert halves() == [(1, -1), (1, -1)]
-    assert window.bridge.session.compare_record.step == 7
+    assert window.bridge.session.compare_lane.record.step == 7
     # Ctrl+K again: the single diagram is back, at the same step.
     qtbot.keyClick(window, Key.Key_K, Ctrl)
-    assert not window.act_compare.isChecked() and window.central.currentWidget() is window.diagram
-    assert window.bridge.record.step == 7
+    assert not window.act.compare.isChecked() and window.central.currentWidget() is window.diagram
+    assert window.bridge.session.record.step == 7
 
 
 def test_a_click_in_either_half_is_inspected_with_its_side(qtbot, window):
@@ -385,7 +388,7 @@ def test_a_click_in_either_half_is_inspected_with_its_side(qtbot, window):
     lines = window.inspector.lines()
     assert lines[0] == "left: sigmoid (as loaded)"
     assert "∂L/∂w1 = δ1 · a0 = (−0.000847168) × 0.5 = −0.000423584" in lines
-    assert window.bridge.record.step == 7  # clicking an item does not step
+    assert window.bridge.session.record.step == 7  # clicking an item does not step
 
 
 def test_the_chooser_switches_the_right_half(qtbot, window):
@@ -435,9 +438,12 @@ def test_help_about_names_the_versions_it_runs_on(window, monkeypatch):
     from importlib import metadata
 
     shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
     window.show_about()
-    (text,) = shown
+    (dialog,) = shown
+    assert dialog.windowTitle() == "About gradviz"
+    text = dialog.findChild(QtWidgets.QTextBrowser).toPlainText()
+    dialog.deleteLater()
     for package in ("numpy", "pyqtgraph", "PySide6-Essentials"):
         assert metadata.version(package) in text, package
     assert f"Qt {QtCore.qVersion()}" in text
@@ -461,6 +467,6 @@ def test_an_arrow_key_and_a_file_open_are_each_one_bridge_signal(qtbot, window, 
         qtbot.keyClick(window.diagram, key)
         assert seen == ["sigSnapshot"], key
     seen.clear()
-    assert window.open_file(str(other), ask=False)
+    assert window.files.open_file(str(other), ask=False)
     assert seen == ["sigSnapshot"]
     assert window.bridge.snapshot.record.step == 5 and len(window.bridge.snapshot.lanes) == 2

@@ -32,7 +32,7 @@ def layout_snapshot(window):
         "window_state": window.windowState(),
         "menu": window.menuBar().isVisible(),
         "toolbar": window.toolbar.isVisible(),
-        "status": (window.status_step.isVisible(), window.status_health.isVisible(), window.statusBar().styleSheet()),
+        "status": (window.status.step.isVisible(), window.status.health.isVisible(), window.statusBar().styleSheet()),
         "bars_in_dock": window.docks["gradient-bars"].widget() is window.gradient_bars,
         "central": window.centralWidget() is window.central,
         "size": (window.width(), window.height()),
@@ -50,39 +50,42 @@ def black_share(widget) -> float:
 def test_f5_enters_full_screen_in_the_slides_theme_with_the_diagram_over_the_bars(qtbot, window):
     assert visible_docks(window)  # the normal layout has docks to hide
     press(qtbot, window, Key.Key_F5)
-    assert window.presenter_active and window.act_presenter.isChecked()
+    assert window.presenter.active and window.act.presenter.isChecked()
     assert window.windowState() & FullScreen
     assert window.theme.name == "slides"
     assert window.diagram.theme.name == "slides"
     assert visible_docks(window) == set()
     assert not window.menuBar().isVisible() and not window.toolbar.isVisible()
     assert window.statusBar().isVisible()
-    assert window.diagram.isVisible() and window.gradient_bars.isVisible()
+    # The bars below are presenter mode's own, made from the view registry: the docked ones stay in their dock.
+    ((spec, shown_bars),) = window.presenter.page.views
+    assert spec.name == "gradient-bars" and shown_bars is not window.gradient_bars
+    assert window.diagram.isVisible() and shown_bars.isVisible()
     # The bars' choosers are for the desk: the plot alone is shown, its title naming what it compares.
-    choosers = window.gradient_bars.findChildren(QtWidgets.QComboBox)
+    choosers = shown_bars.findChildren(QtWidgets.QComboBox)
     assert len(choosers) == 3 and not any(c.isVisible() for c in choosers)
     top = window.diagram.mapTo(window, QtCore.QPoint(0, 0))
-    bars = window.gradient_bars.mapTo(window, QtCore.QPoint(0, 0))
+    bars = shown_bars.mapTo(window, QtCore.QPoint(0, 0))
     assert bars.y() > top.y() + window.diagram.height() - 1  # the bars sit below the diagram
-    share = window.diagram.height() / (window.diagram.height() + window.gradient_bars.height())
+    share = window.diagram.height() / (window.diagram.height() + shown_bars.height())
     assert 0.6 < share < 0.7
     # The status line keeps the verdict, printed large; where the pass is, the diagram's caption says.
-    assert window.status_health.isVisible() and window.status_health.fontInfo().pixelSize() >= 24
-    assert not window.status_step.isVisible()
+    assert window.status.health.isVisible() and window.status.health.fontInfo().pixelSize() >= 24
+    assert not window.status.step.isVisible()
 
 
 def test_page_down_and_page_up_step_in_presenter_mode_and_in_normal_mode(qtbot, window):
     press(qtbot, window, Key.Key_PageDown, 2)
-    assert window.bridge.record.step == 2
+    assert window.bridge.session.record.step == 2
     press(qtbot, window, Key.Key_PageUp)
-    assert window.bridge.record.step == 1
+    assert window.bridge.session.record.step == 1
     press(qtbot, window, Key.Key_F5)
     press(qtbot, window, Key.Key_PageDown)
-    assert window.bridge.record.step == 2
+    assert window.bridge.session.record.step == 2
     press(qtbot, window, Key.Key_PageDown)
-    assert window.bridge.record.step == 3
+    assert window.bridge.session.record.step == 3
     press(qtbot, window, Key.Key_PageUp)
-    assert window.bridge.record.step == 2
+    assert window.bridge.session.record.step == 2
 
 
 def test_b_and_full_stop_blank_the_screen_to_black_and_back(qtbot, window):
@@ -90,24 +93,24 @@ def test_b_and_full_stop_blank_the_screen_to_black_and_back(qtbot, window):
     press(qtbot, window, Key.Key_End)
     assert black_share(window) < 0.05  # white slides, coloured edges: hardly a black pixel
     press(qtbot, window, Key.Key_B)
-    assert window.blanked and window.blank_screen.isVisible()
+    assert window.presenter.blanked and window.presenter.blank_screen.isVisible()
     assert black_share(window) > 0.999
     press(qtbot, window, Key.Key_B)
-    assert not window.blanked
+    assert not window.presenter.blanked
     assert black_share(window) < 0.05
     press(qtbot, window, Key.Key_Period)
-    assert window.blanked and black_share(window) > 0.999
+    assert window.presenter.blanked and black_share(window) > 0.999
     # The step keys still step behind the black screen; only B or . brings the picture back.
-    step = window.bridge.record.step
+    step = window.bridge.session.record.step
     press(qtbot, window, Key.Key_PageUp)
-    assert window.bridge.record.step == step - 1 and window.blanked
+    assert window.bridge.session.record.step == step - 1 and window.presenter.blanked
     press(qtbot, window, Key.Key_Period)
-    assert not window.blanked
+    assert not window.presenter.blanked
 
 
 def test_b_does_nothing_outside_presenter_mode(qtbot, window):
     press(qtbot, window, Key.Key_B)
-    assert not window.blanked
+    assert not window.presenter.blanked
     assert black_share(window) < 0.5
 
 
@@ -117,8 +120,8 @@ def test_esc_leaves_and_gives_back_the_layout_theme_and_window_state(qtbot, wind
     press(qtbot, window, Key.Key_F5)
     press(qtbot, window, Key.Key_B)
     press(qtbot, window, Key.Key_Escape)
-    assert not window.presenter_active and not window.act_presenter.isChecked()
-    assert not window.blanked
+    assert not window.presenter.active and not window.act.presenter.isChecked()
+    assert not window.presenter.blanked
     assert not window.windowState() & FullScreen
     assert layout_snapshot(window) == before
     assert window.theme is SCREEN and window.diagram.theme is SCREEN
@@ -152,22 +155,22 @@ def test_presenter_mode_shows_the_compare_view_when_it_is_on(qtbot, window):
     qtbot.keyClick(window, Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier)
     press(qtbot, window, Key.Key_F5)
     assert window.compare_view.isVisible() and not window.diagram.isVisible()
-    assert window.gradient_bars.isVisible()
+    assert window.presenter.page.views[0][1].isVisible()
     assert not window.compare_bar.isVisible()  # the halves' titles say what they run
     press(qtbot, window, Key.Key_PageDown)
-    assert window.bridge.record.step == 1
+    assert window.bridge.session.record.step == 1
     press(qtbot, window, Key.Key_Escape)
-    assert window.compare_view.isVisible() and window.act_compare.isChecked()
+    assert window.compare_view.isVisible() and window.act.compare.isChecked()
     assert window.compare_bar.isVisible()
 
 
 def test_the_view_menu_offers_presenter_mode(qtbot, window):
-    texts = [a.text() for a in window.view_menu.actions()]
+    texts = [a.text() for a in window.menus.view.actions()]
     assert "Presenter mode" in texts
-    window.act_presenter.trigger()
-    assert window.presenter_active
-    window.act_presenter.trigger()
-    assert not window.presenter_active
+    window.act.presenter.trigger()
+    assert window.presenter.active
+    window.act.presenter.trigger()
+    assert not window.presenter.active
 
 
 def test_closing_in_presenter_mode_saves_the_normal_layout(qtbot, tmp_path):
@@ -178,7 +181,7 @@ def test_closing_in_presenter_mode_saves_the_normal_layout(qtbot, tmp_path):
     qtbot.waitExposed(w)
     QtWidgets.QApplication.processEvents()  # the docks take their shares of the shown window first
     before = bytes(w.saveState(LAYOUT_VERSION))
-    w.set_presenter_mode(True)
+    w.presenter.set_active(True)
     w.close()
     assert bytes(settings.value("window/state")) == before
     assert settings.value("window/theme") == "screen"
@@ -189,12 +192,14 @@ NEW_KEYS = ("F5", "Esc", "PageDown", "PageUp", "B or .", "Ctrl+K")
 
 def test_the_shortcuts_dialog_lists_the_presenter_keys(window, monkeypatch):
     shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
     window.show_shortcuts()
-    (html,) = shown
-    keys = re.findall("<td><b>(.*?)</b></td>", html)
+    (dialog,) = shown
+    text = dialog.findChild(QtWidgets.QTextBrowser)
+    keys = [text.document().findBlockByNumber(i).text() for i in range(text.document().blockCount())]
     for key in NEW_KEYS:
         assert any(key in cell for cell in keys), key
+    dialog.deleteLater()
 
 
 def test_the_readme_key_table_lists_the_presenter_keys():
@@ -208,10 +213,10 @@ def test_the_readme_key_table_lists_the_presenter_keys():
 
 def test_the_verdict_takes_a_dark_colour_on_the_white_slides(qtbot, window):
     press(qtbot, window, Key.Key_End)
-    assert "vanishing" in window.status_health.text()
-    assert "#4e9fe5" in window.status_health.styleSheet()  # light blue on the dark screen
+    assert "vanishing" in window.status.health.text()
+    assert "#4e9fe5" in window.status.health.styleSheet()  # light blue on the dark screen
     press(qtbot, window, Key.Key_F5)
-    style = window.status_health.styleSheet()
+    style = window.status.health.styleSheet()
     color = QtGui.QColor(style.split("color: ")[1].split(";")[0])
     # WCAG contrast of the verdict's colour against white: at least 4.5 : 1.
     def luminance(c):
@@ -220,4 +225,4 @@ def test_the_verdict_takes_a_dark_colour_on_the_white_slides(qtbot, window):
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     assert (1.05) / (luminance(color) + 0.05) >= 4.5
     press(qtbot, window, Key.Key_Escape)
-    assert "#4e9fe5" in window.status_health.styleSheet()
+    assert "#4e9fe5" in window.status.health.styleSheet()

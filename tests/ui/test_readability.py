@@ -21,7 +21,6 @@ SIZES = [(1280, 720), (1920, 1080)]
 #: Views being made readable on other branches right now, with the themes they fail in today: their marks
 #: go once those are merged.
 OWNED_ELSEWHERE = {
-    "lanes": (("screen",), "the lanes label takes the window's widget font (the desktop's 12 px): `state`'s"),
 }
 
 

@@ -157,7 +157,7 @@ def test_slides_print_reaches_every_widget_and_menu(qtbot, restore_app_font):
     assert small == [], small[:20]
     for dock in window.docks.values():
         assert QtGui.QFontInfo(dock.font()).pixelSize() >= 18
-    assert QtGui.QFontInfo(window.status_step.font()).pixelSize() >= 18
+    assert QtGui.QFontInfo(window.status.step.font()).pixelSize() >= 18
     window.close()
 
 
@@ -165,7 +165,7 @@ def test_the_screen_theme_keeps_the_desktop_font(qtbot, restore_app_font):
     desktop_px = QtGui.QFontInfo(desktop_font()).pixelSize()
     window = _window(qtbot, SLIDES, (1280, 720))
     window.set_theme(SCREEN)
-    sizes = {QtGui.QFontInfo(w.font()).pixelSize() for w in (window.status_step, window.menuBar(), window.inspector)}
+    sizes = {QtGui.QFontInfo(w.font()).pixelSize() for w in (window.status.step, window.menuBar(), window.inspector)}
     assert sizes == {desktop_px}
     window.close()
 
@@ -199,12 +199,12 @@ def test_the_bars_grow_with_the_backward_pass_and_reveal_all_shows_them(qtbot, r
         np.testing.assert_allclose(heights[:, first_shown - 1:], expected[:, first_shown - 1:], atol=1e-5)
     window.bridge.reset()
     assert np.all(np.isnan(bars.bar_heights()))
-    window.act_reveal_all.trigger()
+    window.act.reveal_all.trigger()
     np.testing.assert_allclose(bars.bar_heights(), expected, atol=1e-5)
     assert window.bridge.session.health().verdict == "vanishing"
-    assert "vanishing" in window.status_health.text()
-    window.act_reveal_all.trigger()  # off again: back to what the pass has computed (nothing, at Ready)
-    assert not window.act_reveal_all.isChecked()
+    assert "vanishing" in window.status.health.text()
+    window.act.reveal_all.trigger()  # off again: back to what the pass has computed (nothing, at Ready)
+    assert not window.act.reveal_all.isChecked()
     assert np.all(np.isnan(bars.bar_heights()))
     assert window.bridge.session.health().verdict == "unknown"
     window.close()

@@ -24,7 +24,7 @@ def test_save_as_onto_a_named_pipe_is_one_message_and_the_pipe_stays(qtbot, tmp_
     window = shown_window(qtbot)
     pipe = tmp_path / "session.json"
     os.mkfifo(pipe)
-    assert not window.save_session_as(str(pipe))
+    assert not window.files.save_as(str(pipe))
     assert len(warnings_shown) == 1 and "it is a named pipe (FIFO), not a regular file" in warnings_shown[0]
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
@@ -34,7 +34,7 @@ def test_save_as_through_a_symlink_writes_its_target(qtbot, tmp_path, warnings_s
     (tmp_path / "sessions").mkdir()
     link = tmp_path / "current.json"
     link.symlink_to("sessions/monday.json")
-    assert window.save_session_as(str(link)), warnings_shown
+    assert window.files.save_as(str(link)), warnings_shown
     assert link.is_symlink() and os.readlink(link) == "sessions/monday.json"
     assert load_session(tmp_path / "sessions" / "monday.json").experiment.name == "tiny-sigmoid"
 

@@ -89,48 +89,48 @@ def test_save_quit_relaunch_gives_the_same_pixels(qtbot, tmp_path, settings):
     first = make_window(qtbot, deep, settings)
     middle_of_backward = depth + 1 + depth // 2
     first.bridge.go_to_step(middle_of_backward)
-    first.color_mode_actions["weight"].trigger()
+    first.act.color_modes["weight"].trigger()
     first.diagram.sigEdgeClicked.emit(3, 1, 2)  # as a click on the edge into unit 1 of layer 3 from unit 2
     first.gradient_bars.sigSettingsChanged.emit("max_abs_grad_w", "tanh", "relu")
     assert first.isWindowModified()
     path = tmp_path / "lecture.json"
-    assert first.save_session_as(str(path))
+    assert first.files.save_as(str(path))
     assert not first.isWindowModified() and "(lecture.json)" in first.windowTitle()
     before = grab(first.diagram)
-    record = first.bridge.record
+    record = first.bridge.session.record
     closed(first)
     assert settings.value("session/last") == str(path.absolute())
 
     second = make_window(qtbot, load_preset("tiny-sigmoid"), settings)
     assert grab(second.diagram) != before  # a different picture until the file is open
-    assert second.open_file(str(path))
+    assert second.files.open_file(str(path))
     after = grab(second.diagram)
     assert after.size() == before.size() and after == before  # pixel for pixel
-    assert_records_identical(second.bridge.record, record)
-    assert second.bridge.record.step == middle_of_backward
-    assert second.color_mode.currentData() == "weight" and second.color_mode_actions["weight"].isChecked()
-    assert second.bridge.session.selection == ("edge", 3, 1, 2)
+    assert_records_identical(second.bridge.session.record, record)
+    assert second.bridge.session.record.step == middle_of_backward
+    assert second.toolbar.color_mode.currentData() == "weight" and second.act.color_modes["weight"].isChecked()
+    assert second.bridge.session.view.selection == ("edge", 3, 1, 2)
     assert second.gradient_bars.settings() == ("max_abs_grad_w", "tanh", "relu")
     assert not second.isWindowModified()
     # Home returns to the session's start: deep-sigmoid as the preset holds it.
-    second.act_reset.trigger()  # Home
-    assert second.bridge.record.step == 0
-    assert all(w.tobytes() == s.tobytes() for w, s in zip(second.bridge.network.weights, deep.network.weights))
+    second.act.reset.trigger()  # Home
+    assert second.bridge.session.record.step == 0
+    assert all(w.tobytes() == s.tobytes() for w, s in zip(second.bridge.session.network.weights, deep.network.weights))
     closed(second)
 
 
 def test_the_compare_view_reopens_as_saved(qtbot, tmp_path):
     first = make_window(qtbot, load_preset("deep-sigmoid"))
-    first.act_compare.trigger()
+    first.act.compare.trigger()
     first.compare_bar.sigActivationChosen.emit("tanh")
     first.bridge.go_to_step(9)
     path = tmp_path / "compare.json"
-    assert first.save_session_as(str(path))
+    assert first.files.save_as(str(path))
     before = grab(first.compare_view)
     closed(first)
     second = make_window(qtbot, load_preset("tiny-sigmoid"))
-    assert second.open_file(str(path))
-    assert second.act_compare.isChecked() and second.central_view() is second.compare_view
+    assert second.files.open_file(str(path))
+    assert second.act.compare.isChecked() and second.central_view() is second.compare_view
     assert second.compare_bar.settings_shown()[0] == "tanh"
     assert grab(second.compare_view) == before
     closed(second)
@@ -142,9 +142,9 @@ def test_plain_network_files_still_open(qtbot, tmp_path):
     save_network(load_preset("deep-relu"), tmp_path / "net.json")
     window = make_window(qtbot, load_preset("tiny-sigmoid"))
     window.bridge.go_to_step(3)
-    assert window.open_file(str(tmp_path / "net.json"))
-    assert window.bridge.experiment.name == "deep-relu" and window.bridge.record.step == 0
-    assert window.bridge.file_path is None  # Save asks where: the network file is not overwritten
+    assert window.files.open_file(str(tmp_path / "net.json"))
+    assert window.bridge.session.experiment.name == "deep-relu" and window.bridge.session.record.step == 0
+    assert window.bridge.session.file.path is None  # Save asks where: the network file is not overwritten
     assert "(net.json)" not in window.windowTitle()
     closed(window)
 
@@ -158,33 +158,33 @@ def test_save_goes_to_the_current_file_and_else_asks_where(qtbot, tmp_path, monk
     asked = []
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: asked.append(a) or (str(chosen), "")))
     window.bridge.step_forward()
-    window.act_save.trigger()  # no file yet: Save As
-    assert len(asked) == 1 and chosen.is_file() and window.bridge.file_path == chosen
+    window.act.save.trigger()  # no file yet: Save As
+    assert len(asked) == 1 and chosen.is_file() and window.bridge.session.file.path == chosen
     window.bridge.step_forward()
-    window.act_save.trigger()  # to the same file, without asking
+    window.act.save.trigger()  # to the same file, without asking
     assert len(asked) == 1
     assert json.loads(chosen.read_text())["session"]["position"] == 2
-    assert window.act_save.shortcut().toString() == "Ctrl+S"
-    assert window.act_save_as.shortcut().toString() == "Ctrl+Shift+S"
-    assert window.act_open.shortcut().toString() == "Ctrl+O"
-    assert window.act_new.shortcut().toString() == "Ctrl+N"
+    assert window.act.save.shortcut().toString() == "Ctrl+S"
+    assert window.act.save_as.shortcut().toString() == "Ctrl+Shift+S"
+    assert window.act.open.shortcut().toString() == "Ctrl+O"
+    assert window.act.new.shortcut().toString() == "Ctrl+N"
     closed(window)
 
 
 @pytest.mark.parametrize(("value", "shown"), [(np.inf, "∞"), (np.nan, "NaN"), (3e101, "3.00e101")])
 def test_a_network_that_cannot_be_stored_is_one_message_and_nothing_is_written(qtbot, tmp_path, messages, value, shown):
     window = make_window(qtbot, load_preset("tiny-sigmoid"))
-    net = window.bridge.network
+    net = window.bridge.session.network
     weights = [np.array(w) for w in net.weights]
     weights[1][0, 0] = value
-    window.bridge.set_experiment(window.bridge.experiment.with_network(Network(net.widths, net.activations, weights, net.biases)))
-    assert window.save_session_as(str(tmp_path / "s.json")) is False
+    window.bridge.set_experiment(window.bridge.session.experiment.with_network(Network(net.widths, net.activations, weights, net.biases)))
+    assert window.files.save_as(str(tmp_path / "s.json")) is False
     assert len(messages) == 1
     kind, title, text = messages[0]
     assert (kind, title) == ("warning", "Cannot save the session")
     assert f"weights[1][0][0]: is {shown} (layer 2, row 1, column 1)" in text and "\n" not in text
     assert list(tmp_path.iterdir()) == []
-    assert window.bridge.file_path is None and window.isWindowModified()
+    assert window.bridge.session.file.path is None and window.isWindowModified()
     closed(window)
 
 
@@ -195,37 +195,37 @@ def test_new_open_preset_and_quit_ask_about_unsaved_changes(qtbot, tmp_path, mes
     window = make_window(qtbot, load_preset("deep-sigmoid"), ask_to_save=True)
     # Nothing unsaved: nothing asked.
     window.controls.sigPresetChosen.emit("tiny-relu")
-    assert window.bridge.experiment.name == "tiny-relu" and messages == []
+    assert window.bridge.session.experiment.name == "tiny-relu" and messages == []
     window.bridge.go_to_step(3)
     assert window.isWindowModified()
 
     messages.answers[:] = [Button.Cancel, Button.Cancel, Button.Cancel, Button.Cancel]
-    window.act_new.trigger()
+    window.act.new.trigger()
     window.controls.sigPresetChosen.emit("deep-relu")
     assert window.controls.preset.currentText() == "tiny-relu"  # the box shows the network on screen again
-    assert window.open_file(str(tmp_path / "none.json")) is False
+    assert window.files.open_file(str(tmp_path / "none.json")) is False
     window.close()
     assert window.isVisible()  # quitting was cancelled
     assert [m[1] for m in messages] == ["Unsaved changes"] * 4
     assert "Save them before starting a new session?" in messages[0][2]
     assert "Save them before switching to deep-relu?" in messages[1][2]
     assert "Save them before quitting?" in messages[3][2]
-    assert window.bridge.experiment.name == "tiny-relu" and window.bridge.record.step == 3
+    assert window.bridge.session.experiment.name == "tiny-relu" and window.bridge.session.record.step == 3
 
     # Save: written to the chosen file, then the new session starts.
     path = tmp_path / "kept.json"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
     messages.answers[:] = [Button.Save]
-    window.act_new.trigger()
+    window.act.new.trigger()
     assert json.loads(path.read_text())["session"]["position"] == 3
-    assert window.bridge.experiment.name == "tiny-sigmoid" and not window.isWindowModified()
-    assert window.bridge.file_path is None
+    assert window.bridge.session.experiment.name == "tiny-sigmoid" and not window.isWindowModified()
+    assert window.bridge.session.file.path is None
 
     # Discard: the preset switch goes on and nothing is written.
     window.bridge.step_forward()
     messages.answers[:] = [Button.Discard]
     window.controls.sigPresetChosen.emit("deep-relu")
-    assert window.bridge.experiment.name == "deep-relu"
+    assert window.bridge.session.experiment.name == "deep-relu"
     assert json.loads(path.read_text())["session"]["position"] == 3
 
     # Quit after training asks, and Discard closes.
@@ -239,13 +239,13 @@ def test_new_open_preset_and_quit_ask_about_unsaved_changes(qtbot, tmp_path, mes
 def test_the_title_marks_unsaved_changes(qtbot, tmp_path):
     window = make_window(qtbot, load_preset("tiny-sigmoid"))
     assert window.windowTitle() == "tiny-sigmoid[*] — gradviz" and not window.isWindowModified()
-    window.act_forward.trigger()
+    window.act.forward.trigger()
     assert window.isWindowModified()
-    window.act_back.trigger()
+    window.act.back.trigger()
     assert not window.isWindowModified()  # back where it started
-    window.set_color_mode("activation")
+    window.act.color_modes["activation"].trigger()
     assert window.isWindowModified()
-    window.save_session_as(str(tmp_path / "t.json"))
+    window.files.save_as(str(tmp_path / "t.json"))
     assert window.windowTitle() == "tiny-sigmoid (t.json)[*] — gradviz" and not window.isWindowModified()
     closed(window)
 
@@ -259,25 +259,25 @@ def test_open_recent_keeps_eight_newest_first_and_prunes_missing_files(qtbot, tm
     for number in range(10):
         path = tmp_path / f"s{number}.json"
         window.bridge.step_forward()
-        assert window.save_session_as(str(path))
+        assert window.files.save_as(str(path))
         paths.append(str(path.absolute()))
-    assert window.recent_files() == paths[::-1][:8]
+    assert window.files.recent_files() == paths[::-1][:8]
     assert settings.value("session/recent") == paths[::-1][:8]
     Path(paths[9]).unlink()
     Path(paths[5]).unlink()
-    window.recent_menu.aboutToShow.emit()
-    assert window.recent_files() == [paths[8], paths[7], paths[6], paths[4], paths[3], paths[2]]
+    window.menus.recent.aboutToShow.emit()
+    assert window.files.recent_files() == [paths[8], paths[7], paths[6], paths[4], paths[3], paths[2]]
     assert window.statusBar().currentMessage() == "Removed from Open Recent, no longer there: s9.json, s5.json"
-    labels = [a.text() for a in window.recent_menu.actions() if not a.isSeparator()]
+    labels = [a.text() for a in window.menus.recent.actions() if not a.isSeparator()]
     assert labels[:2] == ["&1 s8.json", "&2 s7.json"] and labels[-1] == "Clear the list"
     # Choosing an entry opens it, at the step it was saved at.
-    [action for action in window.recent_menu.actions() if action.text() == "&4 s4.json"][0].trigger()
-    assert window.bridge.session.stepper.position == 5 and window.recent_files()[0] == paths[4]
+    [action for action in window.menus.recent.actions() if action.text() == "&4 s4.json"][0].trigger()
+    assert window.bridge.session.stepper.position == 5 and window.files.recent_files()[0] == paths[4]
     # An entry that no longer opens is named and leaves the list.
     Path(paths[3]).write_text("{")
-    assert window.open_recent(paths[3]) is False
+    assert window.files.open_recent(paths[3]) is False
     assert messages[-1][:2] == ("warning", "Cannot open this network") and "s3.json was not opened: not valid JSON" in messages[-1][2]
-    assert paths[3] not in window.recent_files()
+    assert paths[3] not in window.files.recent_files()
     closed(window)
 
 
@@ -287,13 +287,13 @@ def test_open_recent_keeps_eight_newest_first_and_prunes_missing_files(qtbot, tm
 def test_the_last_session_reopens_at_launch(qtbot, tmp_path, settings):
     first = make_window(qtbot, load_preset("deep-sigmoid"), settings)
     first.bridge.go_to_step(30)
-    first.save_session_as(str(tmp_path / "last.json"))
-    record = first.bridge.record
+    first.files.save_as(str(tmp_path / "last.json"))
+    record = first.bridge.session.record
     closed(first)
     second = launch_window(None, None, settings)
     qtbot.addWidget(second)
-    assert second.bridge.file_path == (tmp_path / "last.json").absolute()
-    assert_records_identical(second.bridge.record, record)
+    assert second.bridge.session.file.path == (tmp_path / "last.json").absolute()
+    assert_records_identical(second.bridge.session.record, record)
     assert second.ask_to_save  # the launched app asks before losing work
     second.ask_to_save = False
     closed(second)
@@ -304,7 +304,7 @@ def test_a_last_session_that_no_longer_loads_falls_back_to_the_default_preset(qt
     settings.setValue("session/last", str(tmp_path / "gone.json"))
     window = launch_window(None, None, settings)
     qtbot.addWidget(window)
-    assert window.bridge.experiment.name == "tiny-sigmoid"
+    assert window.bridge.session.experiment.name == "tiny-sigmoid"
     assert window.statusBar().currentMessage() == (
         f"Could not reopen the last session {tmp_path / 'gone.json'} (session: must be an object (what was on "
         "screen), got 3); this is the tiny-sigmoid preset."
@@ -319,7 +319,7 @@ def test_a_bad_file_on_the_command_line_opens_the_default_preset_with_a_message_
     bad.write_text('{"layers": [1, 0]}')
     window = launch_window(bad, None, settings)
     qtbot.addWidget(window)
-    assert window.isVisible() and window.bridge.experiment.name == "tiny-sigmoid"
+    assert window.isVisible() and window.bridge.session.experiment.name == "tiny-sigmoid"
     assert messages == [("warning", "Cannot open this network", "bad.json was not opened: layers[1]: must be a whole number from 1 to 512, got 0")]
     assert capsys.readouterr().err == f"gradviz: could not open {bad}; showing the tiny-sigmoid preset\n"
     window.ask_to_save = False
@@ -329,11 +329,11 @@ def test_a_bad_file_on_the_command_line_opens_the_default_preset_with_a_message_
 def test_a_session_file_on_the_command_line_opens_as_saved(qtbot, tmp_path, settings):
     first = make_window(qtbot, load_preset("tiny-relu"))
     first.bridge.go_to_step(13)
-    first.save_session_as(str(tmp_path / "given.json"))
+    first.files.save_as(str(tmp_path / "given.json"))
     closed(first)
     window = launch_window(tmp_path / "given.json", None, settings)
     qtbot.addWidget(window)
-    assert window.bridge.session.stepper.position == 13 and window.bridge.record.step == 5
+    assert window.bridge.session.stepper.position == 13 and window.bridge.session.record.step == 5
     window.ask_to_save = False
     closed(window)
 
@@ -356,13 +356,13 @@ def test_corrupt_settings_fall_back_are_removed_and_are_named_in_one_status_line
     assert window.statusBar().currentMessage() == ""  # shown with the window, so it hides the step line
     window.show()
     message = window.statusBar().currentMessage()
-    assert not window.status_step.isVisible()
+    assert not window.status.step.isVisible()
     assert message == (
         "Settings reset to their defaults: window/theme: the text 'neon' is not a theme (screen, slides); "
         "session/recent: a QSize is not a list of file paths; window/geometry: the text 'garbage' is not window data; "
         "window/state: the text '3' is not window data."
     )
-    assert window.theme is SCREEN and window.recent_files() == []
+    assert window.theme is SCREEN and window.files.recent_files() == []
     reread = QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat)
     assert [reread.value(k) for k in ("window/geometry", "window/state", "window/theme", "session/recent")] == [None] * 4
     closed(window)
@@ -403,7 +403,7 @@ def test_a_one_entry_recent_list_survives_the_ini_format(qtbot, tmp_path):
     window = MainWindow(load_preset("tiny-sigmoid"), None, QtCore.QSettings(str(conf), QtCore.QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
-    assert window.recent_files() == [str(tmp_path / "one.json")] and window.statusBar().currentMessage() == ""
+    assert window.files.recent_files() == [str(tmp_path / "one.json")] and window.statusBar().currentMessage() == ""
     closed(window)
 
 
@@ -505,7 +505,7 @@ def test_a_training_run_counts_as_unsaved_and_a_bad_file_does_not_stop_it(qtbot,
     bad.write_text("[")
     window.bridge.start_training(100000)
     messages.answers[:] = [Button.Discard]
-    assert window.open_file(str(bad)) is False
+    assert window.files.open_file(str(bad)) is False
     assert [m[:2] for m in messages] == [("question", "Unsaved changes"), ("warning", "Cannot open this network")]
     assert window.bridge.training  # the file was refused before the run was touched
     window.bridge.cancel_training()

@@ -33,20 +33,20 @@ QtTest.QTest.qWait(300)
 for _ in range(7):
     QtTest.QTest.keyClick(window, QtCore.Qt.Key.Key_Right)
 QtTest.QTest.qWait(500)
-record = window.bridge.record
+record = window.bridge.session.record
 view = window.diagram
 point = view.mapToGlobal(view.edge_midpoint(1, 0, 0))
 screen_image = window.screen().grabWindow(0).toImage()
 ratio = window.screen().devicePixelRatio()
 pixel = screen_image.pixelColor(round(point.x() * ratio), round(point.y() * ratio))
 decades = __import__("gradviz.core.stats", fromlist=["decade_range"]).decade_range(
-    [abs(l.grad_w).max() for l in window.bridge.scale_record().layers])
+    [abs(l.grad_w).max() for l in window.bridge.session.scale_record.layers])
 expected = gradient_colors([abs(record.layers[0].grad_w[0, 0])], decades, SCREEN)[0]
 print(json.dumps({
     "platform": app.platformName(), "exposed": bool(exposed), "title": window.windowTitle(),
     "step": record.step, "phase": record.phase.value, "layer": record.layer,
     "pixel": [pixel.red(), pixel.green(), pixel.blue()], "expected": [int(v) for v in expected[:3]],
-    "status": window.status_step.text(),
+    "status": window.status.step.text(),
 }))
 window.close()
 """

@@ -117,12 +117,12 @@ def test_layer_1s_delta_shows_with_the_others_in_the_window(window_for, theme, s
 def test_layer_1s_delta_shows_in_presenter_mode(window_for):
     window = window_for(SCREEN, (1280, 720))
     backward_at_layer_1(window)
-    window.set_presenter_mode(True)
+    window.presenter.set_active(True)
     try:
         assert window.diagram.theme is SLIDES
         assert_every_delta_shows(diagram_boxes(window.diagram))
     finally:
-        window.set_presenter_mode(False)
+        window.presenter.set_active(False)
 
 
 @pytest.mark.parametrize("theme", THEMES, ids=lambda t: t.name)
@@ -191,7 +191,7 @@ def test_weight_and_gradient_is_a_colour_mode_through_the_one_validator():
 
 def test_the_weight_and_gradient_mode_labels_each_edge_with_both(window_for):
     window = window_for(SCREEN, (1280, 720))
-    window.set_color_mode("weight-and-gradient")
+    window.bridge.set_color_mode("weight-and-gradient")
     backward_at_layer_1(window)
     hand = hand_tiny_sigmoid()
     edges = [b.text for b in diagram_boxes(window.diagram) if b.role == "edge"]
@@ -202,7 +202,7 @@ def test_the_weight_and_gradient_mode_labels_each_edge_with_both(window_for):
         assert weight == pytest.approx(0.5) and grad_printed == pytest.approx(grad, rel=0.01)
     # Coloured as the gradient mode colours: the same pixels' colours as there.
     argb = window.diagram.scene.edge_argb.copy()
-    window.set_color_mode("gradient")
+    window.bridge.set_color_mode("gradient")
     np.testing.assert_array_equal(window.diagram.scene.edge_argb, argb)
 
 

@@ -1,0 +1,120 @@
+"""The slides window fits a projector (#17 item 6): at 1280x720 and 1920x1080 the toolbar keeps every
+control (no "»" menu), each dock panel is whole, and the Help dialogs are inside the screen."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gradviz.ui.theme import SCREEN, SLIDES
+from gradviz.ui.window.dialogs import about_dialog, shortcuts_dialog
+from tests.qt_helpers import shown_window
+
+SIZES = [(1280, 720), (1920, 1080)]
+
+
+def extension_button(toolbar: QtWidgets.QToolBar) -> QtWidgets.QToolButton:
+    (button,) = [b for b in toolbar.findChildren(QtWidgets.QToolButton) if b.objectName() == "qt_toolbar_ext_button"]
+    return button
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("theme", [SLIDES, SCREEN], ids=["slides", "screen"])
+def test_the_toolbar_keeps_every_control_out_of_the_overflow_menu(qtbot, size, theme):
+    window = shown_window(qtbot, "tiny-sigmoid", size)
+    window.set_theme(theme)
+    QtWidgets.QApplication.processEvents()
+    toolbar = window.toolbar
+    assert not extension_button(toolbar).isVisible()
+    # Every control is on the bar itself, the colour chooser included, wholly inside the window.
+    for widget in (toolbar.color_mode, toolbar.speed, *(toolbar.widgetForAction(a) for a in window.act.stepping())):
+        assert widget.isVisible()
+        right = widget.mapTo(window, QtCore.QPoint(widget.width(), 0)).x()
+        assert right <= window.width()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_network_panel_is_whole_in_the_slides_theme(qtbot, size):
+    window = shown_window(qtbot, "tiny-sigmoid", size)
+    window.set_theme(SLIDES)
+    window.reset_layout()
+    window.docks["controls"].raise_()
+    QtWidgets.QApplication.processEvents()
+    scroll = window.docks["controls"].widget()
+    form = scroll.widget()
+    # Not cut at its right edge: the form has the width it needs, so nothing scrolls sideways.
+    assert scroll.viewport().width() >= form.minimumSizeHint().width()
+    assert not scroll.horizontalScrollBar().isVisible()
+
+
+@pytest.mark.parametrize("make", [shortcuts_dialog, about_dialog], ids=["shortcuts", "about"])
+def test_the_help_dialogs_are_inside_the_available_screen_in_the_slides_theme(qtbot, make):
+    window = shown_window(qtbot, "tiny-sigmoid", (1280, 720))
+    window.set_theme(SLIDES)
+    dialog = make(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QtWidgets.QApplication.processEvents()
+    available = window.screen().availableGeometry()
+    assert available.contains(dialog.frameGeometry())
+    dialog.close()
+
+
+SCRIPT = r"""
+import json, sys
+from PySide6 import QtWidgets, QtCore
+from gradviz.files.network_file import load_preset
+from gradviz.ui.app import make_app
+from gradviz.ui.main_window import MainWindow
+from gradviz.ui.theme import THEMES
+from gradviz.ui.window.dialogs import about_dialog, shortcuts_dialog
+
+app = make_app()
+window = MainWindow(load_preset("deep-sigmoid"), THEMES["slides"])
+available = window.screen().availableGeometry()
+window.setGeometry(available)
+window.show()
+for _ in range(3):
+    app.processEvents()
+ext = [b for b in window.toolbar.findChildren(QtWidgets.QToolButton) if b.objectName() == "qt_toolbar_ext_button"][0]
+scroll = window.docks["controls"].widget()
+window.docks["controls"].raise_()
+app.processEvents()
+dialogs = {}
+for name, make in (("shortcuts", shortcuts_dialog), ("about", about_dialog)):
+    dialog = make(window)
+    dialog.show()
+    app.processEvents()
+    g = dialog.frameGeometry()
+    dialogs[name] = [g.x(), g.y(), g.width(), g.height()]
+    dialog.close()
+print(json.dumps({
+    "screen": [available.x(), available.y(), available.width(), available.height()],
+    "extension_visible": ext.isVisible(),
+    "form_cut": scroll.viewport().width() < scroll.widget().minimumSizeHint().width(),
+    "dialogs": dialogs,
+}))
+window.close()
+"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_on_a_projector_sized_screen_the_slides_window_and_its_dialogs_fit(tmp_path, size):
+    """A screen of exactly the projector's size (Qt's offscreen platform told so), the window filling it."""
+    config = tmp_path / "screen.json"
+    screen = {"name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1], "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["screen"] == [0, 0, *size]
+    assert not facts["extension_visible"]
+    assert not facts["form_cut"]
+    for name, (x, y, width, height) in facts["dialogs"].items():
+        assert x >= 0 and y >= 0 and x + width <= size[0] and y + height <= size[1], name

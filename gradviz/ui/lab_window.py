@@ -130,7 +130,8 @@ class LabPart(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.driver = LabDriver(window.bridge, self)
-        self.view = window.view_widgets["lab"]  # the window gave it a page in the middle (``centre_pages``)
+        self.view = window.view_widgets["lab"]
+        window.central.addWidget(self.view)  # the lab's own page in the middle
         self._page_before: QtWidgets.QWidget | None = None
         self._docks_before: list[QtWidgets.QDockWidget] = []
         self._keys_before: dict[str, list] = {}
@@ -169,15 +170,7 @@ class LabPart(QtCore.QObject):
 
     def _make_actions(self) -> None:
         w, d = self.window, self.driver
-        # The window's View menu toggle for the lab's page becomes the lab's own: it brings the lab's keys,
-        # dock and read-outs with the page.
-        self.act_show = w.act.centre_views["lab"]
-        self.act_show.triggered.disconnect()
-        self.act_show.setText("Training lab")
-        self.act_show.setShortcuts([QtGui.QKeySequence("Ctrl+L")])
-        self.act_show.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        self.act_show.setToolTip("Show the training lab: lanes trained side by side (Ctrl+L)")
-        self.act_show.triggered.connect(self.set_shown)
+        self.act_show = self._action("Training lab", self.set_shown, ["Ctrl+L"], "Show the training lab: lanes trained side by side", True)
         icon = w.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_ComputerIcon)
         self.act_show.setIcon(icon)
         self.act_play = self._action("Play", d.toggle_play, [], "Train the lab's lanes, or pause them (Space)", True)
@@ -195,6 +188,7 @@ class LabPart(QtCore.QObject):
         for action in self.lab_actions:
             action.setEnabled(False)
         # labview (#19): the lab's entries in the window's View menu and toolbar.
+        w.menus.view.insertAction(w.act.compare, self.act_show)
         menu = w.menuBar().insertMenu(w.menus.view.menuAction(), QtWidgets.QMenu("&Lab", w)).menu()
         menu.addActions([self.act_show, self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo])
         menu.addSeparator()

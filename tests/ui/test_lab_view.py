@@ -296,7 +296,7 @@ def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blank
     window = _window(qtbot)
     qtbot.keyClick(window.lab.view, Key.Key_F5)
     assert window.presenter.active
-    assert window.lab.view.isVisible() and not window.gradient_bars.isVisible()
+    assert window.lab.view.isVisible() and not any(view.isVisible() for _spec, view in window.presenter.page.views)
     assert not window.lab.dock.isVisible() and not window.lab.toolbar.isVisible()
     qtbot.keyClick(window.lab.view, Key.Key_PageDown)
     assert _lab(window).epoch == 1
@@ -304,11 +304,11 @@ def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blank
     picture = _painted(qtbot, window)
     assert min(t.px for t in picture.texts) >= 18  # the slides theme's print
     qtbot.keyClick(window.lab.view, Key.Key_B)
-    assert window.blanked
+    assert window.presenter.blanked
     qtbot.keyClick(window.lab.view, Key.Key_PageDown)  # the keys still train behind the black screen
     assert _lab(window).epoch == 2
     qtbot.keyClick(window.lab.view, Key.Key_B)
-    assert not window.blanked
+    assert not window.presenter.blanked
     qtbot.keyClick(window.lab.view, Key.Key_Escape)
     assert not window.presenter.active
     assert window.lab.shown and window.lab.dock.isVisible() and not window.status.step.isVisible()
@@ -331,7 +331,7 @@ def test_a_lab_session_file_opens_in_the_lab_at_its_epoch_and_weights(qtbot, tmp
     window = MainWindow(load_preset("tiny-sigmoid"))
     qtbot.addWidget(window)
     window.show()
-    assert window.open_file(str(path), ask=False)
+    assert window.files.open_file(str(path), ask=False)
     assert window.lab.shown
     shot = _lab(window)
     assert (shot.epoch, shot.batch_index) == (2, 1)
@@ -347,7 +347,7 @@ def test_a_broken_lab_file_is_named_and_changes_nothing(qtbot, tmp_path, monkeyp
     qtbot.addWidget(window)
     said = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: said.append(text))
-    assert not window.open_file(str(path), ask=False)
+    assert not window.files.open_file(str(path), ask=False)
     assert len(said) == 1 and "broken.json" in said[0] and "layers" in said[0]
     assert window.bridge.session.lab is None and not window.lab.shown
 
@@ -386,7 +386,7 @@ def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, 
     assert window.lab.save_lab_as(str(path))
     window.lab.open_preset("circles")
     assert _lab(window).data.name == "circles"
-    assert window.open_file(str(path), ask=False)
+    assert window.files.open_file(str(path), ask=False)
     after = _lab(window)
     assert (after.epoch, after.batch_index, after.data.name) == (1, 1, "xor")
     assert window.lab.controls.preset.currentText() == "xor"
@@ -467,9 +467,10 @@ def test_the_keyboard_shortcuts_list_the_labs_keys(qtbot, monkeypatch):
     window = MainWindow(load_preset("tiny-sigmoid"))
     qtbot.addWidget(window)
     shown = []
-    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
     window.show_shortcuts()
-    assert "Ctrl+L" in shown[0] and "train one epoch / one mini-batch" in shown[0]
+    text = shown[0].findChild(QtWidgets.QTextBrowser).toPlainText()
+    assert "Ctrl+L" in text and "train one epoch / one mini-batch" in text
 
 
 def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):

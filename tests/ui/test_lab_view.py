@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.files.network_file import load_preset
-from gradviz.ui.lab_painter import heat_cell_class
+from gradviz.ui.lab_panels import heat_cell_class
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.theme import SCREEN, SLIDES
 
@@ -517,7 +517,7 @@ def test_ctrl_l_opens_the_spiral_lab_and_closes_it_again(qtbot):
 
 
 def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
-    from gradviz.ui.lab_painter import _per_pixel_extremes
+    from gradviz.ui.lab_plots import _per_pixel_extremes
 
     xs = np.linspace(0, 99.9, 10_000)  # 100 pixel columns, 100 points each
     ys = np.sin(xs * 7.3) + 0.01 * np.arange(10_000) % 3

@@ -529,3 +529,21 @@ def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
         assert ty[kept].min() == ys[inside].min() and ty[kept].max() == ys[inside].max()
     sparse = np.linspace(0, 99, 150)  # fewer than two points per column: drawn point by point
     assert len(_per_pixel_extremes(sparse, np.sin(sparse))[0]) == 150
+
+
+def test_sketch_edges_below_the_scale_take_its_lowest_colour_and_above_its_highest(qapp):
+    from types import SimpleNamespace
+
+    from gradviz.ui.lab_canvas import LabCanvas
+    from gradviz.ui.lab_sketch import edge_colours
+
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    canvas = LabCanvas(painter, QtCore.QRectF(0, 0, 10, 10), SimpleNamespace(decades=(-8, 0)), SLIDES)
+    packed = edge_colours(canvas, np.array([1e-21, 1e-8, 1.0, 30.0, 1e-4]))
+    painter.end()
+    rgba = packed.view(np.uint8).reshape(-1, 4)
+    ends = SLIDES.colormap("gradient").map(np.array([0.0, 1.0, 0.5]), mode="byte")  # the map's two ends, its middle
+    assert rgba[0].tolist() == rgba[1].tolist() == list(ends[0])
+    assert rgba[2].tolist() == rgba[3].tolist() == list(ends[1])
+    assert rgba[4].tolist() == list(ends[2])

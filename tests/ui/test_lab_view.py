@@ -396,6 +396,37 @@ def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, 
         np.testing.assert_array_equal(lane_before.history.test_accuracy, lane_after.history.test_accuracy)
 
 
+def test_ctrl_s_and_file_save_save_the_lab_while_it_is_shown_and_the_network_again_once_hidden(qtbot, tmp_path):
+    from gradviz.files.sniff import read_lab_file
+
+    window = _window(qtbot, "xor")
+    path = tmp_path / "lab.json"
+    _press(qtbot, window, Key.Key_Right)
+    assert window.lab.save_lab_as(str(path))
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    shown = _lab(window)
+    qtbot.keyClick(window.lab.view, Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    saved = read_lab_file(path)
+    assert (saved.epoch, saved.batch_index) == (2, 1)
+    window.lab.open_preset("circles")
+    assert window.open_file(str(path), ask=False)
+    reopened = _lab(window)
+    assert (reopened.epoch, reopened.batch_index, reopened.data.name) == (2, 1, "xor")
+    for a, b in zip(_weights(shown), _weights(reopened)):
+        np.testing.assert_array_equal(a, b)
+    # File > Save, as the menu shows it: the lab's entry stands where the window's was.
+    _press(qtbot, window, Key.Key_Right)
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.menu() is not None and a.text() == "&File")
+    visible = [a for a in file_menu.actions() if a.isVisible() and a.text().startswith("Save")]
+    assert [a.text() for a in visible] == ["Save lab", "Save lab as…"]
+    visible[0].trigger()
+    assert read_lab_file(path).epoch == 3
+    window.lab.set_shown(False)
+    assert window.act_save.isVisible() and window.act_save.shortcuts() == [QtGui.QKeySequence("Ctrl+S")]
+    assert not window.lab.act_file_save.isVisible()
+
+
 def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot):
     window = _window(qtbot)
     box = window.lab.controls.activations[0]

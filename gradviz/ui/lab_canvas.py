@@ -8,7 +8,7 @@ lays them out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6 import QtCore, QtGui
@@ -93,8 +93,6 @@ class LabCanvas:
         self.draft = bool(draft)
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
-        #: Fonts and their metrics by (pixel size, bold): made once per paint, not once per text.
-        self._fonts: dict = {}
         self.edge_table: np.ndarray | None = None
         #: Drawing pixels (a widget or an image): layers that do not change are cached as images. An SVG or
         #: a PDF gets every shape as a vector.
@@ -110,26 +108,21 @@ class LabCanvas:
     def __repr__(self):
         return f"LabCanvas(theme={self.theme.name!r}, rect={self.rect.width():g}x{self.rect.height():g}, raster={self.raster})"
 
+    def _font_key(self, px, bold) -> tuple:
+        return (self.theme.font_family, max(1, round(px or self.px)), bool(bold))
+
     def font(self, px: float | None = None, bold: bool = False) -> QtGui.QFont:
-        key = (max(1, round(px or self.px)), bold)
-        hit = self._fonts.get(key)
-        if hit is None:
-            f = QtGui.QFont(self.theme.font_family)
-            f.setPixelSize(key[0])
-            f.setBold(bold)
-            hit = self._fonts[key] = (f, QtGui.QFontMetricsF(f))
-        return hit[0]
+        return _font_and_metrics(self._font_key(px, bold))[0]
 
     def metrics(self, px: float | None = None, bold: bool = False) -> QtGui.QFontMetricsF:
-        self.font(px, bold)
-        return self._fonts[(max(1, round(px or self.px)), bold)][1]
+        return _font_and_metrics(self._font_key(px, bold))[1]
 
     def text(self, rect: QtCore.QRectF, text: str, role: str, align=None, bold=False, color=None, px=None, elide=True) -> QtCore.QRectF:
         """Draw ``text`` in ``rect`` (one line, elided to fit) and record it; returns its box."""
         align = align if align is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         f = self.font(px, bold)
         metrics = self.metrics(px, bold)
-        fits = not elide or metrics.horizontalAdvance(text) <= rect.width() - 2
+        fits = not elide or self.text_width(text, px, bold) <= rect.width() - 2
         shown = text if fits else metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1))
         if not shown:
             return QtCore.QRectF()
@@ -137,7 +130,7 @@ class LabCanvas:
         # drawText clips to its rectangle: a rectangle smaller than the line (a small matrix cell's label)
         # grows around its centre instead, so no glyph is ever cut (overlaps are then the tests' to find).
         rect = QtCore.QRectF(rect)
-        need_h, need_w = metrics.height(), metrics.horizontalAdvance(shown) + 2
+        need_h, need_w = metrics.height(), self.text_width(shown, px, bold) + 2
         if rect.height() < need_h:
             rect.adjust(0, -(need_h - rect.height()) / 2, 0, (need_h - rect.height()) / 2)
         if rect.width() < need_w:
@@ -149,6 +142,39 @@ class LabCanvas:
         box = box.intersected(rect) if box.width() > rect.width() else box
         self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
         return box
+
+    def layer(self, key: tuple, rect: QtCore.QRectF, draw):
+        """``draw()``'s result, its pixels kept as an image under ``key`` (with the theme and text size) and
+        copied on later paints: for what changes far less often than the frames (axes, ticks, legends). The
+        texts it drew are recorded again on every paint. An SVG or a PDF gets ``draw()`` itself."""
+        if not self.raster:
+            return draw()
+        key = ("layer", *key, self.theme.name, self.px)
+        hit = self.cache.get(key)
+        if hit is None:
+            area = QtCore.QRectF(rect).adjusted(-self.pad, -self.pad, self.pad, self.pad)
+            device = self.p.device()
+            ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
+            image = QtGui.QImage(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)),
+                                 QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+            image.setDevicePixelRatio(ratio)
+            image.fill(QtCore.Qt.GlobalColor.transparent)
+            outer, texts = self.p, self.picture.texts
+            self.p, self.picture.texts = QtGui.QPainter(image), []
+            try:
+                self.p.setRenderHints(outer.renderHints())
+                self.p.translate(-area.left(), -area.top())
+                result = draw()
+            finally:
+                self.p.end()
+                drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
+                self.p, self.picture.texts = outer, texts
+            hit = self.cache[key] = (image, area.topLeft(), drawn, result)
+        image, corner, drawn, result = hit
+        self.p.drawImage(corner, image)
+        transform = self.p.transform()
+        self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
+        return result
 
     def fitting(self, forms, width: float, px=None, bold=False) -> str:
         """The first of ``forms`` (longest first) that fits ``width``; the last one otherwise (elided when drawn)."""
@@ -173,4 +199,29 @@ class LabCanvas:
         return math.ceil(self.metrics(px).height())
 
     def text_width(self, text: str, px=None, bold=False) -> float:
-        return self.metrics(px, bold).horizontalAdvance(text)
+        key = (*self._font_key(px, bold), text)
+        width = _TEXT_WIDTHS.get(key)
+        if width is None:
+            if len(_TEXT_WIDTHS) > MAX_REMEMBERED_WIDTHS:
+                _TEXT_WIDTHS.clear()
+            width = _TEXT_WIDTHS[key] = _font_and_metrics(key[:3])[1].horizontalAdvance(text)
+        return width
+
+
+#: Fonts and their metrics by (family, pixel size, bold), and text widths by (family, pixel size, bold, text):
+#: kept from paint to paint, as a frame while training lays out the same texts again (measuring them was
+#: a fifth of a frame).
+_FONTS: dict = {}
+_TEXT_WIDTHS: dict = {}
+MAX_REMEMBERED_WIDTHS = 8192
+
+
+def _font_and_metrics(key: tuple) -> tuple[QtGui.QFont, QtGui.QFontMetricsF]:
+    hit = _FONTS.get(key)
+    if hit is None:
+        family, px, bold = key
+        f = QtGui.QFont(family)
+        f.setPixelSize(px)
+        f.setBold(bold)
+        hit = _FONTS[key] = (f, QtGui.QFontMetricsF(f))
+    return hit

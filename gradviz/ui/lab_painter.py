@@ -78,8 +78,12 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     canvas.text(QtCore.QRectF(x, rect.top(), w_lo, rect.height()), lo_text, "colour-bar")
     x += w_lo
     steps = 64
-    colors = gradient_colors(np.logspace(lo, hi, steps), (lo, hi), canvas.theme)
-    image = QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
+    key = ("colour-bar", lo, hi, canvas.theme.name)
+    image = canvas.cache.get(key)
+    if image is None:  # the scale changes far less often than the frames
+        colors = gradient_colors(np.logspace(lo, hi, steps), (lo, hi), canvas.theme)
+        image = QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
+        canvas.cache[key] = image
     bar = QtCore.QRectF(x, rect.top() + rect.height() * 0.2, max(bar_w - canvas.pad * 0.5, 1), rect.height() * 0.6)
     canvas.p.drawImage(bar, image)
     x += bar_w

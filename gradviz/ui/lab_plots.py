@@ -20,6 +20,22 @@ def paint_plots(canvas: LabCanvas, rect: QtCore.QRectF) -> None:
     paint_speed_plot(canvas, QtCore.QRectF(rect.left() + half + gap, rect.top(), half, rect.height()))
 
 
+def _axes(canvas: LabCanvas, rect: QtCore.QRectF, last_epoch: int, *frame) -> QtCore.QRectF:
+    """The plot's frame (``_plot_frame(canvas, rect, *frame)``) and its epoch axis, kept as a layer: the curves
+    change every frame while training, the axes only when a tick does. Returns the data area."""
+
+    def draw() -> QtCore.QRectF:
+        area = _plot_frame(canvas, rect, *frame)
+        _x_axis(canvas, area, last_epoch, "epoch")
+        return QtCore.QRectF(area)
+
+    return QtCore.QRectF(canvas.layer(("axes", _rect_key(rect), last_epoch, repr(frame)), rect, draw))
+
+
+def _rect_key(rect: QtCore.QRectF) -> tuple:
+    return (round(rect.x(), 2), round(rect.y(), 2), round(rect.width(), 2), round(rect.height(), 2))
+
+
 def _plot_frame(canvas, rect, title, legend_width, y_ticks, y_texts, right_ticks=None, right_texts=None):
     """Title, axes and ticks of one plot; returns the data area."""
     lh = canvas.line_height()
@@ -193,15 +209,14 @@ def paint_loss_plot(canvas, rect: QtCore.QRectF) -> None:
         rows = [(c, d, t.replace(" test acc.", " acc.")) for c, d, t in rows]
         legend_w = min(_legend_width(canvas, [r[2] for r in rows]), rect.width() * 0.4)
     titles = ("Loss (solid, left axis) and test accuracy (dashed, right axis)", "Loss and test accuracy per epoch", "Loss and test accuracy")
-    area = _plot_frame(canvas, rect, titles, legend_w, y_ticks, y_texts,
-                            [0.0, 0.5, 1.0], ["0%", "50%", "100%"])  # fmt: skip
+    area = _axes(canvas, rect, last, titles, legend_w, y_ticks, y_texts, [0.0, 0.5, 1.0], ["0%", "50%", "100%"])
     canvas.picture.plot_rects["loss"] = (QtCore.QRectF(area), last, loss_top)
-    _x_axis(canvas, area, last, "epoch")
     for k, lane in enumerate(lab.lanes):
         color = lane_color(canvas.theme, k).name()
         _curve(canvas, (k, "loss"), area, lane.epochs, lane.loss, lambda v: v / loss_top, color, False, last)
         _curve(canvas, (k, "test_accuracy"), area, lane.epochs, lane.test_accuracy_history, lambda v: v, color, True, last)
-    _legend(canvas, QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top()), rows)
+    legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
+    canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
 
 
 def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
@@ -221,9 +236,8 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
     legend_w = min(max(_legend_width(canvas, widest), canvas.text_width("1 2 3 4 5 ") * 1.6 + 5 * canvas.px), rect.width() * 0.36)
     titles = ("Learning speed ‖∂C/∂b_l‖ of each layer l (Nielsen), log axis", "Learning speed ‖∂C/∂b_l‖ per layer",
               "Speed ‖∂C/∂b_l‖ per layer", "Speed ‖∂C/∂b_l‖")  # fmt: skip
-    area = _plot_frame(canvas, rect, titles, legend_w, y_ticks, y_texts)
+    area = _axes(canvas, rect, last, titles, legend_w, y_ticks, y_texts)
     canvas.picture.plot_rects["speed"] = (QtCore.QRectF(area), last, (lo, hi))
-    _x_axis(canvas, area, last, "epoch")
     for k, lane in enumerate(lab.lanes):
         speed = np.asarray(lane.speed, dtype=np.float64)
         if speed.ndim != 2:
@@ -236,9 +250,9 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
                         ramp[l].name(), False, last)  # fmt: skip
     legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
     if _legend_height(canvas, legend, rows) <= legend.height():
-        _legend(canvas, legend, rows)
+        canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
     else:  # every line stays in the legend, in less room
-        _compact_layer_legend(canvas, legend, rows)
+        canvas.layer(("compact legend", _rect_key(legend), repr(rows)), legend, lambda: _compact_layer_legend(canvas, legend, rows))
 
 
 def _per_pixel_extremes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

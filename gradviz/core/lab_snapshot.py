@@ -24,6 +24,9 @@ from .stats import decade_range
 DEFAULT_GRID_RESOLUTION = 100
 #: A first layer slower (or faster) than its last by at least this factor is named as such in the verdict.
 SLOW_FIRST_LAYER_FACTOR = 10.0
+#: Most powers of ten the lanes' shared |dC/dw| colour scale spans below its top: a deep sigmoid lane's
+#: first layer can sit at 1e-21, and a scale down to there would draw every other edge in one colour.
+GRAD_SCALE_DECADES = 8
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,6 @@ def take_lab_snapshot(lab: Lab, grid_resolution: int = DEFAULT_GRID_RESOLUTION, 
     all_grads = np.concatenate([g.ravel() for lane in lanes for g in lane.grad_w]) if lanes else np.zeros(0)
     return LabSnapshot(
         version, lab.epoch, lab.batch_index, lab.batches_per_epoch, lab.config.epochs, lab.finished,
-        lab.config.description, lab.loss_name, lab.config, lanes, data_shot, decade_range(all_grads),
+        lab.config.description, lab.loss_name, lab.config, lanes, data_shot, decade_range(all_grads, max_decades=GRAD_SCALE_DECADES),
         lab_verdict(lanes), undo_label, redo_label,
     )  # fmt: skip

@@ -176,10 +176,12 @@ def gradient_health(record) -> Health:
     return health_from_magnitudes(grad_stats(layer.grad_w).mean_abs_grad_w for layer in record.layers)
 
 
-def decade_range(magnitudes, min_decades: int = MIN_DECADES) -> tuple[int, int]:
+def decade_range(magnitudes, min_decades: int = MIN_DECADES, max_decades: int | None = None) -> tuple[int, int]:
     """Whole powers of ten ``(lo, hi)`` that bracket the finite non-zero ``magnitudes``.
 
-    The span is at least ``min_decades``; the top is kept and the bottom extended.
+    The span is at least ``min_decades``; the top is kept and the bottom extended. With ``max_decades``
+    the span is at most that: the top is kept and the bottom raised (smaller values sit at the bottom of
+    the scale, as :func:`log_position` clips them).
     """
     m = np.abs(np.asarray(magnitudes, dtype=np.float64)).ravel()
     m = m[np.isfinite(m) & (m > LOG_FLOOR)]
@@ -190,6 +192,8 @@ def decade_range(magnitudes, min_decades: int = MIN_DECADES) -> tuple[int, int]:
     if hi == lo:
         hi += 1
     lo = min(lo, hi - min_decades)
+    if max_decades is not None:
+        lo = max(lo, hi - max(max_decades, min_decades))
     return lo, hi
 
 

@@ -4,7 +4,8 @@ knowing more than one line: the window stays the owner of everything else.
 
 While the lab is shown, Space plays or pauses it, Right (and a remote's PageDown) trains one epoch,
 Shift+Right one mini-batch, Home resets it, and Ctrl+Z / Ctrl+Shift+Z undo and redo lab edits: the pass's
-own actions give up those keys until the lab is hidden again.
+own actions give up those keys until the lab is hidden again. File > Save (Ctrl+S) and Save as (Ctrl+Shift+S)
+save the lab session then: the window's own save entries step aside, so what is on screen is what is saved.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .lab_driver import LabDriver
 
 #: The window's actions whose keys the lab takes while it is shown.
 PASS_ACTIONS = ("reset", "back", "play", "forward", "end", "undo", "redo")
+#: The window's save actions, hidden while the lab is shown (the lab's own save entries take their place and keys).
+SAVE_ACTIONS = ("save", "save_as")
 #: Data sets the controls offer (the core's generators and the bundled digits).
 DATA_SETS = ("spiral", "xor", "circles", "gauss", "moons", "digits")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
@@ -135,6 +138,8 @@ class LabPart(QtCore.QObject):
         self._page_before: QtWidgets.QWidget | None = None
         self._docks_before: list[QtWidgets.QDockWidget] = []
         self._keys_before: dict[str, list] = {}
+        #: The lab session file the lab was opened from or last saved to: File > Save writes there.
+        self.lab_path: Path | None = None
         self._make_actions()
         self._make_dock()
         self._make_status()
@@ -180,13 +185,23 @@ class LabPart(QtCore.QObject):
         self.act_undo = self._action("Undo lab change", d.undo, [], "Take back the last lab change or training")
         self.act_redo = self._action("Redo lab change", d.redo, [], "Do again the lab change last taken back")
         self.act_save = self._action("Save lab as…", lambda: self.save_lab_as(), [], "Save the lab: its data, weights and history")
+        # File > Save and Save as while the lab is shown (the window's own entries step aside then).
+        self.act_file_save = self._action("Save lab", lambda: self.save_lab(), [], "Save the lab session: its data, weights and history")
+        self.act_file_save_as = self._action("Save lab as…", lambda: self.save_lab_as(), [], "Save the lab session to a new file")
         self._lab_keys = {
             self.act_play: ["Space"], self.act_epoch: ["Right", "PgDown"], self.act_batch: ["Shift+Right"],
             self.act_reset: ["Home"], self.act_undo: ["Ctrl+Z"], self.act_redo: ["Ctrl+Shift+Z"],
+            self.act_file_save: ["Ctrl+S"], self.act_file_save_as: ["Ctrl+Shift+S"],
         }  # fmt: skip
-        self.lab_actions = (self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo)
+        self.lab_actions = (self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo,
+                            self.act_file_save, self.act_file_save_as)  # fmt: skip
         for action in self.lab_actions:
             action.setEnabled(False)
+        for action in (self.act_file_save, self.act_file_save_as):
+            action.setVisible(False)
+        file_menu = w.menus.file
+        if file_menu is not None:
+            file_menu.insertActions(w.act.save, [self.act_file_save, self.act_file_save_as])
         # labview (#19): the lab's entries in the window's View menu and toolbar.
         w.menus.view.insertAction(w.act.compare, self.act_show)
         menu = w.menuBar().insertMenu(w.menus.view.menuAction(), QtWidgets.QMenu("&Lab", w)).menu()
@@ -252,6 +267,7 @@ class LabPart(QtCore.QObject):
     def open_preset(self, name: str) -> None:
         """A new lab on the bundled lab preset ``name``, shown."""
         self.open_run(LabRun.from_preset(name))
+        self.lab_path = None
 
     def open_run(self, run) -> None:
         """Put the lab state ``run`` (a ``LabRun``) in the session and show it."""
@@ -266,6 +282,7 @@ class LabPart(QtCore.QObject):
             ("In the lab: Space", "play / pause training"),
             ("In the lab: → or PageDown / Shift+→", "train one epoch / one mini-batch"),
             ("In the lab: Home", "back to epoch 0, the same starting weights"),
+            ("In the lab: Ctrl+S / Ctrl+Shift+S", "save the lab session / save it to a new file"),
         ]
 
     def open_lab_file(self, path) -> bool | None:
@@ -281,8 +298,13 @@ class LabPart(QtCore.QObject):
         if lab is None:
             return None
         self.open_run(LabRun(lab))
+        self.lab_path = Path(path)
         self.window.statusBar().showMessage(f"Opened the lab session {path}", 5000)
         return True
+
+    def save_lab(self) -> bool:
+        """Write the lab to the file it came from or was last saved to; ask for a file when it has none."""
+        return self.save_lab_as(str(self.lab_path) if self.lab_path is not None else None)
 
     def save_lab_as(self, path: str | None = None) -> bool:
         """Write the lab (``gradviz lab --out``'s file, which File > Open reopens) to ``path`` or a chosen file."""
@@ -300,6 +322,7 @@ class LabPart(QtCore.QObject):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             QtWidgets.QMessageBox.warning(self.window, "Cannot save the lab", f"Nothing was written to {Path(path).name}: {reason}")
             return False
+        self.lab_path = Path(path)
         self.window.statusBar().showMessage(f"Saved the lab to {path}", 5000)
         return True
 
@@ -315,10 +338,14 @@ class LabPart(QtCore.QObject):
             return
         if shown:
             self._page_before = w.central.currentWidget()
-            for name in PASS_ACTIONS:
+            for name in (*PASS_ACTIONS, *SAVE_ACTIONS):
                 action = getattr(w.act, name)
                 self._keys_before[name] = action.shortcuts()
                 action.setShortcuts([])
+            for name in SAVE_ACTIONS:
+                getattr(w.act, name).setVisible(False)
+            for action in (self.act_file_save, self.act_file_save_as):
+                action.setVisible(True)
             for action, keys in self._lab_keys.items():
                 action.setShortcuts([QtGui.QKeySequence(k) for k in keys])
                 action.setEnabled(True)
@@ -340,6 +367,10 @@ class LabPart(QtCore.QObject):
             for name, keys in self._keys_before.items():
                 getattr(w.act, name).setShortcuts(keys)
             self._keys_before = {}
+            for action in (self.act_file_save, self.act_file_save_as):
+                action.setVisible(False)
+            for name in SAVE_ACTIONS:
+                getattr(w.act, name).setVisible(True)
             w.central.setCurrentWidget(self._page_before if self._page_before is not None else w.central.widget(0))
             self.dock.hide()
             for dock in self._docks_before:

@@ -424,8 +424,20 @@ def test_the_snapshot_predictions_confusion_and_shared_colour_scale(spiral_run):
         every += [g[g > 0] for g in lane.grad_w]
     low, high = shot.grad_decades
     values = np.concatenate(every)
-    assert 10.0**low <= values.min() and values.max() <= 10.0**high
+    assert values.max() <= 10.0**high
     assert high - 1 < math.log10(values.max())  # the top decade holds the largest gradient of all lanes
+    assert low == max(math.floor(math.log10(values.min())), high - 8)  # at most 8 decades below the top
+
+
+def test_the_digits_colour_scale_spans_at_most_eight_decades_below_the_largest_gradient():
+    run = LabRun.from_preset("digits-deep")
+    for _ in range(10):  # by epoch 10 the sigmoid lane's smallest last-batch gradients sit near 1e-15
+        run.step_epoch()
+    shot = run.snapshot()
+    values = np.concatenate([np.abs(g[g != 0]).ravel() for lane in shot.lanes for g in lane.grad_w])
+    top = math.ceil(math.log10(values.max()))
+    assert math.log10(values.min()) < top - 12  # the deep sigmoid lane's first layer lies far below the rest
+    assert shot.grad_decades == (top - 8, top)
 
 
 def test_the_digits_snapshot_shows_the_test_images_their_predictions_and_the_verdict():

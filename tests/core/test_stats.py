@@ -204,6 +204,16 @@ def test_decade_range():
     assert decade_range([-1e-5, 1e-2], min_decades=1) == (-5, -2)
 
 
+def test_decade_range_bounded_below_its_top():
+    # A deep sigmoid's first layer at 1e-21 beside a last layer at 0.5: the top stays 10^0, the bottom rises.
+    assert decade_range([1e-21, 3e-4, 0.5], max_decades=8) == (-8, 0)
+    assert decade_range([1e-21, 3e-4, 20.0], max_decades=8) == (-6, 2)
+    assert decade_range([1e-5, 0.5], max_decades=8) == (-5, 0)  # within the bound: unchanged
+    assert decade_range([1e-3, 0.5], max_decades=8) == (-4, 0)  # the least span still holds
+    assert decade_range([1e-21, 0.5], min_decades=4, max_decades=2) == (-4, 0)  # the least span wins
+    assert decade_range([], max_decades=8) == DEFAULT_DECADES
+
+
 def test_log_position():
     pos = log_position(np.array([1e-8, 1e-4, 1.0, 10.0, 0.0, np.nan, -1e-4]), (-8, 0))
     np.testing.assert_allclose(pos[:5], [0.0, 0.5, 1.0, 1.0, 0.0], atol=1e-15)

@@ -12,7 +12,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gradviz.files.network_file import load_preset
-from gradviz.ui.lab_painter import heat_cell_class
+from gradviz.ui.lab_panels import heat_cell_class
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.theme import SCREEN, SLIDES
 
@@ -396,6 +396,37 @@ def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, 
         np.testing.assert_array_equal(lane_before.history.test_accuracy, lane_after.history.test_accuracy)
 
 
+def test_ctrl_s_and_file_save_save_the_lab_while_it_is_shown_and_the_network_again_once_hidden(qtbot, tmp_path):
+    from gradviz.files.sniff import read_lab_file
+
+    window = _window(qtbot, "xor")
+    path = tmp_path / "lab.json"
+    _press(qtbot, window, Key.Key_Right)
+    assert window.lab.save_lab_as(str(path))
+    _press(qtbot, window, Key.Key_Right)
+    _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    shown = _lab(window)
+    qtbot.keyClick(window.lab.view, Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    saved = read_lab_file(path)
+    assert (saved.epoch, saved.batch_index) == (2, 1)
+    window.lab.open_preset("circles")
+    assert window.files.open_file(str(path), ask=False)
+    reopened = _lab(window)
+    assert (reopened.epoch, reopened.batch_index, reopened.data.name) == (2, 1, "xor")
+    for a, b in zip(_weights(shown), _weights(reopened)):
+        np.testing.assert_array_equal(a, b)
+    # File > Save, as the menu shows it: the lab's entry stands where the window's was.
+    _press(qtbot, window, Key.Key_Right)
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.menu() is not None and a.text() == "&File")
+    visible = [a for a in file_menu.actions() if a.isVisible() and a.text().startswith("Save")]
+    assert [a.text() for a in visible] == ["Save lab", "Save lab as…"]
+    visible[0].trigger()
+    assert read_lab_file(path).epoch == 3
+    window.lab.set_shown(False)
+    assert window.act.save.isVisible() and window.act.save.shortcuts() == [QtGui.QKeySequence("Ctrl+S")]
+    assert not window.lab.act_file_save.isVisible()
+
+
 def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot):
     window = _window(qtbot)
     box = window.lab.controls.activations[0]
@@ -518,7 +549,7 @@ def test_ctrl_l_opens_the_spiral_lab_and_closes_it_again(qtbot):
 
 
 def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
-    from gradviz.ui.lab_painter import _per_pixel_extremes
+    from gradviz.ui.lab_plots import _per_pixel_extremes
 
     xs = np.linspace(0, 99.9, 10_000)  # 100 pixel columns, 100 points each
     ys = np.sin(xs * 7.3) + 0.01 * np.arange(10_000) % 3
@@ -530,3 +561,21 @@ def test_a_long_curve_is_thinned_to_each_pixel_columns_extremes():
         assert ty[kept].min() == ys[inside].min() and ty[kept].max() == ys[inside].max()
     sparse = np.linspace(0, 99, 150)  # fewer than two points per column: drawn point by point
     assert len(_per_pixel_extremes(sparse, np.sin(sparse))[0]) == 150
+
+
+def test_sketch_edges_below_the_scale_take_its_lowest_colour_and_above_its_highest(qapp):
+    from types import SimpleNamespace
+
+    from gradviz.ui.lab_canvas import LabCanvas
+    from gradviz.ui.lab_sketch import edge_colours
+
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    canvas = LabCanvas(painter, QtCore.QRectF(0, 0, 10, 10), SimpleNamespace(decades=(-8, 0)), SLIDES)
+    packed = edge_colours(canvas, np.array([1e-21, 1e-8, 1.0, 30.0, 1e-4]))
+    painter.end()
+    rgba = packed.view(np.uint8).reshape(-1, 4)
+    ends = SLIDES.colormap("gradient").map(np.array([0.0, 1.0, 0.5]), mode="byte")  # the map's two ends, its middle
+    assert rgba[0].tolist() == rgba[1].tolist() == list(ends[0])
+    assert rgba[2].tolist() == rgba[3].tolist() == list(ends[1])
+    assert rgba[4].tolist() == list(ends[2])

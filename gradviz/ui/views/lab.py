@@ -8,7 +8,8 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..lab_painter import LabPicture, paint_lab, paint_no_lab
+from ..lab_canvas import LabPicture
+from ..lab_painter import paint_lab, paint_no_lab
 from ..lab_scene import lab_scene
 from ..theme import SCREEN, Theme
 from .registry import ViewSpec

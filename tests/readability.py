@@ -248,7 +248,7 @@ def view_labels(widget: QtWidgets.QWidget, window: QtWidgets.QWidget) -> list[La
             labels += _graphics_view_labels(view, window)
         elif isinstance(view, NetworkView):
             labels += _network_view_labels(view, window)
-        elif getattr(view, "picture", None) is not None:  # a painted view recording its texts (the lab)
+        elif hasattr(getattr(view, "picture", None), "texts"):  # a painted view recording its texts (the lab)
             labels += _painted_view_labels(view, window)
     return labels + _widget_labels(widget, window)
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from gradviz.cli import main
 from gradviz.export_svg import plain_svg_coordinates
-from gradviz.ui.lab_painter import LANE_COLORS
+from gradviz.ui.lab_canvas import LANE_COLORS
 from gradviz.ui.theme import SCREEN, SLIDES
 from gradviz.ui.views.registry import EXPORT_NAMES
 

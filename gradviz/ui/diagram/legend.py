@@ -78,17 +78,7 @@ def paint_colour_bar(painter, layout: DiagramLayout, scene: DiagramScene, theme:
 
     y = bottom + 1.2 * metrics.height()
     for swatch in bar.swatches:
-        pen = QtGui.QPen(qcolor(swatch.argb), max(3.0, 0.25 * size))
-        pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-        if swatch.dashed:
-            pen.setDashPattern([2.0, 1.2])
-        painter.setPen(pen)
-        if swatch.arc:
-            path = QtGui.QPainterPath(QtCore.QPointF(x, y + 0.3 * size))
-            path.quadTo(QtCore.QPointF(x + 0.9 * size, y - 0.7 * size), QtCore.QPointF(x + 1.8 * size, y + 0.3 * size))
-            painter.drawPath(path)
-        else:
-            painter.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + 1.8 * size, y))
+        _draw_swatch(painter, swatch, x, y, size)
         painter.setPen(theme.color("foreground"))
         painter.setFont(fitting_font(theme, max(0.9 * size, least_text_px(theme)), swatch.label, rect.right - x - 2.2 * size))
         text_at(painter, x + 2.2 * size, y + 0.35 * metrics.ascent(), swatch.label, boxes, "legend")
@@ -180,17 +170,7 @@ def paint_colour_strip(painter, rect: Rect, scene: DiagramScene, theme: Theme, b
         if entry_x > rect.left and entry_x + width > rect.right:
             entry_x, y = rect.left, y + 1.15 * line
         mid = y + 0.5 * line
-        pen = QtGui.QPen(qcolor(swatch.argb), max(3.0, 0.25 * size))
-        pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-        if swatch.dashed:
-            pen.setDashPattern([2.0, 1.2])
-        painter.setPen(pen)
-        if swatch.arc:
-            path = QtGui.QPainterPath(QtCore.QPointF(entry_x, mid + 0.3 * size))
-            path.quadTo(QtCore.QPointF(entry_x + 0.9 * size, mid - 0.7 * size), QtCore.QPointF(entry_x + 1.8 * size, mid + 0.3 * size))
-            painter.drawPath(path)
-        else:
-            painter.drawLine(QtCore.QPointF(entry_x, mid), QtCore.QPointF(entry_x + 1.8 * size, mid))
+        _draw_swatch(painter, swatch, entry_x, mid, size)
         painter.setPen(theme.color("foreground"))
         text_at(painter, entry_x + 2.2 * size, y + metrics.ascent(), swatch.label, boxes, "legend")
         entry_x += width
@@ -208,3 +188,18 @@ def paint_colour_strip(painter, rect: Rect, scene: DiagramScene, theme: Theme, b
         return
     text_at(painter, fill_left, ends_y, "0 saturated", boxes, "legend")
     text_at(painter, fill_left + fill_width - metrics.horizontalAdvance("1"), ends_y, "1", boxes, "legend")
+
+
+def _draw_swatch(painter: QtGui.QPainter, swatch, x: float, y: float, size: float) -> None:
+    """One legend swatch, 1.8 ``size`` wide from (``x``, ``y``): a line (dashed for exact zeros) or a skip's arc."""
+    pen = QtGui.QPen(qcolor(swatch.argb), max(3.0, 0.25 * size))
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    if swatch.dashed:
+        pen.setDashPattern([2.0, 1.2])
+    painter.setPen(pen)
+    if swatch.arc:
+        path = QtGui.QPainterPath(QtCore.QPointF(x, y + 0.3 * size))
+        path.quadTo(QtCore.QPointF(x + 0.9 * size, y - 0.7 * size), QtCore.QPointF(x + 1.8 * size, y + 0.3 * size))
+        painter.drawPath(path)
+    else:
+        painter.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + 1.8 * size, y))

@@ -143,38 +143,52 @@ class LabCanvas:
         self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
         return box
 
-    def layer(self, key: tuple, rect: QtCore.QRectF, draw):
-        """``draw()``'s result, its pixels kept as an image under ``key`` (with the theme and text size) and
-        copied on later paints: for what changes far less often than the frames (axes, ticks, legends). The
-        texts it drew are recorded again on every paint. An SVG or a PDF gets ``draw()`` itself."""
+    def kept(self, slot: tuple, key, make):
+        """``make()``, kept in the caller's cache under ``slot`` for as long as ``key`` stays the same. One
+        entry per slot: a key that changes every frame replaces its entry instead of piling up beside it
+        (a cache that grew past its bound used to be emptied, and every layer made again)."""
+        entry = self.cache.get(slot)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        value = make()
+        self.cache[slot] = (key, value)
+        return value
+
+    def layer(self, slot: tuple, key: tuple, rect: QtCore.QRectF, draw):
+        """``draw()``'s result, its pixels kept as an image under ``slot`` while ``key`` (with the theme and
+        text size) stays the same, and copied on later paints: for what changes far less often than the
+        frames (axes, legends). The texts it drew are recorded again on every paint. An SVG or a PDF gets
+        ``draw()`` itself."""
         if not self.raster:
             return draw()
-        key = ("layer", *key, self.theme.name, self.px)
-        hit = self.cache.get(key)
-        if hit is None:
-            area = QtCore.QRectF(rect).adjusted(-self.pad, -self.pad, self.pad, self.pad)
-            device = self.p.device()
-            ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
-            image = QtGui.QImage(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)),
-                                 QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
-            image.setDevicePixelRatio(ratio)
-            image.fill(QtCore.Qt.GlobalColor.transparent)
-            outer, texts = self.p, self.picture.texts
-            self.p, self.picture.texts = QtGui.QPainter(image), []
-            try:
-                self.p.setRenderHints(outer.renderHints())
-                self.p.translate(-area.left(), -area.top())
-                result = draw()
-            finally:
-                self.p.end()
-                drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
-                self.p, self.picture.texts = outer, texts
-            hit = self.cache[key] = (image, area.topLeft(), drawn, result)
-        image, corner, drawn, result = hit
+        image, corner, drawn, result = self.kept(("layer", *slot), (*key, self.theme.name, self.px), lambda: self._make_layer(rect, draw))
         self.p.drawImage(corner, image)
         transform = self.p.transform()
-        self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
+        if transform.isIdentity():
+            self.picture.texts += drawn
+        else:
+            self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
         return result
+
+    def _make_layer(self, rect: QtCore.QRectF, draw) -> tuple:
+        area = QtCore.QRectF(rect).adjusted(-self.pad, -self.pad, self.pad, self.pad)
+        device = self.p.device()
+        ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
+        image = QtGui.QImage(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)),
+                             QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+        image.setDevicePixelRatio(ratio)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        outer, texts = self.p, self.picture.texts
+        self.p, self.picture.texts = QtGui.QPainter(image), []
+        try:
+            self.p.setRenderHints(outer.renderHints())
+            self.p.translate(-area.left(), -area.top())
+            result = draw()
+        finally:
+            self.p.end()
+            drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
+            self.p, self.picture.texts = outer, texts
+        return image, area.topLeft(), drawn, result
 
     def fitting(self, forms, width: float, px=None, bold=False) -> str:
         """The first of ``forms`` (longest first) that fits ``width``; the last one otherwise (elided when drawn)."""

@@ -26,6 +26,8 @@ from .lab_plots import paint_plots
 from .lab_sketch import paint_sketch
 from .theme import Theme, gradient_colors
 
+#: Entries a view's cache holds at most: one per layer slot (``LabCanvas.kept``), so it stays far below this.
+MAX_CACHED = 64
 #: Share of the height the lanes take (the rest: the header and the shared plots).
 LANES_SHARE = 0.56
 
@@ -78,12 +80,12 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     canvas.text(QtCore.QRectF(x, rect.top(), w_lo, rect.height()), lo_text, "colour-bar")
     x += w_lo
     steps = 64
-    key = ("colour-bar", lo, hi, canvas.theme.name)
-    image = canvas.cache.get(key)
-    if image is None:  # the scale changes far less often than the frames
+
+    def make() -> QtGui.QImage:  # the scale changes far less often than the frames
         colors = gradient_colors(np.logspace(lo, hi, steps), (lo, hi), canvas.theme)
-        image = QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
-        canvas.cache[key] = image
+        return QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
+
+    image = canvas.kept(("colour-bar",), (lo, hi, canvas.theme.name), make)
     bar = QtCore.QRectF(x, rect.top() + rect.height() * 0.2, max(bar_w - canvas.pad * 0.5, 1), rect.height() * 0.6)
     canvas.p.drawImage(bar, image)
     x += bar_w
@@ -123,10 +125,10 @@ def paint_lab(painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, c
               draft: bool = False) -> LabPicture:  # fmt: skip
     """Draw the lab scene ``lab`` into ``rect`` of ``painter`` under ``theme``; returns what was drawn.
 
-    ``cache`` (a dict the caller keeps, emptied when it grows) holds layers that do not change between
+    ``cache`` (a dict the caller keeps: one entry per layer, see ``LabCanvas.kept``) holds layers that do not change between
     frames, such as the data's points. ``draft`` draws the curves without antialiasing (frames while
     training: the same picture, a third of the cost)."""
-    if cache is not None and len(cache) > 32:
+    if cache is not None and len(cache) > MAX_CACHED:
         cache.clear()
     return _paint_whole(LabCanvas(painter, rect, lab, theme, cache, draft))
 

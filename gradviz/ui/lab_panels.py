@@ -41,10 +41,8 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
         _draw_points(canvas, canvas.p, to_px)
         canvas.p.restore()
     else:
-        key = ("points", _content_key(canvas.lab.train_points), _content_key(canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
-        layer = canvas.cache.get(key)
-        if layer is None:
-            layer = canvas.cache[key] = _points_layer(canvas, square.size(), to_px)
+        key = (_content_key(canvas.lab.train_points), _content_key(canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
+        layer = canvas.kept(("points", k), key, lambda: _points_layer(canvas, square.size(), to_px))
         canvas.p.drawImage(square.topLeft(), layer)
     legend = QtCore.QRectF(rect.left(), square.bottom() + canvas.pad * 0.3, rect.width(), legend_h)
     accuracy = _percent(lane.test_accuracy)

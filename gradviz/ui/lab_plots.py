@@ -21,15 +21,18 @@ def paint_plots(canvas: LabCanvas, rect: QtCore.QRectF) -> None:
 
 
 def _axes(canvas: LabCanvas, rect: QtCore.QRectF, last_epoch: int, *frame) -> QtCore.QRectF:
-    """The plot's frame (``_plot_frame(canvas, rect, *frame)``) and its epoch axis, kept as a layer: the curves
-    change every frame while training, the axes only when a tick does. Returns the data area."""
+    """The plot's frame (``_plot_frame(canvas, rect, *frame)``) kept as a layer, and its epoch ticks drawn
+    on it: the frame changes only when a y tick does, the epoch axis grows with every epoch while training.
+    Returns the data area."""
 
     def draw() -> QtCore.QRectF:
         area = _plot_frame(canvas, rect, *frame)
-        _x_axis(canvas, area, last_epoch, "epoch")
+        _x_axis_title(canvas, area, "epoch")
         return QtCore.QRectF(area)
 
-    return QtCore.QRectF(canvas.layer(("axes", _rect_key(rect), last_epoch, repr(frame)), rect, draw))
+    area = QtCore.QRectF(canvas.layer(("axes", frame[0][-1]), (_rect_key(rect), repr(frame)), rect, draw))
+    _x_ticks(canvas, area, last_epoch)
+    return area
 
 
 def _rect_key(rect: QtCore.QRectF) -> tuple:
@@ -69,7 +72,7 @@ def _plot_frame(canvas, rect, title, legend_width, y_ticks, y_texts, right_ticks
     return area
 
 
-def _x_axis(canvas, area: QtCore.QRectF, last_epoch: int, label: str) -> None:
+def _x_ticks(canvas, area: QtCore.QRectF, last_epoch: int) -> None:
     lh = canvas.line_height()
     ticks = _nice_ticks(0, last_epoch, 5)
     edge = -math.inf
@@ -81,6 +84,10 @@ def _x_axis(canvas, area: QtCore.QRectF, last_epoch: int, label: str) -> None:
         if box.left() > edge + canvas.pad * 0.5 and box.right() <= area.right() + w:
             canvas.text(box, text, "tick", align=QtCore.Qt.AlignmentFlag.AlignCenter, elide=False)
             edge = box.right()
+
+
+def _x_axis_title(canvas, area: QtCore.QRectF, label: str) -> None:
+    lh = canvas.line_height()
     canvas.text(QtCore.QRectF(area.left(), area.bottom() + lh * 1.5, area.width(), lh), label, "axis-title",
               align=QtCore.Qt.AlignmentFlag.AlignCenter)  # fmt: skip
 
@@ -216,7 +223,7 @@ def paint_loss_plot(canvas, rect: QtCore.QRectF) -> None:
         _curve(canvas, (k, "loss"), area, lane.epochs, lane.loss, lambda v: v / loss_top, color, False, last)
         _curve(canvas, (k, "test_accuracy"), area, lane.epochs, lane.test_accuracy_history, lambda v: v, color, True, last)
     legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
-    canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
+    canvas.layer(("legend", "loss"), (_rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
 
 
 def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
@@ -250,9 +257,9 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
                         ramp[l].name(), False, last)  # fmt: skip
     legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
     if _legend_height(canvas, legend, rows) <= legend.height():
-        canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
+        canvas.layer(("legend", "speed"), (_rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
     else:  # every line stays in the legend, in less room
-        canvas.layer(("compact legend", _rect_key(legend), repr(rows)), legend, lambda: _compact_layer_legend(canvas, legend, rows))
+        canvas.layer(("legend", "speed"), ("compact", _rect_key(legend), repr(rows)), legend, lambda: _compact_layer_legend(canvas, legend, rows))
 
 
 def _per_pixel_extremes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -57,6 +57,9 @@ class LabPicture:
     heat_maps: dict = field(default_factory=dict)
     curves: dict = field(default_factory=dict)
     plot_rects: dict = field(default_factory=dict)
+    #: ``sketch_edges[k]``: lane k's sketch edges as drawn, (lines as x1, y1, x2, y2 in the painter's units,
+    #: their |dC/dw|, the pen width).
+    sketch_edges: dict = field(default_factory=dict)
 def text_px(theme: Theme, width: float, height: float) -> float:
     """The pixel size of the lab's body text for a picture ``width`` x ``height``."""
     grow = max(1.0, min(width / 1280.0, height / 720.0)) ** 0.5
@@ -94,6 +97,8 @@ class LabCanvas:
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
         self.edge_table: np.ndarray | None = None
+        #: Whether every colour of ``edge_table`` is opaque (overlapping edges then need no blending).
+        self.edge_table_opaque = False
         #: Drawing pixels (a widget or an image): layers that do not change are cached as images. An SVG or
         #: a PDF gets every shape as a vector.
         engine = painter.paintEngine()

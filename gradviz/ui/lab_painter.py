@@ -111,11 +111,11 @@ def _paint_lane(canvas, k: int, lane, rect: QtCore.QRectF) -> None:
     body = QtCore.QRectF(rect.left(), rect.top() + lh + canvas.pad * 0.3, rect.width(), rect.height() - lh - canvas.pad * 0.3)
     if lane.grid is not None:
         sketch_w = body.width() * 0.40
-        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()))
+        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()), k)
         paint_boundary(canvas, k, lane, QtCore.QRectF(body.left() + sketch_w, body.top(), body.width() - sketch_w, body.height()))
     else:
         sketch_w = body.width() * 0.26
-        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()))
+        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()), k)
         rest = body.width() - sketch_w
         paint_digits(canvas, lane, QtCore.QRectF(body.left() + sketch_w, body.top(), rest * 0.5 - canvas.pad * 0.5, body.height()))
         paint_confusion(canvas, lane, QtCore.QRectF(body.left() + sketch_w + rest * 0.5, body.top(), rest * 0.5, body.height()))

@@ -22,10 +22,13 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
     side = max(10.0, min(rect.width(), rect.height() - legend_h - canvas.pad * 0.3))
     square = QtCore.QRectF(rect.left() + (rect.width() - side) / 2, rect.top(), side, side)
     xs, ys, values = lane.grid
-    cells = _heat_cells(values, canvas.lab.classes, canvas.bg)  # row 0 = lowest y
-    top_down = np.ascontiguousarray(cells[::-1])
-    h, w = top_down.shape[:2]
-    image = QtGui.QImage(top_down.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+    rgb_table, argb_table = canvas.kept(("heat table",), (canvas.lab.classes, canvas.bg.name()), lambda: _heat_tables(canvas.lab.classes, canvas.bg))
+    index = np.ascontiguousarray(_heat_index(values, canvas.lab.classes, len(rgb_table))[::-1])  # row 0 = lowest y
+    top_down = rgb_table[index]
+    h, w = index.shape
+    # 32-bit pixels: an RGB888 image would be converted on every paint before it is scaled.
+    pixels = np.ascontiguousarray(argb_table[index])
+    image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
     canvas.p.drawImage(square, image)
     canvas.picture.heat_maps[k] = (top_down, QtCore.QRectF(square), np.asarray(xs), np.asarray(ys))
     x0, x1, y0, y1 = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
@@ -169,22 +172,28 @@ def _content_key(array) -> int | None:
 HEAT_MAP_STEPS = 255
 
 
-def _heat_cells(values: np.ndarray, classes: int, background: QtGui.QColor) -> np.ndarray:
-    """RGB cells (uint8) for the grid: two classes mix their colours by the class-1 probability; more take
-    their class's colour (the palette cycles); all faded towards the background. Looked up in a table, as
-    the grid is redrawn every frame while training."""
+def _heat_tables(classes: int, background: QtGui.QColor) -> tuple[np.ndarray, np.ndarray]:
+    """The heat map's colours, as RGB (uint8, steps x 3) and as Qt's 0xffRRGGBB words: two classes mix
+    their colours by the class-1 probability; more take their class's colour (the palette cycles); all
+    faded towards the background."""
     palette = np.array([QtGui.QColor(c).getRgb()[:3] for c in (*CLASS_COLORS, *[v for k, v in OKABE_ITO.items() if k not in ("blue", "orange")])], dtype=np.float64)
     bg = np.array(background.getRgb()[:3], dtype=np.float64)
-    values = np.asarray(values)
     if classes <= 2:
         t = np.linspace(0.0, 1.0, HEAT_MAP_STEPS)[:, None]
         table = palette[0] * (1 - t) + palette[1] * t
-        index = np.rint(np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.5) * (HEAT_MAP_STEPS - 1)).astype(np.intp)
     else:
         table = palette
-        index = np.nan_to_num(values, nan=0.0).astype(np.intp).clip(0, None) % len(palette)
-    table = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
-    return table[index]
+    rgb = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
+    words = rgb.astype(np.uint32)
+    return rgb, np.uint32(0xFF000000) | (words[:, 0] << 16) | (words[:, 1] << 8) | words[:, 2]
+
+
+def _heat_index(values, classes: int, steps: int) -> np.ndarray:
+    """Each grid cell's row of the heat map's colour tables (``_heat_tables``)."""
+    values = np.asarray(values)
+    if classes <= 2:
+        return np.rint(np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.5) * (HEAT_MAP_STEPS - 1)).astype(np.intp)
+    return np.nan_to_num(values, nan=0.0).astype(np.intp).clip(0, None) % steps
 
 
 def heat_cell_class(cells: np.ndarray, background: str) -> np.ndarray:

@@ -60,6 +60,12 @@ class LabPicture:
     #: ``sketch_edges[k]``: lane k's sketch edges as drawn, (lines as x1, y1, x2, y2 in the painter's units,
     #: their |dC/dw|, the pen width).
     sketch_edges: dict = field(default_factory=dict)
+def content_key(*arrays) -> int:
+    """A key that stays the same while the arrays' values do (each snapshot hands out new arrays, often
+    with the same values): for what a paint keeps between frames."""
+    return hash(tuple(None if a is None else (np.shape(a), np.asarray(a).dtype.str, np.ascontiguousarray(a).tobytes()) for a in arrays))
+
+
 def text_px(theme: Theme, width: float, height: float) -> float:
     """The pixel size of the lab's body text for a picture ``width`` x ``height``."""
     grow = max(1.0, min(width / 1280.0, height / 720.0)) ** 0.5
@@ -166,7 +172,10 @@ class LabCanvas:
         ``draw()`` itself."""
         if not self.raster:
             return draw()
-        image, corner, drawn, result = self.kept(("layer", *slot), (*key, self.theme.name, self.px), lambda: self._make_layer(rect, draw))
+        slot = ("layer", *slot)
+        before = self.cache.get(slot)
+        image, corner, drawn, result = self.kept(slot, (*key, self.theme.name, self.px),
+                                                 lambda: self._make_layer(rect, draw, before[1][0] if before else None))  # fmt: skip
         self.p.drawImage(corner, image)
         transform = self.p.transform()
         if transform.isIdentity():
@@ -175,12 +184,16 @@ class LabCanvas:
             self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
         return result
 
-    def _make_layer(self, rect: QtCore.QRectF, draw) -> tuple:
-        area = QtCore.QRectF(rect).adjusted(-self.pad, -self.pad, self.pad, self.pad)
+    def _make_layer(self, rect: QtCore.QRectF, draw, reuse: QtGui.QImage | None = None) -> tuple:
+        # Whole pixels: what is drawn into the layer lands on the same pixels as when drawn straight.
+        left, top = math.floor(rect.left() - self.pad), math.floor(rect.top() - self.pad)
+        area = QtCore.QRectF(left, top, math.ceil(rect.right() + self.pad) - left, math.ceil(rect.bottom() + self.pad) - top)
         device = self.p.device()
         ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
-        image = QtGui.QImage(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)),
-                             QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
+        size = QtCore.QSize(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)))
+        # A layer remade every frame while training (the curves) draws into the image it had.
+        same = reuse is not None and reuse.size() == size and reuse.devicePixelRatio() == ratio
+        image = reuse if same else QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(ratio)
         image.fill(QtCore.Qt.GlobalColor.transparent)
         outer, texts = self.p, self.picture.texts
@@ -193,7 +206,7 @@ class LabCanvas:
             self.p.end()
             drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
             self.p, self.picture.texts = outer, texts
-        return image, area.topLeft(), drawn, result
+        return image, area.topLeft().toPoint(), drawn, result
 
     def fitting(self, forms, width: float, px=None, bold=False) -> str:
         """The first of ``forms`` (longest first) that fits ``width``; the last one otherwise (elided when drawn)."""

@@ -58,7 +58,9 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     bar_width = min(rect.width() * 0.4, 30 * canvas.px)
     top = QtCore.QRectF(rect.left(), rect.top(), rect.width() - bar_width - canvas.pad, lh)
     canvas.text(top, lab.title, "title", bold=True)
-    _paint_colour_bar(canvas, QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh))
+    bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
+    key = (tuple(canvas.lab.decades), round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from .lab_canvas import CLASS_COLORS, OKABE_ITO, RIGHT_MARK, WRONG_MARK, LabCanvas
+from .lab_canvas import CLASS_COLORS, OKABE_ITO, RIGHT_MARK, WRONG_MARK, LabCanvas, content_key
 
 
 #: How far the heat map's colours are mixed towards the background: the points on it must stand out.
@@ -24,11 +24,11 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
     xs, ys, values = lane.grid
     rgb_table, argb_table = canvas.kept(("heat table",), (canvas.lab.classes, canvas.bg.name()), lambda: _heat_tables(canvas.lab.classes, canvas.bg))
     index = np.ascontiguousarray(_heat_index(values, canvas.lab.classes, len(rgb_table))[::-1])  # row 0 = lowest y
-    top_down = rgb_table[index]
     h, w = index.shape
     # 32-bit pixels: an RGB888 image would be converted on every paint before it is scaled.
-    pixels = np.ascontiguousarray(argb_table[index])
+    pixels = argb_table[index]
     image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
+    top_down = pixels.view(np.uint8).reshape(h, w, 4)[..., 2::-1]  # 0xffRRGGBB is B, G, R, 255 in memory
     canvas.p.drawImage(square, image)
     canvas.picture.heat_maps[k] = (top_down, QtCore.QRectF(square), np.asarray(xs), np.asarray(ys))
     x0, x1, y0, y1 = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
@@ -44,7 +44,7 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
         _draw_points(canvas, canvas.p, to_px)
         canvas.p.restore()
     else:
-        key = (_content_key(canvas.lab.train_points), _content_key(canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
+        key = (content_key(canvas.lab.train_points, canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
         layer = canvas.kept(("points", k), key, lambda: _points_layer(canvas, square.size(), to_px))
         canvas.p.drawImage(square.topLeft(), layer)
     legend = QtCore.QRectF(rect.left(), square.bottom() + canvas.pad * 0.3, rect.width(), legend_h)
@@ -163,11 +163,6 @@ def paint_confusion(canvas: LabCanvas, lane, rect: QtCore.QRectF) -> None:
                           color=text_color, px=small_px, elide=False)  # fmt: skip
 
 
-def _content_key(array) -> int | None:
-    """A key that stays the same while an array's values do (snapshots hand out new copies of the same data)."""
-    return None if array is None else hash((np.asarray(array).shape, np.ascontiguousarray(array).tobytes()))
-
-
 #: Steps of the class-1 probability in the heat map's colour table (an odd count: 0.5 has its own step).
 HEAT_MAP_STEPS = 255
 
@@ -185,7 +180,7 @@ def _heat_tables(classes: int, background: QtGui.QColor) -> tuple[np.ndarray, np
         table = palette
     rgb = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
     words = rgb.astype(np.uint32)
-    return rgb, np.uint32(0xFF000000) | (words[:, 0] << 16) | (words[:, 1] << 8) | words[:, 2]
+    return rgb, (np.uint32(0xFF000000) | (words[:, 0] << 16) | (words[:, 1] << 8) | words[:, 2]).astype("<u4")
 
 
 def _heat_index(values, classes: int, steps: int) -> np.ndarray:

@@ -186,3 +186,28 @@ def test_training_frames_keep_the_cache_small_and_show_the_settings_once(qtbot, 
     assert shown == []  # training changed no setting: the dock's spin boxes were left alone
     window.lab.driver.edit({"learning_rate": 0.05})
     assert len(shown) == 1 and shown[0].lanes[0].learning_rate == 0.05
+
+
+def test_a_tick_while_playing_publishes_or_trains_never_both(qapp):
+    from types import SimpleNamespace
+
+    from gradviz.core.lab_state import LabRun
+    from gradviz.ui.lab_driver import LabDriver, samples_trained
+
+    published = []
+    bridge = SimpleNamespace(session=SimpleNamespace(lab=LabRun.from_preset("spiral-deep")))
+    bridge.publish_lab = lambda: published.append(samples_trained(bridge.session.lab))
+    driver = LabDriver(bridge)
+    driver.play()
+    ticks = []
+    try:
+        while len(published) < 3 and len(ticks) < 500:
+            before = (samples_trained(driver.lab), len(published))
+            driver._on_tick()
+            ticks.append((samples_trained(driver.lab) - before[0], len(published) - before[1]))
+    finally:
+        driver.shutdown()
+    assert ticks[0][0] > 0 and ticks[0][1] == 0  # what is shown is current: play trains first
+    assert len(published) == 3
+    for trained, publishes in ticks:
+        assert (trained > 0) != (publishes > 0)

@@ -102,8 +102,7 @@ class LabCanvas:
         self.draft = bool(draft)
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
-        self.edge_table: np.ndarray | None = None
-        #: Whether every colour of ``edge_table`` is opaque (overlapping edges then need no blending).
+        #: Whether every colour of the sketch's edge table is opaque (overlapping edges then need no blending).
         self.edge_table_opaque = False
         #: Drawing pixels (a widget or an image): layers that do not change are cached as images. An SVG or
         #: a PDF gets every shape as a vector.

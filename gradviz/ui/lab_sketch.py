@@ -3,6 +3,7 @@ mini-batch |dC/dw| on the snapshot's shared log scale."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -179,15 +180,17 @@ class EdgeRaster:
 
 
 def edge_colours(canvas: LabCanvas, magnitudes: np.ndarray) -> np.ndarray:
-    """Packed RGBA (uint32) of |dC/dw| on the shared scale, ``SKETCH_COLOUR_STEPS`` steps of it: one table per
-    paint, made by ``theme.gradient_colors`` (zeros and non-finite values get its own colours)."""
+    """Packed RGBA (uint32) of |dC/dw| on the shared scale, ``SKETCH_COLOUR_STEPS`` steps of it: a table made
+    by ``theme.gradient_colors`` (zeros and non-finite values get its own colours), kept while the scale is."""
     lo, hi = canvas.lab.decades
-    table = canvas.edge_table
-    if table is None:
+
+    def make_table() -> np.ndarray:
         # Steps 0..STEPS of the scale, then an exact zero, then a non-finite value.
         samples = np.concatenate([10.0 ** (lo + np.arange(SKETCH_COLOUR_STEPS + 1) / SKETCH_COLOUR_STEPS * (hi - lo)), [0.0, np.nan]])
-        table = canvas.edge_table = gradient_colors(samples, (lo, hi), canvas.theme).view(np.uint32).ravel()
-        canvas.edge_table_opaque = bool((table >> 24 == 0xFF).all())
+        return gradient_colors(samples, (lo, hi), canvas.theme).view(np.uint32).ravel()
+
+    table = canvas.kept(("edge table",), (lo, hi, canvas.theme.name), make_table)
+    canvas.edge_table_opaque = bool((table >> 24 == 0xFF).all())
     m = np.asarray(magnitudes, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = np.round((np.log10(np.where(m > 0, m, 1.0)) - lo) / (hi - lo) * SKETCH_COLOUR_STEPS)
@@ -197,7 +200,8 @@ def edge_colours(canvas: LabCanvas, magnitudes: np.ndarray) -> np.ndarray:
     return table[index]
 
 
-def _shown_units(width: int) -> list[int]:
+@functools.lru_cache(maxsize=64)
+def _shown_units(width: int) -> tuple[int, ...]:
     if width <= MAX_SKETCH_UNITS:
-        return list(range(width))
-    return sorted(set(np.linspace(0, width - 1, MAX_SKETCH_UNITS).round().astype(int).tolist()))
+        return tuple(range(width))
+    return tuple(sorted(set(np.linspace(0, width - 1, MAX_SKETCH_UNITS).round().astype(int).tolist())))

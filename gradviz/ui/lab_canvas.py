@@ -130,13 +130,32 @@ class LabCanvas:
     def text(self, rect: QtCore.QRectF, text: str, role: str, align=None, bold=False, color=None, px=None, elide=True) -> QtCore.QRectF:
         """Draw ``text`` in ``rect`` (one line, elided to fit) and record it; returns its box."""
         align = align if align is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-        f = self.font(px, bold)
+        flags = int(align.value if hasattr(align, "value") else align)
+        font_key = self._font_key(px, bold)
+        key = (font_key, text, rect.x(), rect.y(), rect.width(), rect.height(), flags, bool(elide))
+        layout = _TEXT_LAYOUTS.get(key)
+        if layout is None:  # a frame while training lays out mostly the texts the one before did
+            if len(_TEXT_LAYOUTS) > MAX_REMEMBERED_WIDTHS:
+                _TEXT_LAYOUTS.clear()
+            layout = _TEXT_LAYOUTS[key] = self._layout(rect, text, flags, px, bold, elide)
+        shown, rect, box = layout
+        if not shown:
+            return QtCore.QRectF()
+        f = _font_and_metrics(font_key)[0]
+        color = QtGui.QColor(color) if color is not None else self.fg
+        self.p.setFont(f)
+        self.p.setPen(color)
+        self.p.drawText(rect, flags, shown)
+        self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
+        return QtCore.QRectF(box)
+
+    def _layout(self, rect: QtCore.QRectF, text: str, flags: int, px, bold, elide) -> tuple[str, QtCore.QRectF, QtCore.QRectF]:
+        """What ``text`` shows in ``rect`` (elided to fit), the rectangle it is drawn in and its box."""
         metrics = self.metrics(px, bold)
         fits = not elide or self.text_width(text, px, bold) <= rect.width() - 2
         shown = text if fits else metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1))
         if not shown:
-            return QtCore.QRectF()
-        color = QtGui.QColor(color) if color is not None else self.fg
+            return "", QtCore.QRectF(), QtCore.QRectF()
         # drawText clips to its rectangle: a rectangle smaller than the line (a small matrix cell's label)
         # grows around its centre instead, so no glyph is ever cut (overlaps are then the tests' to find).
         rect = QtCore.QRectF(rect)
@@ -145,13 +164,9 @@ class LabCanvas:
             rect.adjust(0, -(need_h - rect.height()) / 2, 0, (need_h - rect.height()) / 2)
         if rect.width() < need_w:
             rect.adjust(-(need_w - rect.width()) / 2, 0, (need_w - rect.width()) / 2, 0)
-        self.p.setFont(f)
-        self.p.setPen(color)
-        self.p.drawText(rect, int(align.value if hasattr(align, "value") else align), shown)
-        box = metrics.boundingRect(rect, int(align.value if hasattr(align, "value") else align), shown)
+        box = metrics.boundingRect(rect, flags, shown)
         box = box.intersected(rect) if box.width() > rect.width() else box
-        self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
-        return box
+        return shown, rect, box
 
     def kept(self, slot: tuple, key, make):
         """``make()``, kept in the caller's cache under ``slot`` for as long as ``key`` stays the same. One
@@ -244,6 +259,8 @@ class LabCanvas:
 #: a fifth of a frame).
 _FONTS: dict = {}
 _TEXT_WIDTHS: dict = {}
+#: Texts laid out in their rectangles: (font key, text, rectangle, flags, elide) -> (shown, drawn in, box).
+_TEXT_LAYOUTS: dict = {}
 MAX_REMEMBERED_WIDTHS = 8192
 
 

@@ -173,8 +173,7 @@ def _curve(canvas, area, epochs, values, y_of, color, dashed, last_epoch) -> tup
     values = np.asarray(values, dtype=np.float64)
     keep = np.isfinite(values)
     xs = area.left() + epochs * (area.width() / max(last_epoch, 1))
-    with np.errstate(invalid="ignore"):
-        ys = area.bottom() - np.clip(y_of(values), 0.0, 1.0) * area.height()
+    ys = area.bottom() - np.clip(y_of(values), 0.0, 1.0) * area.height()
     every = bool(keep.all())
     drawn = (epochs, values, xs, ys) if every else (epochs[keep], values[keep], xs[keep], ys[keep])
     pen = QtGui.QPen(QtGui.QColor(color), max(2.0, canvas.px * 0.12))
@@ -292,6 +291,8 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
 def _per_pixel_extremes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A long curve thinned to its lowest and highest point in each pixel column, in order: the same line
     on screen, and a frame's cost bounded by the plot's width rather than by the epochs kept."""
+    if len(xs) <= 2 * (xs[-1] - xs[0]):  # fewer than two points a column: nothing to thin (the usual case)
+        return xs, ys
     columns = np.floor(xs).astype(np.int64)
     if len(xs) <= 2 * (columns[-1] - columns[0] + 1):
         return xs, ys

@@ -42,15 +42,17 @@ def paint_sketch(canvas: LabCanvas, lane, rect: QtCore.QRectF, k: int = 0) -> No
     pen_width = max(1.0, radius * 0.35)
     geometry = (tuple(widths), round(rect.x()), round(rect.y()), round(rect.width()), round(rect.height()))
 
-    def make_lines() -> tuple[list[QtCore.QLineF], np.ndarray]:
+    def make_lines() -> tuple[list[QtCore.QLineF], np.ndarray, list[np.ndarray]]:
         ends = []
         for l in range(layers - 1):
             y_from, y_to = ys(l), ys(l + 1)
             ends += [(xs[l], y0, xs[l + 1], y1) for y1 in y_to for y0 in y_from]
-        return [QtCore.QLineF(*e) for e in ends], np.array(ends, dtype=np.float64).reshape(-1, 4)
+        # Where each drawn edge's weight sits in its layer's flattened (to, from) matrix, in drawing order.
+        weights = [(np.asarray(shown[l + 1])[:, None] * widths[l] + np.asarray(shown[l])[None, :]).ravel() for l in range(layers - 1)]
+        return [QtCore.QLineF(*e) for e in ends], np.array(ends, dtype=np.float64).reshape(-1, 4), weights
 
-    lines, ends = canvas.kept(("sketch lines", k), geometry, make_lines)
-    magnitudes = np.concatenate([np.abs(np.asarray(lane.grad_w[l]))[np.ix_(shown[l + 1], shown[l])].ravel() for l in range(layers - 1)])
+    lines, ends, weights = canvas.kept(("sketch lines", k), geometry, make_lines)
+    magnitudes = np.abs(np.concatenate([np.asarray(lane.grad_w[l]).ravel()[weights[l]] for l in range(layers - 1)]))
     packed = edge_colours(canvas, magnitudes)
     canvas.picture.sketch_edges[k] = (ends, magnitudes, pen_width)
     # Without antialiasing: hundreds of thick antialiased lines would take most of a frame.
@@ -173,7 +175,7 @@ class EdgeRaster:
         packed = np.asarray(packed, dtype="<u4")
         top = self._top
         for begin, end, owners in self._groups:
-            np.max(packed[owners], axis=0, out=top[begin:end])
+            np.maximum.reduce(packed[owners], axis=0, out=top[begin:end])
         # RGBA8888 in memory (R | G << 8 | B << 16 | A << 24 as a little-endian word) to Qt's 0xAARRGGBB.
         self._buffer[self._pixels] = (top & 0xFF00FF00) | ((top & 0xFF) << 16) | ((top >> 16) & 0xFF)
         return self._image

@@ -396,7 +396,9 @@ class LabPart(QtCore.QObject):
         lab = getattr(shot, "lab", None)
         if lab is None:
             return
-        if lab.config != self._config_shown:  # not on every frame while training: a dock of spin boxes repaints
+        # Not on every frame while training (a dock of spin boxes repaints): playing changes no setting. Paused,
+        # always, so a refused edit's field shows the lab's value again.
+        if lab.config != self._config_shown or not self.driver.playing:
             self._config_shown = lab.config
             self.controls.show_settings(lab.config)
         for action, label, plain in ((self.act_undo, lab.undo_label, "Undo"), (self.act_redo, lab.redo_label, "Redo")):

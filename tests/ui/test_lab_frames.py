@@ -170,22 +170,32 @@ def test_a_new_epoch_draws_its_point_on_the_kept_curves(qtbot):
         np.testing.assert_array_equal(y_data, loss)
 
 
-def test_training_frames_keep_the_cache_small_and_show_the_settings_once(qtbot, monkeypatch):
+def test_frames_keep_one_cache_entry_per_layer(qtbot):
     window = _window(qtbot)
     view = window.lab.view
-    shown = []
-    original = window.lab.controls.show_settings
-    monkeypatch.setattr(window.lab.controls, "show_settings", lambda config: (shown.append(config), original(config)))
     sizes = []
     for _ in range(14):
         qtbot.keyClick(view, Key.Key_Right)
         _painted(qtbot, window)
         sizes.append(len(view._cache))
-    # One entry per layer: the epoch axis growing past ten epochs adds none.
+    # The epoch axis growing past ten epochs, new histories and gradients add no entry.
     assert sizes[-1] == sizes[5] and max(sizes) < 32
-    assert shown == []  # training changed no setting: the dock's spin boxes were left alone
-    window.lab.driver.edit({"learning_rate": 0.05})
-    assert len(shown) == 1 and shown[0].lanes[0].learning_rate == 0.05
+
+
+def test_playing_leaves_the_docks_settings_alone(qtbot, monkeypatch):
+    window = _window(qtbot)
+    driver = window.lab.driver
+    shown, published = [], []
+    original = window.lab.controls.show_settings
+    monkeypatch.setattr(window.lab.controls, "show_settings", lambda config: (shown.append(driver.playing), original(config)))
+    window.bridge.sigSnapshot.connect(lambda shot: published.append(driver.playing))
+    driver.play()
+    qtbot.waitUntil(lambda: published.count(True) >= 3, timeout=20000)
+    driver.pause()
+    assert True not in shown  # no setting changed while playing: the dock's spin boxes were left alone
+    assert shown[-1] is False  # paused, the dock shows the lab's settings again
+    driver.edit({"learning_rate": 0.05})
+    assert window.lab.controls.learning_rate.value() == pytest.approx(0.05)
 
 
 def test_a_tick_while_playing_publishes_or_trains_never_both(qapp):

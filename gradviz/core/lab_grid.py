@@ -6,8 +6,13 @@ The grid is a picture, not a number a test compares with torch, and it is redraw
 float64 network's prediction (``lab_lane.predicted_classes``) except where the network's output lies
 within float32 rounding of the boundary. What the layout does, and why each step is exact or nearly so:
 
-- units x cells arrays, cells along the rows, evaluated a few thousand cells at a time on up to
-  ``GRID_THREADS`` threads (NumPy releases the GIL in its loops): a chunk stays in the CPU's cache;
+- units x cells arrays, cells along the rows. The grid's rows are split into one block per thread
+  (``GRID_THREADS``; NumPy releases the GIL in its loops), and each thread goes through its block a
+  chunk of rows at a time, in buffers it allocates once: a chunk stays in the CPU's cache. A chunk is
+  small enough that each matrix product stays under OpenBLAS's own threading threshold
+  (``BLAS_ONE_THREAD_PRODUCT``): otherwise every product of both threads wakes OpenBLAS's threads too,
+  twice as many threads as cores, which spin and take turns (measured: 2x to 10x slower on a busy
+  2-core machine);
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to
@@ -39,8 +44,13 @@ GRID_DTYPE = np.float32
 GRID_MARGIN = 0.1
 #: The grid's side, in cells, at least and at most.
 MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
-#: Grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
+#: Most grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
 GRID_CHUNK_CELLS = 4096
+#: OpenBLAS multiplies on one thread while m * n * k is under twice 65,536 * 4 (its SMP_THRESHOLD_MIN
+#: times GEMM_MULTITHREAD_THRESHOLD; it gives a product one thread per 262,144 of it). Measured here,
+#: float32 16 x 17 times 17 x n: 27 us at n = 1,900 (516,800), 286 us at n = 2,000 (544,000) with a
+#: second process busy. A chunk keeps each product under it, as long as it is one grid row at least.
+BLAS_ONE_THREAD_PRODUCT = 2 * 65536 * 4
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Largest |part| of a first sigmoid layer's z split into an x and a y part: exp(40) * exp(40) is far
@@ -103,21 +113,22 @@ def _activate(layer: _Layer, z: np.ndarray) -> None:
         z[...] = layer.function.f(z.astype(np.float64))
 
 
-def _with_ones_row(units: int, cells: int) -> np.ndarray:
-    """An activation array (units x cells) with the last row of ones that multiplies the biases."""
-    array = np.empty((units + 1, cells), dtype=GRID_DTYPE)
+def _with_ones_row(buffer: np.ndarray, units: int, cells: int) -> np.ndarray:
+    """An activation array (units x cells) in ``buffer``, with the last row of ones that multiplies the biases."""
+    array = buffer[: (units + 1) * cells].reshape(units + 1, cells)
     array[-1] = 1.0
     return array
 
 
-def _evaluate(layers: list[_Layer], first: np.ndarray, out: np.ndarray) -> None:
-    """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells): class 1's probability
-    (one output) or the class (more) of each cell, into ``out``."""
+def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], out: np.ndarray) -> None:
+    """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells, in ``buffers[0]``): class
+    1's probability (one output) or the class (more) of each cell, into ``out``. The layers write into
+    the two buffers in turn."""
     a = first
     cells = a.shape[1]
-    for layer in layers[1:-1]:
+    for index, layer in enumerate(layers[1:-1], start=1):
         units = layer.weights_and_biases.shape[0]
-        z = _with_ones_row(units, cells)
+        z = _with_ones_row(buffers[index % 2], units, cells)
         np.matmul(layer.weights_and_biases, a, out=z[:-1])
         _activate(layer, z[:-1])
         if layer.skip:
@@ -133,6 +144,22 @@ def _evaluate(layers: list[_Layer], first: np.ndarray, out: np.ndarray) -> None:
     np.exp(z, out=z)
     z += 1.0
     np.divide(1.0, z[0], out=out)
+
+
+def _rows_per_chunk(layers: list[_Layer], resolution: int) -> int:
+    """Grid rows a chunk holds: at most ``GRID_CHUNK_CELLS`` cells, each product under
+    ``BLAS_ONE_THREAD_PRODUCT``, one row at least."""
+    largest_product = max(layer.weights_and_biases.size for layer in layers)
+    cells = min(GRID_CHUNK_CELLS, (BLAS_ONE_THREAD_PRODUCT - 1) // largest_product)
+    return max(1, min(resolution, cells // resolution))
+
+
+def _blocks(resolution: int, rows_per_chunk: int, threads: int) -> list[range]:
+    """The grid's rows split into at most ``threads`` blocks of whole chunks, as even as chunks allow."""
+    chunks = -(-resolution // rows_per_chunk)
+    count = max(1, min(threads, chunks))
+    bounds = [min(resolution, (chunks * i // count) * rows_per_chunk) for i in range(count + 1)]
+    return [range(start, stop) for start, stop in zip(bounds[:-1], bounds[1:]) if stop > start]
 
 
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
@@ -175,37 +202,44 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     if product:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
-    rows_per_chunk = max(1, GRID_CHUNK_CELLS // resolution)
+    rows_per_chunk = _rows_per_chunk(layers, resolution)
+    widest = max(layer.weights_and_biases.shape[0] for layer in layers) + 1
 
-    def evaluate_rows(row: int) -> None:
-        rows = slice(row, min(row + rows_per_chunk, resolution))
-        count = rows.stop - rows.start
-        first = _with_ones_row(units, count * resolution)
-        z = first[:-1]
+    def evaluate_block(rows: range) -> None:
+        # Two buffers a thread reuses for every chunk and layer: what a layer reads and what it writes.
+        buffers = [np.empty(widest * rows_per_chunk * resolution, dtype=GRID_DTYPE) for _ in range(2)]
         with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
-            if separable:
-                combine = np.multiply if product else np.add
-                combine(part_y[:, rows, None], part_x[:, None, :], out=z.reshape(units, count, resolution))
-                if product:
-                    z += 1.0
-                    np.divide(1.0, z, out=z)
-                else:
-                    _activate(first_layer, z)
-            else:
-                grid = _with_ones_row(2, count * resolution)
-                grid[0] = np.tile(u, count)
-                grid[1] = np.repeat(v[rows], resolution)
-                np.matmul(first_layer.weights_and_biases, grid, out=z)
-                _activate(first_layer, z)
-                if first_layer.skip:
-                    z += grid[:-1]
-            _evaluate(layers, first, values[row * resolution : rows.stop * resolution])
+            for row in range(rows.start, rows.stop, rows_per_chunk):
+                chunk = slice(row, min(row + rows_per_chunk, rows.stop))
+                first = _first_layer(chunk, buffers[0])
+                _evaluate(layers, first, buffers, values[chunk.start * resolution : chunk.stop * resolution])
 
-    starts = range(0, resolution, rows_per_chunk)
-    if GRID_THREADS > 1 and len(starts) > 1:
-        for _ in _grid_pool().map(evaluate_rows, starts):
+    def _first_layer(rows: slice, buffer: np.ndarray) -> np.ndarray:
+        count = rows.stop - rows.start
+        first = _with_ones_row(buffer, units, count * resolution)
+        z = first[:-1]
+        if separable:
+            combine = np.multiply if product else np.add
+            combine(part_y[:, rows, None], part_x[:, None, :], out=z.reshape(units, count, resolution))
+            if product:
+                z += 1.0
+                np.divide(1.0, z, out=z)
+            else:
+                _activate(first_layer, z)
+        else:
+            grid = np.ones((3, count * resolution), dtype=GRID_DTYPE)
+            grid[0] = np.tile(u, count)
+            grid[1] = np.repeat(v[rows], resolution)
+            np.matmul(first_layer.weights_and_biases, grid, out=z)
+            _activate(first_layer, z)
+            if first_layer.skip:
+                z += grid[:-1]
+        return first
+
+    blocks = _blocks(resolution, rows_per_chunk, GRID_THREADS)
+    if len(blocks) > 1:
+        for _ in _grid_pool().map(evaluate_block, blocks):
             pass
     else:
-        for row in starts:
-            evaluate_rows(row)
+        evaluate_block(blocks[0])
     return xs, ys, values.reshape(resolution, resolution)

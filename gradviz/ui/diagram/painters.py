@@ -39,6 +39,8 @@ ZERO_EDGE_MIN_PX = 2.0
 HIGHLIGHT_ALPHA = 0.18
 #: Images of a weight layer's edges kept on screen (its state before and after its gradient, and one more).
 EDGE_TILES_PER_LAYER = 3
+#: Images of a layer's neurons kept on screen (before and after its values change, and one more).
+NODE_TILES_PER_LAYER = 3
 #: Most edges that carry a pulse dot during an animation (a sample of the layer's edges beyond that).
 MAX_PULSE_EDGES = 400
 
@@ -280,8 +282,10 @@ class NodeTiles:
             left, right = float(layout.x[layer]) - margin, float(layout.x[layer]) + margin
             top, bottom = float(layout.ys[layer].min()) - margin, float(layout.ys[layer].max()) + margin
             key = (layout_key, device_scale, theme.name, scene.node_argb[lo:hi].tobytes(), None if values is None else (values.texts, values.px))
-            cached = self._tiles.get(layer)
-            if cached is None or cached[0] != key:
+            # A few images per layer, as for the edges: each state of a pass stepped through finds its neurons drawn.
+            kept = self._tiles.get(layer, {})
+            image = kept.pop(key, None)
+            if image is None:
                 image = QtGui.QImage(
                     max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
                     QtGui.QImage.Format.Format_ARGB32_Premultiplied,
@@ -296,9 +300,11 @@ class NodeTiles:
                 if values is not None:
                     paint_values(tile_painter, layout, scene, theme, values, None)
                 tile_painter.end()
-                cached = (key, image)
-            tiles[layer] = cached
-            painter.drawImage(QtCore.QPointF(left, top), cached[1])
+                while len(kept) >= NODE_TILES_PER_LAYER:
+                    del kept[next(iter(kept))]  # the least recently used
+            kept[key] = image
+            tiles[layer] = kept
+            painter.drawImage(QtCore.QPointF(left, top), image)
         self._tiles = tiles
 
 
@@ -401,7 +407,7 @@ def paint_labels_and_overlays(
 
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
     ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached image of the neurons.
-    ``caches``: two :class:`CachedPaint` (on screen) for the layer labels and the colour bar.
+    ``caches``: three :class:`CachedPaint` (on screen) for the layer labels, the colour bar and the caption.
     """
     paint_selection(painter, layout, scene, theme, selection)
     if numbers_in_nodes_drawn:
@@ -418,7 +424,7 @@ def paint_labels_and_overlays(
         paint_layer_labels(painter, layout, scene, theme, boxes)
         paint_legend(painter, layout, scene, theme, boxes)
     else:
-        labels_cache, legend_cache = caches
+        labels_cache, legend_cache, caption_cache = caches
         top = layout.label_y - 3 * layout.font_px
         labels_rect = QtCore.QRectF(0, max(top, 0.0), layout.size[0], layout.band_top - max(top, 0.0))
         labels_key = ("layer labels", id(layout), scene.layer_names, scene.highlight, theme.name)
@@ -431,6 +437,12 @@ def paint_labels_and_overlays(
     # On the caption, the prediction against the target (the loss is on the caption's first line already).
     output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
     notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden else "")
-    paint_caption(painter, layout, scene, theme, notes, boxes)
+    if caches is None:
+        paint_caption(painter, layout, scene, theme, notes, boxes)
+    else:
+        room = layout.caption
+        caption_rect = QtCore.QRectF(room.left - 4, room.top - 4, room.width + 8, room.height + 8)
+        caption_key = ("caption", id(layout), scene.caption, notes, theme.name)
+        caption_cache.paint(painter, caption_key, caption_rect, device_scale, lambda p, r: paint_caption(p, layout, scene, theme, notes, r), boxes)
     if pulse_t is not None:
         paint_pulse(painter, layout, scene, theme, pulse_t)

@@ -308,11 +308,27 @@ class NodeTiles:
         self._tiles = tiles
 
 
+def _skip_arc_width(layout: DiagramLayout, theme: Theme) -> float:
+    return max(3.0, 1.2 * vector_edge_width(layout, theme))
+
+
+def paint_skip_arcs_cached(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, cache: CachedPaint, device_scale: float) -> None:
+    """:func:`paint_skip_arcs` through ``cache``: antialiased wide curves cost more than blitting their image."""
+    if not scene.skip_layers or not layout.arc_ends:
+        return
+    margin = _skip_arc_width(layout, theme) + 2
+    xs = [x for x0, _, x1, _, _ in layout.arc_ends for x in (x0, x1)]
+    ys = [y for _, y0, _, y1, control in layout.arc_ends for y in (y0, y1, control)]
+    rect = QtCore.QRectF(min(xs) - margin, min(ys) - margin, max(xs) - min(xs) + 2 * margin, max(ys) - min(ys) + 2 * margin)
+    key = ("skip arcs", id(layout), scene.skip_layers, scene.skip_argb, theme.name)
+    cache.paint(painter, key, rect, device_scale, lambda p, r: paint_skip_arcs(p, layout, scene, theme), None)
+
+
 def paint_skip_arcs(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:
     """The skip connections, as arcs over the layers they skip, coloured by the gradient through them."""
     if not scene.skip_layers:
         return
-    width = max(3.0, 1.2 * vector_edge_width(layout, theme))
+    width = _skip_arc_width(layout, theme)
     for layer, argb in zip(scene.skip_layers, scene.skip_argb):
         if layer not in layout.skip_layers:
             continue

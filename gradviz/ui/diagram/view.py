@@ -73,6 +73,7 @@ class NetworkView(QtWidgets.QWidget):
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
         self._cached_paints = (painters.CachedPaint(), painters.CachedPaint(), painters.CachedPaint())
+        self._skip_arcs = painters.CachedPaint()
         self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
@@ -366,7 +367,10 @@ class NetworkView(QtWidgets.QWidget):
         edge_argb = self._current_edge_argb()
         if vector or layout.edge_count <= RASTER_MIN_EDGES:
             painters.paint_band(painter, layout, scene, theme, on_background=background)
-            painters.paint_skip_arcs(painter, layout, scene, theme)
+            if vector:
+                painters.paint_skip_arcs(painter, layout, scene, theme)
+            else:
+                painters.paint_skip_arcs_cached(painter, layout, scene, theme, self._skip_arcs, self.devicePixelRatioF())
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
                 painters.paint_nodes(painter, layout, scene, theme)

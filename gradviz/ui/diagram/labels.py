@@ -22,7 +22,7 @@ from .layout import (
 )
 from .raster import text_colour_on
 from .scene import CAPTION_SEPARATOR, DiagramScene
-from .text import fitting_font, font, qcolor, record_text, text_at, text_in
+from .text import fitting_font, font, qcolor, record_text, text_advance, text_at, text_in
 
 #: What the caption says when the edges' values find no room to be printed legibly.
 EDGE_VALUES_HINT = "hover or click an edge for its value"
@@ -58,7 +58,7 @@ def node_text_size(layout: DiagramLayout, layer: int, texts, theme: Theme) -> fl
     below the least legible size (:func:`~.layout.least_text_px`; the numbers then go under the circles)."""
     r = layout.radii[layer]
     size = font_px(theme)
-    widest = max(QtGui.QFontMetricsF(font(theme, size)).horizontalAdvance(t) for t in texts)
+    widest = max(text_advance(theme, size, t) for t in texts)
     size = min(1.25 * size, size * NODE_TEXT_WIDTH_OF_RADIUS * r / max(widest, 1.0), 0.8 * r)
     return size if size >= least_text_px(theme) else None
 
@@ -173,7 +173,7 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     placed, taken = [], list(taken)
     for text, y in zip(texts, layout.ys[l]):
         lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(t) for t in lines) + 2 * BOX_PAD
+        width = max(text_advance(theme, font_px(theme), t) for t in lines) + 2 * BOX_PAD
         height = len(lines) * metrics.height() + 2 * BOX_PAD
         y = float(y)
         below = max([y + reach] + [t.bottom for t in taken if t.left < x < t.right and y < t.top < y + reach + 2 * height])
@@ -400,7 +400,7 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     rect = layout.caption
     first = QtCore.QRectF(rect.left, rect.top, rect.width, 1.35 * layout.title_px)
     title, parts = scene.caption, [n for n in notes if n]
-    full = QtGui.QFontMetricsF(font(theme, title_px(theme), bold=True)).horizontalAdvance(title)
+    full = text_advance(theme, title_px(theme), title, bold=True)
     if full * CAPTION_LEAST_SCALE > rect.width and CAPTION_SEPARATOR in title:
         # Too long to shrink legibly: the loss moves down to the notes' lines.
         title, rest = title.split(CAPTION_SEPARATOR, 1)
@@ -411,7 +411,9 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     text_in(painter, first, flags, _elided(painter, title, rect.width), boxes, "caption")
     if not parts:
         return
-    advance = QtGui.QFontMetricsF(font(theme, font_px(theme))).horizontalAdvance
+    def advance(text: str) -> float:
+        return text_advance(theme, font_px(theme), text)
+
     # As few lines as fit, else the split into the room's lines whose longest line is the shortest.
     join = CAPTION_SEPARATOR.join
     slots = max(1, int((rect.bottom - first.bottom()) // (1.25 * font_px(theme))))

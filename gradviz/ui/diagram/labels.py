@@ -323,15 +323,31 @@ def _layer_label_levels(scene: DiagramScene, layer: int) -> list[list[str]]:
     return [[f"layer {layer} · {name}"], [f"layer {layer}", name], [str(layer), name], [str(layer)], [str(layer)]]
 
 
-def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None) -> None:
+def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None, only: int | None = None) -> None:
     """Each layer's name and activation above it, all in the longest form where none collide.
 
     The highlighted one is bold. Where even bare numbers collide, every k-th label is drawn, and always the
-    last layer's and the highlighted one (see :func:`_thinned_labels`).
+    last layer's and the highlighted one (see :func:`_thinned_labels`). ``only``: just that layer's label.
     """
+    chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
     size = font_px(theme)
     regular, bold = font(theme, size), font(theme, size, bold=True)
-    metrics = QtGui.QFontMetricsF(bold)
+    line_height = QtGui.QFontMetricsF(bold).height()
+    for l in chosen if only is None else [only]:
+        highlighted = scene.highlight == l
+        painter.setFont(bold if highlighted else regular)
+        # Bold in the foreground colour: the highlight's orange on white is under 4.5:1; the band marks it too.
+        painter.setPen(theme.color("foreground"))
+        centre = (extents[l][0] + extents[l][1]) / 2
+        for i, text in enumerate(reversed(levels[l][level])):
+            advance = text_advance(theme, size, text, bold=highlighted)
+            text_at(painter, centre - advance / 2, layout.label_y - i * line_height, text, boxes, "layer")
+
+
+def layer_label_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme):
+    """(the layers whose labels are drawn, each label's horizontal extent, each label's forms, the form used)."""
+    size = font_px(theme)
+    metrics = QtGui.QFontMetricsF(font(theme, size, bold=True))
     gap = 0.4 * size
     levels = [_layer_label_levels(scene, l) for l in range(layout.depth + 1)]
 
@@ -360,16 +376,7 @@ def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, them
     level, extents, chosen = memo[key]
     if chosen is None:
         chosen = _thinned_labels(extents, layout.depth, scene.highlight, gap)
-    line_height = metrics.height()
-    for l in chosen:
-        highlighted = scene.highlight == l
-        painter.setFont(bold if highlighted else regular)
-        # Bold in the foreground colour: the highlight's orange on white is under 4.5:1; the band marks it too.
-        painter.setPen(theme.color("foreground"))
-        advance_of = QtGui.QFontMetricsF(painter.font()).horizontalAdvance
-        centre = (extents[l][0] + extents[l][1]) / 2
-        for i, text in enumerate(reversed(levels[l][level])):
-            text_at(painter, centre - advance_of(text) / 2, layout.label_y - i * line_height, text, boxes, "layer")
+    return chosen, extents, levels, level
 
 
 def _thinned_labels(extents, depth: int, highlight, gap: float) -> list[int]:

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui
 from ..theme import Theme
 from .labels import (
     direction_rects,
+    layer_label_plan,
     node_value_plan,
     output_label_boxes,
     paint_caption,
@@ -79,11 +80,14 @@ class CachedPaint:
     """A part of the diagram that changes seldom (the colour bar, the layer labels) drawn once into an image
     and reused while its key stays the same; its texts are recorded each time as if drawn."""
 
-    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached labels.
+    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached captions.
     KEPT = 24
+    #: Images of single layer labels kept: each layer's, plain and bold, for networks as deep as the largest.
+    LABELS_KEPT = 256
 
-    def __init__(self):
+    def __init__(self, kept: int = KEPT):
         self._images: dict = {}
+        self._kept = kept
 
     def __repr__(self):
         return f"CachedPaint({len(self._images)} images)"
@@ -109,7 +113,7 @@ class CachedPaint:
             records: list = []
             draw(tile, records)
             tile.end()
-            if len(self._images) >= self.KEPT:
+            if len(self._images) >= self._kept:
                 self._images.clear()
             hit = self._images[key] = (image, rect.topLeft(), records)
         image, origin, records = hit
@@ -441,10 +445,13 @@ def paint_labels_and_overlays(
         paint_legend(painter, layout, scene, theme, boxes)
     else:
         labels_cache, legend_cache, caption_cache = caches
-        top = layout.label_y - 3 * layout.font_px
-        labels_rect = QtCore.QRectF(0, max(top, 0.0), layout.size[0], layout.band_top - max(top, 0.0))
-        labels_key = ("layer labels", id(layout), scene.layer_names, scene.highlight, theme.name)
-        labels_cache.paint(painter, labels_key, labels_rect, device_scale, lambda p, r: paint_layer_labels(p, layout, scene, theme, r), boxes)
+        # One image per label: a step that moves the highlight redraws only the label turning bold.
+        top = max(layout.label_y - 3 * layout.font_px, 0.0)
+        chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
+        for l in chosen:
+            rect = QtCore.QRectF(extents[l][0] - 8, top, extents[l][1] - extents[l][0] + 16, layout.band_top - top)
+            key = ("layer label", id(layout), l, tuple(levels[l][level]), scene.highlight == l, theme.name)
+            labels_cache.paint(painter, key, rect, device_scale, lambda p, r, l=l: paint_layer_labels(p, layout, scene, theme, r, only=l), boxes)
         if layout.legend_place != "none":
             legend = layout.legend
             legend_rect = QtCore.QRectF(legend.left - 4, legend.top - 4, legend.width + 8, legend.height + 8)

@@ -22,7 +22,7 @@ from .layout import (
 )
 from .raster import text_colour_on
 from .scene import CAPTION_SEPARATOR, DiagramScene
-from .text import fitting_font, font, qcolor, record_text, text_advance, text_at, text_in
+from .text import fitting_font, font, qcolor, text_advance, text_at, text_in
 
 #: What the caption says when the edges' values find no room to be printed legibly.
 EDGE_VALUES_HINT = "hover or click an edge for its value"
@@ -146,19 +146,6 @@ def paint_values(painter, layout: DiagramLayout, scene: DiagramScene, theme: The
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.setPen(theme.color("foreground"))
         text_in(painter, rect, centre, text, boxes, "neuron")
-
-
-def record_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes) -> None:
-    """Record (without drawing) the numbers inside the circles, which a cached image of the neurons drew."""
-    if boxes is None:
-        return
-    for values in node_value_plan(layout, scene, theme)[0]:
-        if values.inside:
-            painter.setFont(font(theme, values.px))
-            offset = int(layout.node_offsets[values.layer])
-            for slot, (text, rect) in enumerate(zip(values.texts, values.rects)):
-                painter.setPen(qcolor(text_colour_on(scene.node_argb[offset + slot])))
-                record_text(painter, boxes, rect, QtCore.Qt.AlignmentFlag.AlignCenter, text, "neuron")
 
 
 def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme, taken) -> list[Rect] | None:

@@ -25,7 +25,6 @@ from .labels import (
     paint_node_text,
     paint_output_labels,
     paint_values,
-    record_node_text,
 )
 from .layout import DiagramLayout, Rect, font_px, selection_ring, title_px, vector_edge_width
 from .legend import paint_colour_bar, paint_colour_strip
@@ -274,7 +273,8 @@ class NodeTiles:
     def clear(self) -> None:
         self._tiles.clear()
 
-    def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, device_scale: float, layout_key) -> None:
+    def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, device_scale: float, layout_key, boxes=None) -> None:
+        """Draw each layer's image (drawing those not kept); the numbers in them are appended to ``boxes``."""
         inside = {v.layer: v for v in node_value_plan(layout, scene, theme)[0] if v.inside}
         tiles = {}
         for layer in range(layout.depth + 1):
@@ -288,8 +288,8 @@ class NodeTiles:
             key = (layout_key, device_scale, theme.name, scene.node_argb[lo:hi].tobytes(), None if values is None else (values.texts, values.px))
             # A few images per layer, as for the edges: each state of a pass stepped through finds its neurons drawn.
             kept = self._tiles.get(layer, {})
-            image = kept.pop(key, None)
-            if image is None:
+            hit = kept.pop(key, None)
+            if hit is None:
                 image = QtGui.QImage(
                     max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
                     QtGui.QImage.Format.Format_ARGB32_Premultiplied,
@@ -301,14 +301,20 @@ class NodeTiles:
                 tile_painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
                 tile_painter.translate(-left, -top)
                 paint_nodes(tile_painter, layout, scene, theme, lo, hi)
+                records: list = []
                 if values is not None:
-                    paint_values(tile_painter, layout, scene, theme, values, None)
+                    paint_values(tile_painter, layout, scene, theme, values, records)
                 tile_painter.end()
+                hit = (image, records)
                 while len(kept) >= NODE_TILES_PER_LAYER:
                     del kept[next(iter(kept))]  # the least recently used
-            kept[key] = image
+            kept[key] = hit
             tiles[layer] = kept
-            painter.drawImage(QtCore.QPointF(left, top), image)
+            painter.drawImage(QtCore.QPointF(left, top), hit[0])
+            if boxes is not None and hit[1]:
+                # Recorded in the layout's coordinates: the screen painter's transform places them.
+                transform = painter.transform()
+                boxes.extend((r[0], transform, *r[2:]) for r in hit[1])
         self._tiles = tiles
 
 
@@ -426,12 +432,11 @@ def paint_labels_and_overlays(
     """Everything drawn over the edges and neurons, in order; each text's box is appended to ``boxes``.
 
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
-    ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached image of the neurons.
+    ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached images of the neurons
+    (:class:`NodeTiles`, which recorded them in ``boxes`` too).
     ``caches``: three :class:`CachedPaint` (on screen) for the layer labels, the colour bar and the caption.
     """
     paint_selection(painter, layout, scene, theme, selection)
-    if numbers_in_nodes_drawn:
-        record_node_text(painter, layout, scene, theme, boxes)
     drawn, hidden = paint_node_text(painter, layout, scene, theme, boxes, inside=not numbers_in_nodes_drawn)
     paint_ellipses(painter, layout, scene, theme, boxes)
     paint_direction(painter, layout, scene, theme)

@@ -66,11 +66,6 @@ def text_in(painter, rect: QtCore.QRectF, flags, text: str, boxes, role: str) ->
     _record(painter, boxes, "in", QtCore.QRectF(rect), flags, text, role)
 
 
-def record_text(painter, boxes, rect: QtCore.QRectF, flags, text: str, role: str) -> None:
-    """Record, without drawing, a text aligned in ``rect`` (drawn earlier into a cached image)."""
-    _record(painter, boxes, "in", QtCore.QRectF(rect), flags, text, role)
-
-
 def text_at(painter, x: float, baseline: float, text: str, boxes, role: str) -> None:
     """Draw ``text`` from (x, baseline) and record it."""
     painter.drawText(QtCore.QPointF(x, baseline), text)

@@ -22,7 +22,7 @@ from .layout import (
 )
 from .raster import text_colour_on
 from .scene import CAPTION_SEPARATOR, DiagramScene
-from .text import fitting_font, font, qcolor, record_text, text_at, text_in
+from .text import fitting_font, font, qcolor, text_advance, text_at, text_in
 
 #: What the caption says when the edges' values find no room to be printed legibly.
 EDGE_VALUES_HINT = "hover or click an edge for its value"
@@ -58,7 +58,7 @@ def node_text_size(layout: DiagramLayout, layer: int, texts, theme: Theme) -> fl
     below the least legible size (:func:`~.layout.least_text_px`; the numbers then go under the circles)."""
     r = layout.radii[layer]
     size = font_px(theme)
-    widest = max(QtGui.QFontMetricsF(font(theme, size)).horizontalAdvance(t) for t in texts)
+    widest = max(text_advance(theme, size, t) for t in texts)
     size = min(1.25 * size, size * NODE_TEXT_WIDTH_OF_RADIUS * r / max(widest, 1.0), 0.8 * r)
     return size if size >= least_text_px(theme) else None
 
@@ -148,19 +148,6 @@ def paint_values(painter, layout: DiagramLayout, scene: DiagramScene, theme: The
         text_in(painter, rect, centre, text, boxes, "neuron")
 
 
-def record_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes) -> None:
-    """Record (without drawing) the numbers inside the circles, which a cached image of the neurons drew."""
-    if boxes is None:
-        return
-    for values in node_value_plan(layout, scene, theme)[0]:
-        if values.inside:
-            painter.setFont(font(theme, values.px))
-            offset = int(layout.node_offsets[values.layer])
-            for slot, (text, rect) in enumerate(zip(values.texts, values.rects)):
-                painter.setPen(qcolor(text_colour_on(scene.node_argb[offset + slot])))
-                record_text(painter, boxes, rect, QtCore.Qt.AlignmentFlag.AlignCenter, text, "neuron")
-
-
 def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme, taken) -> list[Rect] | None:
     """A box for each output neuron's prediction-and-target text beside it (right of its ring, else under its
     number, else above it), clear of ``taken``; None when some has no free place (the caption says it then)."""
@@ -173,7 +160,7 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     placed, taken = [], list(taken)
     for text, y in zip(texts, layout.ys[l]):
         lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(t) for t in lines) + 2 * BOX_PAD
+        width = max(text_advance(theme, font_px(theme), t) for t in lines) + 2 * BOX_PAD
         height = len(lines) * metrics.height() + 2 * BOX_PAD
         y = float(y)
         below = max([y + reach] + [t.bottom for t in taken if t.left < x < t.right and y < t.top < y + reach + 2 * height])
@@ -323,15 +310,31 @@ def _layer_label_levels(scene: DiagramScene, layer: int) -> list[list[str]]:
     return [[f"layer {layer} · {name}"], [f"layer {layer}", name], [str(layer), name], [str(layer)], [str(layer)]]
 
 
-def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None) -> None:
+def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None, only: int | None = None) -> None:
     """Each layer's name and activation above it, all in the longest form where none collide.
 
     The highlighted one is bold. Where even bare numbers collide, every k-th label is drawn, and always the
-    last layer's and the highlighted one (see :func:`_thinned_labels`).
+    last layer's and the highlighted one (see :func:`_thinned_labels`). ``only``: just that layer's label.
     """
+    chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
     size = font_px(theme)
     regular, bold = font(theme, size), font(theme, size, bold=True)
-    metrics = QtGui.QFontMetricsF(bold)
+    line_height = QtGui.QFontMetricsF(bold).height()
+    for l in chosen if only is None else [only]:
+        highlighted = scene.highlight == l
+        painter.setFont(bold if highlighted else regular)
+        # Bold in the foreground colour: the highlight's orange on white is under 4.5:1; the band marks it too.
+        painter.setPen(theme.color("foreground"))
+        centre = (extents[l][0] + extents[l][1]) / 2
+        for i, text in enumerate(reversed(levels[l][level])):
+            advance = text_advance(theme, size, text, bold=highlighted)
+            text_at(painter, centre - advance / 2, layout.label_y - i * line_height, text, boxes, "layer")
+
+
+def layer_label_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme):
+    """(the layers whose labels are drawn, each label's horizontal extent, each label's forms, the form used)."""
+    size = font_px(theme)
+    metrics = QtGui.QFontMetricsF(font(theme, size, bold=True))
     gap = 0.4 * size
     levels = [_layer_label_levels(scene, l) for l in range(layout.depth + 1)]
 
@@ -360,16 +363,7 @@ def paint_layer_labels(painter, layout: DiagramLayout, scene: DiagramScene, them
     level, extents, chosen = memo[key]
     if chosen is None:
         chosen = _thinned_labels(extents, layout.depth, scene.highlight, gap)
-    line_height = metrics.height()
-    for l in chosen:
-        highlighted = scene.highlight == l
-        painter.setFont(bold if highlighted else regular)
-        # Bold in the foreground colour: the highlight's orange on white is under 4.5:1; the band marks it too.
-        painter.setPen(theme.color("foreground"))
-        advance_of = QtGui.QFontMetricsF(painter.font()).horizontalAdvance
-        centre = (extents[l][0] + extents[l][1]) / 2
-        for i, text in enumerate(reversed(levels[l][level])):
-            text_at(painter, centre - advance_of(text) / 2, layout.label_y - i * line_height, text, boxes, "layer")
+    return chosen, extents, levels, level
 
 
 def _thinned_labels(extents, depth: int, highlight, gap: float) -> list[int]:
@@ -400,7 +394,7 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     rect = layout.caption
     first = QtCore.QRectF(rect.left, rect.top, rect.width, 1.35 * layout.title_px)
     title, parts = scene.caption, [n for n in notes if n]
-    full = QtGui.QFontMetricsF(font(theme, title_px(theme), bold=True)).horizontalAdvance(title)
+    full = text_advance(theme, title_px(theme), title, bold=True)
     if full * CAPTION_LEAST_SCALE > rect.width and CAPTION_SEPARATOR in title:
         # Too long to shrink legibly: the loss moves down to the notes' lines.
         title, rest = title.split(CAPTION_SEPARATOR, 1)
@@ -411,7 +405,9 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     text_in(painter, first, flags, _elided(painter, title, rect.width), boxes, "caption")
     if not parts:
         return
-    advance = QtGui.QFontMetricsF(font(theme, font_px(theme))).horizontalAdvance
+    def advance(text: str) -> float:
+        return text_advance(theme, font_px(theme), text)
+
     # As few lines as fit, else the split into the room's lines whose longest line is the shortest.
     join = CAPTION_SEPARATOR.join
     slots = max(1, int((rect.bottom - first.bottom()) // (1.25 * font_px(theme))))

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui
 from ..theme import Theme
 from .labels import (
     direction_rects,
+    layer_label_plan,
     node_value_plan,
     output_label_boxes,
     paint_caption,
@@ -24,7 +25,6 @@ from .labels import (
     paint_node_text,
     paint_output_labels,
     paint_values,
-    record_node_text,
 )
 from .layout import DiagramLayout, Rect, font_px, selection_ring, title_px, vector_edge_width
 from .legend import paint_colour_bar, paint_colour_strip
@@ -39,6 +39,8 @@ ZERO_EDGE_MIN_PX = 2.0
 HIGHLIGHT_ALPHA = 0.18
 #: Images of a weight layer's edges kept on screen (its state before and after its gradient, and one more).
 EDGE_TILES_PER_LAYER = 3
+#: Images of a layer's neurons kept on screen (before and after its values change, and one more).
+NODE_TILES_PER_LAYER = 3
 #: Most edges that carry a pulse dot during an animation (a sample of the layer's edges beyond that).
 MAX_PULSE_EDGES = 400
 
@@ -77,11 +79,14 @@ class CachedPaint:
     """A part of the diagram that changes seldom (the colour bar, the layer labels) drawn once into an image
     and reused while its key stays the same; its texts are recorded each time as if drawn."""
 
-    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached labels.
+    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached captions.
     KEPT = 24
+    #: Images of single layer labels kept: each layer's, plain and bold, for networks as deep as the largest.
+    LABELS_KEPT = 256
 
-    def __init__(self):
+    def __init__(self, kept: int = KEPT):
         self._images: dict = {}
+        self._kept = kept
 
     def __repr__(self):
         return f"CachedPaint({len(self._images)} images)"
@@ -107,7 +112,7 @@ class CachedPaint:
             records: list = []
             draw(tile, records)
             tile.end()
-            if len(self._images) >= self.KEPT:
+            if len(self._images) >= self._kept:
                 self._images.clear()
             hit = self._images[key] = (image, rect.topLeft(), records)
         image, origin, records = hit
@@ -268,7 +273,8 @@ class NodeTiles:
     def clear(self) -> None:
         self._tiles.clear()
 
-    def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, device_scale: float, layout_key) -> None:
+    def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, device_scale: float, layout_key, boxes=None) -> None:
+        """Draw each layer's image (drawing those not kept); the numbers in them are appended to ``boxes``."""
         inside = {v.layer: v for v in node_value_plan(layout, scene, theme)[0] if v.inside}
         tiles = {}
         for layer in range(layout.depth + 1):
@@ -280,8 +286,10 @@ class NodeTiles:
             left, right = float(layout.x[layer]) - margin, float(layout.x[layer]) + margin
             top, bottom = float(layout.ys[layer].min()) - margin, float(layout.ys[layer].max()) + margin
             key = (layout_key, device_scale, theme.name, scene.node_argb[lo:hi].tobytes(), None if values is None else (values.texts, values.px))
-            cached = self._tiles.get(layer)
-            if cached is None or cached[0] != key:
+            # A few images per layer, as for the edges: each state of a pass stepped through finds its neurons drawn.
+            kept = self._tiles.get(layer, {})
+            hit = kept.pop(key, None)
+            if hit is None:
                 image = QtGui.QImage(
                     max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
                     QtGui.QImage.Format.Format_ARGB32_Premultiplied,
@@ -293,20 +301,44 @@ class NodeTiles:
                 tile_painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
                 tile_painter.translate(-left, -top)
                 paint_nodes(tile_painter, layout, scene, theme, lo, hi)
+                records: list = []
                 if values is not None:
-                    paint_values(tile_painter, layout, scene, theme, values, None)
+                    paint_values(tile_painter, layout, scene, theme, values, records)
                 tile_painter.end()
-                cached = (key, image)
-            tiles[layer] = cached
-            painter.drawImage(QtCore.QPointF(left, top), cached[1])
+                hit = (image, records)
+                while len(kept) >= NODE_TILES_PER_LAYER:
+                    del kept[next(iter(kept))]  # the least recently used
+            kept[key] = hit
+            tiles[layer] = kept
+            painter.drawImage(QtCore.QPointF(left, top), hit[0])
+            if boxes is not None and hit[1]:
+                # Recorded in the layout's coordinates: the screen painter's transform places them.
+                transform = painter.transform()
+                boxes.extend((r[0], transform, *r[2:]) for r in hit[1])
         self._tiles = tiles
+
+
+def _skip_arc_width(layout: DiagramLayout, theme: Theme) -> float:
+    return max(3.0, 1.2 * vector_edge_width(layout, theme))
+
+
+def paint_skip_arcs_cached(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, cache: CachedPaint, device_scale: float) -> None:
+    """:func:`paint_skip_arcs` through ``cache``: antialiased wide curves cost more than blitting their image."""
+    if not scene.skip_layers or not layout.arc_ends:
+        return
+    margin = _skip_arc_width(layout, theme) + 2
+    xs = [x for x0, _, x1, _, _ in layout.arc_ends for x in (x0, x1)]
+    ys = [y for _, y0, _, y1, control in layout.arc_ends for y in (y0, y1, control)]
+    rect = QtCore.QRectF(min(xs) - margin, min(ys) - margin, max(xs) - min(xs) + 2 * margin, max(ys) - min(ys) + 2 * margin)
+    key = ("skip arcs", id(layout), scene.skip_layers, scene.skip_argb, theme.name)
+    cache.paint(painter, key, rect, device_scale, lambda p, r: paint_skip_arcs(p, layout, scene, theme), None)
 
 
 def paint_skip_arcs(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:
     """The skip connections, as arcs over the layers they skip, coloured by the gradient through them."""
     if not scene.skip_layers:
         return
-    width = max(3.0, 1.2 * vector_edge_width(layout, theme))
+    width = _skip_arc_width(layout, theme)
     for layer, argb in zip(scene.skip_layers, scene.skip_argb):
         if layer not in layout.skip_layers:
             continue
@@ -400,12 +432,12 @@ def paint_labels_and_overlays(
     """Everything drawn over the edges and neurons, in order; each text's box is appended to ``boxes``.
 
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
-    ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached image of the neurons.
-    ``caches``: two :class:`CachedPaint` (on screen) for the layer labels and the colour bar.
+    ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached images of the neurons
+    (:class:`NodeTiles`, which recorded them in ``boxes`` too).
+    ``caches``: four :class:`CachedPaint` (on screen): the layer labels (one image per highlighted layer, put
+    together from the next cache's), each single layer label, the colour bar and the caption.
     """
     paint_selection(painter, layout, scene, theme, selection)
-    if numbers_in_nodes_drawn:
-        record_node_text(painter, layout, scene, theme, boxes)
     drawn, hidden = paint_node_text(painter, layout, scene, theme, boxes, inside=not numbers_in_nodes_drawn)
     paint_ellipses(painter, layout, scene, theme, boxes)
     paint_direction(painter, layout, scene, theme)
@@ -418,11 +450,21 @@ def paint_labels_and_overlays(
         paint_layer_labels(painter, layout, scene, theme, boxes)
         paint_legend(painter, layout, scene, theme, boxes)
     else:
-        labels_cache, legend_cache = caches
-        top = layout.label_y - 3 * layout.font_px
-        labels_rect = QtCore.QRectF(0, max(top, 0.0), layout.size[0], layout.band_top - max(top, 0.0))
+        labels_cache, label_cache, legend_cache, caption_cache = caches
+        top = max(layout.label_y - 3 * layout.font_px, 0.0)
+        labels_rect = QtCore.QRectF(0, top, layout.size[0], layout.band_top - top)
         labels_key = ("layer labels", id(layout), scene.layer_names, scene.highlight, theme.name)
-        labels_cache.paint(painter, labels_key, labels_rect, device_scale, lambda p, r: paint_layer_labels(p, layout, scene, theme, r), boxes)
+
+        def compose_labels(label_painter, records) -> None:
+            # From one image per label: a step that moves the highlight draws only the label turning bold.
+            chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
+            for l in chosen:
+                rect = QtCore.QRectF(extents[l][0] - 8, top, extents[l][1] - extents[l][0] + 16, layout.band_top - top)
+                key = ("layer label", id(layout), l, tuple(levels[l][level]), scene.highlight == l, theme.name)
+                draw = lambda p, r, l=l: paint_layer_labels(p, layout, scene, theme, r, only=l)  # noqa: E731
+                label_cache.paint(label_painter, key, rect, device_scale, draw, records)
+
+        labels_cache.paint(painter, labels_key, labels_rect, device_scale, compose_labels, boxes)
         if layout.legend_place != "none":
             legend = layout.legend
             legend_rect = QtCore.QRectF(legend.left - 4, legend.top - 4, legend.width + 8, legend.height + 8)
@@ -431,6 +473,12 @@ def paint_labels_and_overlays(
     # On the caption, the prediction against the target (the loss is on the caption's first line already).
     output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
     notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden else "")
-    paint_caption(painter, layout, scene, theme, notes, boxes)
+    if caches is None:
+        paint_caption(painter, layout, scene, theme, notes, boxes)
+    else:
+        room = layout.caption
+        caption_rect = QtCore.QRectF(room.left - 4, room.top - 4, room.width + 8, room.height + 8)
+        caption_key = ("caption", id(layout), scene.caption, notes, theme.name)
+        caption_cache.paint(painter, caption_key, caption_rect, device_scale, lambda p, r: paint_caption(p, layout, scene, theme, notes, r), boxes)
     if pulse_t is not None:
         paint_pulse(painter, layout, scene, theme, pulse_t)

@@ -7,6 +7,7 @@ Colours are packed as opaque ``0xAARRGGBB`` ``uint32``, the pixel layout of ``QI
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,6 +55,12 @@ def relative_luminance(argb: int) -> float:
 
 def text_colour_on(argb: int) -> int:
     """Black or white, whichever contrasts more with the packed colour ``argb`` (at least 4.58:1 on any fill)."""
+    return _text_colour_on(int(argb))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_colour_on(argb: int) -> int:
+    # Memoised: every frame asks again for each labelled neuron's fill, of which a pass has few.
     return 0xFF000000 if relative_luminance(argb) > DARK_TEXT_ABOVE_LUMINANCE else 0xFFFFFFFF
 
 

@@ -223,9 +223,10 @@ def skip_colours(record: PassRecord, mode: str, theme: Theme, scale: ColourScale
     neutral = int(pack_color(theme.neutral_edge))
     if mode != "gradient":
         return layers, (neutral,) * len(layers), values
-    argb = tuple(
-        neutral if v is None else int(pack(gradient_colors([v], scale.decades, theme))[0]) for v in values
-    )
+    computed = [v for v in values if v is not None]
+    # One colour map call for every arc: a call costs far more than the handful of values it maps.
+    coloured = iter(pack(gradient_colors(computed, scale.decades, theme)).tolist() if computed else ())
+    argb = tuple(neutral if v is None else int(next(coloured)) for v in values)
     return layers, argb, values
 
 

@@ -66,15 +66,25 @@ def text_in(painter, rect: QtCore.QRectF, flags, text: str, boxes, role: str) ->
     _record(painter, boxes, "in", QtCore.QRectF(rect), flags, text, role)
 
 
-def record_text(painter, boxes, rect: QtCore.QRectF, flags, text: str, role: str) -> None:
-    """Record, without drawing, a text aligned in ``rect`` (drawn earlier into a cached image)."""
-    _record(painter, boxes, "in", QtCore.QRectF(rect), flags, text, role)
-
-
 def text_at(painter, x: float, baseline: float, text: str, boxes, role: str) -> None:
     """Draw ``text`` from (x, baseline) and record it."""
     painter.drawText(QtCore.QPointF(x, baseline), text)
     _record(painter, boxes, "at", (x, baseline), None, text, role)
+
+
+_ADVANCES: dict = {}
+
+
+def text_advance(theme: Theme, px: float, text: str, bold: bool = False) -> float:
+    """How far ``text`` runs in the theme's font at ``px`` (:func:`font`'s rounding). Memoised: a frame
+    measures the same numbers and captions again, and shaping text is among the costly parts of a paint."""
+    key = (theme.font_family, max(1, int(round(px))), bold, text)
+    hit = _ADVANCES.get(key)
+    if hit is None:
+        if len(_ADVANCES) > 4096:
+            _ADVANCES.clear()
+        hit = _ADVANCES[key] = QtGui.QFontMetricsF(font(theme, px, bold)).horizontalAdvance(text)
+    return hit
 
 
 _FITTING_FONTS: dict = {}

@@ -72,7 +72,9 @@ class NetworkView(QtWidgets.QWidget):
         self._cache = SceneCache()
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
-        self._cached_paints = (painters.CachedPaint(), painters.CachedPaint())
+        single_labels = painters.CachedPaint(painters.CachedPaint.LABELS_KEPT)
+        self._cached_paints = (painters.CachedPaint(), single_labels, painters.CachedPaint(), painters.CachedPaint())
+        self._skip_arcs = painters.CachedPaint()
         self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)
@@ -364,15 +366,19 @@ class NetworkView(QtWidgets.QWidget):
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
         edge_argb = self._current_edge_argb()
+        recorded: list = []
         if vector or layout.edge_count <= RASTER_MIN_EDGES:
             painters.paint_band(painter, layout, scene, theme, on_background=background)
-            painters.paint_skip_arcs(painter, layout, scene, theme)
+            if vector:
+                painters.paint_skip_arcs(painter, layout, scene, theme)
+            else:
+                painters.paint_skip_arcs_cached(painter, layout, scene, theme, self._skip_arcs, self.devicePixelRatioF())
             if vector:
                 painters.paint_edges_vector(painter, layout, scene, theme, edge_argb)
                 painters.paint_nodes(painter, layout, scene, theme)
             else:
                 self._edge_tiles.paint(painter, layout, scene, theme, edge_argb, self.devicePixelRatioF(), self._layout_key)
-                self._node_tiles.paint(painter, layout, scene, theme, self.devicePixelRatioF(), self._layout_key)
+                self._node_tiles.paint(painter, layout, scene, theme, self.devicePixelRatioF(), self._layout_key, recorded)
                 self.render_path = "vector"
         else:
             scale = self.devicePixelRatioF() if painter.device() is self else 1.0
@@ -380,7 +386,6 @@ class NetworkView(QtWidgets.QWidget):
             self.render_path = "raster"
             painters.paint_band_outline(painter, layout, scene, theme)
             painters.paint_skip_arcs(painter, layout, scene, theme)
-        recorded: list = []
         tiled = not vector and layout.edge_count <= RASTER_MIN_EDGES
         caches = None if vector else self._cached_paints
         painters.paint_labels_and_overlays(

@@ -1,0 +1,57 @@
+"""The images a diagram view keeps between frames (edges, neurons, skip arcs, labels, caption) never show a
+stale state: a view stepped through a pass and back paints each state pixel for pixel as a fresh view does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtGui
+
+from gradviz.core.stepper import Stepper
+from gradviz.files.network_file import load_preset
+from gradviz.ui.diagram import NetworkView
+from gradviz.ui.theme import SCREEN, SLIDES
+
+
+def _pixels(view: NetworkView) -> np.ndarray:
+    image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    buffer = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(image.height(), image.bytesPerLine())
+    return buffer[:, : 4 * image.width()].copy()
+
+
+def _view(qtbot, theme) -> NetworkView:
+    view = NetworkView(theme)
+    qtbot.addWidget(view)
+    view.resize(1100, 640)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.mark.parametrize("preset, theme", [("residual-sigmoid", SCREEN), ("exploding", SLIDES)])
+def test_a_view_stepped_through_a_pass_and_back_paints_each_state_as_a_fresh_view_does(qtbot, preset, theme):
+    experiment = load_preset(preset)
+    stepper = Stepper(experiment.network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+    stepper.run_to_end_of_pass()
+    scale = stepper.complete_record()
+    depth = stepper.network.depth
+    stepped = _view(qtbot, theme)
+    # Forward to the end of the backward pass, back to its start, and through it again: the second time
+    # round every state finds its edges, neurons, arcs, labels and caption among the kept images.
+    visits = list(range(depth + 1, 2 * depth + 2)) + list(range(depth + 1, 2 * depth + 2))
+    checked = 0
+    for number, step in enumerate(visits):
+        stepper.go_to_step(step)
+        stepped.show_record(stepper.record, scale)
+        stepped.repaint()
+        if number % 3 == 0 or number >= len(visits) - 2:
+            fresh = _view(qtbot, theme)
+            fresh.show_record(stepper.record, scale)
+            fresh.repaint()
+            same = np.array_equal(_pixels(stepped), _pixels(fresh))
+            assert stepped.render_path == fresh.render_path == "vector"  # the cached images, not the export's path
+            assert same, f"step {step}: the view that stepped there paints it unlike a fresh view"
+            assert [(b.text, b.role) for b in stepped.text_boxes] == [(b.text, b.role) for b in fresh.text_boxes]
+            fresh.close()
+            checked += 1
+    assert checked >= 6

@@ -85,16 +85,17 @@ def _float32_layers(network: Network) -> list[_Layer]:
     return layers
 
 
-def _activate(layer: _Layer, z: np.ndarray) -> None:
-    """``f(z)`` in place, in float32 (sigmoid's ``z`` comes negated; a doubled ReLU gives ``2 max(z, 0)``)."""
+def _activate(layer: _Layer, z: np.ndarray, scratch: np.ndarray) -> None:
+    """``f(z)`` in place, in float32 (sigmoid's ``z`` comes negated; a doubled ReLU gives ``2 max(z, 0)``);
+    ``scratch`` is an array of ``z``'s shape that may be overwritten."""
     name = layer.activation
     if name == "sigmoid":
         np.exp(z, out=z)
         z += 1.0
         np.divide(1.0, z, out=z)
     elif name == "relu" and layer.doubled:
-        magnitude = np.abs(z)
-        z += magnitude
+        np.abs(z, out=scratch)
+        z += scratch
     elif name == "relu":
         np.maximum(z, 0.0, out=z)
     elif name == "tanh":
@@ -103,28 +104,39 @@ def _activate(layer: _Layer, z: np.ndarray) -> None:
         z[...] = layer.function.f(z.astype(np.float64))
 
 
-def _with_ones_row(units: int, cells: int) -> np.ndarray:
-    """An activation array (units x cells) with the last row of ones that multiplies the biases."""
-    array = np.empty((units + 1, cells), dtype=GRID_DTYPE)
-    array[-1] = 1.0
-    return array
+class _Workspace:
+    """One thread's arrays for a chunk of ``cells`` cells, made once per grid and reused for every chunk:
+    two activation arrays that layers write in turn (each layer reads the other's), and a scratch array."""
+
+    def __init__(self, rows: int, cells: int):
+        self._flat = [np.empty(rows * cells, dtype=GRID_DTYPE) for _ in range(3)]
+
+    def activations(self, which: int, units: int, cells: int) -> np.ndarray:
+        """Activation array ``which`` (0 or 1) as ``units + 1`` x ``cells``, its last row ones."""
+        array = self._flat[which][: (units + 1) * cells].reshape(units + 1, cells)
+        array[-1] = 1.0
+        return array
+
+    def scratch(self, units: int, cells: int) -> np.ndarray:
+        return self._flat[2][: units * cells].reshape(units, cells)
 
 
-def _evaluate(layers: list[_Layer], first: np.ndarray, out: np.ndarray) -> None:
-    """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells): class 1's probability
-    (one output) or the class (more) of each cell, into ``out``."""
-    a = first
+def _evaluate(layers: list[_Layer], a: np.ndarray, workspace: _Workspace, out: np.ndarray) -> None:
+    """Layers 2 to L from the first layer's output ``a`` (units + 1 x cells, workspace array 0): class 1's
+    probability (one output) or the class (more) of each cell, into ``out``."""
     cells = a.shape[1]
+    which = 1
     for layer in layers[1:-1]:
         units = layer.weights_and_biases.shape[0]
-        z = _with_ones_row(units, cells)
+        z = workspace.activations(which, units, cells)
         np.matmul(layer.weights_and_biases, a, out=z[:-1])
-        _activate(layer, z[:-1])
+        _activate(layer, z[:-1], workspace.scratch(units, cells))
         if layer.skip:
             z[:-1] += a[:-1]
-        a = z
+        a, which = z, 1 - which
     last = layers[-1]
-    z = last.weights_and_biases @ a
+    z = workspace.scratch(last.weights_and_biases.shape[0], cells)
+    np.matmul(last.weights_and_biases, a, out=z)
     if z.shape[0] > 1:
         out[...] = np.argmax(z if last.activation != "sigmoid" else -z, axis=0)
         return
@@ -133,6 +145,28 @@ def _evaluate(layers: list[_Layer], first: np.ndarray, out: np.ndarray) -> None:
     np.exp(z, out=z)
     z += 1.0
     np.divide(1.0, z[0], out=out)
+
+
+def _run_chunks(evaluate_chunk, starts: range, make_workspace) -> None:
+    """``evaluate_chunk(start, workspace)`` for every start, on this thread and up to ``GRID_THREADS - 1``
+    pool threads, each with its own workspace. Each thread takes the next chunk when it finishes one, so a
+    thread the system runs late (a busy machine) leaves its share to the others rather than holding up
+    the grid."""
+    chunks = iter(starts)  # shared: a range iterator hands each start out once, under the GIL
+
+    def work() -> None:
+        workspace = make_workspace()
+        with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
+            for start in chunks:
+                evaluate_chunk(start, workspace)
+
+    helpers = min(GRID_THREADS, len(starts)) - 1
+    futures = [_grid_pool().submit(work) for _ in range(helpers)]
+    try:
+        work()
+    finally:
+        for future in futures:
+            future.result()
 
 
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
@@ -176,36 +210,32 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
     rows_per_chunk = max(1, GRID_CHUNK_CELLS // resolution)
+    chunk_cells = rows_per_chunk * resolution
+    workspace_rows = max(2, *network.widths[1:]) + 1  # the widest layer and its ones row; the 3 rows of the cells' x, y, 1
 
-    def evaluate_rows(row: int) -> None:
+    def evaluate_rows(row: int, workspace: _Workspace) -> None:
         rows = slice(row, min(row + rows_per_chunk, resolution))
         count = rows.stop - rows.start
-        first = _with_ones_row(units, count * resolution)
+        cells = count * resolution
+        first = workspace.activations(0, units, cells)
         z = first[:-1]
-        with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
-            if separable:
-                combine = np.multiply if product else np.add
-                combine(part_y[:, rows, None], part_x[:, None, :], out=z.reshape(units, count, resolution))
-                if product:
-                    z += 1.0
-                    np.divide(1.0, z, out=z)
-                else:
-                    _activate(first_layer, z)
+        if separable:
+            combine = np.multiply if product else np.add
+            combine(part_y[:, rows, None], part_x[:, None, :], out=z.reshape(units, count, resolution))
+            if product:
+                z += 1.0
+                np.divide(1.0, z, out=z)
             else:
-                grid = _with_ones_row(2, count * resolution)
-                grid[0] = np.tile(u, count)
-                grid[1] = np.repeat(v[rows], resolution)
-                np.matmul(first_layer.weights_and_biases, grid, out=z)
-                _activate(first_layer, z)
-                if first_layer.skip:
-                    z += grid[:-1]
-            _evaluate(layers, first, values[row * resolution : rows.stop * resolution])
+                _activate(first_layer, z, workspace.scratch(units, cells))
+        else:
+            grid = workspace.activations(1, 2, cells)
+            grid[0].reshape(count, resolution)[...] = u
+            grid[1].reshape(count, resolution)[...] = v[rows, None]
+            np.matmul(first_layer.weights_and_biases, grid, out=z)
+            _activate(first_layer, z, workspace.scratch(units, cells))
+            if first_layer.skip:
+                z += grid[:-1]
+        _evaluate(layers, first, workspace, values[row * resolution : rows.stop * resolution])
 
-    starts = range(0, resolution, rows_per_chunk)
-    if GRID_THREADS > 1 and len(starts) > 1:
-        for _ in _grid_pool().map(evaluate_rows, starts):
-            pass
-    else:
-        for row in starts:
-            evaluate_rows(row)
+    _run_chunks(evaluate_rows, range(0, resolution, rows_per_chunk), lambda: _Workspace(workspace_rows, chunk_cells))
     return xs, ys, values.reshape(resolution, resolution)

@@ -39,8 +39,10 @@ GRID_DTYPE = np.float32
 GRID_MARGIN = 0.1
 #: The grid's side, in cells, at least and at most.
 MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
-#: Grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
-GRID_CHUNK_CELLS = 4096
+#: Grid cells evaluated at most at once. Every NumPy call of a chunk takes the GIL back when it returns, so
+#: the threads wait on each other less with few, large chunks; a 16-unit layer's chunk (0.6 MiB) still
+#: stays in the L3 cache, where the chunk size changed no single-thread time (tests/benchmarks/run.py).
+GRID_CHUNK_CELLS = 10_000
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Largest |part| of a first sigmoid layer's z split into an x and a y part: exp(40) * exp(40) is far
@@ -169,6 +171,14 @@ def _run_chunks(evaluate_chunk, starts: range, make_workspace) -> None:
             future.result()
 
 
+def _rows_per_chunk(resolution: int) -> int:
+    """Grid rows a chunk: at most ``GRID_CHUNK_CELLS`` cells (at least one row), in a number of chunks that
+    the threads share evenly, so that none waits for another's last chunk."""
+    chunks = -(-resolution * resolution // GRID_CHUNK_CELLS)
+    chunks = -(-chunks // GRID_THREADS) * GRID_THREADS
+    return max(1, -(-resolution // chunks))
+
+
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
     """The grid's raw x and y coordinates: ``resolution`` points spanning the data plus ``margin`` of its range."""
     if not (isinstance(resolution, int) and MIN_GRID_RESOLUTION <= resolution <= MAX_GRID_RESOLUTION):
@@ -209,7 +219,7 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     if product:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
-    rows_per_chunk = max(1, GRID_CHUNK_CELLS // resolution)
+    rows_per_chunk = _rows_per_chunk(resolution)
     chunk_cells = rows_per_chunk * resolution
     workspace_rows = max(2, *network.widths[1:]) + 1  # the widest layer and its ones row; the 3 rows of the cells' x, y, 1
 

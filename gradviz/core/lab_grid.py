@@ -6,8 +6,12 @@ The grid is a picture, not a number a test compares with torch, and it is redraw
 float64 network's prediction (``lab_lane.predicted_classes``) except where the network's output lies
 within float32 rounding of the boundary. What the layout does, and why each step is exact or nearly so:
 
-- units x cells arrays, cells along the rows, evaluated a few thousand cells at a time on up to
-  ``GRID_THREADS`` threads (NumPy releases the GIL in its loops): a chunk stays in the CPU's cache;
+- units x cells arrays, cells along the rows, evaluated in chunks of whole grid rows on up to
+  ``GRID_THREADS`` threads, the calling one included (NumPy releases the GIL in its loops). The chunks are
+  few and large (``GRID_CHUNK_VALUES``), as many as the threads share evenly, because each NumPy call takes
+  the GIL back: 200 x 200 cells are four chunks on two threads. Each thread writes every chunk into the same
+  three arrays (``_Workspace``), so a grid allocates nothing per chunk or layer. The exps alone are about half
+  of the time (float32 ``np.exp`` costs some ten multiplications), so one thread takes about twice the goal;
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to
@@ -39,10 +43,11 @@ GRID_DTYPE = np.float32
 GRID_MARGIN = 0.1
 #: The grid's side, in cells, at least and at most.
 MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
-#: Grid cells evaluated at most at once. Every NumPy call of a chunk takes the GIL back when it returns, so
-#: the threads wait on each other less with few, large chunks; a 16-unit layer's chunk (0.6 MiB) still
-#: stays in the L3 cache, where the chunk size changed no single-thread time (tests/benchmarks/run.py).
-GRID_CHUNK_CELLS = 10_000
+#: Values (units x cells) of a chunk's widest layer at most: 10,000 cells of 16 units, 0.6 MiB. Every NumPy
+#: call of a chunk takes the GIL back when it returns, so the threads wait on each other less with few, large
+#: chunks; a chunk still stays in the L3 cache, and from 4,096 to 40,000 cells of 16 units the chunk size
+#: changed no single-thread time (tests/benchmarks/run.py).
+GRID_CHUNK_VALUES = 160_000
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Largest |part| of a first sigmoid layer's z split into an x and a y part: exp(40) * exp(40) is far
@@ -171,10 +176,10 @@ def _run_chunks(evaluate_chunk, starts: range, make_workspace) -> None:
             future.result()
 
 
-def _rows_per_chunk(resolution: int) -> int:
-    """Grid rows a chunk: at most ``GRID_CHUNK_CELLS`` cells (at least one row), in a number of chunks that
-    the threads share evenly, so that none waits for another's last chunk."""
-    chunks = -(-resolution * resolution // GRID_CHUNK_CELLS)
+def _rows_per_chunk(resolution: int, widest: int) -> int:
+    """Grid rows a chunk: at most ``GRID_CHUNK_VALUES`` values in a layer ``widest`` units wide (at least one
+    row), in a number of chunks that the threads share evenly, so that none waits for another's last chunk."""
+    chunks = -(-resolution * resolution * widest // GRID_CHUNK_VALUES)
     chunks = -(-chunks // GRID_THREADS) * GRID_THREADS
     return max(1, -(-resolution // chunks))
 
@@ -219,9 +224,9 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     if product:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
-    rows_per_chunk = _rows_per_chunk(resolution)
-    chunk_cells = rows_per_chunk * resolution
     workspace_rows = max(2, *network.widths[1:]) + 1  # the widest layer and its ones row; the 3 rows of the cells' x, y, 1
+    rows_per_chunk = _rows_per_chunk(resolution, workspace_rows - 1)
+    chunk_cells = rows_per_chunk * resolution
 
     def evaluate_rows(row: int, workspace: _Workspace) -> None:
         rows = slice(row, min(row + rows_per_chunk, resolution))

@@ -48,9 +48,10 @@ def scaled(network: Network, layer: int, factor: float) -> Network:
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("lane", [0, 1], ids=["sigmoid", "relu"])
 def test_every_chunk_lands_on_its_own_rows_on_one_thread_and_on_two(spiral, monkeypatch, threads, lane):
-    # 37 rows of 37 cells, at most 80 cells a chunk: 3 rows a chunk, 13 chunks, the last one a single row.
+    # 37 rows of 37 cells, at most 80 cells of 16 units a chunk: 3 rows a chunk, 13 chunks, the last one a
+    # single row.
     monkeypatch.setattr(lab_grid, "GRID_THREADS", threads)
-    monkeypatch.setattr(lab_grid, "GRID_CHUNK_CELLS", 80)
+    monkeypatch.setattr(lab_grid, "GRID_CHUNK_VALUES", 80 * 16)
     network = spiral.lanes[lane].network
     xs, ys, values = lab_grid.decision_grid(network, spiral.split, 37)
     assert values.shape == (37, 37) and values.dtype == np.float32

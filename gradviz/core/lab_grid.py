@@ -10,8 +10,9 @@ within float32 rounding of the boundary. What the layout does, and why each step
   ``GRID_THREADS`` threads, the calling one included (NumPy releases the GIL in its loops). The chunks are
   few and large (``GRID_CHUNK_VALUES``), as many as the threads share evenly, because each NumPy call takes
   the GIL back: 200 x 200 cells are four chunks on two threads. Each thread writes every chunk into the same
-  three arrays (``_Workspace``), so a grid allocates nothing per chunk or layer. The exps alone are about half
-  of the time (float32 ``np.exp`` costs some ten multiplications), so one thread takes about twice the goal;
+  three arrays (``_Workspace``), so a grid allocates nothing per chunk or layer. In a sigmoid network the
+  exps are half of the time (float32 ``np.exp`` costs as much as a dozen multiplications, and a polynomial
+  of NumPy calls would cost more), the products a quarter: one thread alone cannot reach the 5 ms;
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to
@@ -224,7 +225,8 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     if product:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
-    workspace_rows = max(2, *network.widths[1:]) + 1  # the widest layer and its ones row; the 3 rows of the cells' x, y, 1
+    # The widest layer and its ones row (at least the 3 rows of the cells' x, y and ones).
+    workspace_rows = max(2, *network.widths[1:]) + 1
     rows_per_chunk = _rows_per_chunk(resolution, workspace_rows - 1)
     chunk_cells = rows_per_chunk * resolution
 

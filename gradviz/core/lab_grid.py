@@ -6,13 +6,13 @@ The grid is a picture, not a number a test compares with torch, and it is redraw
 float64 network's prediction (``lab_lane.predicted_classes``) except where the network's output lies
 within float32 rounding of the boundary. What the layout does, and why each step is exact or nearly so:
 
-- units x cells arrays, cells along the rows, evaluated in chunks of whole grid rows on up to
-  ``GRID_THREADS`` threads, the calling one included (NumPy releases the GIL in its loops). The chunks are
-  few and large (``GRID_CHUNK_VALUES``), as many as the threads share evenly, because each NumPy call takes
-  the GIL back: 200 x 200 cells are four chunks on two threads. Each thread writes every chunk into the same
-  three arrays (``_Workspace``), so a grid allocates nothing per chunk or layer. In a sigmoid network the
-  exps are half of the time (float32 ``np.exp`` costs as much as a dozen multiplications, and a polynomial
-  of NumPy calls would cost more), the products a quarter: one thread alone cannot reach the 5 ms;
+- units x cells arrays, cells along the rows. The grid's rows are split into one block per thread
+  (``GRID_THREADS``; NumPy releases the GIL in its loops), and each thread goes through its block a
+  chunk of rows at a time, in buffers it allocates once: a chunk stays in the CPU's cache. A chunk is
+  small enough that each matrix product stays under OpenBLAS's own threading threshold
+  (``BLAS_ONE_THREAD_PRODUCT``): otherwise every product of both threads wakes OpenBLAS's threads too,
+  twice as many threads as cores, which spin and take turns (measured: 2x to 10x slower on a busy
+  2-core machine);
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to
@@ -44,11 +44,13 @@ GRID_DTYPE = np.float32
 GRID_MARGIN = 0.1
 #: The grid's side, in cells, at least and at most.
 MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
-#: Values (units x cells) of a chunk's widest layer at most: 10,000 cells of 16 units, 0.6 MiB. Every NumPy
-#: call of a chunk takes the GIL back when it returns, so the threads wait on each other less with few, large
-#: chunks; a chunk still stays in the L3 cache, and from 4,096 to 40,000 cells of 16 units the chunk size
-#: changed no single-thread time (tests/benchmarks/run.py).
-GRID_CHUNK_VALUES = 160_000
+#: Most grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
+GRID_CHUNK_CELLS = 4096
+#: OpenBLAS multiplies on one thread while m * n * k is under twice 65,536 * 4 (its SMP_THRESHOLD_MIN
+#: times GEMM_MULTITHREAD_THRESHOLD; it gives a product one thread per 262,144 of it). Measured here,
+#: float32 16 x 17 times 17 x n: 27 us at n = 1,900 (516,800), 286 us at n = 2,000 (544,000) with a
+#: second process busy. A chunk keeps each product under it, as long as it is one grid row at least.
+BLAS_ONE_THREAD_PRODUCT = 2 * 65536 * 4
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Largest |part| of a first sigmoid layer's z split into an x and a y part: exp(40) * exp(40) is far
@@ -93,17 +95,16 @@ def _float32_layers(network: Network) -> list[_Layer]:
     return layers
 
 
-def _activate(layer: _Layer, z: np.ndarray, scratch: np.ndarray) -> None:
-    """``f(z)`` in place, in float32 (sigmoid's ``z`` comes negated; a doubled ReLU gives ``2 max(z, 0)``);
-    ``scratch`` is an array of ``z``'s shape that may be overwritten."""
+def _activate(layer: _Layer, z: np.ndarray) -> None:
+    """``f(z)`` in place, in float32 (sigmoid's ``z`` comes negated; a doubled ReLU gives ``2 max(z, 0)``)."""
     name = layer.activation
     if name == "sigmoid":
         np.exp(z, out=z)
         z += 1.0
         np.divide(1.0, z, out=z)
     elif name == "relu" and layer.doubled:
-        np.abs(z, out=scratch)
-        z += scratch
+        magnitude = np.abs(z)
+        z += magnitude
     elif name == "relu":
         np.maximum(z, 0.0, out=z)
     elif name == "tanh":
@@ -112,39 +113,29 @@ def _activate(layer: _Layer, z: np.ndarray, scratch: np.ndarray) -> None:
         z[...] = layer.function.f(z.astype(np.float64))
 
 
-class _Workspace:
-    """One thread's arrays for a chunk of ``cells`` cells, made once per grid and reused for every chunk:
-    two activation arrays that layers write in turn (each layer reads the other's), and a scratch array."""
-
-    def __init__(self, rows: int, cells: int):
-        self._flat = [np.empty(rows * cells, dtype=GRID_DTYPE) for _ in range(3)]
-
-    def activations(self, which: int, units: int, cells: int) -> np.ndarray:
-        """Activation array ``which`` (0 or 1) as ``units + 1`` x ``cells``, its last row ones."""
-        array = self._flat[which][: (units + 1) * cells].reshape(units + 1, cells)
-        array[-1] = 1.0
-        return array
-
-    def scratch(self, units: int, cells: int) -> np.ndarray:
-        return self._flat[2][: units * cells].reshape(units, cells)
+def _with_ones_row(buffer: np.ndarray, units: int, cells: int) -> np.ndarray:
+    """An activation array (units x cells) in ``buffer``, with the last row of ones that multiplies the biases."""
+    array = buffer[: (units + 1) * cells].reshape(units + 1, cells)
+    array[-1] = 1.0
+    return array
 
 
-def _evaluate(layers: list[_Layer], a: np.ndarray, workspace: _Workspace, out: np.ndarray) -> None:
-    """Layers 2 to L from the first layer's output ``a`` (units + 1 x cells, workspace array 0): class 1's
-    probability (one output) or the class (more) of each cell, into ``out``."""
+def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], out: np.ndarray) -> None:
+    """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells, in ``buffers[0]``): class
+    1's probability (one output) or the class (more) of each cell, into ``out``. The layers write into
+    the two buffers in turn."""
+    a = first
     cells = a.shape[1]
-    which = 1
-    for layer in layers[1:-1]:
+    for index, layer in enumerate(layers[1:-1], start=1):
         units = layer.weights_and_biases.shape[0]
-        z = workspace.activations(which, units, cells)
+        z = _with_ones_row(buffers[index % 2], units, cells)
         np.matmul(layer.weights_and_biases, a, out=z[:-1])
-        _activate(layer, z[:-1], workspace.scratch(units, cells))
+        _activate(layer, z[:-1])
         if layer.skip:
             z[:-1] += a[:-1]
-        a, which = z, 1 - which
+        a = z
     last = layers[-1]
-    z = workspace.scratch(last.weights_and_biases.shape[0], cells)
-    np.matmul(last.weights_and_biases, a, out=z)
+    z = last.weights_and_biases @ a
     if z.shape[0] > 1:
         out[...] = np.argmax(z if last.activation != "sigmoid" else -z, axis=0)
         return
@@ -155,34 +146,20 @@ def _evaluate(layers: list[_Layer], a: np.ndarray, workspace: _Workspace, out: n
     np.divide(1.0, z[0], out=out)
 
 
-def _run_chunks(evaluate_chunk, starts: range, make_workspace) -> None:
-    """``evaluate_chunk(start, workspace)`` for every start, on this thread and up to ``GRID_THREADS - 1``
-    pool threads, each with its own workspace. Each thread takes the next chunk when it finishes one, so a
-    thread the system runs late (a busy machine) leaves its share to the others rather than holding up
-    the grid."""
-    chunks = iter(starts)  # shared: a range iterator hands each start out once, under the GIL
-
-    def work() -> None:
-        workspace = make_workspace()
-        with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
-            for start in chunks:
-                evaluate_chunk(start, workspace)
-
-    helpers = min(GRID_THREADS, len(starts)) - 1
-    futures = [_grid_pool().submit(work) for _ in range(helpers)]
-    try:
-        work()
-    finally:
-        for future in futures:
-            future.result()
+def _rows_per_chunk(layers: list[_Layer], resolution: int) -> int:
+    """Grid rows a chunk holds: at most ``GRID_CHUNK_CELLS`` cells, each product under
+    ``BLAS_ONE_THREAD_PRODUCT``, one row at least."""
+    largest_product = max(layer.weights_and_biases.size for layer in layers)
+    cells = min(GRID_CHUNK_CELLS, (BLAS_ONE_THREAD_PRODUCT - 1) // largest_product)
+    return max(1, min(resolution, cells // resolution))
 
 
-def _rows_per_chunk(resolution: int, widest: int) -> int:
-    """Grid rows a chunk: at most ``GRID_CHUNK_VALUES`` values in a layer ``widest`` units wide (at least one
-    row), in a number of chunks that the threads share evenly, so that none waits for another's last chunk."""
-    chunks = -(-resolution * resolution * widest // GRID_CHUNK_VALUES)
-    chunks = -(-chunks // GRID_THREADS) * GRID_THREADS
-    return max(1, -(-resolution // chunks))
+def _blocks(resolution: int, rows_per_chunk: int, threads: int) -> list[range]:
+    """The grid's rows split into at most ``threads`` blocks of whole chunks, as even as chunks allow."""
+    chunks = -(-resolution // rows_per_chunk)
+    count = max(1, min(threads, chunks))
+    bounds = [min(resolution, (chunks * i // count) * rows_per_chunk) for i in range(count + 1)]
+    return [range(start, stop) for start, stop in zip(bounds[:-1], bounds[1:]) if stop > start]
 
 
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
@@ -225,16 +202,21 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
     if product:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
-    # The widest layer and its ones row (at least the 3 rows of the cells' x, y and ones).
-    workspace_rows = max(2, *network.widths[1:]) + 1
-    rows_per_chunk = _rows_per_chunk(resolution, workspace_rows - 1)
-    chunk_cells = rows_per_chunk * resolution
+    rows_per_chunk = _rows_per_chunk(layers, resolution)
+    widest = max(layer.weights_and_biases.shape[0] for layer in layers) + 1
 
-    def evaluate_rows(row: int, workspace: _Workspace) -> None:
-        rows = slice(row, min(row + rows_per_chunk, resolution))
+    def evaluate_block(rows: range) -> None:
+        # Two buffers a thread reuses for every chunk and layer: what a layer reads and what it writes.
+        buffers = [np.empty(widest * rows_per_chunk * resolution, dtype=GRID_DTYPE) for _ in range(2)]
+        with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
+            for row in range(rows.start, rows.stop, rows_per_chunk):
+                chunk = slice(row, min(row + rows_per_chunk, rows.stop))
+                first = _first_layer(chunk, buffers[0])
+                _evaluate(layers, first, buffers, values[chunk.start * resolution : chunk.stop * resolution])
+
+    def _first_layer(rows: slice, buffer: np.ndarray) -> np.ndarray:
         count = rows.stop - rows.start
-        cells = count * resolution
-        first = workspace.activations(0, units, cells)
+        first = _with_ones_row(buffer, units, count * resolution)
         z = first[:-1]
         if separable:
             combine = np.multiply if product else np.add
@@ -243,16 +225,21 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
                 z += 1.0
                 np.divide(1.0, z, out=z)
             else:
-                _activate(first_layer, z, workspace.scratch(units, cells))
+                _activate(first_layer, z)
         else:
-            grid = workspace.activations(1, 2, cells)
-            grid[0].reshape(count, resolution)[...] = u
-            grid[1].reshape(count, resolution)[...] = v[rows, None]
+            grid = np.ones((3, count * resolution), dtype=GRID_DTYPE)
+            grid[0] = np.tile(u, count)
+            grid[1] = np.repeat(v[rows], resolution)
             np.matmul(first_layer.weights_and_biases, grid, out=z)
-            _activate(first_layer, z, workspace.scratch(units, cells))
+            _activate(first_layer, z)
             if first_layer.skip:
                 z += grid[:-1]
-        _evaluate(layers, first, workspace, values[row * resolution : rows.stop * resolution])
+        return first
 
-    _run_chunks(evaluate_rows, range(0, resolution, rows_per_chunk), lambda: _Workspace(workspace_rows, chunk_cells))
+    blocks = _blocks(resolution, rows_per_chunk, GRID_THREADS)
+    if len(blocks) > 1:
+        for _ in _grid_pool().map(evaluate_block, blocks):
+            pass
+    else:
+        evaluate_block(blocks[0])
     return xs, ys, values.reshape(resolution, resolution)

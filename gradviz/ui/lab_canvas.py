@@ -57,6 +57,15 @@ class LabPicture:
     heat_maps: dict = field(default_factory=dict)
     curves: dict = field(default_factory=dict)
     plot_rects: dict = field(default_factory=dict)
+    #: ``sketch_edges[k]``: lane k's sketch edges as drawn, (lines as x1, y1, x2, y2 in the painter's units,
+    #: their |dC/dw|, the pen width).
+    sketch_edges: dict = field(default_factory=dict)
+def content_key(*arrays) -> int:
+    """A key that stays the same while the arrays' values do (each snapshot hands out new arrays, often
+    with the same values): for what a paint keeps between frames."""
+    return hash(tuple(None if a is None else (np.shape(a), np.asarray(a).dtype.str, np.ascontiguousarray(a).tobytes()) for a in arrays))
+
+
 def text_px(theme: Theme, width: float, height: float) -> float:
     """The pixel size of the lab's body text for a picture ``width`` x ``height``."""
     grow = max(1.0, min(width / 1280.0, height / 720.0)) ** 0.5
@@ -93,7 +102,8 @@ class LabCanvas:
         self.draft = bool(draft)
         #: Layers that stay the same from frame to frame (the data's points), kept by the caller between paints.
         self.cache = cache if cache is not None else {}
-        self.edge_table: np.ndarray | None = None
+        #: Whether every colour of the sketch's edge table is opaque (overlapping edges then need no blending).
+        self.edge_table_opaque = False
         #: Drawing pixels (a widget or an image): layers that do not change are cached as images. An SVG or
         #: a PDF gets every shape as a vector.
         engine = painter.paintEngine()
@@ -120,13 +130,32 @@ class LabCanvas:
     def text(self, rect: QtCore.QRectF, text: str, role: str, align=None, bold=False, color=None, px=None, elide=True) -> QtCore.QRectF:
         """Draw ``text`` in ``rect`` (one line, elided to fit) and record it; returns its box."""
         align = align if align is not None else QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-        f = self.font(px, bold)
+        flags = int(align.value if hasattr(align, "value") else align)
+        font_key = self._font_key(px, bold)
+        key = (font_key, text, rect.x(), rect.y(), rect.width(), rect.height(), flags, bool(elide))
+        layout = _TEXT_LAYOUTS.get(key)
+        if layout is None:  # a frame while training lays out mostly the texts the one before did
+            if len(_TEXT_LAYOUTS) > MAX_REMEMBERED_WIDTHS:
+                _TEXT_LAYOUTS.clear()
+            layout = _TEXT_LAYOUTS[key] = self._layout(rect, text, flags, px, bold, elide)
+        shown, rect, box = layout
+        if not shown:
+            return QtCore.QRectF()
+        f = _font_and_metrics(font_key)[0]
+        color = QtGui.QColor(color) if color is not None else self.fg
+        self.p.setFont(f)
+        self.p.setPen(color)
+        self.p.drawText(rect, flags, shown)
+        self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
+        return QtCore.QRectF(box)
+
+    def _layout(self, rect: QtCore.QRectF, text: str, flags: int, px, bold, elide) -> tuple[str, QtCore.QRectF, QtCore.QRectF]:
+        """What ``text`` shows in ``rect`` (elided to fit), the rectangle it is drawn in and its box."""
         metrics = self.metrics(px, bold)
         fits = not elide or self.text_width(text, px, bold) <= rect.width() - 2
         shown = text if fits else metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, max(rect.width() - 2, 1))
         if not shown:
-            return QtCore.QRectF()
-        color = QtGui.QColor(color) if color is not None else self.fg
+            return "", QtCore.QRectF(), QtCore.QRectF()
         # drawText clips to its rectangle: a rectangle smaller than the line (a small matrix cell's label)
         # grows around its centre instead, so no glyph is ever cut (overlaps are then the tests' to find).
         rect = QtCore.QRectF(rect)
@@ -135,46 +164,63 @@ class LabCanvas:
             rect.adjust(0, -(need_h - rect.height()) / 2, 0, (need_h - rect.height()) / 2)
         if rect.width() < need_w:
             rect.adjust(-(need_w - rect.width()) / 2, 0, (need_w - rect.width()) / 2, 0)
-        self.p.setFont(f)
-        self.p.setPen(color)
-        self.p.drawText(rect, int(align.value if hasattr(align, "value") else align), shown)
-        box = metrics.boundingRect(rect, int(align.value if hasattr(align, "value") else align), shown)
+        box = metrics.boundingRect(rect, flags, shown)
         box = box.intersected(rect) if box.width() > rect.width() else box
-        self.picture.texts.append(LabText(self.p.transform().mapRect(box), shown, f.pixelSize(), color.name(), role))
-        return box
+        return shown, rect, box
 
-    def layer(self, key: tuple, rect: QtCore.QRectF, draw):
-        """``draw()``'s result, its pixels kept as an image under ``key`` (with the theme and text size) and
-        copied on later paints: for what changes far less often than the frames (axes, ticks, legends). The
-        texts it drew are recorded again on every paint. An SVG or a PDF gets ``draw()`` itself."""
+    def kept(self, slot: tuple, key, make):
+        """``make()``, kept in the caller's cache under ``slot`` for as long as ``key`` stays the same. One
+        entry per slot: a key that changes every frame replaces its entry instead of piling up beside it
+        (a cache that grew past its bound used to be emptied, and every layer made again)."""
+        entry = self.cache.get(slot)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        value = make()
+        self.cache[slot] = (key, value)
+        return value
+
+    def layer(self, slot: tuple, key: tuple, rect: QtCore.QRectF, draw):
+        """``draw()``'s result, its pixels kept as an image under ``slot`` while ``key`` (with the theme and
+        text size) stays the same, and copied on later paints: for what changes far less often than the
+        frames (axes, legends). The texts it drew are recorded again on every paint. An SVG or a PDF gets
+        ``draw()`` itself."""
         if not self.raster:
             return draw()
-        key = ("layer", *key, self.theme.name, self.px)
-        hit = self.cache.get(key)
-        if hit is None:
-            area = QtCore.QRectF(rect).adjusted(-self.pad, -self.pad, self.pad, self.pad)
-            device = self.p.device()
-            ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
-            image = QtGui.QImage(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)),
-                                 QtGui.QImage.Format.Format_ARGB32_Premultiplied)  # fmt: skip
-            image.setDevicePixelRatio(ratio)
-            image.fill(QtCore.Qt.GlobalColor.transparent)
-            outer, texts = self.p, self.picture.texts
-            self.p, self.picture.texts = QtGui.QPainter(image), []
-            try:
-                self.p.setRenderHints(outer.renderHints())
-                self.p.translate(-area.left(), -area.top())
-                result = draw()
-            finally:
-                self.p.end()
-                drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
-                self.p, self.picture.texts = outer, texts
-            hit = self.cache[key] = (image, area.topLeft(), drawn, result)
-        image, corner, drawn, result = hit
+        slot = ("layer", *slot)
+        before = self.cache.get(slot)
+        image, corner, drawn, result = self.kept(slot, (*key, self.theme.name, self.px),
+                                                 lambda: self._make_layer(rect, draw, before[1][0] if before else None))  # fmt: skip
         self.p.drawImage(corner, image)
         transform = self.p.transform()
-        self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
+        if transform.isIdentity():
+            self.picture.texts += drawn
+        else:
+            self.picture.texts += [replace(t, rect=transform.mapRect(t.rect)) for t in drawn]
         return result
+
+    def _make_layer(self, rect: QtCore.QRectF, draw, reuse: QtGui.QImage | None = None) -> tuple:
+        # Whole pixels: what is drawn into the layer lands on the same pixels as when drawn straight.
+        left, top = math.floor(rect.left() - self.pad), math.floor(rect.top() - self.pad)
+        area = QtCore.QRectF(left, top, math.ceil(rect.right() + self.pad) - left, math.ceil(rect.bottom() + self.pad) - top)
+        device = self.p.device()
+        ratio = max(1.0, device.devicePixelRatioF()) if device is not None else 1.0
+        size = QtCore.QSize(max(1, math.ceil(area.width() * ratio)), max(1, math.ceil(area.height() * ratio)))
+        # A layer remade every frame while training (the curves) draws into the image it had.
+        same = reuse is not None and reuse.size() == size and reuse.devicePixelRatio() == ratio
+        image = reuse if same else QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        outer, texts = self.p, self.picture.texts
+        self.p, self.picture.texts = QtGui.QPainter(image), []
+        try:
+            self.p.setRenderHints(outer.renderHints())
+            self.p.translate(-area.left(), -area.top())
+            result = draw()
+        finally:
+            self.p.end()
+            drawn = [replace(t, rect=t.rect.translated(area.topLeft())) for t in self.picture.texts]
+            self.p, self.picture.texts = outer, texts
+        return image, area.topLeft().toPoint(), drawn, result
 
     def fitting(self, forms, width: float, px=None, bold=False) -> str:
         """The first of ``forms`` (longest first) that fits ``width``; the last one otherwise (elided when drawn)."""
@@ -213,6 +259,8 @@ class LabCanvas:
 #: a fifth of a frame).
 _FONTS: dict = {}
 _TEXT_WIDTHS: dict = {}
+#: Texts laid out in their rectangles: (font key, text, rectangle, flags, elide) -> (shown, drawn in, box).
+_TEXT_LAYOUTS: dict = {}
 MAX_REMEMBERED_WIDTHS = 8192
 
 

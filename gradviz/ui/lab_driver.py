@@ -2,7 +2,8 @@
 
 Training runs on the UI thread in time slices: a zero-interval timer trains mini-batches for about
 ``SLICE_MS`` per tick, then returns to the event loop, so keys and paints are handled between slices and
-Pause or Reset takes effect before the next frame. The driver changes the core's lab state and asks the
+Pause or Reset takes effect before the next frame. A tick that publishes trains nothing, so a key waits
+for one slice or one snapshot at most, not both. The driver changes the core's lab state and asks the
 one bridge to publish the new snapshot (``CoreBridge.publish_lab``), at most every ``PUBLISH_MS`` while
 playing: the view then draws from that snapshot like every other view.
 """
@@ -14,9 +15,9 @@ import time
 from PySide6 import QtCore
 
 #: Milliseconds of training per timer tick while playing.
-SLICE_MS = 8.0
+SLICE_MS = 5.0
 #: Mini-batches trained per call between two looks at the clock.
-BATCHES_PER_CALL = 5
+BATCHES_PER_CALL = 2
 #: While playing, a new snapshot is published at most this often (ms)...
 PUBLISH_MS = 80.0
 #: ...and less often when publishing and painting one costs more: training keeps this share of the time.
@@ -89,6 +90,7 @@ class LabDriver(QtCore.QObject):
             self.sigMessage.emit("The lab has run all its epochs: Reset (Home) starts it again.")
             return
         self._rate_marks = [(time.perf_counter(), samples_trained(lab))]
+        self._last_publish = time.perf_counter()  # what is shown is current: the first snapshot comes after training
         self._timer.start()
         self.sigPlayingChanged.emit(True)
 
@@ -168,6 +170,10 @@ class LabDriver(QtCore.QObject):
             self.sigPlayingChanged.emit(False)
             return
         start = time.perf_counter()
+        if (start - self._last_publish) * 1000.0 >= self.publish_interval_ms:
+            # A tick publishes or trains, never both: a key pressed meanwhile waits for one of them only.
+            self._publish()
+            return
         deadline = start + SLICE_MS / 1000.0
         seen = len(lab.messages)
         while not lab.finished and time.perf_counter() < deadline:
@@ -180,8 +186,6 @@ class LabDriver(QtCore.QObject):
             lab.end_run()
             self.samples_per_second = 0.0
             self.sigPlayingChanged.emit(False)
-            self._publish()
-        elif (now - self._last_publish) * 1000.0 >= self.publish_interval_ms:
             self._publish()
 
     def _measure_rate(self, now: float, samples: int) -> None:

@@ -26,6 +26,8 @@ from .lab_plots import paint_plots
 from .lab_sketch import paint_sketch
 from .theme import Theme, gradient_colors
 
+#: Entries a view's cache holds at most: one per layer slot (``LabCanvas.kept``), so it stays far below this.
+MAX_CACHED = 64
 #: Share of the height the lanes take (the rest: the header and the shared plots).
 LANES_SHARE = 0.56
 
@@ -56,7 +58,9 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     bar_width = min(rect.width() * 0.4, 30 * canvas.px)
     top = QtCore.QRectF(rect.left(), rect.top(), rect.width() - bar_width - canvas.pad, lh)
     canvas.text(top, lab.title, "title", bold=True)
-    _paint_colour_bar(canvas, QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh))
+    bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
+    key = (tuple(canvas.lab.decades), round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")
 
@@ -78,12 +82,12 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     canvas.text(QtCore.QRectF(x, rect.top(), w_lo, rect.height()), lo_text, "colour-bar")
     x += w_lo
     steps = 64
-    key = ("colour-bar", lo, hi, canvas.theme.name)
-    image = canvas.cache.get(key)
-    if image is None:  # the scale changes far less often than the frames
+
+    def make() -> QtGui.QImage:  # the scale changes far less often than the frames
         colors = gradient_colors(np.logspace(lo, hi, steps), (lo, hi), canvas.theme)
-        image = QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
-        canvas.cache[key] = image
+        return QtGui.QImage(np.ascontiguousarray(colors.reshape(1, steps, 4)).data, steps, 1, 4 * steps, QtGui.QImage.Format.Format_RGBA8888).copy()
+
+    image = canvas.kept(("colour-bar",), (lo, hi, canvas.theme.name), make)
     bar = QtCore.QRectF(x, rect.top() + rect.height() * 0.2, max(bar_w - canvas.pad * 0.5, 1), rect.height() * 0.6)
     canvas.p.drawImage(bar, image)
     x += bar_w
@@ -109,11 +113,11 @@ def _paint_lane(canvas, k: int, lane, rect: QtCore.QRectF) -> None:
     body = QtCore.QRectF(rect.left(), rect.top() + lh + canvas.pad * 0.3, rect.width(), rect.height() - lh - canvas.pad * 0.3)
     if lane.grid is not None:
         sketch_w = body.width() * 0.40
-        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()))
+        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()), k)
         paint_boundary(canvas, k, lane, QtCore.QRectF(body.left() + sketch_w, body.top(), body.width() - sketch_w, body.height()))
     else:
         sketch_w = body.width() * 0.26
-        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()))
+        paint_sketch(canvas, lane, QtCore.QRectF(body.left(), body.top(), sketch_w - canvas.pad * 0.5, body.height()), k)
         rest = body.width() - sketch_w
         paint_digits(canvas, lane, QtCore.QRectF(body.left() + sketch_w, body.top(), rest * 0.5 - canvas.pad * 0.5, body.height()))
         paint_confusion(canvas, lane, QtCore.QRectF(body.left() + sketch_w + rest * 0.5, body.top(), rest * 0.5, body.height()))
@@ -123,10 +127,10 @@ def paint_lab(painter: QtGui.QPainter, rect: QtCore.QRectF, lab, theme: Theme, c
               draft: bool = False) -> LabPicture:  # fmt: skip
     """Draw the lab scene ``lab`` into ``rect`` of ``painter`` under ``theme``; returns what was drawn.
 
-    ``cache`` (a dict the caller keeps, emptied when it grows) holds layers that do not change between
+    ``cache`` (a dict the caller keeps: one entry per layer, see ``LabCanvas.kept``) holds layers that do not change between
     frames, such as the data's points. ``draft`` draws the curves without antialiasing (frames while
     training: the same picture, a third of the cost)."""
-    if cache is not None and len(cache) > 32:
+    if cache is not None and len(cache) > MAX_CACHED:
         cache.clear()
     return _paint_whole(LabCanvas(painter, rect, lab, theme, cache, draft))
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from .lab_canvas import CLASS_COLORS, OKABE_ITO, RIGHT_MARK, WRONG_MARK, LabCanvas
+from .lab_canvas import CLASS_COLORS, OKABE_ITO, RIGHT_MARK, WRONG_MARK, LabCanvas, content_key
 
 
 #: How far the heat map's colours are mixed towards the background: the points on it must stand out.
@@ -22,10 +22,13 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
     side = max(10.0, min(rect.width(), rect.height() - legend_h - canvas.pad * 0.3))
     square = QtCore.QRectF(rect.left() + (rect.width() - side) / 2, rect.top(), side, side)
     xs, ys, values = lane.grid
-    cells = _heat_cells(values, canvas.lab.classes, canvas.bg)  # row 0 = lowest y
-    top_down = np.ascontiguousarray(cells[::-1])
-    h, w = top_down.shape[:2]
-    image = QtGui.QImage(top_down.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+    rgb_table, argb_table = canvas.kept(("heat table",), (canvas.lab.classes, canvas.bg.name()), lambda: _heat_tables(canvas.lab.classes, canvas.bg))
+    index = np.ascontiguousarray(_heat_index(values, canvas.lab.classes, len(rgb_table))[::-1])  # row 0 = lowest y
+    h, w = index.shape
+    # 32-bit pixels: an RGB888 image would be converted on every paint before it is scaled.
+    pixels = argb_table[index]
+    image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
+    top_down = pixels.view(np.uint8).reshape(h, w, 4)[..., 2::-1]  # 0xffRRGGBB is B, G, R, 255 in memory
     canvas.p.drawImage(square, image)
     canvas.picture.heat_maps[k] = (top_down, QtCore.QRectF(square), np.asarray(xs), np.asarray(ys))
     x0, x1, y0, y1 = float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])
@@ -41,10 +44,8 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
         _draw_points(canvas, canvas.p, to_px)
         canvas.p.restore()
     else:
-        key = ("points", _content_key(canvas.lab.train_points), _content_key(canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
-        layer = canvas.cache.get(key)
-        if layer is None:
-            layer = canvas.cache[key] = _points_layer(canvas, square.size(), to_px)
+        key = (content_key(canvas.lab.train_points, canvas.lab.test_points), round(side), canvas.theme.name, canvas.px)
+        layer = canvas.kept(("points", k), key, lambda: _points_layer(canvas, square.size(), to_px))
         canvas.p.drawImage(square.topLeft(), layer)
     legend = QtCore.QRectF(rect.left(), square.bottom() + canvas.pad * 0.3, rect.width(), legend_h)
     accuracy = _percent(lane.test_accuracy)
@@ -162,31 +163,32 @@ def paint_confusion(canvas: LabCanvas, lane, rect: QtCore.QRectF) -> None:
                           color=text_color, px=small_px, elide=False)  # fmt: skip
 
 
-def _content_key(array) -> int | None:
-    """A key that stays the same while an array's values do (snapshots hand out new copies of the same data)."""
-    return None if array is None else hash((np.asarray(array).shape, np.ascontiguousarray(array).tobytes()))
-
-
 #: Steps of the class-1 probability in the heat map's colour table (an odd count: 0.5 has its own step).
 HEAT_MAP_STEPS = 255
 
 
-def _heat_cells(values: np.ndarray, classes: int, background: QtGui.QColor) -> np.ndarray:
-    """RGB cells (uint8) for the grid: two classes mix their colours by the class-1 probability; more take
-    their class's colour (the palette cycles); all faded towards the background. Looked up in a table, as
-    the grid is redrawn every frame while training."""
+def _heat_tables(classes: int, background: QtGui.QColor) -> tuple[np.ndarray, np.ndarray]:
+    """The heat map's colours, as RGB (uint8, steps x 3) and as Qt's 0xffRRGGBB words: two classes mix
+    their colours by the class-1 probability; more take their class's colour (the palette cycles); all
+    faded towards the background."""
     palette = np.array([QtGui.QColor(c).getRgb()[:3] for c in (*CLASS_COLORS, *[v for k, v in OKABE_ITO.items() if k not in ("blue", "orange")])], dtype=np.float64)
     bg = np.array(background.getRgb()[:3], dtype=np.float64)
-    values = np.asarray(values)
     if classes <= 2:
         t = np.linspace(0.0, 1.0, HEAT_MAP_STEPS)[:, None]
         table = palette[0] * (1 - t) + palette[1] * t
-        index = np.rint(np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.5) * (HEAT_MAP_STEPS - 1)).astype(np.intp)
     else:
         table = palette
-        index = np.nan_to_num(values, nan=0.0).astype(np.intp).clip(0, None) % len(palette)
-    table = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
-    return table[index]
+    rgb = np.round(table * (1 - HEAT_MAP_FADE) + bg * HEAT_MAP_FADE).astype(np.uint8)
+    words = rgb.astype(np.uint32)
+    return rgb, (np.uint32(0xFF000000) | (words[:, 0] << 16) | (words[:, 1] << 8) | words[:, 2]).astype("<u4")
+
+
+def _heat_index(values, classes: int, steps: int) -> np.ndarray:
+    """Each grid cell's row of the heat map's colour tables (``_heat_tables``)."""
+    values = np.asarray(values)
+    if classes <= 2:
+        return np.rint(np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.5) * (HEAT_MAP_STEPS - 1)).astype(np.intp)
+    return np.nan_to_num(values, nan=0.0).astype(np.intp).clip(0, None) % steps
 
 
 def heat_cell_class(cells: np.ndarray, background: str) -> np.ndarray:

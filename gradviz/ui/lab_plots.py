@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from ..core.format import format_number, format_power_of_ten
-from .lab_canvas import LabCanvas, lane_color, layer_ramp
+from .lab_canvas import LabCanvas, content_key, lane_color, layer_ramp
 
 
 def paint_plots(canvas: LabCanvas, rect: QtCore.QRectF) -> None:
@@ -21,15 +21,18 @@ def paint_plots(canvas: LabCanvas, rect: QtCore.QRectF) -> None:
 
 
 def _axes(canvas: LabCanvas, rect: QtCore.QRectF, last_epoch: int, *frame) -> QtCore.QRectF:
-    """The plot's frame (``_plot_frame(canvas, rect, *frame)``) and its epoch axis, kept as a layer: the curves
-    change every frame while training, the axes only when a tick does. Returns the data area."""
+    """The plot's frame (``_plot_frame(canvas, rect, *frame)``) kept as a layer, and its epoch ticks drawn
+    on it: the frame changes only when a y tick does, the epoch axis grows with every epoch while training.
+    Returns the data area."""
 
     def draw() -> QtCore.QRectF:
         area = _plot_frame(canvas, rect, *frame)
-        _x_axis(canvas, area, last_epoch, "epoch")
+        _x_axis_title(canvas, area, "epoch")
         return QtCore.QRectF(area)
 
-    return QtCore.QRectF(canvas.layer(("axes", _rect_key(rect), last_epoch, repr(frame)), rect, draw))
+    area = QtCore.QRectF(canvas.layer(("axes", frame[0][-1]), (_rect_key(rect), repr(frame)), rect, draw))
+    _x_ticks(canvas, area, last_epoch)
+    return area
 
 
 def _rect_key(rect: QtCore.QRectF) -> tuple:
@@ -69,7 +72,7 @@ def _plot_frame(canvas, rect, title, legend_width, y_ticks, y_texts, right_ticks
     return area
 
 
-def _x_axis(canvas, area: QtCore.QRectF, last_epoch: int, label: str) -> None:
+def _x_ticks(canvas, area: QtCore.QRectF, last_epoch: int) -> None:
     lh = canvas.line_height()
     ticks = _nice_ticks(0, last_epoch, 5)
     edge = -math.inf
@@ -81,6 +84,10 @@ def _x_axis(canvas, area: QtCore.QRectF, last_epoch: int, label: str) -> None:
         if box.left() > edge + canvas.pad * 0.5 and box.right() <= area.right() + w:
             canvas.text(box, text, "tick", align=QtCore.Qt.AlignmentFlag.AlignCenter, elide=False)
             edge = box.right()
+
+
+def _x_axis_title(canvas, area: QtCore.QRectF, label: str) -> None:
+    lh = canvas.line_height()
     canvas.text(QtCore.QRectF(area.left(), area.bottom() + lh * 1.5, area.width(), lh), label, "axis-title",
               align=QtCore.Qt.AlignmentFlag.AlignCenter)  # fmt: skip
 
@@ -160,33 +167,46 @@ def _swatch(canvas, x, y, width, color, dashed) -> None:
     canvas.p.drawLine(QtCore.QPointF(x, y), QtCore.QPointF(x + width, y))
 
 
-def _curve(canvas, key, area, epochs, values, y_of, color, dashed, last_epoch) -> None:
+def _curve(canvas, area, epochs, values, y_of, color, dashed, last_epoch) -> tuple:
+    """Draw one curve; returns what ``LabPicture.curves`` records of it (data x, data y, pixel x, pixel y)."""
     epochs = np.asarray(epochs, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     keep = np.isfinite(values)
-    xs = area.left() + epochs / max(last_epoch, 1) * area.width()
+    xs = area.left() + epochs * (area.width() / max(last_epoch, 1))
     ys = area.bottom() - np.clip(y_of(values), 0.0, 1.0) * area.height()
-    canvas.picture.curves[key] = (epochs[keep], values[keep], xs[keep], ys[keep])
+    every = bool(keep.all())
+    drawn = (epochs, values, xs, ys) if every else (epochs[keep], values[keep], xs[keep], ys[keep])
     pen = QtGui.QPen(QtGui.QColor(color), max(2.0, canvas.px * 0.12))
     if dashed:
         pen.setStyle(QtCore.Qt.PenStyle.DashLine)
     canvas.p.setPen(pen)
-    if keep.sum() == 1:
-        canvas.p.drawEllipse(QtCore.QPointF(float(xs[keep][0]), float(ys[keep][0])), pen.widthF(), pen.widthF())
-    elif keep.any():
+    if len(drawn[0]) == 1:
+        canvas.p.drawEllipse(QtCore.QPointF(float(drawn[2][0]), float(drawn[3][0])), pen.widthF(), pen.widthF())
+    elif len(drawn[0]):
         # One polyline per finite run (a lane that stopped leaves a gap), filled from NumPy, not point by
         # point: a polyline strokes much faster than the same path, dashed or not.
-        breaks = np.flatnonzero(np.diff(keep.astype(np.int8))) + 1
-        for run in np.split(np.arange(len(keep)), breaks):
-            if not keep[run[0]] or len(run) < 2:
-                continue
+        if every:
+            runs = [slice(0, len(keep))]
+        else:
+            breaks = np.flatnonzero(np.diff(keep.astype(np.int8))) + 1
+            runs = [slice(run[0], run[-1] + 1) for run in np.split(np.arange(len(keep)), breaks) if keep[run[0]] and len(run) >= 2]
+        canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not canvas.draft)
+        for run in runs:
             run_x, run_y = _per_pixel_extremes(xs[run], ys[run])
             polygon = pg.functions.create_qpolygonf(len(run_x))
             memory = pg.functions.ndarray_from_qpolygonf(polygon)
             memory[:, 0], memory[:, 1] = run_x, run_y
-            canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not canvas.draft)
             canvas.p.drawPolyline(polygon)
-            canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    return drawn
+
+
+def _curves(canvas, name: str, area: QtCore.QRectF, key: tuple, draw_all) -> None:
+    """The plot's curves (``draw_all()`` draws them and returns their records), kept as a layer while the
+    histories and the axes stay the same: a mini-batch step repaints the picture without an epoch's new
+    point, so only the sketches and the boundaries change then."""
+    key = (_rect_key(area), canvas.draft, *key)
+    canvas.picture.curves.update(canvas.layer(("curves", name), key, area, draw_all))
 
 
 def _legend_width(canvas, texts) -> float:
@@ -211,12 +231,19 @@ def paint_loss_plot(canvas, rect: QtCore.QRectF) -> None:
     titles = ("Loss (solid, left axis) and test accuracy (dashed, right axis)", "Loss and test accuracy per epoch", "Loss and test accuracy")
     area = _axes(canvas, rect, last, titles, legend_w, y_ticks, y_texts, [0.0, 0.5, 1.0], ["0%", "50%", "100%"])
     canvas.picture.plot_rects["loss"] = (QtCore.QRectF(area), last, loss_top)
-    for k, lane in enumerate(lab.lanes):
-        color = lane_color(canvas.theme, k).name()
-        _curve(canvas, (k, "loss"), area, lane.epochs, lane.loss, lambda v: v / loss_top, color, False, last)
-        _curve(canvas, (k, "test_accuracy"), area, lane.epochs, lane.test_accuracy_history, lambda v: v, color, True, last)
+
+    def draw_all() -> dict:
+        drawn = {}
+        for k, lane in enumerate(lab.lanes):
+            color = lane_color(canvas.theme, k).name()
+            drawn[(k, "loss")] = _curve(canvas, area, lane.epochs, lane.loss, lambda v: v / loss_top, color, False, last)
+            drawn[(k, "test_accuracy")] = _curve(canvas, area, lane.epochs, lane.test_accuracy_history, lambda v: v, color, True, last)
+        return drawn
+
+    histories = content_key(*[a for lane in lab.lanes for a in (lane.epochs, lane.loss, lane.test_accuracy_history)])
+    _curves(canvas, "loss", area, (last, loss_top, histories), draw_all)
     legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
-    canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
+    canvas.layer(("legend", "loss"), (_rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
 
 
 def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
@@ -238,26 +265,34 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
               "Speed ‖∂C/∂b_l‖ per layer", "Speed ‖∂C/∂b_l‖")  # fmt: skip
     area = _axes(canvas, rect, last, titles, legend_w, y_ticks, y_texts)
     canvas.picture.plot_rects["speed"] = (QtCore.QRectF(area), last, (lo, hi))
-    for k, lane in enumerate(lab.lanes):
-        speed = np.asarray(lane.speed, dtype=np.float64)
-        if speed.ndim != 2:
-            continue
-        ramp = layer_ramp(canvas.theme, k, speed.shape[1])
-        for l in range(speed.shape[1]):
+
+    def draw_all() -> dict:
+        drawn = {}
+        for k, lane in enumerate(lab.lanes):
+            speed = np.asarray(lane.speed, dtype=np.float64)
+            if speed.ndim != 2:
+                continue
+            ramp = layer_ramp(canvas.theme, k, speed.shape[1])
             with np.errstate(divide="ignore", invalid="ignore"):
-                logs = np.where(speed[:, l] > 0, np.log10(np.where(speed[:, l] > 0, speed[:, l], 1.0)), np.nan)
-            _curve(canvas, (k, f"speed{l + 1}"), area, lane.epochs, speed[:, l], lambda v, logs=logs: (logs - lo) / span,
-                        ramp[l].name(), False, last)  # fmt: skip
+                heights = (np.where(speed > 0, np.log10(np.where(speed > 0, speed, 1.0)), np.nan) - lo) / span
+            for l in range(speed.shape[1]):
+                drawn[(k, f"speed{l + 1}")] = _curve(canvas, area, lane.epochs, speed[:, l], lambda v, h=heights[:, l]: h,
+                                                     ramp[l].name(), False, last)  # fmt: skip
+        return drawn
+
+    _curves(canvas, "speed", area, (last, lo, hi, content_key(*[a for lane in lab.lanes for a in (lane.epochs, lane.speed)])), draw_all)
     legend = QtCore.QRectF(rect.right() - legend_w + canvas.pad * 0.5, area.top(), legend_w - canvas.pad * 0.5, rect.bottom() - area.top())
     if _legend_height(canvas, legend, rows) <= legend.height():
-        canvas.layer(("legend", _rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
+        canvas.layer(("legend", "speed"), (_rect_key(legend), repr(rows)), legend, lambda: _legend(canvas, legend, rows))
     else:  # every line stays in the legend, in less room
-        canvas.layer(("compact legend", _rect_key(legend), repr(rows)), legend, lambda: _compact_layer_legend(canvas, legend, rows))
+        canvas.layer(("legend", "speed"), ("compact", _rect_key(legend), repr(rows)), legend, lambda: _compact_layer_legend(canvas, legend, rows))
 
 
 def _per_pixel_extremes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A long curve thinned to its lowest and highest point in each pixel column, in order: the same line
     on screen, and a frame's cost bounded by the plot's width rather than by the epochs kept."""
+    if len(xs) <= 2 * (xs[-1] - xs[0]):  # fewer than two points a column: nothing to thin (the usual case)
+        return xs, ys
     columns = np.floor(xs).astype(np.int64)
     if len(xs) <= 2 * (columns[-1] - columns[0] + 1):
         return xs, ys

@@ -140,6 +140,7 @@ class LabPart(QtCore.QObject):
         self._keys_before: dict[str, list] = {}
         #: The lab session file the lab was opened from or last saved to: File > Save writes there.
         self.lab_path: Path | None = None
+        self._config_shown = None
         self._make_actions()
         self._make_dock()
         self._make_status()
@@ -395,7 +396,11 @@ class LabPart(QtCore.QObject):
         lab = getattr(shot, "lab", None)
         if lab is None:
             return
-        self.controls.show_settings(lab.config)
+        # Not on every frame while training (a dock of spin boxes repaints): playing changes no setting. Paused,
+        # always, so a refused edit's field shows the lab's value again.
+        if lab.config != self._config_shown or not self.driver.playing:
+            self._config_shown = lab.config
+            self.controls.show_settings(lab.config)
         for action, label, plain in ((self.act_undo, lab.undo_label, "Undo"), (self.act_redo, lab.redo_label, "Redo")):
             action.setText(f"{plain} {label}" if label else f"{plain} lab change")
             action.setEnabled(self.shown and label is not None)
@@ -422,7 +427,10 @@ class LabPart(QtCore.QObject):
         if self.progress.maximum() != max(epochs, 1):
             self.progress.setRange(0, max(epochs, 1))
         if self.progress.value() != min(epoch, epochs):
+            # A progress bar repaints at once when its value moves far enough: it waits for the next frame.
+            self.progress.setUpdatesEnabled(False)
             self.progress.setValue(min(epoch, epochs))
+            self.progress.setUpdatesEnabled(True)
 
     def _on_theme_changed(self) -> None:
         # The window gives its own docks the theme's print size; the lab's dock follows the window's font.

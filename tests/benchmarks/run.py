@@ -727,7 +727,7 @@ def lab_key_latency_ms() -> dict:
     app, window, paints = _lab_window()
     driver = window.lab.driver
     rng = np.random.default_rng(0)
-    latencies = []
+    latencies, waits, answers = [], [], []
     try:
         for _ in range(LAB_KEY_PRESSES):
             driver.play()
@@ -736,15 +736,24 @@ def lab_key_latency_ms() -> dict:
             # gets to it, as a real key press would be.
             delay_ms = int(rng.integers(20, 200))
             due = time.perf_counter() + delay_ms / 1e3
-            painted = []
+            painted, handled = [], []
             key, shift = QtCore.Qt.Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier
-            QtCore.QTimer.singleShot(delay_ms, lambda: (painted.append(len(paints)), QtTest.QTest.keyClick(window.lab.view, key, shift)))
+            QtCore.QTimer.singleShot(delay_ms, lambda: (handled.append(time.perf_counter()), painted.append(len(paints)),
+                                                        QtTest.QTest.keyClick(window.lab.view, key, shift)))  # fmt: skip
             while not painted or driver.playing or len(paints) == painted[0]:
                 app.processEvents()
                 if time.perf_counter() - due > 5:
                     raise RuntimeError("the key press was not painted within 5 s")
-            latencies.append((time.perf_counter() - due) * 1e3)
-        return {"lab_key_latency_ms": round(statistics.median(latencies), 1), "_lab_key_max_ms": round(max(latencies), 1)}
+            done = time.perf_counter()
+            latencies.append((done - due) * 1e3)
+            # Details: how late the event loop got to the key (a slice, a snapshot or a paint under way, and the
+            # timer's own slack), and from there to the finished paint (the step, its snapshot and the paint).
+            waits.append((handled[0] - due) * 1e3)
+            answers.append((done - handled[0]) * 1e3)
+        return {
+            "lab_key_latency_ms": round(statistics.median(latencies), 1), "_lab_key_max_ms": round(max(latencies), 1),
+            "_lab_key_parts_ms": {"until_handled": round(statistics.median(waits), 1), "handled_to_painted": round(statistics.median(answers), 1)},
+        }  # fmt: skip
     finally:
         driver.shutdown()
         window.close()
@@ -800,6 +809,11 @@ def _print_table(results: dict) -> None:
               f"{lab_details['grid_cores_used_per_lane']}); spiral-deep trains "
               f"{lab_details['spiral_deep_epochs_per_s']} epochs/s (both lanes, LabRun.step_epoch) and its "
               f"snapshot with 100 x 100 grids takes {lab_details['spiral_deep_snapshot_ms']} ms")
+    frames, key_parts = results.get("_lab_frames"), results.get("_lab_key_parts_ms")
+    if frames and key_parts:
+        print(f"lab window ({LAB_PRESET} playing): {frames['frames']} frames, the slowest {frames['max_ms']} ms; a key press "
+              f"waits {key_parts['until_handled']} ms for the event loop (median, with the timer's own slack), then "
+              f"{key_parts['handled_to_painted']} ms to its finished paint; the slowest answer {results.get('_lab_key_max_ms')} ms")
     for name, d in results.get("_core_details", {}).items():
         print(f"core {name}: the matrix products alone, NumPy's BLAS against torch's: {d['matmul_ratio']}")
     for key, value in public(results).items():

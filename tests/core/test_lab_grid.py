@@ -1,5 +1,8 @@
-"""The decision grid's float32 evaluation against a float64 formula written out here: every chunk, on one
-thread and on two, a last chunk shorter than the others, saturated and non-finite networks."""
+"""The decision grid against a plain float64 forward pass written here, cell by cell, for every layout the
+grid evaluates in its own way (separable sigmoid and ReLU first layers, residual skips, tanh, several
+classes, weights that push z to +-1000), at resolutions that do and do not fill whole chunks; and the same
+grid on one thread as on two.
+"""
 
 from __future__ import annotations
 
@@ -10,93 +13,139 @@ import pytest
 
 from gradviz.core import lab_grid
 from gradviz.core.lab import Lab, load_preset
+from gradviz.core.lab_grid import decision_grid
 from gradviz.core.network import Network
+
+
+def _reference(network: Network, split, xs, ys) -> np.ndarray:
+    """Class 1's probability (one output) or the class (more) at every cell, in float64, row i at ys[i]."""
+    cells = np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))])
+    a = (cells - split.mean) / split.scale
+    functions = {
+        "sigmoid": lambda z: 0.5 * (1 + np.tanh(z / 2)),  # overflow-free form of 1 / (1 + exp(-z))
+        "relu": lambda z: np.where(z > 0, z, 0.0),
+        "tanh": np.tanh,
+        "linear": lambda z: z,
+    }
+    depth = len(network.weights)
+    for l in range(depth):
+        z = a @ network.weights[l].T + network.biases[l]
+        out = functions[network.activations[l]](z)
+        skip = network.residual and l < depth - 1 and network.widths[l] == network.widths[l + 1]
+        a = out + a if skip else out
+    # The grid reads the last layer's z: its argmax, or class 1's probability sigmoid(z) (which is the
+    # output itself when the last layer is a sigmoid).
+    if z.shape[1] > 1:
+        return np.argmax(z, axis=1).reshape(len(ys), len(xs))
+    return (0.5 * (1 + np.tanh(z[:, 0] / 2))).reshape(len(ys), len(xs))
+
+
+def _network(widths, activations, seed, scale=1.0, residual=False) -> Network:
+    rng = np.random.default_rng(seed)
+    weights = [scale * rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in)) for n_in, n_out in zip(widths[:-1], widths[1:])]
+    biases = [scale * rng.normal(0, 0.5, n_out) for n_out in widths[1:]]
+    return Network(widths, activations, weights, biases, residual)
 
 
 @pytest.fixture(scope="module")
 def spiral():
-    return Lab(load_preset("spiral-deep"))
+    lab = Lab(load_preset("spiral-deep"))
+    for _ in range(3):
+        lab.run_epoch()
+    return lab
 
 
-def float64_forward(network: Network, split, xs, ys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first layer's z, the output's logit and class 1's probability at every cell (row i at ys[i]),
-    in float64, straight from the network's formula."""
-    gx, gy = np.meshgrid(xs, ys)
-    a = (np.column_stack([gx.ravel(), gy.ravel()]) - split.mean) / split.scale
-    functions = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0.0)}
-    with np.errstate(over="ignore"):
-        for l in range(network.depth - 1):
-            z = a @ network.weights[l].T + network.biases[l]
-            first_z = z if l == 0 else first_z
-            a = functions[network.activations[l]](z)
-        logit = (a @ network.weights[-1].T + network.biases[-1])[:, 0]
-        probability = (1 / (1 + np.exp(-logit))).reshape(len(ys), len(xs))
-    return first_z, logit.reshape(len(ys), len(xs)), probability
-
-
-def float64_probability(network: Network, split, xs, ys) -> np.ndarray:
-    return float64_forward(network, split, xs, ys)[2]
-
-
-def scaled(network: Network, layer: int, factor: float) -> Network:
-    """The network with one layer's weights and biases multiplied by ``factor``."""
-    weights, biases = list(network.weights), list(network.biases)
-    weights[layer], biases[layer] = weights[layer] * factor, biases[layer] * factor
-    return Network(network.widths, network.activations, weights, biases)
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("lane", [0, 1], ids=["sigmoid", "relu"])
-def test_every_chunk_lands_on_its_own_rows_on_one_thread_and_on_two(spiral, monkeypatch, threads, lane):
-    # 37 rows of 37 cells, at most 80 cells of 16 units a chunk: 3 rows a chunk, 13 chunks, the last one a
-    # single row.
-    monkeypatch.setattr(lab_grid, "GRID_THREADS", threads)
-    monkeypatch.setattr(lab_grid, "GRID_CHUNK_VALUES", 80 * 16)
-    network = spiral.lanes[lane].network
-    xs, ys, values = lab_grid.decision_grid(network, spiral.split, 37)
-    assert values.shape == (37, 37) and values.dtype == np.float32
-    np.testing.assert_allclose(values, float64_probability(network, spiral.split, xs, ys), atol=2e-6, rtol=0)
-
-
-def test_the_200_by_200_grid_is_the_float64_network_at_every_cell(spiral):
+def test_every_cell_of_spiral_deeps_200_by_200_grid_is_its_networks_probability(spiral):
     for lane in spiral.lanes:
-        xs, ys, values = lab_grid.decision_grid(lane.network, spiral.split, 200)
-        np.testing.assert_allclose(values, float64_probability(lane.network, spiral.split, xs, ys), atol=2e-6, rtol=0)
+        xs, ys, values = decision_grid(lane.network, spiral.split, 200)
+        expected = _reference(lane.network, spiral.split, xs, ys)
+        assert values.shape == (200, 200)
+        # float32 through six layers: a few units in the last place of a probability.
+        np.testing.assert_allclose(values, expected, rtol=0, atol=2e-6, err_msg=lane.name)
 
 
-@pytest.mark.parametrize("lane", [0, 1], ids=["sigmoid", "relu"])
-@pytest.mark.parametrize("layer", [0, -1], ids=["first", "output"])
-def test_a_layer_with_z_in_the_hundreds_gives_the_float64_classes_without_a_warning(spiral, lane, layer):
-    # One layer's weights and biases a thousand times larger: its z reach thousands, where float32's exp
-    # overflows (past 88) and sigmoid is 0 or 1.
-    network = scaled(spiral.lanes[lane].network, layer, 1000.0)
+@pytest.mark.parametrize("resolution", [2, 7, 199, 201, 333])
+@pytest.mark.parametrize(
+    "widths, activations, residual",
+    [
+        ((2, 16, 16, 16, 1), "sigmoid", False),
+        ((2, 16, 16, 16, 1), "relu", False),
+        ((2, 8, 8, 8, 1), ("tanh", "tanh", "relu", "sigmoid"), False),
+        ((2, 12, 12, 12, 1), ("relu", "relu", "relu", "linear"), True),
+        ((2, 2, 2, 1), "sigmoid", True),  # the first layer's skip adds the inputs themselves
+    ],
+)
+def test_each_layout_at_resolutions_that_do_not_fill_whole_chunks(spiral, resolution, widths, activations, residual):
+    network = _network(widths, activations, seed=len(widths) + resolution, residual=residual)
+    xs, ys, values = decision_grid(network, spiral.split, resolution)
+    np.testing.assert_allclose(values, _reference(network, spiral.split, xs, ys), rtol=0, atol=5e-6)
+
+
+def test_with_more_classes_each_cell_is_the_float64_argmax_away_from_ties():
+    lab = Lab(load_preset("gauss"))
+    # Three units pointing 120 degrees apart, then one output per unit: a sector of the plane per class.
+    directions = np.array([[1.0, 0.0], [-0.5, 0.75**0.5], [-0.5, -(0.75**0.5)]])
+    network = Network((2, 3, 3), ("relu", "linear"), [directions, np.eye(3)], [np.zeros(3), np.zeros(3)])
+    xs, ys, classes = decision_grid(network, lab.split, 150)
+    expected = _reference(network, lab.split, xs, ys)
+    cells = np.column_stack([np.tile(xs, 150), np.repeat(ys, 150)])
+    logits = lab.split.standardised(cells)
+    for l in range(network.depth):
+        logits = logits @ network.weights[l].T + network.biases[l]
+        if l < network.depth - 1:
+            logits = np.maximum(logits, 0)
+    ordered = np.sort(logits, axis=1)
+    clear = (ordered[:, -1] - ordered[:, -2] > 1e-4).reshape(150, 150)
+    assert set(np.unique(expected)) == {0, 1, 2}
+    np.testing.assert_array_equal(classes[clear], expected[clear])
+
+
+def test_weights_that_push_z_to_a_thousand_give_saturated_cells_and_no_warning(spiral):
+    network = _network((2, 16, 16, 16, 1), "sigmoid", seed=9, scale=1000.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        xs, ys, values = lab_grid.decision_grid(network, spiral.split, 60)
-    first_z, logit, expected = float64_forward(network, spiral.split, xs, ys)
-    assert np.abs(first_z if layer == 0 else logit).max() > 300
-    assert np.isfinite(values).all() and ((0 <= values) & (values <= 1)).all()
-    # float32 rounds a z of a thousand by about 1e-4, so the probabilities are compared where they settle:
-    # the class wherever the logit is clear of the boundary, 0 and 1 wherever float64 is within 1e-9 of them.
-    clear = np.abs(logit) > 0.1
-    np.testing.assert_array_equal(values[clear] > 0.5, logit[clear] > 0)
-    zero, one = expected < 1e-9, expected > 1 - 1e-9
-    if layer == -1:  # the output's z itself in the hundreds: the probability is 0 or 1 over much of the grid
-        assert (zero | one).mean() > 0.2
-    assert (values[zero] < 1e-6).all() and (values[one] > 1 - 1e-6).all()
+        xs, ys, values = decision_grid(network, spiral.split, 120)
+    assert np.isfinite(values).all()
+    expected = _reference(network, spiral.split, xs, ys)
+    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-6)
+    cells = spiral.split.standardised(np.column_stack([np.tile(xs, 120), np.repeat(ys, 120)]))
+    assert np.abs(cells @ network.weights[0].T + network.biases[0]).max() > 1000  # z really is that far out
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_one_thread_and_two_threads_give_the_same_grid(spiral, monkeypatch):
+    network = spiral.lanes[0].network
+    grids = []
+    for threads in (1, 2):
+        monkeypatch.setattr(lab_grid, "GRID_THREADS", threads)
+        monkeypatch.setattr(lab_grid, "_pool", None)
+        grids.append(decision_grid(network, spiral.split, 200)[2])
+    np.testing.assert_array_equal(grids[0], grids[1])
+
+
+def test_a_chunk_keeps_every_product_on_one_blas_thread_and_the_blocks_cover_each_row_once():
+    network = _network((2, 16, 16, 16, 16, 16, 1), "sigmoid", seed=0)
+    layers = lab_grid._float32_layers(network)
+    rows = lab_grid._rows_per_chunk(layers, 200)
+    # 16 x 17 weights (biases folded in) times 17 x cells: 272 * cells under 524,288 -> 1,927 cells, 9 rows.
+    assert rows == 9
+    assert lab_grid._rows_per_chunk(layers, 5000) == 1  # a row wider than the bound is still one row
+    for resolution, threads in [(200, 2), (7, 2), (200, 1), (10, 4)]:
+        blocks = lab_grid._blocks(resolution, rows, threads)
+        covered = [row for block in blocks for row in block]
+        assert covered == list(range(resolution))
+        assert len(blocks) == min(threads, -(-resolution // rows))
+        assert all(block.start % rows == 0 for block in blocks)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_a_non_finite_weight_gives_a_grid_without_an_error_or_a_warning(spiral, bad):
     network = spiral.lanes[0].network
     weights = [w.copy() for w in network.weights]
-    weights[2][3, 4] = bad
+    weights[2][3, 4] = bad  # a hidden layer's weight: the first layer's tables stay finite
     broken = Network(network.widths, network.activations, weights, network.biases)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        values = lab_grid.decision_grid(broken, spiral.split, 30)[2]
-    assert values.shape == (30, 30)
-    # Only the unit fed by the bad weight is lost: its neighbours still reach the output as numbers or NaN,
-    # never an exception; with inf the unit's sigmoid is 0 or 1 and the output stays a probability.
-    if bad == np.inf:
-        assert np.isfinite(values).all() and ((0 <= values) & (values <= 1)).all()
+        values = decision_grid(broken, spiral.split, 30)[2]
+    assert values.shape == (30, 30) and values.dtype == np.float32
+    if np.isinf(bad):  # the unit it feeds saturates to 0 or 1 where its input is not 0: still probabilities
+        assert np.isfinite(values).mean() > 0.9 and ((values >= 0) & (values <= 1))[np.isfinite(values)].all()

@@ -36,6 +36,8 @@ class LabView(QtWidgets.QWidget):
         self._finishing = False
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 200)
+        # Every paint fills the whole widget: what lies behind it is not painted first.
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def __repr__(self):
         return f"LabView(theme={self._theme.name!r}, scene={'yes' if self._scene is not None else 'none'})"

@@ -22,8 +22,9 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   10 (``Lane.train_batches``), against the same two networks from the same weights on the same batches in
   torch (``torch.optim.SGD``, cross-entropy on the logits, one thread), alternating; and ``grid_ms``, the
   slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab_grid.decision_grid``,
-  float32, on up to two threads). Printed besides: spiral-deep's epochs per second through ``LabRun`` and the
-  time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids).
+  float32, on up to two threads). Printed besides: the grid on one thread, the cores its threads kept busy on
+  average (CPU time over wall time: 2.0 at best on two cores, less on a loaded machine), spiral-deep's epochs
+  per second through ``LabRun`` and the time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids).
 
 Every figure is the median of several runs; each comparison alternates its two sides within the run.
 """
@@ -31,6 +32,7 @@ Every figure is the median of several runs; each comparison alternates its two s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -509,6 +511,18 @@ def _float64_grid(network, split):
         return 1.0 / (1.0 + np.exp(-logits))
 
 
+@contextlib.contextmanager
+def _grid_threads(threads: int):
+    """The decision grid on ``threads`` threads for a while: what a machine with one free core gives."""
+    from gradviz.core import lab_grid
+
+    before, lab_grid.GRID_THREADS = lab_grid.GRID_THREADS, threads
+    try:
+        yield
+    finally:
+        lab_grid.GRID_THREADS = before
+
+
 def lab_benchmark() -> dict:
     """Seconds per epoch of digits-deep (both lanes, training only) against torch, and the decision grid."""
     from gradviz.core.lab import Lab, load_preset
@@ -534,15 +548,21 @@ def lab_benchmark() -> dict:
     for _ in range(ROUNDS):
         whole.append(_per_call_s(measured.run_epoch, 0.0))
     spiral = Lab(load_preset("spiral-deep"))
-    grid_ms, float64_ms = {}, {}
+    grid_ms, float64_ms, one_thread_ms, cores_used = {}, {}, {}, {}
     for lane in spiral.lanes:  # alternating with the float64 pass the grid had before, for a ratio a loaded machine keeps
         network = lane.network
-        ours_ms, before_ms = [], []
+        ours_ms, before_ms, single_ms, cores = [], [], [], []
         for _ in range(ROUNDS):
+            wall, cpu = time.perf_counter(), time.process_time()
             ours_ms.append(_per_call_s(lambda: decision_grid(network, spiral.split, GRID_SIDE)) * 1e3)
+            cores.append((time.process_time() - cpu) / (time.perf_counter() - wall))
             before_ms.append(_per_call_s(lambda: _float64_grid(network, spiral.split)) * 1e3)
+            with _grid_threads(1):
+                single_ms.append(_per_call_s(lambda: decision_grid(network, spiral.split, GRID_SIDE)) * 1e3)
         grid_ms[lane.name] = round(statistics.median(ours_ms), 2)
         float64_ms[lane.name] = round(statistics.median(before_ms), 2)
+        one_thread_ms[lane.name] = round(statistics.median(single_ms), 2)
+        cores_used[lane.name] = round(statistics.median(cores), 2)
     result = {"gradviz_s": round(statistics.median(g_times), 4)}
     result["torch_s"] = round(statistics.median(t_times), 4) if t_times else None
     result["ratio"] = round(statistics.median(ratios), 2) if ratios else None
@@ -551,7 +571,8 @@ def lab_benchmark() -> dict:
     snapshot_ms = statistics.median(_per_call_s(lambda: take_lab_snapshot(run.lab)) for _ in range(ROUNDS)) * 1e3
     details = {
         "epoch_with_measures_s": round(statistics.median(whole), 4), "grid_ms_per_lane": grid_ms,
-        "grid_float64_ms_per_lane": float64_ms,
+        "grid_float64_ms_per_lane": float64_ms, "grid_one_thread_ms_per_lane": one_thread_ms,
+        "grid_cores_used_per_lane": cores_used,
         "spiral_deep_epochs_per_s": round(epochs_per_s, 1), "spiral_deep_snapshot_ms": round(snapshot_ms, 2),
     }  # fmt: skip
     return {"lab": {"digits-deep": result, "grid_ms": max(grid_ms.values())}, "_lab_details": details}
@@ -783,7 +804,9 @@ def _print_table(results: dict) -> None:
     if lab_details:
         print(f"lab digits-deep: a whole epoch with the measures takes {lab_details['epoch_with_measures_s']} s; "
               f"the 200 x 200 grid per lane: {lab_details['grid_ms_per_lane']} ms (float64 as before: "
-              f"{lab_details['grid_float64_ms_per_lane']} ms); spiral-deep trains "
+              f"{lab_details['grid_float64_ms_per_lane']} ms; on one thread: "
+              f"{lab_details['grid_one_thread_ms_per_lane']} ms; cores busy on average: "
+              f"{lab_details['grid_cores_used_per_lane']}); spiral-deep trains "
               f"{lab_details['spiral_deep_epochs_per_s']} epochs/s (both lanes, LabRun.step_epoch) and its "
               f"snapshot with 100 x 100 grids takes {lab_details['spiral_deep_snapshot_ms']} ms")
     frames, key_parts = results.get("_lab_frames"), results.get("_lab_key_parts_ms")

@@ -135,3 +135,17 @@ def test_a_chunk_keeps_every_product_on_one_blas_thread_and_the_blocks_cover_eac
         assert covered == list(range(resolution))
         assert len(blocks) == min(threads, -(-resolution // rows))
         assert all(block.start % rows == 0 for block in blocks)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_weight_gives_a_grid_without_an_error_or_a_warning(spiral, bad):
+    network = spiral.lanes[0].network
+    weights = [w.copy() for w in network.weights]
+    weights[2][3, 4] = bad  # a hidden layer's weight: the first layer's tables stay finite
+    broken = Network(network.widths, network.activations, weights, network.biases)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = decision_grid(broken, spiral.split, 30)[2]
+    assert values.shape == (30, 30) and values.dtype == np.float32
+    if np.isinf(bad):  # the unit it feeds saturates to 0 or 1 where its input is not 0: still probabilities
+        assert np.isfinite(values).mean() > 0.9 and ((values >= 0) & (values <= 1))[np.isfinite(values)].all()

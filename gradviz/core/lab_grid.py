@@ -10,9 +10,10 @@ within float32 rounding of the boundary. What the layout does, and why each step
   (``GRID_THREADS``; NumPy releases the GIL in its loops), and each thread goes through its block a
   chunk of rows at a time, in buffers it allocates once: a chunk stays in the CPU's cache. A chunk is
   small enough that each matrix product stays under OpenBLAS's own threading threshold
-  (``BLAS_ONE_THREAD_PRODUCT``): otherwise every product of both threads wakes OpenBLAS's threads too,
-  twice as many threads as cores, which spin and take turns (measured: 2x to 10x slower on a busy
-  2-core machine);
+  (``BLAS_ONE_THREAD_PRODUCT``). ``gradviz`` asks OpenBLAS for one thread on import, but that is too late
+  when NumPy was imported first (a test, a script); then every product of both threads would wake
+  OpenBLAS's threads too, twice as many threads as cores, which spin and take turns (measured: 2x to
+  10x slower on a busy 2-core machine);
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to

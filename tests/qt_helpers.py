@@ -1,4 +1,4 @@
-"""What the Qt tests share: a shown main window, key presses, and a view drawn to SVG text."""
+"""What the Qt tests share: a shown main window (and one with its lab open), key presses, and a view drawn to SVG text."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ def shown_window(qtbot, preset: str = "tiny-sigmoid", size=(1400, 900), settings
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    return window
+
+
+def shown_lab(qtbot, preset: str = "spiral-deep", theme=SCREEN, size=(1280, 720)) -> MainWindow:
+    """A MainWindow shown at ``size`` with its lab open on the lab preset ``preset``, once its first picture is drawn."""
+    window = MainWindow(load_preset("tiny-sigmoid"), theme)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.lab.open_preset(preset)
+    qtbot.waitUntil(lambda: window.lab.view.picture is not None and window.lab.view.isVisible())
     return window
 
 

@@ -63,13 +63,17 @@ def paint_sketch(canvas: LabCanvas, lane, rect: QtCore.QRectF, k: int = 0) -> No
     else:
         _draw_lines(p, lines, packed, pen_width)
     p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-    # The neurons stay where they are from frame to frame: drawn once into a layer, then copied.
-    if not canvas.raster:  # an SVG or a PDF keeps its circles as vector shapes
-        p.setPen(QtGui.QPen(QtGui.QColor(canvas.theme.node_outline), 1.2))
-        p.setBrush(QtGui.QColor(canvas.theme.node_fill))
+
+    def draw_nodes(painter) -> None:
+        painter.setPen(QtGui.QPen(QtGui.QColor(canvas.theme.node_outline), 1.2))
+        painter.setBrush(QtGui.QColor(canvas.theme.node_fill))
         for l in range(layers):
             for y in ys(l):
-                p.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+                painter.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+
+    # The neurons stay where they are from frame to frame: drawn once into a layer, then copied.
+    if not canvas.raster:  # an SVG or a PDF keeps its circles as vector shapes
+        draw_nodes(p)
         p.restore()
         return
 
@@ -82,11 +86,7 @@ def paint_sketch(canvas: LabCanvas, lane, rect: QtCore.QRectF, k: int = 0) -> No
         layer = QtGui.QPainter(nodes)
         layer.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         layer.translate(-rect.left(), -rect.top())
-        layer.setPen(QtGui.QPen(QtGui.QColor(canvas.theme.node_outline), 1.2))
-        layer.setBrush(QtGui.QColor(canvas.theme.node_fill))
-        for l in range(layers):
-            for y in ys(l):
-                layer.drawEllipse(QtCore.QPointF(xs[l], y), radius, radius)
+        draw_nodes(layer)
         layer.end()
         return nodes
 

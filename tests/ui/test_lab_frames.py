@@ -12,25 +12,14 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from gradviz.files.network_file import load_preset
 from gradviz.ui.lab_canvas import lane_color
 from gradviz.ui.lab_sketch import SKETCH_COLOUR_STEPS, EdgeRaster, _draw_lines
-from gradviz.ui.main_window import MainWindow
-from gradviz.ui.theme import SCREEN, gradient_colors
+from gradviz.ui.theme import gradient_colors
+from tests.qt_helpers import shown_lab
 
 Key = QtCore.Qt.Key
 Shift = QtCore.Qt.KeyboardModifier.ShiftModifier
 
-
-def _window(qtbot, preset="spiral-deep", size=(1280, 720)):
-    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    window.lab.open_preset(preset)
-    qtbot.waitUntil(lambda: window.lab.view.picture is not None and window.lab.view.isVisible())
-    return window
 
 
 def _painted(qtbot, window):
@@ -91,7 +80,7 @@ def _first_layer_edges(window, picture, image) -> dict:
 
 
 def test_the_sketchs_edges_show_the_last_mini_batchs_gradient_after_every_step(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     seen = []
     for press in range(4):
         if press:
@@ -142,7 +131,7 @@ def _distance(rgb, color):
 
 
 def test_a_new_epoch_draws_its_point_on_the_kept_curves(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     view = window.lab.view
     for _ in range(3):
         qtbot.keyClick(view, Key.Key_Right)
@@ -171,7 +160,7 @@ def test_a_new_epoch_draws_its_point_on_the_kept_curves(qtbot):
 
 
 def test_frames_keep_one_cache_entry_per_layer(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     view = window.lab.view
     sizes = []
     for _ in range(14):
@@ -183,7 +172,7 @@ def test_frames_keep_one_cache_entry_per_layer(qtbot):
 
 
 def test_playing_leaves_the_docks_settings_alone(qtbot, monkeypatch):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     driver = window.lab.driver
     shown, published = [], []
     original = window.lab.controls.show_settings

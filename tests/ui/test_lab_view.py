@@ -15,6 +15,7 @@ from gradviz.files.network_file import load_preset
 from gradviz.ui.lab_panels import heat_cell_class
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.theme import SCREEN, SLIDES
+from tests.qt_helpers import shown_lab
 
 Key = QtCore.Qt.Key
 
@@ -25,16 +26,6 @@ def restore_app_font(qapp):
     yield
     apply_app_font(SCREEN)
 
-
-def _window(qtbot, preset="spiral-deep", theme=SCREEN, size=(1280, 720)):
-    window = MainWindow(load_preset("tiny-sigmoid"), theme)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    window.lab.open_preset(preset)
-    qtbot.waitUntil(lambda: window.lab.view.picture is not None and window.lab.view.isVisible())
-    return window
 
 
 def _lab(window):
@@ -62,7 +53,7 @@ def _painted(qtbot, window):
 
 
 def test_right_trains_one_epoch_and_shift_right_one_mini_batch(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     assert window.lab.shown
     assert (_lab(window).epoch, _lab(window).batch_index) == (0, 0)
     _press(qtbot, window, Key.Key_Right)
@@ -76,7 +67,7 @@ def test_right_trains_one_epoch_and_shift_right_one_mini_batch(qtbot):
 
 
 def test_space_plays_and_pauses_within_one_frame(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     _press(qtbot, window, Key.Key_Space)
     driver = window.lab.driver
     assert driver.playing
@@ -93,7 +84,7 @@ def test_space_plays_and_pauses_within_one_frame(qtbot):
 
 
 def test_lanes_move_in_lock_step_while_playing(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     seen = []
 
     def record(shot):
@@ -113,7 +104,7 @@ def test_lanes_move_in_lock_step_while_playing(qtbot):
 
 
 def test_home_resets_to_the_same_starting_weights(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     start = _weights(_lab(window))
     _press(qtbot, window, Key.Key_Right)
     _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
@@ -129,7 +120,7 @@ def test_home_resets_to_the_same_starting_weights(qtbot):
 
 
 def test_undo_takes_back_an_epoch_and_a_learning_rate_change(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     _press(qtbot, window, Key.Key_Right)
     assert _lab(window).epoch == 1
     window.lab.controls.learning_rate.setValue(0.05)
@@ -142,7 +133,7 @@ def test_undo_takes_back_an_epoch_and_a_learning_rate_change(qtbot):
 
 
 def test_hiding_the_lab_gives_the_keys_back_to_the_pass(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     window.lab.set_shown(False)
     qtbot.keyClick(window.central_view(), Key.Key_Right)
     assert window.bridge.session.record.step == 1
@@ -163,7 +154,7 @@ def _forward_probability(lane, points, mean, scale):
 
 
 def test_the_boundary_cells_are_the_networks_own_predictions(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     for _ in range(15):
         _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
@@ -185,7 +176,7 @@ def test_the_boundary_cells_are_the_networks_own_predictions(qtbot):
 
 
 def test_the_boundary_is_drawn_where_the_picture_says(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
     image = window.lab.view.grab().toImage()
@@ -205,7 +196,7 @@ def test_the_boundary_is_drawn_where_the_picture_says(qtbot):
 
 
 def test_the_curves_are_the_cores_history(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     for _ in range(6):
         _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
@@ -232,7 +223,7 @@ def test_the_curves_are_the_cores_history(qtbot):
 
 
 def test_digits_show_right_and_wrong_marks_and_a_confusion_matrix(qtbot):
-    window = _window(qtbot, "digits-deep", size=(1920, 1080))  # room for a count in each cell
+    window = shown_lab(qtbot, "digits-deep", size=(1920, 1080))  # room for a count in each cell
     _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
     shot = _lab(window)
@@ -264,7 +255,7 @@ def _contrast(a, b) -> float:
 @pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=["screen", "slides"])
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280", "1920"])
 def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
-    window = _window(qtbot, preset, theme, size)
+    window = shown_lab(qtbot, preset, theme, size)
     for _ in range(2):
         _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
@@ -293,7 +284,7 @@ def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
 
 
 def test_presenter_mode_shows_the_lab_alone_pagedown_trains_an_epoch_and_b_blanks(qtbot, restore_app_font):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     qtbot.keyClick(window.lab.view, Key.Key_F5)
     assert window.presenter.active
     assert window.lab.view.isVisible() and not any(view.isVisible() for _spec, view in window.presenter.page.views)
@@ -353,7 +344,7 @@ def test_a_broken_lab_file_is_named_and_changes_nothing(qtbot, tmp_path, monkeyp
 
 
 def test_closing_while_the_lab_trains_asks_first(qtbot, monkeypatch):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     window.ask_to_save = True
     monkeypatch.setattr(window.files, "confirm_discard", lambda doing: True)  # only the lab's question here
     asked = []
@@ -378,7 +369,7 @@ def test_gradviz_lab_with_an_unknown_preset_is_one_line_and_exit_2(capsys):
 
 
 def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, tmp_path):
-    window = _window(qtbot, "xor")
+    window = shown_lab(qtbot, "xor")
     _press(qtbot, window, Key.Key_Right)
     _press(qtbot, window, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)
     before = _lab(window)
@@ -399,7 +390,7 @@ def test_the_lab_saves_and_reopens_at_the_same_epoch_weights_and_history(qtbot, 
 def test_ctrl_s_and_file_save_save_the_lab_while_it_is_shown_and_the_network_again_once_hidden(qtbot, tmp_path):
     from gradviz.files.sniff import read_lab_file
 
-    window = _window(qtbot, "xor")
+    window = shown_lab(qtbot, "xor")
     path = tmp_path / "lab.json"
     _press(qtbot, window, Key.Key_Right)
     assert window.lab.save_lab_as(str(path))
@@ -428,7 +419,7 @@ def test_ctrl_s_and_file_save_save_the_lab_while_it_is_shown_and_the_network_aga
 
 
 def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     box = window.lab.controls.activations[0]
     box.setCurrentText("tanh")
     box.activated.emit(box.currentIndex())
@@ -440,7 +431,7 @@ def test_a_lanes_activation_changes_from_the_dock_and_undo_brings_it_back(qtbot)
 
 
 def test_a_refused_edit_is_one_status_line_and_changes_nothing(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     before = _lab(window)
     assert not window.lab.driver.edit({"batch": 0})
     message = window.statusBar().currentMessage()
@@ -460,7 +451,7 @@ def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_
     config = load_lab_preset(preset)
     names = ("sigmoid", "tanh", "relu", "softplus")
     config = replace(config, lanes=tuple(replace(config.lanes[0], name=n, activation=n) for n in names))
-    window = _window(qtbot, "xor", theme, (1280, 720))
+    window = shown_lab(qtbot, "xor", theme, (1280, 720))
     window.lab.open_run(LabRun(Lab(config)))
     _press(qtbot, window, Key.Key_Right)
     picture = _painted(qtbot, window)
@@ -482,7 +473,7 @@ def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_
 def test_a_layout_saved_with_the_lab_shown_does_not_bring_its_dock_back_without_it(qtbot):
     from gradviz.ui.main_window import LAYOUT_VERSION
 
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     assert window.lab.dock.isVisible() and window.lab.toolbar.isVisible()
     state = window.saveState(LAYOUT_VERSION)
     other = MainWindow(load_preset("tiny-sigmoid"))
@@ -505,7 +496,7 @@ def test_the_keyboard_shortcuts_list_the_labs_keys(qtbot, monkeypatch):
 
 
 def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     view = window.lab.view
     drafts = []
     original = view.render_to
@@ -521,7 +512,7 @@ def test_frames_while_playing_are_drafts_and_the_paused_picture_is_full(qtbot):
 
 
 def test_the_data_set_changes_from_the_dock_and_undo_brings_the_spiral_back(qtbot):
-    window = _window(qtbot)
+    window = shown_lab(qtbot)
     combo = window.lab.controls.data
     combo.setCurrentText("moons")
     combo.activated.emit(combo.currentIndex())

@@ -13,15 +13,6 @@ from gradviz.ui.diagram import NetworkView
 from gradviz.ui.theme import SCREEN, gradient_colors
 
 
-def _view(qtbot) -> NetworkView:
-    view = NetworkView(SCREEN)
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
 def _chain_stepper(target: float) -> Stepper:
     # in -(w1 = 2)-> h -(w2 = 3)-> out, linear, x = 1: out = 6, dL/dw2 = (6 - t) * 2, dL/dw1 = (6 - t) * 3.
     network = Network([1, 1, 1], "linear", [np.array([[2.0]]), np.array([[3.0]])], [np.zeros(1), np.zeros(1)])
@@ -40,8 +31,8 @@ def _edge_pixel(view: NetworkView, layer: int) -> QtGui.QColor:
 
 
 @pytest.mark.parametrize("target, gradients", [(5.9, (0.3, 0.2)), (4.0, (6.0, 4.0))])
-def test_an_edge_on_screen_has_the_colour_map_colour_of_its_gradient(qtbot, target, gradients):
-    view = _view(qtbot)
+def test_an_edge_on_screen_has_the_colour_map_colour_of_its_gradient(view, target, gradients):
+    # ``view``: the shown 900 x 600 NetworkView of this folder's conftest, in the screen theme.
     stepper = _chain_stepper(target)
     record = stepper.record
     assert [float(record.layers[i].grad_w[0, 0]) for i in (0, 1)] == pytest.approx(gradients)
@@ -53,8 +44,7 @@ def test_an_edge_on_screen_has_the_colour_map_colour_of_its_gradient(qtbot, targ
     assert view.render_path == "vector"  # small: the cached edge images, not the raster
 
 
-def test_a_new_gradient_repaints_the_edge(qtbot):
-    view = _view(qtbot)
+def test_a_new_gradient_repaints_the_edge(view):
     small, large = _chain_stepper(5.99).record, _chain_stepper(1.0).record
     view.show_record(small, large)  # one scale for both: only the gradient differs
     decades = view.scene.colour_scale.decades

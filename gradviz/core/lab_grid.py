@@ -6,14 +6,20 @@ The grid is a picture, not a number a test compares with torch, and it is redraw
 float64 network's prediction (``lab_lane.predicted_classes``) except where the network's output lies
 within float32 rounding of the boundary. What the layout does, and why each step is exact or nearly so:
 
-- units x cells arrays, cells along the rows. The grid's rows are split into one block per thread
-  (``GRID_THREADS``; NumPy releases the GIL in its loops), and each thread goes through its block a
-  chunk of rows at a time, in buffers it allocates once: a chunk stays in the CPU's cache. A chunk is
-  small enough that each matrix product stays under OpenBLAS's own threading threshold
-  (``BLAS_ONE_THREAD_PRODUCT``). ``gradviz`` asks OpenBLAS for one thread on import, but that is too late
-  when NumPy was imported first (a test, a script); then every product of both threads would wake
-  OpenBLAS's threads too, twice as many threads as cores, which spin and take turns (measured: 2x to
-  10x slower on a busy 2-core machine);
+- units x cells arrays, cells along the rows, a chunk of whole rows at a time (about
+  ``GRID_CHUNK_CELLS`` cells). ``GRID_THREADS`` threads, the calling one among them, take the chunks from
+  one queue, each the next as it finishes one (NumPy releases the GIL in its loops), in two buffers each
+  thread allocates once. Every NumPy call hands the GIL to the other thread and back, so chunks are large:
+  measured on 2 cores, spiral-deep, 1,800-cell chunks 5.5-6.2 ms, 10,000-cell chunks 3.6-4.1 ms. A queue
+  rather than one fixed half per thread, because waking a pool thread takes 0.1-0.2 ms here and one
+  virtual core can run slower than the other for a while: the thread that starts late takes fewer chunks.
+  A chunk's cells are computed the same whichever thread takes it, so the grid does not depend on threads;
+- each matrix product runs on the thread that asks for it. ``gradviz`` asks OpenBLAS for one thread on
+  import, but that is too late when NumPy was imported first (a test, a script); then a large product
+  would wake OpenBLAS's threads too, twice as many threads as cores, which spin and take turns
+  (measured: 2x to 10x slower on a busy 2-core machine). So unless OpenBLAS says it has one thread
+  (``blas.openblas_threads``), a product goes a slice of cells at a time, each under OpenBLAS's
+  threading threshold (``BLAS_ONE_THREAD_PRODUCT``);
 - each activation array carries a last row of ones and each weight matrix its biases as a last column,
   so ``z = W a + b`` is one matrix product;
 - sigmoid is ``1 / (1 + exp(-z))`` with the minus folded into the layer's weights: ``exp`` overflows to
@@ -35,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import passes
+from .blas import openblas_threads
 from .budget import check_budget
 from .data import Split
 from .lab_config import LabError
@@ -45,12 +52,15 @@ GRID_DTYPE = np.float32
 GRID_MARGIN = 0.1
 #: The grid's side, in cells, at least and at most.
 MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION = 2, 2000
-#: Most grid cells evaluated at once: a chunk's activations (16 units x 4,096 cells x 4 bytes) stay in cache.
-GRID_CHUNK_CELLS = 4096
+#: Cells a chunk holds, about (whole grid rows).
+GRID_CHUNK_CELLS = 10000
+#: Largest buffer of a chunk's activations (the widest layer's units + 1, times the chunk's cells, in
+#: float32): 30,840 cells of a 16-unit network, 1,022 of a 512-unit one.
+GRID_CHUNK_BYTES = 2 * 2**20
 #: OpenBLAS multiplies on one thread while m * n * k is under twice 65,536 * 4 (its SMP_THRESHOLD_MIN
 #: times GEMM_MULTITHREAD_THRESHOLD; it gives a product one thread per 262,144 of it). Measured here,
 #: float32 16 x 17 times 17 x n: 27 us at n = 1,900 (516,800), 286 us at n = 2,000 (544,000) with a
-#: second process busy. A chunk keeps each product under it, as long as it is one grid row at least.
+#: second process busy. Where OpenBLAS may use more than one thread, a product is split into slices under it.
 BLAS_ONE_THREAD_PRODUCT = 2 * 65536 * 4
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
@@ -121,22 +131,23 @@ def _with_ones_row(buffer: np.ndarray, units: int, cells: int) -> np.ndarray:
     return array
 
 
-def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], out: np.ndarray) -> None:
+def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], out: np.ndarray, sliced: bool) -> None:
     """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells, in ``buffers[0]``): class
     1's probability (one output) or the class (more) of each cell, into ``out``. The layers write into
-    the two buffers in turn."""
+    the two buffers in turn; ``sliced`` splits each product (see ``_product``)."""
     a = first
     cells = a.shape[1]
     for index, layer in enumerate(layers[1:-1], start=1):
         units = layer.weights_and_biases.shape[0]
         z = _with_ones_row(buffers[index % 2], units, cells)
-        np.matmul(layer.weights_and_biases, a, out=z[:-1])
+        _product(layer.weights_and_biases, a, z[:-1], sliced)
         _activate(layer, z[:-1])
         if layer.skip:
             z[:-1] += a[:-1]
         a = z
     last = layers[-1]
-    z = last.weights_and_biases @ a
+    z = np.empty((last.weights_and_biases.shape[0], cells), dtype=GRID_DTYPE)
+    _product(last.weights_and_biases, a, z, sliced)
     if z.shape[0] > 1:
         out[...] = np.argmax(z if last.activation != "sigmoid" else -z, axis=0)
         return
@@ -147,20 +158,24 @@ def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray]
     np.divide(1.0, z[0], out=out)
 
 
+def _product(weights: np.ndarray, a: np.ndarray, out: np.ndarray, sliced: bool) -> None:
+    """``weights @ a`` into ``out``; ``sliced``, a slice of ``a``'s columns at a time, each product under
+    ``BLAS_ONE_THREAD_PRODUCT``, so that OpenBLAS does not wake threads of its own."""
+    cells = a.shape[1]
+    step = max(1, (BLAS_ONE_THREAD_PRODUCT - 1) // weights.size) if sliced else cells
+    if step >= cells:
+        np.matmul(weights, a, out=out)
+        return
+    for start in range(0, cells, step):
+        np.matmul(weights, a[:, start : start + step], out=out[:, start : start + step])
+
+
 def _rows_per_chunk(layers: list[_Layer], resolution: int) -> int:
-    """Grid rows a chunk holds: at most ``GRID_CHUNK_CELLS`` cells, each product under
-    ``BLAS_ONE_THREAD_PRODUCT``, one row at least."""
-    largest_product = max(layer.weights_and_biases.size for layer in layers)
-    cells = min(GRID_CHUNK_CELLS, (BLAS_ONE_THREAD_PRODUCT - 1) // largest_product)
-    return max(1, min(resolution, cells // resolution))
-
-
-def _blocks(resolution: int, rows_per_chunk: int, threads: int) -> list[range]:
-    """The grid's rows split into at most ``threads`` blocks of whole chunks, as even as chunks allow."""
-    chunks = -(-resolution // rows_per_chunk)
-    count = max(1, min(threads, chunks))
-    bounds = [min(resolution, (chunks * i // count) * rows_per_chunk) for i in range(count + 1)]
-    return [range(start, stop) for start, stop in zip(bounds[:-1], bounds[1:]) if stop > start]
+    """Grid rows a chunk holds: about ``GRID_CHUNK_CELLS`` cells, as far as a buffer of ``GRID_CHUNK_BYTES``
+    holds them; one row at least. The same for any number of threads: a cell's value does not depend on it."""
+    widest = max(layer.weights_and_biases.shape[0] for layer in layers) + 1
+    most = GRID_CHUNK_BYTES // (np.dtype(GRID_DTYPE).itemsize * widest) // resolution
+    return max(1, min(resolution, most, round(GRID_CHUNK_CELLS / resolution)))
 
 
 def grid_axes(split: Split, resolution: int, margin: float = GRID_MARGIN) -> tuple[np.ndarray, np.ndarray]:
@@ -204,16 +219,21 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
         part_x, part_y = np.exp(part_x), np.exp(part_y)
     part_x, part_y = part_x.astype(GRID_DTYPE), part_y.astype(GRID_DTYPE)
     rows_per_chunk = _rows_per_chunk(layers, resolution)
+    sliced = openblas_threads() != 1
     widest = max(layer.weights_and_biases.shape[0] for layer in layers) + 1
 
-    def evaluate_block(rows: range) -> None:
+    chunks = [slice(row, min(row + rows_per_chunk, resolution)) for row in range(0, resolution, rows_per_chunk)]
+    # One queue of chunks for all threads: each takes the next as it finishes one (a list iterator's next
+    # holds the GIL), so a thread that starts late or runs on a busier core takes fewer.
+    queue = iter(chunks)
+
+    def evaluate_chunks() -> None:
         # Two buffers a thread reuses for every chunk and layer: what a layer reads and what it writes.
         buffers = [np.empty(widest * rows_per_chunk * resolution, dtype=GRID_DTYPE) for _ in range(2)]
         with passes.ignoring_overflow():  # error states are per thread: set here, in the worker
-            for row in range(rows.start, rows.stop, rows_per_chunk):
-                chunk = slice(row, min(row + rows_per_chunk, rows.stop))
+            for chunk in queue:
                 first = _first_layer(chunk, buffers[0])
-                _evaluate(layers, first, buffers, values[chunk.start * resolution : chunk.stop * resolution])
+                _evaluate(layers, first, buffers, values[chunk.start * resolution : chunk.stop * resolution], sliced)
 
     def _first_layer(rows: slice, buffer: np.ndarray) -> np.ndarray:
         count = rows.stop - rows.start
@@ -231,16 +251,15 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
             grid = np.ones((3, count * resolution), dtype=GRID_DTYPE)
             grid[0] = np.tile(u, count)
             grid[1] = np.repeat(v[rows], resolution)
-            np.matmul(first_layer.weights_and_biases, grid, out=z)
+            _product(first_layer.weights_and_biases, grid, z, sliced)
             _activate(first_layer, z)
             if first_layer.skip:
                 z += grid[:-1]
         return first
 
-    blocks = _blocks(resolution, rows_per_chunk, GRID_THREADS)
-    if len(blocks) > 1:
-        for _ in _grid_pool().map(evaluate_block, blocks):
-            pass
-    else:
-        evaluate_block(blocks[0])
+    # The calling thread evaluates chunks too, from the start: waking a pool thread takes 0.1-0.2 ms here.
+    helpers = [_grid_pool().submit(evaluate_chunks) for _ in range(min(GRID_THREADS, len(chunks)) - 1)]
+    evaluate_chunks()
+    for helper in helpers:
+        helper.result()
     return xs, ys, values.reshape(resolution, resolution)

@@ -115,26 +115,78 @@ def test_weights_that_push_z_to_a_thousand_give_saturated_cells_and_no_warning(s
 def test_one_thread_and_two_threads_give_the_same_grid(spiral, monkeypatch):
     network = spiral.lanes[0].network
     grids = []
-    for threads in (1, 2):
+    for threads in (1, 2, 3):
         monkeypatch.setattr(lab_grid, "GRID_THREADS", threads)
         monkeypatch.setattr(lab_grid, "_pool", None)
         grids.append(decision_grid(network, spiral.split, 200)[2])
+    # The chunks are the same whichever thread takes them: the same products, the same roundings.
     np.testing.assert_array_equal(grids[0], grids[1])
+    np.testing.assert_array_equal(grids[0], grids[2])
+    reference = _reference(network, spiral.split, *decision_grid(network, spiral.split, 200)[:2])
+    np.testing.assert_allclose(grids[0], reference, rtol=0, atol=1e-6)
 
 
-def test_a_chunk_keeps_every_product_on_one_blas_thread_and_the_blocks_cover_each_row_once():
-    network = _network((2, 16, 16, 16, 16, 16, 1), "sigmoid", seed=0)
-    layers = lab_grid._float32_layers(network)
-    rows = lab_grid._rows_per_chunk(layers, 200)
-    # 16 x 17 weights (biases folded in) times 17 x cells: 272 * cells under 524,288 -> 1,927 cells, 9 rows.
-    assert rows == 9
-    assert lab_grid._rows_per_chunk(layers, 5000) == 1  # a row wider than the bound is still one row
-    for resolution, threads in [(200, 2), (7, 2), (200, 1), (10, 4)]:
-        blocks = lab_grid._blocks(resolution, rows, threads)
-        covered = [row for block in blocks for row in block]
-        assert covered == list(range(resolution))
-        assert len(blocks) == min(threads, -(-resolution // rows))
-        assert all(block.start % rows == 0 for block in blocks)
+def test_a_chunk_holds_about_ten_thousand_cells_up_to_the_buffer_bound():
+    layers = lab_grid._float32_layers(_network((2, 16, 16, 16, 16, 16, 1), "sigmoid", seed=0))
+    assert lab_grid._rows_per_chunk(layers, 200) == 50  # 10,000 cells: four chunks of 200 x 200
+    assert lab_grid._rows_per_chunk(layers, 120) == 83  # round(10,000 / 120)
+    assert lab_grid._rows_per_chunk(layers, 30) == 30  # a small grid is one chunk
+    assert lab_grid._rows_per_chunk(layers, 2000) == 5  # a buffer would hold 2 MiB / (17 x 4 bytes) = 30,840 cells
+    wide = lab_grid._float32_layers(_network((2, 512, 1), "sigmoid", seed=0))
+    assert lab_grid._rows_per_chunk(wide, 200) == 5  # 2 MiB / (513 x 4 bytes) = 1,022 cells
+    assert lab_grid._rows_per_chunk(wide, 2000) == 1  # a row wider than the bound is still one row
+
+
+def test_every_row_of_a_grid_is_evaluated_once_whatever_the_threads(spiral, monkeypatch):
+    network = spiral.lanes[0].network
+    seen = []
+    evaluate = lab_grid._evaluate
+
+    def spy(layers, first, buffers, out, sliced):
+        seen.append(out.size)
+        return evaluate(layers, first, buffers, out, sliced)
+
+    monkeypatch.setattr(lab_grid, "_evaluate", spy)
+    for threads in (1, 2, 4):
+        monkeypatch.setattr(lab_grid, "GRID_THREADS", threads)
+        seen.clear()
+        values = decision_grid(network, spiral.split, 210)[2]
+        assert sorted(seen) == sorted([48 * 210] * 4 + [18 * 210])  # round(10,000 / 210) = 48 rows a chunk
+        assert np.isfinite(values).all()
+
+
+def test_a_sliced_product_keeps_each_blas_call_under_the_threading_threshold_and_gives_the_same_values(monkeypatch):
+    rng = np.random.default_rng(3)
+    weights = rng.standard_normal((16, 17)).astype(np.float32)
+    a = rng.standard_normal((17, 20000)).astype(np.float32)
+    calls = []
+    matmul = np.matmul
+
+    def spy(x, y, out=None):
+        calls.append(x.shape[0] * x.shape[1] * y.shape[1])
+        return matmul(x, y, out=out)
+
+    monkeypatch.setattr(lab_grid.np, "matmul", spy)
+    whole, sliced = np.empty((16, 20000), np.float32), np.empty((16, 20000), np.float32)
+    lab_grid._product(weights, a, whole, sliced=False)
+    assert calls == [16 * 17 * 20000]
+    calls.clear()
+    lab_grid._product(weights, a, sliced, sliced=True)
+    # 524,287 // 272 = 1,927 cells a slice: 11 slices, the last one 730 cells.
+    assert len(calls) == 11 and max(calls) == 272 * 1927 < 2 * 65536 * 4 and sum(calls) == 272 * 20000
+    expected = weights.astype(np.float64) @ a.astype(np.float64)
+    np.testing.assert_allclose(whole, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(sliced, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_the_grid_is_the_same_whether_openblas_says_one_thread_or_more(spiral, monkeypatch):
+    network = spiral.lanes[0].network
+    grids = []
+    for threads in (1, 8, None):
+        monkeypatch.setattr(lab_grid, "openblas_threads", lambda threads=threads: threads)
+        grids.append(decision_grid(network, spiral.split, 200)[2])
+    np.testing.assert_allclose(grids[1], grids[0], rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(grids[2], grids[1])
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

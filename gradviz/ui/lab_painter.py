@@ -59,22 +59,36 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     top = QtCore.QRectF(rect.left(), rect.top(), rect.width() - bar_width - canvas.pad, lh)
     canvas.text(top, lab.title, "title", bold=True)
     bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
-    key = (tuple(canvas.lab.decades), round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    special = (canvas.lab.zero_gradients, canvas.lab.nonfinite_gradients)
+    key = (tuple(canvas.lab.decades), *special, round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
     canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")
+
+
+#: The colour bar's keys for the sketch's colours off the scale: which, then its text, longest form first.
+SPECIAL_KEYS = (("zero", ("exactly 0", "0")), ("nonfinite", ("NaN or inf", "NaN")))
 
 
 def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     lo, hi = canvas.lab.decades
     label = "last batch |∂C/∂w|"
     lo_text, hi_text = format_power_of_ten(lo), format_power_of_ten(hi)
+    # A sketch's edge with an exact 0 (a dead ReLU) or a NaN is coloured apart from the scale: its own key.
+    shown = {"zero": canvas.lab.zero_gradients, "nonfinite": canvas.lab.nonfinite_gradients}
+    swatch = canvas.line_height() * 0.5
     w_label = canvas.text_width(label) + canvas.pad
     w_lo, w_hi = canvas.text_width(lo_text) + canvas.pad * 0.5, canvas.text_width(hi_text) + canvas.pad * 0.5
-    bar_w = rect.width() - w_label - w_lo - w_hi
+    for form in range(2):  # the keys' long texts where the bar keeps some length, else their short ones
+        keys = [(which, texts[form]) for which, texts in SPECIAL_KEYS if shown[which]]
+        # Each key: a gap, the swatch, a small gap, the text with room for its last glyph.
+        w_keys = [canvas.pad * 1.4 + swatch + canvas.text_width(text) + canvas.pad * 0.5 for _which, text in keys]
+        bar_w = rect.width() - w_label - w_lo - w_hi - sum(w_keys)
+        if bar_w >= 6 * canvas.px:
+            break
     if bar_w < 3 * canvas.px:
         label, w_label = "", 0.0
-        bar_w = rect.width() - w_lo - w_hi
+        bar_w = rect.width() - w_lo - w_hi - sum(w_keys)
     x = rect.left()
     if label:
         canvas.text(QtCore.QRectF(x, rect.top(), w_label, rect.height()), label, "colour-bar")
@@ -92,6 +106,13 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     canvas.p.drawImage(bar, image)
     x += bar_w
     canvas.text(QtCore.QRectF(x, rect.top(), w_hi, rect.height()), hi_text, "colour-bar")
+    x += w_hi
+    colours = {"zero": canvas.theme.zero_edge, "nonfinite": canvas.theme.nonfinite}
+    for (which, text), width in zip(keys, w_keys):
+        canvas.p.fillRect(QtCore.QRectF(x + canvas.pad, rect.center().y() - swatch / 2, swatch, swatch), QtGui.QColor(colours[which]))
+        start = x + canvas.pad * 1.4 + swatch
+        canvas.text(QtCore.QRectF(start, rect.top(), x + width - start, rect.height()), text, "colour-bar")
+        x += width
 
 
 def _paint_lanes(canvas, rect: QtCore.QRectF) -> None:

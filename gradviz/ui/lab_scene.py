@@ -58,6 +58,10 @@ class LabScene:
     test_labels: np.ndarray
     test_images: np.ndarray | None
     lanes: tuple[LaneScene, ...]
+    #: Whether some lane's last-batch |dC/dw| is exactly 0 somewhere (a dead ReLU), or NaN or infinite:
+    #: the sketch colours those apart from the scale, and the colour bar then names those colours too.
+    zero_gradients: bool = False
+    nonfinite_gradients: bool = False
 
 
 def lane_caption(number: int, name: str, activation: str, init: str) -> tuple[str, ...]:
@@ -92,6 +96,7 @@ def lab_scene(shot) -> LabScene:
             )
         )  # fmt: skip
     speeds = [lane.speed.ravel() for lane in lanes]
+    grads = [np.asarray(g) for lane in lanes for g in lane.grad_w if g is not None]
     two_d = bool(data.is_2d)
     images = data.test_images
     if images is not None:
@@ -107,6 +112,8 @@ def lab_scene(shot) -> LabScene:
         train_points=data.train_points if two_d else None, train_labels=data.train_labels if two_d else None,
         test_points=data.test_points if two_d else None, test_labels=data.test_labels,
         test_images=None if two_d else images, lanes=tuple(lanes),
+        zero_gradients=any(bool((g == 0).any()) for g in grads),
+        nonfinite_gradients=any(not bool(np.isfinite(g).all()) for g in grads),
     )  # fmt: skip
 
 

@@ -210,3 +210,38 @@ def test_a_tick_while_playing_publishes_or_trains_never_both(qapp):
     assert len(published) == 3
     for trained, publishes in ticks:
         assert (trained > 0) != (publishes > 0)
+
+
+def _special_keys(picture) -> list:
+    return [t for t in picture.texts if t.role == "colour-bar" and t.text in ("exactly 0", "0", "NaN or inf", "NaN")]
+
+
+def test_a_dead_relus_exact_zero_has_its_own_key_beside_the_colour_bar(qtbot):
+    window = shown_lab(qtbot, size=(1600, 900))
+    qtbot.keyClick(window.lab.view, Key.Key_Right)  # one epoch
+    shot = window.bridge.snapshot.lab
+    grads = [np.asarray(g) for lane in shot.lanes for g in lane.grad_w]
+    # The core's last batch: the ReLU lane's dead units give exact zeros, and nothing is NaN.
+    assert any((g == 0).any() for g in grads) and all(np.isfinite(g).all() for g in grads)
+    picture, image = _painted(qtbot, window)
+    keys = _special_keys(picture)
+    assert [t.text for t in keys] == ["exactly 0"]
+    # The swatch left of the key's text is the colour the sketch gives an exact zero.
+    theme = window.lab.view.theme
+    box = keys[0].rect
+    swatch = [_rgb(image, x, box.center().y()) for x in range(int(box.left()) - 30, int(box.left()))]
+    assert tuple(QtGui.QColor(theme.zero_edge).getRgb()[:3]) in swatch
+    assert keys[0].px >= 14  # as readable as the scale's own labels (issue 17's least size on screen)
+
+
+def test_without_an_exact_zero_or_a_nan_the_colour_bar_has_no_extra_key(qtbot):
+    window = shown_lab(qtbot, size=(1600, 900))
+    window.lab.driver.edit({"activation": ["sigmoid", "sigmoid"]})
+    qtbot.keyClick(window.lab.view, Key.Key_Right)
+    shot = window.bridge.snapshot.lab
+    assert [lane.activation for lane in shot.lanes] == ["sigmoid", "sigmoid"]
+    grads = [np.asarray(g) for lane in shot.lanes for g in lane.grad_w]
+    assert not any((g == 0).any() for g in grads)  # sigmoid's derivative is never 0 in float64 here
+    picture, _image = _painted(qtbot, window)
+    assert _special_keys(picture) == []
+    assert any(t.role == "colour-bar" and t.text == "last batch |∂C/∂w|" for t in picture.texts)

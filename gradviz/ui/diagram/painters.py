@@ -99,16 +99,7 @@ class CachedPaint:
         key = (key, rect.left(), rect.top(), rect.width(), rect.height(), device_scale)
         hit = self._images.get(key)
         if hit is None:
-            image = QtGui.QImage(
-                max(1, math.ceil(rect.width() * device_scale)), max(1, math.ceil(rect.height() * device_scale)),
-                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
-            )
-            image.setDevicePixelRatio(device_scale)
-            image.fill(0)
-            tile = QtGui.QPainter(image)
-            tile.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-            tile.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-            tile.translate(-rect.left(), -rect.top())
+            image, tile = _new_tile(rect.left(), rect.top(), rect.right(), rect.bottom(), device_scale)
             records: list = []
             draw(tile, records)
             tile.end()
@@ -180,6 +171,22 @@ def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, them
         painter.drawLines(lines)
 
 
+def _new_tile(left: float, top: float, right: float, bottom: float, device_scale: float) -> tuple[QtGui.QImage, QtGui.QPainter]:
+    """A transparent image of the diagram's ``left..right`` x ``top..bottom`` at ``device_scale``, and an
+    antialiasing painter on it in the diagram's coordinates (the caller ends it)."""
+    image = QtGui.QImage(
+        max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
+        QtGui.QImage.Format.Format_ARGB32_Premultiplied,
+    )
+    image.setDevicePixelRatio(device_scale)
+    image.fill(0)
+    painter = QtGui.QPainter(image)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+    painter.translate(-left, -top)
+    return image, painter
+
+
 class EdgeTiles:
     """Each weight layer's edges drawn once into an image, reused on screen until their colours change."""
 
@@ -203,15 +210,7 @@ class EdgeTiles:
             kept = self._tiles.setdefault(layer, {})
             image = kept.pop(key, None)
             if image is None:
-                image = QtGui.QImage(
-                    max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
-                    QtGui.QImage.Format.Format_ARGB32_Premultiplied,
-                )
-                image.setDevicePixelRatio(device_scale)
-                image.fill(0)
-                tile_painter = QtGui.QPainter(image)
-                tile_painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-                tile_painter.translate(-left, -top)
+                image, tile_painter = _new_tile(left, top, right, bottom, device_scale)
                 paint_edges_vector(tile_painter, layout, scene, theme, edge_argb, lo, hi)
                 tile_painter.end()
                 while len(kept) >= EDGE_TILES_PER_LAYER:
@@ -290,16 +289,7 @@ class NodeTiles:
             kept = self._tiles.get(layer, {})
             hit = kept.pop(key, None)
             if hit is None:
-                image = QtGui.QImage(
-                    max(1, math.ceil((right - left) * device_scale)), max(1, math.ceil((bottom - top) * device_scale)),
-                    QtGui.QImage.Format.Format_ARGB32_Premultiplied,
-                )
-                image.setDevicePixelRatio(device_scale)
-                image.fill(0)
-                tile_painter = QtGui.QPainter(image)
-                tile_painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-                tile_painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
-                tile_painter.translate(-left, -top)
+                image, tile_painter = _new_tile(left, top, right, bottom, device_scale)
                 paint_nodes(tile_painter, layout, scene, theme, lo, hi)
                 records: list = []
                 if values is not None:

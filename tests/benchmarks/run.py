@@ -10,7 +10,8 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   edges, on the largest network the files allow (64 weight layers of 512) and on every bundled preset as a
   lecture shows it (``tiny-sigmoid``: edge labels on). ``--against COMMIT_OR_PATH`` times the frames of this
   tree and of an older one (a git worktree of the commit, or a checkout folder) side by side, in fresh
-  processes, alternating which goes first, and prints both.
+  processes, alternating which goes first, and prints both. Printed besides: the median frame of a step
+  shown for the first time in the run (its gradients drawn anew) and of one shown before (from the caches).
 - core_vs_torch: one forward plus backward pass recording every layer (``Network.run``) against the same
   pass in PyTorch (CPU, float64, ``retain_grad`` on every z and a), one thread each; null without torch.
 - train_steps_per_s: SGD steps per second on deep-sigmoid (``core.training.train``, which also records each
@@ -235,7 +236,7 @@ def frame_times(network_name) -> dict:
     app.processEvents()
     paints = []
     view.frame_timing_hook = paints.append
-    times, step_times = [], []
+    times, step_times, seen, first_showing = [], [], set(), []
     for frame in range(WARMUP_FRAMES + MEASURED_FRAMES):
         if stepper.record.step >= 2 * stepper.network.depth + 1:
             stepper.go_to_step(stepper.network.depth + 1)
@@ -248,6 +249,8 @@ def frame_times(network_name) -> dict:
         if frame >= WARMUP_FRAMES:
             times.append((end - start) * 1e3)
             step_times.append((stepped - start) * 1e3)
+            first_showing.append(record.step not in seen)
+        seen.add(record.step)
     if len(paints) < WARMUP_FRAMES + MEASURED_FRAMES:
         frames = WARMUP_FRAMES + MEASURED_FRAMES
         raise RuntimeError(f"only {len(paints)} paints for {frames} frames: repaint() did not paint")
@@ -257,12 +260,20 @@ def frame_times(network_name) -> dict:
         "max_ms": max(times),
         "step_median_ms": statistics.median(step_times),
         "paint_median_ms": statistics.median(paints[-MEASURED_FRAMES:]),
+        # A step's first showing draws what it shows anew; a repeat finds it in the view's caches.
+        "first_showing_frames": sum(first_showing),
+        "first_showing_median_ms": _median_or_none([t for t, new in zip(times, first_showing) if new]),
+        "repeat_median_ms": _median_or_none([t for t, new in zip(times, first_showing) if not new]),
         "render_path": getattr(view, "render_path", None),
     }
     view.close()
     view.deleteLater()
     app.processEvents()
     return result
+
+
+def _median_or_none(values):
+    return statistics.median(values) if values else None
 
 
 def frame_benchmark() -> dict:
@@ -793,13 +804,13 @@ def public(results: dict) -> dict:
 def _print_table(results: dict) -> None:
     details = results.get("_frame_details", {})
     if details:
-        heads = ("network", "edges", "path", "frame ms", "step ms", "paint ms", "max ms")
+        heads = ("network", "edges", "path", "frame ms", "step ms", "paint ms", "max ms", "new ms", "again ms")
         print("  ".join(f"{h:>9}" for h in heads))
         for name, d in details.items():
-            times = (d["median_ms"], d["step_median_ms"], d["paint_median_ms"], d["max_ms"])
-            cells = (name, d["edges"], str(d["render_path"]), *(f"{t:.2f}" for t in times))
+            times = (d["median_ms"], d["step_median_ms"], d["paint_median_ms"], d["max_ms"], d["first_showing_median_ms"], d["repeat_median_ms"])
+            cells = (name, d["edges"], str(d["render_path"]), *("-" if t is None else f"{t:.2f}" for t in times))
             print("  ".join(f"{c:>9}" for c in cells))
-        print("budget: 16.7 ms (one 60 Hz frame)")
+        print("budget: 16.7 ms (one 60 Hz frame); new / again: the median frame of a step shown for the first time in the run / shown before")
     lab_details = results.get("_lab_details")
     if lab_details:
         print(f"lab digits-deep: a whole epoch with the measures takes {lab_details['epoch_with_measures_s']} s; "

@@ -76,6 +76,21 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
         return hit
     if len(layout.memo) > 64:
         layout.memo.clear()
+    # Most often every layer's numbers fit inside its circles. Each layer's answer is kept on its own texts,
+    # so a step that changes one layer's numbers works out that layer alone.
+    plan, hidden = [], False
+    for l, texts in enumerate(scene.node_text):
+        if texts is None:
+            hidden |= scene.widths[l] > MAX_LABELLED_UNITS
+            continue
+        short = scene.node_text_short[l] if l < len(scene.node_text_short) else None
+        values = _values_inside(layout, l, texts, short, theme)
+        if values is None:
+            break  # a layer's numbers go under its circles: the whole plan below
+        plan.append(values)
+    else:
+        layout.memo[key] = (plan, hidden)
+        return plan, hidden
     plan, hidden, failed = [], False, False
     taken = list(direction_rects(layout))
     for l, texts in enumerate(scene.node_text):
@@ -117,6 +132,26 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
     return result
 
 
+def _values_inside(layout: DiagramLayout, layer: int, texts, short, theme: Theme) -> NodeValues | None:
+    """``layer``'s numbers inside its circles (its short ones where only those fit), or None where neither fits:
+    what :func:`node_value_plan` does for one layer, kept per layer and texts."""
+    kept = layout.memo.setdefault("values inside", {})
+    key = (layer, texts, short, theme.name)
+    if key in kept:
+        return kept[key]
+    if len(kept) > 1024:
+        kept.clear()
+    size = node_text_size(layout, layer, texts, theme)
+    if size is None and short is not None and node_text_size(layout, layer, short, theme) is not None:
+        texts, size = short, node_text_size(layout, layer, short, theme)
+    values = None
+    if size is not None:
+        x, r = float(layout.x[layer]), layout.radii[layer]
+        values = NodeValues(layer, texts, size, True, tuple(QtCore.QRectF(x - r, float(y) - r, 2 * r, 2 * r) for y in layout.ys[layer]))
+    kept[key] = values
+    return values
+
+
 def paint_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None, inside: bool = True) -> tuple[bool, bool]:
     """The numbers on the neurons (see :func:`node_value_plan`): inside a circle black or white, whichever
     contrasts more with its fill; under it, in a box of the background colour.
@@ -154,6 +189,18 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     texts = scene.output_text
     if not texts:
         return []
+    taken = tuple(taken)
+    kept = layout.memo.setdefault("output boxes", {})
+    key = (texts, taken, theme.name, font_px(theme))
+    if key not in kept:  # the same texts and neighbours give the same boxes: worked out once
+        if len(kept) > 256:
+            kept.clear()
+        kept[key] = _output_label_boxes(layout, texts, theme, taken)
+    hit = kept[key]
+    return None if hit is None else list(hit)
+
+
+def _output_label_boxes(layout: DiagramLayout, texts, theme: Theme, taken) -> tuple[Rect, ...] | None:
     metrics = QtGui.QFontMetricsF(font(theme, font_px(theme)))
     l = layout.depth
     x, reach = float(layout.x[l]), float(ring_reach(layout.radii[l]))
@@ -178,7 +225,7 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
             return None
         placed.append(box)
         taken.append(box)
-    return placed
+    return tuple(placed)
 
 
 def paint_output_labels(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, rects, boxes=None) -> None:
@@ -402,7 +449,9 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     painter.setFont(fitting_font(theme, title_px(theme), title, rect.width, bold=True))
     painter.setPen(theme.color("foreground"))
     flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-    text_in(painter, first, flags, _elided(painter, title, rect.width), boxes, "caption")
+    title_font = painter.font()
+    title_advance = text_advance(theme, title_font.pixelSize(), title, bold=True)
+    text_in(painter, first, flags, _elided(painter, title, rect.width, title_advance), boxes, "caption")
     if not parts:
         return
     def advance(text: str) -> float:
@@ -422,13 +471,13 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     for i, text in enumerate(lines):
         painter.setFont(font(theme, font_px(theme)))  # a line too long is cut with "…", never shrunk
         box = QtCore.QRectF(rect.left, first.bottom() + i * line_height, rect.width, line_height)
-        text_in(painter, box, flags, _elided(painter, text, rect.width), boxes, "caption")
+        text_in(painter, box, flags, _elided(painter, text, rect.width, advance(text)), boxes, "caption")
 
 
-def _elided(painter, text: str, room: float) -> str:
-    """``text``, cut with "…" where even the least legible size leaves it wider than ``room``."""
-    metrics = QtGui.QFontMetricsF(painter.font())
-    if metrics.horizontalAdvance(text) <= room:
+def _elided(painter, text: str, room: float, advance: float) -> str:
+    """``text`` (``advance`` wide in the painter's font), cut with "…" where even the least legible size leaves
+    it wider than ``room``."""
+    if advance <= room:
         return text
-    return metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
+    return QtGui.QFontMetricsF(painter.font()).elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
 

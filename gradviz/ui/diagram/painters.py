@@ -424,8 +424,7 @@ def paint_labels_and_overlays(
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
     ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached images of the neurons
     (:class:`NodeTiles`, which recorded them in ``boxes`` too).
-    ``caches``: four :class:`CachedPaint` (on screen): the layer labels (one image per highlighted layer, put
-    together from the next cache's), each single layer label, the colour bar and the caption.
+    ``caches``: three :class:`CachedPaint` (on screen): each single layer label, the colour bar and the caption.
     """
     paint_selection(painter, layout, scene, theme, selection)
     drawn, hidden = paint_node_text(painter, layout, scene, theme, boxes, inside=not numbers_in_nodes_drawn)
@@ -440,21 +439,16 @@ def paint_labels_and_overlays(
         paint_layer_labels(painter, layout, scene, theme, boxes)
         paint_legend(painter, layout, scene, theme, boxes)
     else:
-        labels_cache, label_cache, legend_cache, caption_cache = caches
+        label_cache, legend_cache, caption_cache = caches
         top = max(layout.label_y - 3 * layout.font_px, 0.0)
-        labels_rect = QtCore.QRectF(0, top, layout.size[0], layout.band_top - top)
-        labels_key = ("layer labels", id(layout), scene.layer_names, scene.highlight, theme.name)
-
-        def compose_labels(label_painter, records) -> None:
-            # From one image per label: a step that moves the highlight draws only the label turning bold.
-            chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
-            for l in chosen:
-                rect = QtCore.QRectF(extents[l][0] - 8, top, extents[l][1] - extents[l][0] + 16, layout.band_top - top)
-                key = ("layer label", id(layout), l, tuple(levels[l][level]), scene.highlight == l, theme.name)
-                draw = lambda p, r, l=l: paint_layer_labels(p, layout, scene, theme, r, only=l)  # noqa: E731
-                label_cache.paint(label_painter, key, rect, device_scale, draw, records)
-
-        labels_cache.paint(painter, labels_key, labels_rect, device_scale, compose_labels, boxes)
+        # One image per label, copied to the screen: a step that moves the highlight draws only the label
+        # turning bold (an image of them all would be made anew at each step of a pass's first showing).
+        chosen, extents, levels, level = layer_label_plan(layout, scene, theme)
+        for l in chosen:
+            rect = QtCore.QRectF(extents[l][0] - 8, top, extents[l][1] - extents[l][0] + 16, layout.band_top - top)
+            key = ("layer label", id(layout), l, tuple(levels[l][level]), scene.highlight == l, theme.name)
+            draw = lambda p, r, l=l: paint_layer_labels(p, layout, scene, theme, r, only=l)  # noqa: E731
+            label_cache.paint(painter, key, rect, device_scale, draw, boxes)
         if layout.legend_place != "none":
             legend = layout.legend
             legend_rect = QtCore.QRectF(legend.left - 4, legend.top - 4, legend.width + 8, legend.height + 8)

@@ -116,11 +116,11 @@ def _fit_font(theme: Theme, px: float, text: str, room: float, bold: bool) -> Qt
     least = math.ceil(least_text_px(theme))
     result = font(theme, max(px, least), bold)
     limit = room - FIT_MARGIN_PX
-    advance = QtGui.QFontMetricsF(result).horizontalAdvance(text)
     size = result.pixelSize()
+    advance = text_advance(theme, size, text, bold)  # the same font as ``result``: measured once, kept
     # Whole pixel sizes, measured at the size drawn: rounding a scaled size may round it up, past the room.
     while advance > limit > 0 and size > least:
         size = max(least, min(size - 1, math.floor(size * limit / advance)))
         result = font(theme, size, bold)
-        advance = QtGui.QFontMetricsF(result).horizontalAdvance(text)
+        advance = text_advance(theme, size, text, bold)
     return result

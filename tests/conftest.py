@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -119,6 +120,22 @@ def no_qt_leftovers(request, monkeypatch):
     if app is None:
         return
     app.processEvents()
+    # The garbage collector waits until the walk below is over: a collection in it could delete a window
+    # (its wrapper's C++ object) while Qt lists the top-level widgets; CI crashed once in this walk.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        problems = _qt_leftovers(app, timers, threads)
+    finally:
+        if collecting:
+            gc.enable()
+    if problems:
+        pytest.fail("test left Qt objects behind: " + "; ".join(problems), pytrace=False)
+
+
+def _qt_leftovers(app, timers, threads) -> list[str]:
+    from PySide6 import QtCore
+
     problems = []
     for ref in timers:
         timer = ref()
@@ -138,8 +155,7 @@ def no_qt_leftovers(request, monkeypatch):
         if widget.isVisible() and widget.windowType() in (QtCore.Qt.WindowType.Window, QtCore.Qt.WindowType.Dialog):
             problems.append(f"a window is still open: {type(widget).__name__} {widget.windowTitle()!r}")
             widget.close()
-    if problems:
-        pytest.fail("test left Qt objects behind: " + "; ".join(problems), pytrace=False)
+    return problems
 
 
 @pytest.fixture

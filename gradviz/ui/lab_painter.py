@@ -59,15 +59,16 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     top = QtCore.QRectF(rect.left(), rect.top(), rect.width() - bar_width - canvas.pad, lh)
     canvas.text(top, lab.title, "title", bold=True)
     bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
-    special = (canvas.lab.zero_gradients, canvas.lab.nonfinite_gradients)
+    special = tuple(getattr(canvas.lab, flag) for flag, _colour, _texts in SPECIAL_KEYS)
     key = (tuple(canvas.lab.decades), *special, round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
     canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")
 
 
-#: The colour bar's keys for the sketch's colours off the scale: which, then its text, longest form first.
-SPECIAL_KEYS = (("zero", ("exactly 0", "0")), ("nonfinite", ("NaN or inf", "NaN")))
+#: The colour bar's keys for the sketch's colours off the scale: the ``LabScene`` flag that shows one, the
+#: theme's colour, its text (longest form first).
+SPECIAL_KEYS = (("zero_gradients", "zero_edge", ("exactly 0", "0")), ("nonfinite_gradients", "nonfinite", ("NaN or inf", "NaN")))
 
 
 def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
@@ -75,14 +76,13 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     label = "last batch |∂C/∂w|"
     lo_text, hi_text = format_power_of_ten(lo), format_power_of_ten(hi)
     # A sketch's edge with an exact 0 (a dead ReLU) or a NaN is coloured apart from the scale: its own key.
-    shown = {"zero": canvas.lab.zero_gradients, "nonfinite": canvas.lab.nonfinite_gradients}
     swatch = canvas.line_height() * 0.5
     w_label = canvas.text_width(label) + canvas.pad
     w_lo, w_hi = canvas.text_width(lo_text) + canvas.pad * 0.5, canvas.text_width(hi_text) + canvas.pad * 0.5
     for form in range(2):  # the keys' long texts where the bar keeps some length, else their short ones
-        keys = [(which, texts[form]) for which, texts in SPECIAL_KEYS if shown[which]]
+        keys = [(colour, texts[form]) for flag, colour, texts in SPECIAL_KEYS if getattr(canvas.lab, flag)]
         # Each key: a gap, the swatch, a small gap, the text with room for its last glyph.
-        w_keys = [canvas.pad * 1.4 + swatch + canvas.text_width(text) + canvas.pad * 0.5 for _which, text in keys]
+        w_keys = [canvas.pad * 1.4 + swatch + canvas.text_width(text) + canvas.pad * 0.5 for _colour, text in keys]
         bar_w = rect.width() - w_label - w_lo - w_hi - sum(w_keys)
         if bar_w >= 6 * canvas.px:
             break
@@ -107,9 +107,9 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     x += bar_w
     canvas.text(QtCore.QRectF(x, rect.top(), w_hi, rect.height()), hi_text, "colour-bar")
     x += w_hi
-    colours = {"zero": canvas.theme.zero_edge, "nonfinite": canvas.theme.nonfinite}
-    for (which, text), width in zip(keys, w_keys):
-        canvas.p.fillRect(QtCore.QRectF(x + canvas.pad, rect.center().y() - swatch / 2, swatch, swatch), QtGui.QColor(colours[which]))
+    for (colour, text), width in zip(keys, w_keys):
+        swatch_rect = QtCore.QRectF(x + canvas.pad, rect.center().y() - swatch / 2, swatch, swatch)
+        canvas.p.fillRect(swatch_rect, QtGui.QColor(getattr(canvas.theme, colour)))
         start = x + canvas.pad * 1.4 + swatch
         canvas.text(QtCore.QRectF(start, rect.top(), x + width - start, rect.height()), text, "colour-bar")
         x += width

@@ -76,37 +76,18 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
         return hit
     if len(layout.memo) > 64:
         layout.memo.clear()
-    # Most often every layer's numbers fit inside its circles. Each layer's answer is kept on its own texts,
-    # so a step that changes one layer's numbers works out that layer alone.
-    plan, hidden = [], False
-    for l, texts in enumerate(scene.node_text):
-        if texts is None:
-            hidden |= scene.widths[l] > MAX_LABELLED_UNITS
-            continue
-        short = scene.node_text_short[l] if l < len(scene.node_text_short) else None
-        values = _values_inside(layout, l, texts, short, theme)
-        if values is None:
-            break  # a layer's numbers go under its circles: the whole plan below
-        plan.append(values)
-    else:
-        layout.memo[key] = (plan, hidden)
-        return plan, hidden
     plan, hidden, failed = [], False, False
     taken = list(direction_rects(layout))
     for l, texts in enumerate(scene.node_text):
         if texts is None:
             hidden |= scene.widths[l] > MAX_LABELLED_UNITS
             continue
-        x, r = float(layout.x[l]), layout.radii[l]
-        size = node_text_size(layout, l, texts, theme)
-        if size is None and l < len(scene.node_text_short) and scene.node_text_short[l] is not None:
-            short = scene.node_text_short[l]
-            if node_text_size(layout, l, short, theme) is not None:
-                texts, size = short, node_text_size(layout, l, short, theme)
-        if size is not None:
-            rects = tuple(QtCore.QRectF(x - r, float(y) - r, 2 * r, 2 * r) for y in layout.ys[l])
-            plan.append(NodeValues(l, texts, size, True, rects))
+        # Kept per layer and texts: a step that changes one layer's numbers measures that layer alone.
+        inside = _values_inside(layout, l, texts, scene.node_text_short[l] if l < len(scene.node_text_short) else None, theme)
+        if inside is not None:
+            plan.append(inside)
             continue
+        x, r = float(layout.x[l]), layout.radii[l]
         size = font_px(theme)
         metrics = QtGui.QFontMetricsF(font(theme, size))
         reach = float(ring_reach(r))

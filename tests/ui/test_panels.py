@@ -15,6 +15,7 @@ from gradviz.core.training import train
 from gradviz.ui.panels import ActivationCurvesPanel, DepthChainPanel, GradientBarsPanel, TrainingPanel
 from gradviz.ui.panels.log_axis import LogAxisItem, decade_span, value_label
 from gradviz.ui.theme import SCREEN, SLIDES
+from tests.readability import view_labels
 
 
 def _shown(qtbot, widget):
@@ -459,9 +460,28 @@ def test_bars_explain_a_run_in_which_no_gradient_gets_through(qtbot):
     net = Network([1, 2, 1], "tanh", [[[1.0], [0.5]], [[-1.0, -1.0]]])
     panel.show_comparison(compare_activations(net, [[0.5]], [[0.3]], "half_squared_error", ("tanh", "relu")))
     assert panel.blocked_note().startswith("ReLU: every gradient is exactly 0. Layer 2's ReLUs are all off")
+    assert panel.note() == panel.blocked_note()
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.grab()
+    written = [label for label in view_labels(panel, panel) if label.text.startswith("ReLU: every gradient")]
+    assert len(written) == 1 and written[0].px >= 14  # the lecture minimum on screen (it was 13.3 px)
     tiny = load_preset("tiny-sigmoid")
     panel.show_comparison(compare_activations(tiny.network, tiny.inputs, tiny.targets, tiny.loss))
-    assert panel.blocked_note() == ""
+    assert panel.blocked_note() == "" and panel.note() == ""
+
+
+def test_bars_say_they_wait_for_the_backward_pass_until_a_layer_is_revealed(bars, tiny_comparison):
+    from gradviz.ui.panels.gradient_bars import WAITING_NOTE
+
+    assert WAITING_NOTE == "No gradients yet:\nthe backward pass\ncomputes them"
+    bars.show_comparison(tiny_comparison.reveal(()))
+    assert bars.note() == WAITING_NOTE
+    bars.show_comparison(tiny_comparison.reveal([3]))  # the first layer the backward pass reaches
+    assert bars.note() == ""
+    bars.show_comparison(tiny_comparison.reveal(()))
+    bars.show_comparison(None)  # no network: the plot's own message, and no note left behind
+    assert bars.note() == ""
 
 
 def test_inspector_names_the_side_a_selection_came_from(qtbot):

@@ -75,3 +75,30 @@ def test_every_view_is_readable_in_the_window(qtbot, restore_app_font, name, the
     problems = violations(labels, pixels, theme.name)
     window.close()
     assert not problems, f"{name} {theme.name} {size}: {len(problems)} problems:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_bars_say_why_they_are_empty_during_the_forward_pass_and_it_reads(qtbot, restore_app_font, theme, size):
+    from gradviz.ui.panels.gradient_bars import WAITING_NOTE
+
+    window, widget = _shown_view(qtbot, "gradient-bars", theme, size)
+    window.bridge.go_to_step(1)  # the forward pass: no layer's gradient computed yet
+    for _ in range(2):
+        window.grab()
+        QtWidgets.QApplication.processEvents()
+    assert widget.note() == WAITING_NOTE
+    pixels = image_array(window.grab().toImage())
+    labels = view_labels(widget, window)
+    note = [label for label in labels if label.text.startswith("No gradients yet")]
+    assert len(note) == 1 and note[0].text.split() == WAITING_NOTE.split()
+    # Inside the plot's data area, which is empty: the whole note is on screen and clear of the axes.
+    box = widget.plot_widget().getPlotItem().vb.sceneBoundingRect()
+    area = QtCore.QRectF(widget.plot_widget().mapTo(window, box.topLeft().toPoint()), box.size())
+    assert area.contains(note[0].rect), (area, note[0].rect)
+    problems = violations(labels, pixels, theme.name)
+    window.bridge.run_to_end()  # the backward pass done: the bars stand, the note is gone
+    QtWidgets.QApplication.processEvents()
+    assert widget.note() == ""
+    window.close()
+    assert not problems, "\n".join(problems)

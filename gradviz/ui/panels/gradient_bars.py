@@ -37,6 +37,9 @@ MARK_GAP_PX = 3.0
 #: Value labels are written above the bars up to this many layers; deeper networks use the tooltips.
 MAX_LABELLED_LAYERS = 6
 _EMPTY_MESSAGE = "Gradient bars appear once a network is loaded."
+#: In the plot while the pass has revealed no layer's gradient yet (the forward pass): why it is empty.
+#: Short lines, so it fits the narrow panel of a 1280 x 720 slide.
+WAITING_NOTE = "No gradients yet:\nthe backward pass\ncomputes them"
 
 
 class GradientBarsPanel(DrawnWhenSeen):
@@ -63,6 +66,8 @@ class GradientBarsPanel(DrawnWhenSeen):
         self._bars: list[pg.BarGraphItem] = []
         self._y_extent: tuple[int, int] | None = None
         self._blocked_note = ""
+        #: The note shown in the plot: the blocked note, or ``WAITING_NOTE`` ('' when there is none).
+        self._note = ""
         self._note_item: pg.LabelItem | None = None
 
         self._measure_combo = QtWidgets.QComboBox()
@@ -243,6 +248,7 @@ class GradientBarsPanel(DrawnWhenSeen):
                    (f"{measure_label}  (log scale)", measure_label), legible=True)
         show_axes(plot, comparison is not None and comparison.depth > 0)
         if comparison is None or comparison.depth == 0:
+            self._set_note("", theme.muted, centred=True)
             style_text(self._empty_text, theme, theme.muted)
             plot.addItem(self._empty_text)
             self._empty_text.setPos(0.5, 0.5)
@@ -258,10 +264,9 @@ class GradientBarsPanel(DrawnWhenSeen):
         # The axis spans the whole pass, so it does not move while the bars grow.
         floor, top = decade_span(values)
         shown = np.asarray(comparison.revealed_layers, dtype=int)
-        if len(shown) == depth:
-            self._add_blocked_note(comparison, labels, floor, top)
-        else:
-            self._add_blocked_note(None, labels, floor, top)
+        self._add_blocked_note(comparison if len(shown) == depth else None, labels)
+        if len(shown) == 0:
+            self._set_note(WAITING_NOTE, theme.muted, centred=True)
         self._floor_decade = floor
         heights = log_heights(values, floor)
         finite = np.isfinite(values)
@@ -333,7 +338,12 @@ class GradientBarsPanel(DrawnWhenSeen):
         """The note explaining a run in which no gradient gets through at all ('' when there is none)."""
         return self._blocked_note
 
-    def _add_blocked_note(self, comparison, labels, floor: float, top: float) -> None:
+    @drawn
+    def note(self) -> str:
+        """The note written in the plot: why no gradient gets through, or that none is computed yet ('' when none)."""
+        return self._note
+
+    def _add_blocked_note(self, comparison, labels) -> None:
         notes = [] if comparison is None else [
             f"{labels[row]}: every gradient is exactly 0. Layer {layer}'s {labels[row]}s are all off\n"
             f"(f′(z) = 0 for every unit and sample), so nothing gets back past it."
@@ -341,17 +351,25 @@ class GradientBarsPanel(DrawnWhenSeen):
             if layer is not None
         ]
         self._blocked_note = "\n".join(notes)
+        # In the strip kept free above the tallest bar for the legend, at the other end from it.
+        self._set_note(self._blocked_note, self._theme.zero_edge, centred=False)
+
+    def _set_note(self, text: str, color: str, centred: bool) -> None:
+        """Write ``text`` in the plot (centred, or at its top right), in place of the note before ('' for none)."""
+        self._note = text
         if self._note_item is not None:  # parented to the view box, so plot.clear() leaves it
             if self._note_item.scene() is not None:
                 self._note_item.scene().removeItem(self._note_item)
             self._note_item = None
-        if notes:
+        if text:
             theme = self._theme
-            html = "<br>".join(n.replace("\n", "<br>") for n in notes)
-            note = pg.LabelItem(html, color=theme.zero_edge, size=f"{theme.font_size}pt", justify="right")
-            # In the strip kept free above the tallest bar for the legend, at the other end from it.
+            px = MARK_PX.get(theme.name, MARK_PX["screen"])  # the lecture minimum, as the value labels
+            note = pg.LabelItem(text.replace("\n", "<br>"), color=color, size=f"{px}px", justify="center" if centred else "right")
             note.setParentItem(self._plot_widget.getPlotItem().vb)
-            note.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 4))
+            if centred:
+                note.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
+            else:
+                note.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 4))
             self._note_item = note
 
     def _update_layer_ticks(self, *_args) -> None:

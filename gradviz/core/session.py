@@ -23,7 +23,7 @@ from .experiment import Experiment
 from .file_state import FileState
 from .lane import Lane, Variant, activation_title
 from .network import Network
-from .records import PassRecord, Phase
+from .records import PassRecord, Phase, phase_at
 from .session_data import LaneData, SessionData, session_data, stepper_from_session
 from .stats import Health, gradient_health
 from .stepper import Stepper
@@ -55,6 +55,14 @@ class Cursor:
     loss: float | None
     passes_done: int
     can_step_back: bool
+
+    @property
+    def pass_number(self) -> int:
+        """The pass the cursor stands in, from 1. Its update step ends it and is counted in ``passes_done``
+        already, so there the pass is the update's own, not the next one."""
+        if self.passes_done > 0 and phase_at(self.step, self.depth)[0] is Phase.UPDATE:
+            return self.passes_done
+        return self.passes_done + 1
 
 
 def micro_steps_taken(stepper: Stepper) -> int:

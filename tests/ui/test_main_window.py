@@ -76,6 +76,17 @@ def test_status_line_says_where_the_pass_is(qtbot, window):
     assert "the gradient shrinks about 9.1× per layer: vanishing" in window.status.health.text()
 
 
+def test_status_line_counts_the_update_in_the_pass_it_ends(qtbot, window):
+    assert window.status.step.text().endswith("pass 1")
+    press(qtbot, window, Key.Key_Right, 8)  # 3 forward, the loss, 3 backward, then the update
+    assert window.status.step.text().startswith("SGD update applied")
+    assert window.status.step.text().endswith("pass 1")
+    press(qtbot, window, Key.Key_Right)
+    assert window.status.step.text().startswith("Forward: layer 1 of 3") and window.status.step.text().endswith("pass 2")
+    press(qtbot, window, Key.Key_Left)  # back onto the update: the first pass's again
+    assert window.status.step.text().startswith("SGD update applied") and window.status.step.text().endswith("pass 1")
+
+
 def test_edge_colours_after_the_backward_pass_follow_the_colour_scale(qtbot, window):
     press(qtbot, window, Key.Key_Right, 7)
     image = grab(window.diagram)

@@ -36,7 +36,7 @@ class StatusLine:
             text += ": press → to start the forward pass"
         if cursor.loss is not None:
             text += f"   ·   loss = {format_number(cursor.loss, 6, trailing_zeros=False)}"
-        text += f"   ·   pass {cursor.passes_done + 1}"
+        text += f"   ·   pass {cursor.pass_number}"
         self.step.setText(text)
 
     def show_health(self, verdict: Health | None = None, theme: Theme | None = None) -> None:

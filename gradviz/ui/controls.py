@@ -101,11 +101,9 @@ class ControlsPanel(QtWidgets.QWidget):
         self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.editingFinished.connect(self._on_init_changed)
-        init_row = QtWidgets.QHBoxLayout()
-        init_row.addWidget(self.init, 1)
-        init_row.addWidget(QtWidgets.QLabel("seed"))
-        init_row.addWidget(self.seed)
-        form.addRow("Initialiser", init_row)
+        # Each on its own row: beside a seed box sized for ten digits, the scheme's name was cut ("xavier_nor").
+        form.addRow("Initialiser", self.init)
+        form.addRow("Seed", self.seed)
         #: How the weights on screen were really made, and the network's description (issue 17).
         self.weights_note, self.description = QtWidgets.QLabel(), QtWidgets.QLabel()
         for label, name in ((self.weights_note, "weightsNote"), (self.description, "networkDescription")):
@@ -207,6 +205,9 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def _remember_texts(self) -> None:
         self._shown_texts = {field: field.text() for field in self.findChildren(QtWidgets.QLineEdit)}
+        for field in self._shown_texts:
+            if not field.hasFocus():  # a field being edited keeps its cursor where the user put it
+                field.setCursorPosition(0)  # a text longer than its field shows its start, where one reads from
 
     def _untouched(self, field: QtWidgets.QLineEdit) -> bool:
         return self._shown_texts.get(field) == field.text()

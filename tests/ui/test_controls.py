@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6 import QtWidgets
 
 from gradviz.files.network_file import load_preset
 from gradviz.ui.bridge import CoreBridge
@@ -236,3 +237,34 @@ def test_leaving_fields_whose_text_rounds_the_value_changes_nothing(qtbot):
     with qtbot.waitSignal(panel.sigEditRequested) as request:
         _enter(panel.learning_rate, "0.25")
     assert request.args == [{"learning_rate": 0.25}]
+
+
+def test_long_fields_show_their_beginning_and_the_initialiser_its_whole_name(qtbot):
+    """deep-sigmoid's fields are longer than the dock is wide: each shows where a reader starts (the first
+    layers, the first input), not its last characters; the initialiser's name is not cut by the seed box."""
+    from PySide6 import QtGui
+
+    panel = ControlsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    experiment = load_preset("deep-sigmoid")
+    panel.show_experiment(experiment)
+    assert panel.per_layer.text().startswith("sigmoid, sigmoid") and panel.per_layer.text().endswith("linear")
+    for field in (panel.per_layer, panel.inputs):  # wider than the field
+        assert field.fontMetrics().horizontalAdvance(field.text()) > field.width()
+    for field in (panel.widths, panel.per_layer, panel.inputs, panel.targets, panel.learning_rate):
+        assert field.cursorPosition() == 0
+        assert field.cursorRect().left() <= 10  # the first character at the field's left edge
+    assert panel.init.currentText() == "xavier_normal"
+    shown = panel.init.style().subControlRect(
+        QtWidgets.QStyle.ComplexControl.CC_ComboBox, _combo_option(panel.init), QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, panel.init
+    )
+    assert QtGui.QFontMetrics(panel.init.font()).horizontalAdvance("xavier_normal") <= shown.width()
+
+
+def _combo_option(combo):
+    option = QtWidgets.QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    return option

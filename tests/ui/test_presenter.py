@@ -202,6 +202,48 @@ def test_the_shortcuts_dialog_lists_the_presenter_keys(window, monkeypatch):
     dialog.deleteLater()
 
 
+#: Qt's names of keys as the tables write them.
+TABLE_NAMES = {"Left": "←", "Right": "→", "PgUp": "PageUp", "PgDown": "PageDown"}
+
+
+def _table_keys(cell: str) -> set[str]:
+    """The keys a table cell names: "Ctrl+1 / 2 / 3" is Ctrl+1, Ctrl+2 and Ctrl+3; "B or ." is B and .."""
+    keys, prefix = set(), ""
+    for part in cell.replace(" or ", " / ").replace(", ", " / ").split(" / "):
+        part = part.split(" (")[0].strip()
+        if "+" in part.rstrip("+"):
+            prefix = part[: part.rindex("+") + 1]
+        elif prefix and len(part) == 1 and part.isdigit():
+            part = prefix + part
+        keys.add(part)
+    return keys
+
+
+def test_the_shortcuts_dialog_and_the_readme_name_every_key_of_the_window(window, monkeypatch):
+    from pathlib import Path
+
+    shown = []
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda dialog: shown.append(dialog))
+    window.show_shortcuts()
+    (dialog,) = shown
+    document = dialog.findChild(QtWidgets.QTextBrowser).document()
+    cells = [document.findBlockByNumber(i).text() for i in range(document.blockCount())]
+    in_dialog = set().union(*(_table_keys(cell) for cell in cells))
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    in_readme = set().union(*(_table_keys(row.split("|")[1]) for row in readme.splitlines() if row.startswith("| ")))
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    actions = [a for a in window.findChildren(QtGui.QAction) if any(k.toString(native) for k in a.shortcuts())]
+    assert len(actions) >= 20
+    for action in actions:
+        for key in (TABLE_NAMES.get(k.toString(native), k.toString(native)) for k in action.shortcuts()):
+            if key == "F1":
+                continue  # the key that opens the list
+            assert key in in_dialog, f"{action.text()!r}: {key} is not in the Keyboard shortcuts dialog"
+            assert key in in_readme, f"{action.text()!r}: {key} is not in the README's key table"
+    assert {"Ctrl+4", "Ctrl+L", "Shift+→"} <= in_dialog
+    dialog.deleteLater()
+
+
 def test_the_readme_key_table_lists_the_presenter_keys():
     from pathlib import Path
 

@@ -18,7 +18,7 @@ SHORTCUTS = (
     ("F5", "presenter mode: full screen, slides theme, the diagram over the gradient bars"),
     ("B or .", "in presenter mode: blank the screen to black, and back"),
     ("Esc", "leave presenter mode; otherwise clear the selection in the inspector"),
-    ("Ctrl+1 / 2 / 3", "colour edges by gradient, weight, activation"),
+    ("Ctrl+1 / 2 / 3 / 4", "colour edges by gradient, weight, activation; or by gradient, labelled with w and ∂L/∂w"),
     ("Ctrl+K", "compare side by side: the network as loaded and with another activation"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last edit, weight redraw, training run or preset switch"),
     ("Ctrl+N / Ctrl+O", "a new session / open a session or network file"),

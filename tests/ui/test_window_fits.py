@@ -67,7 +67,7 @@ def test_the_help_dialogs_are_inside_the_available_screen_in_the_slides_theme(qt
 
 SCRIPT = r"""
 import json, sys
-from PySide6 import QtWidgets, QtCore
+from PySide6 import QtWidgets, QtCore, QtGui
 from gradviz.files.network_file import load_preset
 from gradviz.ui.app import make_app
 from gradviz.ui.main_window import MainWindow
@@ -93,8 +93,20 @@ for name, make in (("shortcuts", shortcuts_dialog), ("about", about_dialog)):
     g = dialog.frameGeometry()
     dialogs[name] = [g.x(), g.y(), g.width(), g.height()]
     dialog.close()
+cut = []  # the Network panel's choices, each of them, that its chooser would show cut
+for combo in window.controls.findChildren(QtWidgets.QComboBox):
+    if not combo.isVisibleTo(window.controls):
+        continue
+    option = QtWidgets.QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option,
+                                         QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, combo)
+    metrics = QtGui.QFontMetrics(combo.font())
+    cut += [[combo.itemText(i), field.width()] for i in range(combo.count())
+            if metrics.horizontalAdvance(combo.itemText(i)) > field.width()]
 print(json.dumps({
     "screen": [available.x(), available.y(), available.width(), available.height()],
+    "choices_cut": cut,
     "extension_visible": ext.isVisible(),
     "form_cut": scroll.viewport().width() < scroll.widget().minimumSizeHint().width(),
     "dialogs": dialogs,
@@ -105,7 +117,8 @@ window.close()
 
 @pytest.mark.parametrize("size", SIZES)
 def test_on_a_projector_sized_screen_the_slides_window_and_its_dialogs_fit(tmp_path, size):
-    """A screen of exactly the projector's size (Qt's offscreen platform told so), the window filling it."""
+    """A screen of exactly the projector's size (Qt's offscreen platform told so), the window filling it, the
+    Network panel in front on deep-sigmoid (its longest fields and the initialiser it names)."""
     config = tmp_path / "screen.json"
     screen = {"name": "projector", "x": 0, "y": 0, "width": size[0], "height": size[1], "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
     config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
@@ -116,5 +129,7 @@ def test_on_a_projector_sized_screen_the_slides_window_and_its_dialogs_fit(tmp_p
     assert facts["screen"] == [0, 0, *size]
     assert not facts["extension_visible"]
     assert not facts["form_cut"]
+    # No chooser cut (item 6), whichever choice is made: "xavier_nor" beside the seed box, before.
+    assert facts["choices_cut"] == []
     for name, (x, y, width, height) in facts["dialogs"].items():
         assert x >= 0 and y >= 0 and x + width <= size[0] and y + height <= size[1], name

@@ -71,24 +71,29 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
 SPECIAL_KEYS = (("zero_gradients", "zero_edge", ("exactly 0", "0")), ("nonfinite_gradients", "nonfinite", ("NaN or inf", "NaN")))
 
 
+#: What the header's colour bar measures, longest form first.
+BAR_LABELS = ("last batch |∂C/∂w|", "|∂C/∂w|", "")
+
+
 def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     lo, hi = canvas.lab.decades
-    label = "last batch |∂C/∂w|"
     lo_text, hi_text = format_power_of_ten(lo), format_power_of_ten(hi)
     # A sketch's edge with an exact 0 (a dead ReLU) or a NaN is coloured apart from the scale: its own key.
     swatch = canvas.line_height() * 0.5
-    w_label = canvas.text_width(label) + canvas.pad
     w_lo, w_hi = canvas.text_width(lo_text) + canvas.pad * 0.5, canvas.text_width(hi_text) + canvas.pad * 0.5
-    for form in range(2):  # the keys' long texts where the bar keeps some length, else their short ones
-        keys = [(colour, texts[form]) for flag, colour, texts in SPECIAL_KEYS if getattr(canvas.lab, flag)]
-        # Each key: a gap, the swatch, a small gap, the text with room for its last glyph.
-        w_keys = [canvas.pad * 1.4 + swatch + canvas.text_width(text) + canvas.pad * 0.5 for _colour, text in keys]
-        bar_w = rect.width() - w_label - w_lo - w_hi - sum(w_keys)
-        if bar_w >= 6 * canvas.px:
+    # The bar names what it measures in the longest words that leave it some length; with no room at all,
+    # nothing.
+    for label in BAR_LABELS:
+        w_label = canvas.text_width(label) + canvas.pad if label else 0.0
+        for form in range(2):  # the keys' long texts where the bar keeps some length, else their short ones
+            keys = [(colour, texts[form]) for flag, colour, texts in SPECIAL_KEYS if getattr(canvas.lab, flag)]
+            # Each key: a gap, the swatch, a small gap, the text with room for its last glyph.
+            w_keys = [canvas.pad * 1.4 + swatch + canvas.text_width(text) + canvas.pad * 0.5 for _colour, text in keys]
+            bar_w = rect.width() - w_label - w_lo - w_hi - sum(w_keys)
+            if bar_w >= 6 * canvas.px:
+                break
+        if bar_w >= 3 * canvas.px:
             break
-    if bar_w < 3 * canvas.px:
-        label, w_label = "", 0.0
-        bar_w = rect.width() - w_lo - w_hi - sum(w_keys)
     x = rect.left()
     if label:
         canvas.text(QtCore.QRectF(x, rect.top(), w_label, rect.height()), label, "colour-bar")

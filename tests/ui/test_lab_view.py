@@ -264,6 +264,11 @@ def test_the_lab_is_readable(qtbot, restore_app_font, preset, theme, size):
     assert len(texts) > 20
     small = [(t.text, t.px) for t in texts if t.px < least]
     assert not small
+    # The learning-speed plot names Nielsen's measure in its title at every size (issue 19 item 1).
+    speed_titles = [t.text for t in texts if t.role == "title" and "‖∂C/∂b_l‖" in t.text]
+    assert len(speed_titles) == 1 and "Nielsen" in speed_titles[0], speed_titles
+    # The colour bar names what it measures (it dropped its name where 10⁻⁹ and 10⁻¹ took the room).
+    assert [t.text for t in texts if t.role == "colour-bar" and "|∂C/∂w|" in t.text]
     view_rect = QtCore.QRectF(window.lab.view.rect())
     image = window.lab.view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     ratio = image.devicePixelRatio()

@@ -16,6 +16,8 @@ INIT_NAMES = {
     "nielsen": "Nielsen's N(0, 1/n) weights", "xavier_normal": "Xavier normal", "xavier_uniform": "Xavier uniform",
     "he_normal": "He normal", "he_uniform": "He uniform", "normal": "N(0, 1) weights",
 }  # fmt: skip
+#: Initialisers in the shortest captions.
+SHORT_INIT_NAMES = {"nielsen": "Nielsen", "normal": "N(0, 1)", "xavier_normal": "Xavier", "xavier_uniform": "Xavier", "he_normal": "He", "he_uniform": "He"}
 #: The epoch axis spans at least this many epochs, so the first epochs do not fill the whole width.
 MIN_AXIS_EPOCHS = 10
 #: The digits' brightest pixel value (the UCI optdigits scale is 0..16).
@@ -70,12 +72,14 @@ def lane_caption(number: int, name: str, activation: str, init: str) -> tuple[st
     initialiser."""
     own = [name] if name and name != activation else []
     init_name = INIT_NAMES.get(init, init)
-    short = init_name.split(" ")[0].rstrip("'s")
-    return (
+    short = SHORT_INIT_NAMES.get(init, init)
+    forms = (
         " · ".join([f"Lane {number}", *own, activation, init_name]),
         " · ".join([f"Lane {number}", activation, init_name]),
+        " · ".join([f"Lane {number}", activation, short]),  # "Lane" kept before the initialiser is shortened
         " · ".join([f"{number}", activation, short]),
     )
+    return tuple(dict.fromkeys(forms))  # each form once, longest first
 
 
 def lab_scene(shot) -> LabScene:

@@ -580,3 +580,23 @@ def test_sketch_edges_below_the_scale_take_its_lowest_colour_and_above_its_highe
     assert rgba[0].tolist() == rgba[1].tolist() == list(ends[0])
     assert rgba[2].tolist() == rgba[3].tolist() == list(ends[1])
     assert rgba[4].tolist() == list(ends[2])
+
+
+def test_a_lane_caption_shortens_its_initialiser_before_it_drops_the_word_lane():
+    from gradviz.ui.lab_scene import lane_caption
+
+    assert lane_caption(1, "sigmoid", "sigmoid", "nielsen") == (
+        "Lane 1 · sigmoid · Nielsen's N(0, 1/n) weights", "Lane 1 · sigmoid · Nielsen", "1 · sigmoid · Nielsen",
+    )  # fmt: skip
+    assert lane_caption(2, "deep", "relu", "he_normal") == (
+        "Lane 2 · deep · relu · He normal", "Lane 2 · relu · He normal", "Lane 2 · relu · He", "2 · relu · He",
+    )  # fmt: skip
+    assert lane_caption(3, "", "tanh", "normal")[-2:] == ("Lane 3 · tanh · N(0, 1)", "3 · tanh · N(0, 1)")
+
+
+def test_digits_lanes_at_1280_by_720_are_both_called_lanes(qtbot, restore_app_font):
+    """digits-deep's sigmoid lane was captioned "1 · sigmoid · Nielsen" beside "Lane 2 · relu · He normal"."""
+    window = shown_lab(qtbot, "digits-deep", SLIDES, (1280, 720))
+    _press(qtbot, window, Key.Key_Right)
+    captions = [t.text for t in _painted(qtbot, window).texts if t.role == "caption"]
+    assert captions == ["Lane 1 · sigmoid · Nielsen", "Lane 2 · relu · He normal"]

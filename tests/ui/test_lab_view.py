@@ -594,9 +594,12 @@ def test_a_lane_caption_shortens_its_initialiser_before_it_drops_the_word_lane()
     assert lane_caption(3, "", "tanh", "normal")[-2:] == ("Lane 3 · tanh · N(0, 1)", "3 · tanh · N(0, 1)")
 
 
-def test_digits_lanes_at_1280_by_720_are_both_called_lanes(qtbot, restore_app_font):
+def test_digits_lanes_at_1280_by_720_are_both_called_lanes_and_their_matrices_name_their_axes(qtbot, restore_app_font):
     """digits-deep's sigmoid lane was captioned "1 · sigmoid · Nielsen" beside "Lane 2 · relu · He normal"."""
     window = shown_lab(qtbot, "digits-deep", SLIDES, (1280, 720))
     _press(qtbot, window, Key.Key_Right)
-    captions = [t.text for t in _painted(qtbot, window).texts if t.role == "caption"]
+    texts = _painted(qtbot, window).texts
+    captions = [t.text for t in texts if t.role == "caption"]
     assert captions == ["Lane 1 · sigmoid · Nielsen", "Lane 2 · relu · He normal"]
+    # Each confusion matrix says which way is true and which predicted (it said only "Confusion" here).
+    assert [t.text for t in texts if t.role == "title" and "↓" in t.text] == ["True ↓ pred. →"] * 2

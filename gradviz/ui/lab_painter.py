@@ -60,7 +60,7 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     canvas.text(top, lab.title, "title", bold=True)
     bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
     special = tuple(getattr(canvas.lab, flag) for flag, _colour, _texts in SPECIAL_KEYS)
-    key = (tuple(canvas.lab.decades), *special, round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    key = (tuple(canvas.lab.decades), *special, canvas.lab.bar_labels, round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
     canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")
@@ -71,10 +71,6 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
 SPECIAL_KEYS = (("zero_gradients", "zero_edge", ("exactly 0", "0")), ("nonfinite_gradients", "nonfinite", ("NaN or inf", "NaN")))
 
 
-#: What the header's colour bar measures, longest form first.
-BAR_LABELS = ("last batch |∂C/∂w|", "|∂C/∂w|", "")
-
-
 def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     lo, hi = canvas.lab.decades
     lo_text, hi_text = format_power_of_ten(lo), format_power_of_ten(hi)
@@ -83,7 +79,7 @@ def _paint_colour_bar(canvas, rect: QtCore.QRectF) -> None:
     w_lo, w_hi = canvas.text_width(lo_text) + canvas.pad * 0.5, canvas.text_width(hi_text) + canvas.pad * 0.5
     # The bar names what it measures in the longest words that leave it some length; with no room at all,
     # nothing.
-    for label in BAR_LABELS:
+    for label in canvas.lab.bar_labels:
         w_label = canvas.text_width(label) + canvas.pad if label else 0.0
         for form in range(2):  # the keys' long texts where the bar keeps some length, else their short ones
             keys = [(colour, texts[form]) for flag, colour, texts in SPECIAL_KEYS if getattr(canvas.lab, flag)]

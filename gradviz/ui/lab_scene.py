@@ -18,6 +18,10 @@ INIT_NAMES = {
 }  # fmt: skip
 #: Initialisers in the shortest captions.
 SHORT_INIT_NAMES = {"nielsen": "Nielsen", "normal": "N(0, 1)", "xavier_normal": "Xavier", "xavier_uniform": "Xavier", "he_normal": "He", "he_uniform": "He"}
+#: The header colour bar's name, longest form first: after a mini-batch, and before any (the gradient of
+#: the first mini-batch at the starting weights, which the first step applies).
+LAST_BATCH_LABELS = ("last batch |∂C/∂w|", "|∂C/∂w|", "")
+FIRST_BATCH_LABELS = ("first batch |∂C/∂w|", "|∂C/∂w|", "")
 #: The epoch axis spans at least this many epochs, so the first epochs do not fill the whole width.
 MIN_AXIS_EPOCHS = 10
 #: The digits' brightest pixel value (the UCI optdigits scale is 0..16).
@@ -64,6 +68,9 @@ class LabScene:
     #: the sketch colours those apart from the scale, and the colour bar then names those colours too.
     zero_gradients: bool = False
     nonfinite_gradients: bool = False
+    #: What the header's colour bar measures, longest form first: the last mini-batch's |dC/dw|, or before
+    #: any training the first one's, at the starting weights (``Lab.probe_gradients``).
+    bar_labels: tuple[str, ...] = LAST_BATCH_LABELS
 
 
 def lane_caption(number: int, name: str, activation: str, init: str) -> tuple[str, ...]:
@@ -118,6 +125,7 @@ def lab_scene(shot) -> LabScene:
         test_images=None if two_d else images, lanes=tuple(lanes),
         zero_gradients=any(bool((g == 0).any()) for g in grads),
         nonfinite_gradients=any(not bool(np.isfinite(g).all()) for g in grads),
+        bar_labels=(FIRST_BATCH_LABELS if shot.epoch == 0 and shot.batch_index == 0 else LAST_BATCH_LABELS),
     )  # fmt: skip
 
 

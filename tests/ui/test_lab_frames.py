@@ -245,3 +245,20 @@ def test_without_an_exact_zero_or_a_nan_the_colour_bar_has_no_extra_key(qtbot):
     picture, _image = _painted(qtbot, window)
     assert _special_keys(picture) == []
     assert any(t.role == "colour-bar" and t.text == "last batch |∂C/∂w|" for t in picture.texts)
+
+
+def test_before_any_mini_batch_the_colour_bar_names_the_first_batch_and_after_one_the_last(qtbot):
+    """At epoch 0 the sketch shows the first mini-batch's gradient at the starting weights (not yet applied):
+    "last batch" would name a batch that has not been trained."""
+    window = shown_lab(qtbot, size=(1600, 900))
+    shot = window.bridge.snapshot.lab
+    assert (shot.epoch, shot.batch_index) == (0, 0)
+    bar = [t.text for t in _painted(qtbot, window)[0].texts if t.role == "colour-bar" and "|∂C/∂w|" in t.text]
+    assert bar == ["first batch |∂C/∂w|"]
+    qtbot.keyClick(window.lab.view, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)  # one mini-batch
+    assert window.bridge.snapshot.lab.batch_index == 1
+    bar = [t.text for t in _painted(qtbot, window)[0].texts if t.role == "colour-bar" and "|∂C/∂w|" in t.text]
+    assert bar == ["last batch |∂C/∂w|"]
+    qtbot.keyClick(window.lab.view, Key.Key_Home)  # Reset: epoch 0 again, nothing trained
+    bar = [t.text for t in _painted(qtbot, window)[0].texts if t.role == "colour-bar" and "|∂C/∂w|" in t.text]
+    assert bar == ["first batch |∂C/∂w|"]

@@ -60,7 +60,8 @@ def _paint_header(canvas, rect: QtCore.QRectF, verdict_lines: list[str]) -> None
     canvas.text(top, lab.title, "title", bold=True)
     bar = QtCore.QRectF(rect.right() - bar_width, rect.top(), bar_width, lh)
     special = tuple(getattr(canvas.lab, flag) for flag, _colour, _texts in SPECIAL_KEYS)
-    key = (tuple(canvas.lab.decades), *special, canvas.lab.bar_labels, round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    place = (round(bar.x(), 2), round(bar.y(), 2), round(bar.width(), 2), round(bar.height(), 2))
+    key = (tuple(canvas.lab.decades), *special, canvas.lab.bar_labels, *place)
     canvas.layer(("colour bar",), key, bar, lambda: _paint_colour_bar(canvas, bar))
     for n, line in enumerate(verdict_lines, start=1):
         canvas.text(QtCore.QRectF(rect.left(), rect.top() + n * lh, rect.width(), lh), line, "verdict")

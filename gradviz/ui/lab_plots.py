@@ -262,8 +262,9 @@ def paint_speed_plot(canvas, rect: QtCore.QRectF) -> None:
         widest.append(lane.name)
     legend_w = min(max(_legend_width(canvas, widest), canvas.text_width("1 2 3 4 5 ") * 1.6 + 5 * canvas.px), rect.width() * 0.36)
     # The widest that fits; Nielsen's name, which issue 19 asks for in the title, goes last.
-    titles = ("Learning speed ‖∂C/∂b_l‖ of each layer l (Nielsen), log axis", "Nielsen's learning speed ‖∂C/∂b_l‖ per layer",
-              "Nielsen's speed ‖∂C/∂b_l‖ per layer", "Nielsen's speed ‖∂C/∂b_l‖", "Speed ‖∂C/∂b_l‖")  # fmt: skip
+    titles = ("Learning speed ‖∂C/∂b_l‖ of each layer l (Nielsen), log axis",
+              "Nielsen's learning speed ‖∂C/∂b_l‖ per layer", "Nielsen's speed ‖∂C/∂b_l‖ per layer",
+              "Nielsen's speed ‖∂C/∂b_l‖", "Speed ‖∂C/∂b_l‖")  # fmt: skip
     area = _axes(canvas, rect, last, titles, legend_w, y_ticks, y_texts)
     canvas.picture.plot_rects["speed"] = (QtCore.QRectF(area), last, (lo, hi))
 

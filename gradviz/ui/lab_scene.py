@@ -17,7 +17,10 @@ INIT_NAMES = {
     "he_normal": "He normal", "he_uniform": "He uniform", "normal": "N(0, 1) weights",
 }  # fmt: skip
 #: Initialisers in the shortest captions.
-SHORT_INIT_NAMES = {"nielsen": "Nielsen", "normal": "N(0, 1)", "xavier_normal": "Xavier", "xavier_uniform": "Xavier", "he_normal": "He", "he_uniform": "He"}
+SHORT_INIT_NAMES = {
+    "nielsen": "Nielsen", "normal": "N(0, 1)", "xavier_normal": "Xavier", "xavier_uniform": "Xavier", "he_normal": "He",
+    "he_uniform": "He",
+}  # fmt: skip
 #: The header colour bar's name, longest form first: after a mini-batch, and before any (the gradient of
 #: the first mini-batch at the starting weights, which the first step applies).
 LAST_BATCH_LABELS = ("last batch |∂C/∂w|", "|∂C/∂w|", "")

@@ -127,3 +127,29 @@ def test_the_lanes_view_lists_every_lane_with_its_verdict(qtbot):
         assert lines == [f"sigmoid (as loaded): {expected}", lines[1]] and lines[1].startswith("ReLU: ")
     finally:
         window.close()
+
+
+def test_the_lanes_view_starts_at_the_top_of_its_dock(qtbot):
+    """Its text sat in the middle of a tall dock, half a screen below the tab that shows it."""
+    from PySide6 import QtGui
+
+    from gradviz.ui.main_window import MainWindow
+
+    window = MainWindow(load_preset("tiny-sigmoid"))
+    qtbot.addWidget(window)
+    window.resize(1920, 1080)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        window.docks["lanes"].raise_()
+        label = window.view_widgets["lanes"]
+        qtbot.waitUntil(lambda: label.isVisible() and label.height() > 200)
+        image = label.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3]
+        background = pixels[-1, -1]
+        rows = np.flatnonzero((pixels != background).any(axis=(1, 2)))
+        assert rows.size, "the lanes view shows no text"
+        assert rows[0] <= 3 * label.fontMetrics().height(), (rows[0], label.height())
+        assert rows[-1] < label.height() / 2  # one line of text, in the top half of a tall dock
+    finally:
+        window.close()

@@ -1,6 +1,6 @@
 """Lanes: one line per network moving in lock-step, with the verdict of its pass so far."""
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from .registry import ViewSpec
 
@@ -9,6 +9,9 @@ def make(theme) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel()
     label.setObjectName("lanesView")
     label.setWordWrap(True)
+    # At the top of its dock, where one reads from (a label centres its text in its height by default).
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+    label.setMargin(4)
     return label
 
 

@@ -595,3 +595,19 @@ def test_bar_value_labels_never_run_into_each_other(qtbot, tiny_comparison, them
         assert len(shown) == 6
     # The first layer's sigmoid bar, the one that shows the vanishing, always keeps its label.
     assert "0.000424" in [m.toPlainText() for m in shown]
+
+
+@pytest.mark.parametrize("tall", [False, True], ids=["wide", "stacked"])
+def test_the_training_panels_show_label_sits_beside_its_chooser(qtbot, tall):
+    """In a wide panel the word "Show" stood in the middle of the row, far from the chooser it names."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_stacked(tall)
+    panel.resize(*((1900, 420) if not tall else (460, 900)))
+    panel.show()
+    qtbot.waitExposed(panel)
+    (label,) = [w for w in panel.findChildren(QtWidgets.QLabel) if w.text() == "Show"]
+    (combo,) = panel.findChildren(QtWidgets.QComboBox)  # the measure chooser
+    text_right = label.mapTo(panel, QtCore.QPoint(0, 0)).x() + label.contentsRect().left() + label.fontMetrics().horizontalAdvance("Show")
+    gap = combo.mapTo(panel, QtCore.QPoint(0, 0)).x() - text_right
+    assert 0 <= gap <= 16, gap

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .diagram.compare import CompareView
 from .theme import SLIDES, Theme
 from .views.registry import view
 
@@ -18,6 +19,10 @@ PRESENTER_VIEWS = ("gradient-bars",)
 
 #: The middle view's share of the presenter page's height; the gradient bars take the rest.
 DIAGRAM_SHARE = 0.65
+#: The same for the Compare view, two diagrams each with its own caption over one colour strip: at 0.65 of
+#: a 1280 x 720 screen, deep-sigmoid's columns of 8 neurons were squeezed into 27 px (69 px at 0.72). More
+#: than 0.72 cuts the bars' axis title there.
+COMPARE_SHARE = 0.72
 #: The status line's print size in presenter mode, in pixels: read from the back row of a lecture hall.
 STATUS_FONT_PX = 28
 
@@ -66,6 +71,15 @@ class PresenterPage(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         self._top = top
+        if isinstance(top, QtWidgets.QStackedWidget):  # Compare turned on or off while presenting
+            top.currentChanged.connect(self._share_height)
+
+    @property
+    def share(self) -> float:
+        """The middle view's share of the page's height: more for the Compare view."""
+        shown = self._top.currentWidget() if isinstance(self._top, QtWidgets.QStackedWidget) else self._top
+        compare = shown is not None and (isinstance(shown, CompareView) or shown.findChild(CompareView) is not None)
+        return COMPARE_SHARE if compare else DIAGRAM_SHARE
 
     def draw(self, shot, before) -> None:
         """Show ``shot`` in each view of the page (``before`` None draws it whole)."""
@@ -74,9 +88,12 @@ class PresenterPage(QtWidgets.QWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._share_height()
+
+    def _share_height(self, *_args) -> None:
         count = self.splitter.count()
         total = max(1, self.splitter.height() - (count - 1) * self.splitter.handleWidth())
-        top = round(total * DIAGRAM_SHARE)
+        top = round(total * self.share)
         rest = (total - top) // max(1, count - 1)
         self.splitter.setSizes([top, *([rest] * (count - 1))])
 

@@ -133,3 +133,58 @@ def test_on_a_projector_sized_screen_the_slides_window_and_its_dialogs_fit(tmp_p
     assert facts["choices_cut"] == []
     for name, (x, y, width, height) in facts["dialogs"].items():
         assert x >= 0 and y >= 0 and x + width <= size[0] and y + height <= size[1], name
+
+
+PRESENTER_COMPARE = r"""
+import json
+from PySide6 import QtCore
+from gradviz.files.network_file import load_preset
+from gradviz.ui.app import make_app
+from gradviz.ui.main_window import MainWindow
+
+app = make_app()
+window = MainWindow(load_preset("deep-sigmoid"))
+window.show()
+window.bridge.set_compare_active(True)
+window.presenter.set_active(True)
+for _ in range(5):
+    app.processEvents()
+window.bridge.run_to_end()
+for _ in range(5):
+    app.processEvents()
+page = window.presenter.page
+halves = [window.compare_view.left, window.compare_view.right]
+plot_widget = page.views[0][1].plot_widget()
+bars = plot_widget.getPlotItem().vb
+axis_title = plot_widget.getPlotItem().getAxis("bottom").label
+print(json.dumps({
+    "window": [window.width(), window.height()],
+    "columns": [view.neuron_center(1, 7).y() - view.neuron_center(1, 0).y() for view in halves],
+    "middle": page.splitter.sizes()[0],
+    "bars_plot": bars.height(),
+    # The bars' x-axis title, in the plot widget's pixels: inside it, or cut at its bottom.
+    # (the text's own box: a QGraphicsTextItem's bounding rect includes its document margin)
+    "axis_title_bottom": plot_widget.mapFromScene(axis_title.mapRectToScene(axis_title.boundingRect().adjusted(
+        0, 0, 0, -axis_title.document().documentMargin())).bottomLeft()).y(),
+    "bars_widget_height": plot_widget.viewport().height(),
+}))
+window.presenter.set_active(False)
+window.close()
+"""
+
+
+def test_presenter_mode_with_compare_on_a_1280_by_720_screen_keeps_the_networks_readable(tmp_path):
+    """At 0.65 of the page, deep-sigmoid's 8 neurons a column were squeezed into 27 px in each half; the
+    Compare view now takes 0.72, and the gradient bars below keep their axis title whole."""
+    config = tmp_path / "screen.json"
+    screen = {"name": "projector", "x": 0, "y": 0, "width": 1280, "height": 720, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    done = subprocess.run([sys.executable, "-c", PRESENTER_COMPARE], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert facts["window"] == [1280, 720]
+    for column in facts["columns"]:
+        assert column >= 60, facts  # 7 gaps between 8 neurons: at least 8.5 px a neuron (27 px before)
+    assert facts["bars_plot"] >= 80, facts  # the bars below keep a plot to read
+    assert facts["axis_title_bottom"] <= facts["bars_widget_height"] + 1, facts  # and their axis title whole

@@ -164,6 +164,24 @@ def test_presenter_mode_shows_the_compare_view_when_it_is_on(qtbot, window):
     assert window.compare_bar.isVisible()
 
 
+def test_the_compare_view_takes_a_larger_share_of_the_page_also_when_turned_on_while_presenting(qtbot, window):
+    from gradviz.ui.presenter import COMPARE_SHARE, DIAGRAM_SHARE
+
+    def share():
+        QtWidgets.QApplication.processEvents()
+        top, *rest = window.presenter.page.splitter.sizes()
+        return top / (top + sum(rest))
+
+    press(qtbot, window, Key.Key_F5)
+    assert share() == pytest.approx(DIAGRAM_SHARE, abs=0.01)
+    qtbot.keyClick(window, Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.compare_view.isVisible()
+    assert share() == pytest.approx(COMPARE_SHARE, abs=0.01)
+    qtbot.keyClick(window, Key.Key_K, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.diagram.isVisible() and share() == pytest.approx(DIAGRAM_SHARE, abs=0.01)
+    press(qtbot, window, Key.Key_Escape)
+
+
 def test_the_view_menu_offers_presenter_mode(qtbot, window):
     texts = [a.text() for a in window.menus.view.actions()]
     assert "Presenter mode" in texts

@@ -123,8 +123,10 @@ def _values_inside(layout: DiagramLayout, layer: int, texts, short, theme: Theme
     if len(kept) > 1024:
         kept.clear()
     size = node_text_size(layout, layer, texts, theme)
-    if size is None and short is not None and node_text_size(layout, layer, short, theme) is not None:
-        texts, size = short, node_text_size(layout, layer, short, theme)
+    if size is None and short is not None:
+        short_size = node_text_size(layout, layer, short, theme)  # measured once
+        if short_size is not None:
+            texts, size = short, short_size
     values = None
     if size is not None:
         x, r = float(layout.x[layer]), layout.radii[layer]

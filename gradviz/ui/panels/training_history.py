@@ -76,10 +76,10 @@ class TrainingPanel(DrawnWhenSeen):
         run_row.addWidget(self._progress, 1)
         run_row.addWidget(self._cancel_button)
         self._show_row = show_row = QtWidgets.QHBoxLayout()
-        self._show_label = QtWidgets.QLabel("Show")
+        show_label = QtWidgets.QLabel("Show")
         # Beside its chooser: the row's room goes to the chooser, not to a gap after the word.
-        self._show_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
-        show_row.addWidget(self._show_label)
+        show_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
+        show_row.addWidget(show_label)
         show_row.addWidget(self._measure_combo)
         # One row beside each other in a wide panel, two rows in a tall one (see set_stacked).
         self._controls = controls = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)

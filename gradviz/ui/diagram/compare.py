@@ -104,6 +104,7 @@ class CompareView(QtWidgets.QWidget):
         self._cache = SceneCache()
         self.left = NetworkView(theme)
         self.right = NetworkView(theme)
+        self.left.beside, self.right.beside = self.right, self.left
         #: The colour bar both halves share, under them (each half draws its own under it when they do not).
         self.strip = ColourStrip(theme)
         for view in (self.left, self.right):
@@ -192,6 +193,11 @@ class CompareView(QtWidgets.QWidget):
             raise ValueError(f"unknown side {side!r}; choose one of {', '.join(SIDES)}")
         for name, view in views.items():
             view.set_selection(selection if name == side else None)
+
+    def set_desk_hints(self, on: bool) -> None:
+        """Both halves' captions may, or may not, say how to see values too small to print (``NetworkView``)."""
+        self.left.set_desk_hints(on)
+        self.right.set_desk_hints(on)
 
     def animate_step(self, duration_ms: int) -> None:
         self.left.animate_step(duration_ms)

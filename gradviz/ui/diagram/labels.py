@@ -15,6 +15,7 @@ from .layout import (
     DiagramLayout,
     Rect,
     font_px,
+    layout_for_theme,
     least_text_px,
     ring_reach,
     title_px,
@@ -394,6 +395,36 @@ def layer_label_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme):
     if chosen is None:
         chosen = _thinned_labels(extents, layout.depth, scene.highlight, gap)
     return chosen, extents, levels, level
+
+
+def layer_label_lines(layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> int:
+    """How many lines the layer labels :func:`layer_label_plan` chooses take: the most any drawn one has."""
+    chosen, _extents, levels, level = layer_label_plan(layout, scene, theme)
+    return max((len(levels[l][level]) for l in chosen), default=1)
+
+
+def layout_for_scene(
+    scene: DiagramScene, width: float, height: float, theme: Theme, legend: str = "right", beside: DiagramScene | None = None,
+) -> DiagramLayout:
+    """The layout of ``scene`` in a ``width`` x ``height`` picture (see :func:`~.layout.layout_for_theme`), with
+    one line of room for the layer labels where every label drawn is one line, else two.
+
+    The labels' forms are chosen by width alone (:func:`layer_label_plan`), and the room over the band moves
+    nothing across: the one-line layout chooses the same one-line labels, and its neurons get the line's height.
+    ``beside``: the scene of a diagram drawn beside this one at the same size (Compare's other half); both
+    then take the same room, so their neurons stay level.
+    """
+
+    def layout(shown: DiagramScene, lines: int = 2) -> DiagramLayout:
+        edge_labels, swatches = shown.edge_text is not None, len(shown.colour_bar.swatches)
+        return layout_for_theme(shown.widths, width, height, theme, shown.skip_layers, edge_labels, legend, swatches, lines)
+
+    two_lines = layout(scene)
+    scenes = [two_lines] + ([layout(beside)] if beside is not None else [])
+    shown = [scene] + ([beside] if beside is not None else [])
+    if all(layer_label_lines(l, s, theme) == 1 for l, s in zip(scenes, shown)):
+        return layout(scene, 1)
+    return two_lines
 
 
 def _thinned_labels(extents, depth: int, highlight, gap: float) -> list[int]:

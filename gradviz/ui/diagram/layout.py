@@ -71,7 +71,7 @@ class DiagramLayout:
 
     def __init__(
         self, widths, width: float, height: float, font_px: float, title_px: float, node_radius: float, skips=(),
-        edge_label_width: float = 0.0, legend: str = "right", swatches: int = 3,
+        edge_label_width: float = 0.0, legend: str = "right", swatches: int = 3, label_lines: int = 2,
     ):
         self.widths = tuple(int(w) for w in widths)
         self.size = (float(width), float(height))
@@ -89,7 +89,9 @@ class DiagramLayout:
         self.legend_place = legend
         self.legend_below = legend == "below"
         legend_width = max(12.0 * font_px, 130.0) if legend == "right" else 0.0
-        top = 3.0 * font_px + 8  # room for two-line layer labels over the band
+        # Room for the layer labels over the band: two lines ("layer 3" over "sigmoid"), or one where every label
+        # drawn is one line ("layer 3 · sigmoid", or bare numbers), which gives the neurons that much more height.
+        top = (1.2 * label_lines + 0.6) * font_px + 8
         # Room above the neurons for the skip arcs, under the layer labels.
         arc_room = max(1.6 * font_px, 20.0) if self.skip_layers else 0.0
         # Caption lines: where the pass stands (title font), what the numbers are (label font, two lines; three
@@ -422,14 +424,17 @@ def title_px(theme) -> float:
 
 
 def layout_for_theme(
-    widths, width: float, height: float, theme, skips=(), edge_labels: bool = False, legend: str = "right", swatches: int = 3
+    widths, width: float, height: float, theme, skips=(), edge_labels: bool = False, legend: str = "right", swatches: int = 3,
+    label_lines: int = 2,
 ) -> DiagramLayout:
     """The layout of a network of ``widths`` in a ``width`` x ``height`` picture, sized by ``theme``'s fonts,
-    with room for arcs over the layers in ``skips``, with ``edge_labels`` for a value label on each edge, and
-    the colour bar (of ``swatches`` key entries) in ``legend``, one of :data:`LEGEND_PLACES`."""
+    with room for arcs over the layers in ``skips``, with ``edge_labels`` for a value label on each edge, the
+    colour bar (of ``swatches`` key entries) in ``legend``, one of :data:`LEGEND_PLACES`, and ``label_lines``
+    lines of layer labels over the band."""
     label_width = EDGE_LABEL_EMS * font_px(theme) if edge_labels else 0.0
     return DiagramLayout(
-        widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width, legend, swatches
+        widths, width, height, font_px(theme), title_px(theme), theme.node_radius, skips, label_width, legend, swatches,
+        label_lines,
     )
 
 

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui
 
 from ..theme import Theme
 from .labels import (
+    EDGE_VALUES_HINT,
     direction_rects,
     layer_label_plan,
     node_value_plan,
@@ -417,7 +418,7 @@ def paint_legend(painter, layout: DiagramLayout, scene: DiagramScene, theme: The
 
 def paint_labels_and_overlays(
     painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, selection=None, pulse_t: float | None = None, boxes=None,
-    numbers_in_nodes_drawn: bool = False, caches=None, device_scale: float = 1.0,
+    numbers_in_nodes_drawn: bool = False, caches=None, device_scale: float = 1.0, desk_hints: bool = True,
 ) -> None:
     """Everything drawn over the edges and neurons, in order; each text's box is appended to ``boxes``.
 
@@ -425,6 +426,8 @@ def paint_labels_and_overlays(
     ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached images of the neurons
     (:class:`NodeTiles`, which recorded them in ``boxes`` too).
     ``caches``: three :class:`CachedPaint` (on screen): each single layer label, the colour bar and the caption.
+    ``desk_hints``: the caption may say how to see values too small to print ("hover or click ..."), which is
+    for the person at the mouse; a picture for an audience (an export, presenter mode) leaves it out.
     """
     paint_selection(painter, layout, scene, theme, selection)
     drawn, hidden = paint_node_text(painter, layout, scene, theme, boxes, inside=not numbers_in_nodes_drawn)
@@ -435,6 +438,8 @@ def paint_labels_and_overlays(
     if outputs:
         paint_output_labels(painter, layout, scene, theme, outputs, boxes)
     edge_note = paint_edge_labels(painter, layout, scene, theme, boxes, taken=tuple(taken + (outputs or [])))
+    if not desk_hints and edge_note == EDGE_VALUES_HINT:
+        edge_note = ""
     if caches is None:
         paint_layer_labels(painter, layout, scene, theme, boxes)
         paint_legend(painter, layout, scene, theme, boxes)
@@ -456,7 +461,7 @@ def paint_labels_and_overlays(
             legend_cache.paint(painter, legend_key, legend_rect, device_scale, lambda p, r: paint_legend(p, layout, scene, theme, r), boxes)
     # On the caption, the prediction against the target (the loss is on the caption's first line already).
     output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
-    notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden else "")
+    notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden and desk_hints else "")
     if caches is None:
         paint_caption(painter, layout, scene, theme, notes, boxes)
     else:

@@ -22,7 +22,8 @@ from ...core.records import PassRecord
 from ...names import check_color_mode, edge_colouring
 from ..theme import SCREEN, Theme
 from . import painters
-from .layout import DiagramLayout, layout_for_theme, vector_edge_width
+from .labels import layout_for_scene
+from .layout import DiagramLayout, vector_edge_width
 from .raster import IdRaster, blend
 from .scene import (
     ColourScale,
@@ -92,6 +93,10 @@ class NetworkView(QtWidgets.QWidget):
         self._recorded_texts: list = []
         #: What hovering shows at the mouse's latest position ("" over nothing).
         self.hover_text = ""
+        self._desk_hints = True
+        #: A diagram drawn beside this one at the same size (Compare's other half): both leave the same room
+        #: for their layer labels, so their neurons stay level (``labels.layout_for_scene``).
+        self.beside: NetworkView | None = None
         self.setMouseTracking(True)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setMinimumSize(240, 180)
@@ -165,6 +170,16 @@ class NetworkView(QtWidgets.QWidget):
             self._layout_key = self._raster_key = None
             self.update()
 
+    @property
+    def desk_hints(self) -> bool:
+        """Whether the caption on screen may say how to see values too small to print ("hover or click ...").
+        Off in presenter mode, where the screen is for an audience; pictures (``render_to``) never say it."""
+        return self._desk_hints
+
+    def set_desk_hints(self, on: bool) -> None:
+        self._desk_hints = bool(on)
+        self.update()
+
     def set_selection(self, selection: tuple | None) -> None:
         self._selection = tuple(selection) if selection else None
         self.update()
@@ -221,7 +236,7 @@ class NetworkView(QtWidgets.QWidget):
         painter.translate(target.topLeft())
         painter.scale(scale, scale)
         painter.setClipRect(QtCore.QRectF(0, 0, target.width() / scale, target.height() / scale))
-        self._paint(painter, target.width() / scale, target.height() / scale, vector=True, background=paint_background)
+        self._paint(painter, target.width() / scale, target.height() / scale, vector=True, background=paint_background, hints=False)
         painter.restore()
 
     # ------------------------------------------------------------------------------------------ Qt events
@@ -322,10 +337,15 @@ class NetworkView(QtWidgets.QWidget):
     def _layout_for(self, scene: DiagramScene, width: float, height: float) -> DiagramLayout:
         labels = scene.edge_text is not None
         swatches = len(scene.colour_bar.swatches)
-        key = (scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend, swatches)
+        # The layer labels' words decide whether they take one line or two (see labels.layout_for_scene).
+        beside = self.beside.scene if self.beside is not None else None
+        key = (
+            scene.widths, scene.skip_layers, labels, round(width, 3), round(height, 3), self._theme.name, self._legend, swatches,
+            scene.layer_names, None if beside is None else (beside.widths, beside.layer_names, beside.edge_text is not None),
+        )  # fmt: skip
         layout = self._layouts.pop(key, None)
         if layout is None:
-            layout = layout_for_theme(scene.widths, width, height, self._theme, scene.skip_layers, labels, self._legend, swatches)
+            layout = layout_for_scene(scene, width, height, self._theme, self._legend, beside)
             while len(self._layouts) >= KEPT_LAYOUTS:
                 del self._layouts[next(iter(self._layouts))]  # the least recently used
         self._layouts[key] = layout
@@ -354,7 +374,9 @@ class NetworkView(QtWidgets.QWidget):
             self._raster_key = key
         return self._raster
 
-    def _paint(self, painter: QtGui.QPainter, width: float, height: float, vector: bool, background: bool = True) -> None:
+    def _paint(
+        self, painter: QtGui.QPainter, width: float, height: float, vector: bool, background: bool = True, hints: bool | None = None,
+    ) -> None:
         theme, scene = self._theme, self._scene
         if background:
             painter.fillRect(QtCore.QRectF(0, 0, width, height), theme.color("background"))
@@ -389,7 +411,8 @@ class NetworkView(QtWidgets.QWidget):
         tiled = not vector and layout.edge_count <= RASTER_MIN_EDGES
         caches = None if vector else self._cached_paints
         painters.paint_labels_and_overlays(
-            painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled, caches, self.devicePixelRatioF()
+            painter, layout, scene, theme, self._selection, self._anim_t, recorded, tiled, caches, self.devicePixelRatioF(),
+            self._desk_hints if hints is None else hints,
         )
         self._recorded_texts = recorded
 

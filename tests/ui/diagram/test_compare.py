@@ -11,7 +11,8 @@ from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
 from gradviz.ui.diagram import CompareView
 from gradviz.ui.diagram.compare import TITLE_STRIP_LINES
-from gradviz.ui.diagram.layout import layout_for_theme, title_px
+from gradviz.ui.diagram.labels import layout_for_scene
+from gradviz.ui.diagram.layout import title_px
 from gradviz.ui.theme import SCREEN, SLIDES, gradient_colors
 from tests.helpers import hand_tiny_sigmoid
 
@@ -143,7 +144,8 @@ def test_render_to_draws_one_picture_of_both_titled_halves(compare, steppers, th
     for side, view, x0 in (("left", compare.left, 0), ("right", compare.right, width // 2)):
         # The shared colour bar lies under both halves; each half is laid out without one.
         bar = compare.strip.height_for(width, view.scene, theme)
-        layout = layout_for_theme(view.scene.widths, width / 2, height - strip - bar, theme, legend="none")
+        other = compare.right if view is compare.left else compare.left
+        layout = layout_for_scene(view.scene, width / 2, height - strip - bar, theme, "none", other.scene)
         i = layout.edge_index(1, 0, 0)
         x = x0 + (layout.ex0[i] + layout.ex1[i]) / 2
         y = strip + (layout.ey0[i] + layout.ey1[i]) / 2

@@ -12,6 +12,16 @@ from gradviz.ui.theme import SCREEN, SLIDES
 from tests.qt_helpers import shown_window
 
 
+def compare_at_step_3(qtbot, size, theme):
+    """The window on deep-sigmoid at ``size`` in ``theme``, with Compare on, three steps into the pass."""
+    window = shown_window(qtbot, "deep-sigmoid", size)
+    window.set_theme(theme)
+    window.act.compare.trigger()
+    window.bridge.go_to_step(3)
+    QtWidgets.QApplication.processEvents()
+    return window.compare_view
+
+
 def label_lines_and_top(view):
     """How many rows of layer labels ``view`` drew, and the top of the highest one, in the view's pixels."""
     view.grab()
@@ -23,12 +33,8 @@ def label_lines_and_top(view):
 
 @pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
 def test_compare_halves_keep_their_neurons_level_whatever_their_labels_take(qtbot, theme):
-    window = shown_window(qtbot, "deep-sigmoid", (1920, 1080))
-    window.set_theme(theme)
-    window.act.compare.trigger()
-    window.bridge.go_to_step(3)
-    QtWidgets.QApplication.processEvents()
-    left, right = window.compare_view.left, window.compare_view.right
+    compare = compare_at_step_3(qtbot, (1920, 1080), theme)
+    left, right = compare.left, compare.right
     rows = {side: label_lines_and_top(view)[0] for side, view in (("left", left), ("right", right))}
     # Drawn at the same size, and their neurons at the same heights, whatever each half's labels are.
     assert left.size() == right.size()
@@ -42,13 +48,9 @@ def test_compare_halves_keep_their_neurons_level_whatever_their_labels_take(qtbo
 
 @pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
 def test_one_line_labels_leave_no_empty_line_over_them(qtbot, theme):
-    window = shown_window(qtbot, "deep-sigmoid", (1280, 720))
-    window.set_theme(theme)
-    window.act.compare.trigger()
-    window.bridge.go_to_step(3)
-    QtWidgets.QApplication.processEvents()
+    compare = compare_at_step_3(qtbot, (1280, 720), theme)
     size = font_px(theme)
-    for view in (window.compare_view.left, window.compare_view.right):
+    for view in (compare.left, compare.right):
         rows, top = label_lines_and_top(view)
         assert rows == 1, rows  # at 1280 x 720 each half has room for the layers' numbers alone
         # Over the one row: the margin only (0.6 of the font size and 8 px, less the text's own leading),

@@ -420,9 +420,8 @@ def layout_for_scene(
         return layout_for_theme(shown.widths, width, height, theme, shown.skip_layers, edge_labels, legend, swatches, lines)
 
     two_lines = layout(scene)
-    scenes = [two_lines] + ([layout(beside)] if beside is not None else [])
-    shown = [scene] + ([beside] if beside is not None else [])
-    if all(layer_label_lines(l, s, theme) == 1 for l, s in zip(scenes, shown)):
+    both = [scene] + ([beside] if beside is not None else [])
+    if all(layer_label_lines(two_lines if shown is scene else layout(shown), shown, theme) == 1 for shown in both):
         return layout(scene, 1)
     return two_lines
 

@@ -209,8 +209,8 @@ class PresenterMode:
         # The choosers are for the desk: the halves' titles say what they show.
         w.compare_bar.hide()
         # "Hover or click a neuron for its value" is for the desk, not for an audience.
-        for view in (w.diagram, w.compare_view):
-            view.set_desk_hints(False)
+        for shown in (w.diagram, w.compare_view):
+            shown.set_desk_hints(False)
         status.setStyleSheet(presenter_status_style(SLIDES))
         w.set_theme(SLIDES)
         # Without a window manager full screen is only a wish: the screen's size is asked for as well.
@@ -231,8 +231,8 @@ class PresenterMode:
         w.statusBar().setStyleSheet(saved.status_style)
         w.status.step.show()
         w.compare_bar.show()
-        for view in (w.diagram, w.compare_view):
-            view.set_desk_hints(True)
+        for shown in (w.diagram, w.compare_view):
+            shown.set_desk_hints(True)
         w.set_theme(saved.theme)
         w.menuBar().setVisible(saved.menu_visible)
         w.restoreState(saved.state, w.LAYOUT_VERSION)

@@ -1,6 +1,6 @@
-""""Hover or click a neuron for its value" is for the person at the mouse. The window's caption says it where
-numbers are too small to print; presenter mode (the screen is for an audience) and every picture made for
-elsewhere (an export, a copied image) leave it out, and say the rest of the caption as before."""
+"""The hint "hover or click a neuron for its value" is for the person at the mouse. The window's caption says
+it where numbers are too small to print; presenter mode (the screen is for an audience) and every view drawn
+as a picture (an exported or copied view) leave it out, and say the rest of the caption as before."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6 import QtCore, QtWidgets
 
 from gradviz.core.network import Network
 from gradviz.core.stepper import Stepper
-
 from gradviz.export_paint import render_image
 from gradviz.ui.diagram.labels import EDGE_VALUES_HINT
 from gradviz.ui.diagram import NetworkView

@@ -114,26 +114,33 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
     return result
 
 
+def _kept(layout: DiagramLayout, name: str, key, most: int, work):
+    """``work()``, worked out once per ``key`` and kept in the layout's memo ``name``, which is emptied when it
+    would hold more than ``most`` results (bounded, never growing with the steps shown)."""
+    kept = layout.memo.setdefault(name, {})
+    if key not in kept:
+        if len(kept) > most:
+            kept.clear()
+        kept[key] = work()
+    return kept[key]
+
+
 def _values_inside(layout: DiagramLayout, layer: int, texts, short, theme: Theme) -> NodeValues | None:
     """``layer``'s numbers inside its circles (its short ones where only those fit), or None where neither fits:
     what :func:`node_value_plan` does for one layer, kept per layer and texts."""
-    kept = layout.memo.setdefault("values inside", {})
-    key = (layer, texts, short, theme.name)
-    if key in kept:
-        return kept[key]
-    if len(kept) > 1024:
-        kept.clear()
-    size = node_text_size(layout, layer, texts, theme)
-    if size is None and short is not None:
-        short_size = node_text_size(layout, layer, short, theme)  # measured once
-        if short_size is not None:
-            texts, size = short, short_size
-    values = None
-    if size is not None:
+
+    def work() -> NodeValues | None:
+        shown, size = texts, node_text_size(layout, layer, texts, theme)
+        if size is None and short is not None:
+            short_size = node_text_size(layout, layer, short, theme)  # measured once
+            if short_size is not None:
+                shown, size = short, short_size
+        if size is None:
+            return None
         x, r = float(layout.x[layer]), layout.radii[layer]
-        values = NodeValues(layer, texts, size, True, tuple(QtCore.QRectF(x - r, float(y) - r, 2 * r, 2 * r) for y in layout.ys[layer]))
-    kept[key] = values
-    return values
+        return NodeValues(layer, shown, size, True, tuple(QtCore.QRectF(x - r, float(y) - r, 2 * r, 2 * r) for y in layout.ys[layer]))
+
+    return _kept(layout, "values inside", (layer, texts, short, theme.name), 1024, work)
 
 
 def paint_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None, inside: bool = True) -> tuple[bool, bool]:
@@ -174,13 +181,9 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     if not texts:
         return []
     taken = tuple(taken)
-    kept = layout.memo.setdefault("output boxes", {})
+    # The same texts and neighbours give the same boxes: worked out once.
     key = (texts, taken, theme.name, font_px(theme))
-    if key not in kept:  # the same texts and neighbours give the same boxes: worked out once
-        if len(kept) > 256:
-            kept.clear()
-        kept[key] = _output_label_boxes(layout, texts, theme, taken)
-    hit = kept[key]
+    hit = _kept(layout, "output boxes", key, 256, lambda: _output_label_boxes(layout, texts, theme, taken))
     return None if hit is None else list(hit)
 
 
@@ -420,10 +423,11 @@ def layout_for_scene(
         return layout_for_theme(shown.widths, width, height, theme, shown.skip_layers, edge_labels, legend, swatches, lines)
 
     two_lines = layout(scene)
-    both = [scene] + ([beside] if beside is not None else [])
-    if all(layer_label_lines(two_lines if shown is scene else layout(shown), shown, theme) == 1 for shown in both):
-        return layout(scene, 1)
-    return two_lines
+    if layer_label_lines(two_lines, scene, theme) > 1:
+        return two_lines
+    if beside is not None and layer_label_lines(layout(beside), beside, theme) > 1:
+        return two_lines
+    return layout(scene, 1)
 
 
 def _thinned_labels(extents, depth: int, highlight, gap: float) -> list[int]:

@@ -22,6 +22,7 @@ from ..core.lab_state import LabRun
 from ..files.lab_file import save_lab_session
 from ..files.sniff import read_lab_file
 from .lab_driver import LabDriver
+from .window.theming import dock_title_font
 
 #: The window's actions whose keys the lab takes while it is shown.
 PASS_ACTIONS = ("reset", "back", "play", "forward", "end", "undo", "redo")
@@ -433,11 +434,13 @@ class LabPart(QtCore.QObject):
             self.progress.setUpdatesEnabled(True)
 
     def _on_theme_changed(self) -> None:
-        # The window gives its own docks the theme's print size; the lab's dock follows the window's font.
+        # The window gives its own docks the theme's print size; the lab's dock follows the window's font,
+        # its title bar too (a dock given the application's own font draws its title in the desktop's).
         font = self.window.font()
-        for widget in (self.dock, self.controls, *self.controls.findChildren(QtWidgets.QWidget), self.toolbar,
+        for widget in (self.controls, *self.controls.findChildren(QtWidgets.QWidget), self.toolbar,
                        *self.toolbar.findChildren(QtWidgets.QWidget), self.status_epoch, self.status_rate, self.progress):  # fmt: skip
             widget.setFont(font)
+        self.dock.setFont(dock_title_font(self.view.theme, font))
 
     def _on_presenter(self, *_args) -> None:
         """Presenter mode shows the lab alone (no gradient bars, dock or toolbar) while the lab is shown;

@@ -18,6 +18,7 @@ from gradviz.files.network_file import load_preset
 from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.panels.log_axis import LogAxisItem
 from gradviz.ui.theme import SCREEN, SLIDES
+from tests.qt_helpers import shown_lab
 
 SCREENS = [(1280, 720), (1920, 1080)]
 PLOT_DOCKS = tuple(v.name for v in views() if v.place == "bottom")
@@ -371,3 +372,36 @@ def test_dock_tabs_keep_their_whole_titles(qtbot):
         assert bar.elideMode() == QtCore.Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
         titles |= {bar.tabText(i) for i in range(bar.count())}
     assert {"Network", "Inspector"} <= titles
+
+
+def _title_text_height(dock) -> int:
+    """The height in px of the ink of ``dock``'s title (rows of its title bar holding text-coloured pixels),
+    measured on the dock as drawn; the float and close buttons at the right are left out."""
+    image = dock.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    bar = dock.widget().geometry().top()
+    assert bar > 8, f"{dock.windowTitle()}: no title bar above the dock's widget"
+    width, height = image.width(), image.height()
+    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height).reshape(height, -1, 4)
+    grey = pixels[:bar, : width - 60, :3].astype(int).mean(axis=2)
+    background = np.median(grey)
+    ink = np.flatnonzero((np.abs(grey - background) > 80).any(axis=1))
+    assert ink.size, f"{dock.windowTitle()}: no title drawn"
+    return int(ink[-1] - ink[0] + 1)
+
+
+def test_every_dock_title_is_drawn_in_the_slides_print_the_lab_s_too(qtbot, restore_app_font):
+    """The slides theme's 18 px reaches the title bars: a "Lab" or "Gradient bars" drawn at the desktop's
+    small title size (the lab's dock once took the application's own font, which draws the title there) has
+    letters about 9 px tall; at 18 px, "L", "b" and "G" stand about 13 px."""
+    window = shown_lab(qtbot, "spiral-deep", SLIDES, (1280, 720))
+    dock = window.lab.dock
+    qtbot.waitUntil(dock.isVisible)
+    assert dock.windowTitle() == "Lab"
+    assert _title_text_height(dock) >= 12
+    window.close()
+    window = _window(qtbot, SLIDES, (1280, 720))
+    bars = window.docks["gradient-bars"]
+    qtbot.waitUntil(lambda: not bars.visibleRegion().isEmpty())
+    assert bars.windowTitle() == "Gradient bars"
+    assert _title_text_height(bars) >= 12
+    window.close()

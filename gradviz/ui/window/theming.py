@@ -39,10 +39,16 @@ def apply_theme(window: QtWidgets.QMainWindow, theme: Theme, docks) -> None:
     for widget in [*window.findChildren(QtWidgets.QTabBar), *window.findChildren(QtWidgets.QAbstractButton),
                    *window.findChildren(QtWidgets.QMenu), *styled, window.statusBar()]:  # fmt: skip
         widget.setFont(font)
-    # A dock whose font equals the application's draws its title in the desktop's small title font; one
-    # that differs (here only in kerning, which nobody sees) draws it in its own.
+    for dock in docks:
+        dock.setFont(dock_title_font(theme, font))
+
+
+def dock_title_font(theme: Theme, font: QtGui.QFont) -> QtGui.QFont:
+    """The font that gives a dock's title bar the theme's print size ``font``.
+
+    A dock whose font equals the application's draws its title in the desktop's small title font; one that
+    differs (here only in kerning, which nobody sees) draws it in its own."""
     dock_font = QtGui.QFont(font)
     if theme.widget_font_px is not None:
         dock_font.setKerning(not font.kerning())
-    for dock in docks:
-        dock.setFont(dock_font)
+    return dock_font

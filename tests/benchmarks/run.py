@@ -27,7 +27,9 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   average (CPU time over wall time: 2.0 at best on two cores, less on a loaded machine), spiral-deep's epochs
   per second through ``LabRun`` and the time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids).
 
-Every figure is the median of several runs; each comparison alternates its two sides within the run.
+Every figure is the median of several runs; each comparison alternates its two sides within the run. The table
+also prints a speed probe taken before and after each figure (``speed_probe_us``): a virtual machine runs
+faster or slower in phases, and figures are comparable where their probes are.
 """
 
 from __future__ import annotations
@@ -788,11 +790,33 @@ BENCHMARKS = {
 }
 
 
+#: The speed probe's work: float32 ``np.exp`` of this many values (what the decision grid spends most on).
+PROBE_VALUES = 160_000
+
+
+def speed_probe_us() -> float:
+    """Microseconds of a fixed piece of work, the median of 30: how fast this machine runs right now.
+
+    A virtual machine's speed changes while it runs (here the same probe takes about 207 or about 345 us, in
+    phases of a second or more, as other guests load the host), so every figure is printed with the probe
+    taken just before and just after it: two figures are comparable where their probes are."""
+    values = np.random.default_rng(0).normal(size=PROBE_VALUES).astype(np.float32)
+    out = np.empty_like(values)
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        np.exp(values, out=out)
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1e6, 1)
+
+
 def run_all(names=None) -> dict:
-    results: dict = {}
+    results: dict = {"_probe_us": {}}
     for name, benchmark in BENCHMARKS.items():
         if names is None or name in names:
+            before = speed_probe_us()
             results.update(benchmark())
+            results["_probe_us"][name] = (before, speed_probe_us())
     return results
 
 
@@ -830,6 +854,10 @@ def _print_table(results: dict) -> None:
     for key, value in public(results).items():
         if key != "frame_ms":
             print(f"{key}: {json.dumps(value)}")
+    probes = results.get("_probe_us")
+    if probes:
+        taken = ", ".join(f"{name} {a:g} / {b:g}" for name, (a, b) in probes.items())
+        print(f"speed probe (float32 exp of {PROBE_VALUES:,} values, us, before / after each figure; lower is a faster machine): {taken}")
 
 
 def main(argv=None) -> int:

@@ -390,9 +390,9 @@ def _title_text_height(dock) -> int:
 
 
 def test_every_dock_title_is_drawn_in_the_slides_print_the_lab_s_too(qtbot, restore_app_font):
-    """The slides theme's 18 px reaches the title bars: a "Lab" or "Gradient bars" drawn at the desktop's
-    small title size (the lab's dock once took the application's own font, which draws the title there) has
-    letters about 9 px tall; at 18 px, "L", "b" and "G" stand about 13 px."""
+    """The slides theme's 18 px reaches the title bars. Drawn at the desktop's small title size (the lab's
+    dock once took the application's own font, which draws the title there), "Lab" stands 10 px from the top
+    of "L" and "b" to their foot; at 18 px, the ascenders of a sans font stand at about 0.75 of it, 13-14 px."""
     window = shown_lab(qtbot, "spiral-deep", SLIDES, (1280, 720))
     dock = window.lab.dock
     qtbot.waitUntil(dock.isVisible)

@@ -39,8 +39,49 @@ class _VersionAction(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors as ``UsageError``; an option it does not know is named first.
+
+    argparse takes the value after an unknown option for a positional argument, so ``gradviz trace --preset
+    tiny-sigmoid --format xml`` would otherwise say "argument file: not allowed with argument --preset".
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message):
-        raise UsageError(message)
+        unknown = self.unknown_option(getattr(self, "_given", ()))
+        raise UsageError(f"unrecognized option {unknown} (see {self.prog} --help)" if unknown else message)
+
+    def unknown_option(self, given) -> str | None:
+        """The first of ``given`` that looks like an option and is none of this parser's (nor an abbreviation
+        of one), before a ``--``; None where there is none, or where this parser hands its arguments on to a
+        subcommand's parser, which checks them itself."""
+        if any(isinstance(action, argparse._SubParsersAction) for action in self._actions):
+            return None
+        known = self._option_string_actions
+        for token in given:
+            if token == "--":
+                return None
+            if not token.startswith("-") or token == "-" or _is_number(token):
+                continue
+            name = token.split("=", 1)[0]
+            if name.startswith("--"):
+                if name in known or any(option.startswith(name) for option in known if option.startswith("--")):
+                    continue
+            elif name[:2] in known:
+                continue
+            return name
+        return None
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number ("-5", "-1e3"): a value, however much it looks like an option."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _positive_int(text: str) -> int:

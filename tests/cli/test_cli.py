@@ -321,15 +321,33 @@ def test_train_table(capsys):
         (["trace", "some.json", "--preset", "tiny-relu"], "argument --preset: not allowed with argument file"),
         (["trace", "--preset", "tiny-relu", "--colour"], "unrecognized arguments: --colour"),
         (["train", "--preset", "tiny-relu", "--steps", "1", "extra.json"], "not allowed with argument --preset"),
+        # An unknown option is named, not the value after it taken for a file ("argument file: not allowed ...").
+        (["trace", "--preset", "tiny-relu", "--format", "xml"], "unrecognized option --format (see gradviz trace --help)"),
+        (["export", "--preset", "tiny-relu", "--size", "99x99", "--out", "x.png"], "unrecognized option --size (see gradviz export --help)"),
+        (["export", "--preset", "tiny-relu", "--out", "x.png", "--size=99x99"], "unrecognized arguments: --size=99x99"),
+        (["--prest", "tiny-relu"], "unrecognized option --prest (see gradviz --help)"),
+        (["export", "--preset", "tiny-relu", "--view", "depth-chain", "--x", "-1e3", "--out", "x.png"], "argument --x: expected one argument"),
     ],
     ids=[
         "unknown-preset", "steps-zero", "steps-text", "steps-missing", "negative-learning-rate", "huge-learning-rate",
         "too-many-steps", "nan-learning-rate",
         "missing-source", "unknown-activation", "file-and-preset", "unknown-option", "preset-and-file",
+        "unknown-option-before-a-value", "unknown-export-option", "unknown-option-with-equals", "unknown-window-option",
+        "number-after-an-option",
     ],
 )  # fmt: skip
 def test_bad_arguments_are_one_line_errors(capsys, argv, message):
     assert_one_line_error(*run_cli(capsys, *argv), message)
+
+
+def test_abbreviated_options_and_negative_values_are_not_unknown_options(capsys, tmp_path):
+    # argparse takes "--pre" for "--preset" (one option starts so), and "-5" after "--x" is a value.
+    code, out, err = run_cli(capsys, "trace", "--pre", "tiny-relu", "--act", "sigmoid", "--js")
+    assert code == 0 and err == ""
+    assert [layer["activation"] for layer in strict_json(out)["layers"]] == ["sigmoid", "sigmoid", "sigmoid"]
+    out_path = tmp_path / "chain.png"
+    code, out, err = run_cli(capsys, "export", "--preset", "tiny-relu", "--view", "depth-chain", "--x", "-5", "--out", str(out_path))
+    assert code == 0 and err == f"wrote {out_path}\n" and out_path.stat().st_size > 0
 
 
 def test_activation_keeps_the_output_layer_the_loss_needs(capsys, tmp_path):

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import names
 from .ui.views import registry as view_registry
+from .arguments import number, whole_number
 from .core.format import format_number, one_line
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
@@ -84,33 +85,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _training_steps(text: str) -> int:
     from .core.training import MAX_TRAINING_STEPS
 
-    value = _positive_int(text)
-    if value > MAX_TRAINING_STEPS:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TRAINING_STEPS:,}, got {value:,}")
-    return value
-
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
+    return whole_number(1, MAX_TRAINING_STEPS)(text)
 
 
 def _add_source(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -155,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(train)
     _add_activation(train)
     train.add_argument("--steps", type=_training_steps, required=True, help="number of SGD updates (at most 100,000)")
-    train.add_argument("--learning-rate", type=_finite_float, help="overrides the file's learning rate")
+    train.add_argument("--learning-rate", type=number(), help="overrides the file's learning rate")
     train.add_argument("--json", action="store_true", help="print one strict JSON object")
     train.add_argument("--out", metavar="FILE", help="write the trained network to FILE (a network file)")
 
@@ -176,16 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--step", help="a micro-step number, or forward, loss or backward (default: backward; a session file: its saved step)"
     )
     export.add_argument(
-        "--depth", type=_positive_int, metavar="N",
+        "--depth", type=whole_number(1), metavar="N",
         help="with --view depth-chain (or window): the layers k the chain runs to (default 10, the tutorial's)",
     )  # fmt: skip
     export.add_argument(
-        "--x", type=_finite_float, metavar="X",
+        "--x", type=number(), metavar="X",
         help="with --view depth-chain (or window): the pre-activation x every layer sits at (default 5)",
     )  # fmt: skip
     size = export.add_mutually_exclusive_group()
-    size.add_argument("--width", type=_positive_int, metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")
-    size.add_argument("--scale", type=_finite_float, metavar="S", help="1 to 4 times the default 1920 x 1080 slide")
+    size.add_argument("--width", type=whole_number(1), metavar="PX", help="output width in pixels; the height is 9/16 of it (default 1920 x 1080)")
+    size.add_argument("--scale", type=number(), metavar="S", help="1 to 4 times the default 1920 x 1080 slide")
     export.add_argument(
         "--theme", choices=names.THEME_NAMES, default=names.DEFAULT_EXPORT_THEME,
         help=f"{names.DEFAULT_EXPORT_THEME} (default: white, large print) or screen (dark)",

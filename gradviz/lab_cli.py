@@ -13,6 +13,7 @@ import sys
 
 from .core.activations import ACTIVATION_NAMES
 from .core.files import check_output_path, write_error_message
+from .arguments import number, whole_number
 from .core.format import format_number, one_line
 
 #: Hidden widths, activation and initialiser of ``--data`` without ``--layers``, ``--activation``, ``--init``.
@@ -23,33 +24,6 @@ MAX_COMPARE = 3
 PROGRESS_WIDTH = 30
 #: Rows of a lane's table at most (every n-th epoch, and the last).
 TABLE_ROWS = 11
-
-
-def _bounded_int(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {value:,}")
-        return value
-
-    return parse
-
-
-def _bounded_float(low: float, high: float, low_open: bool = False):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value > high or value < low or (low_open and value == low):
-            above = "above" if low_open else "from"
-            raise argparse.ArgumentTypeError(f"must be a number {above} {low:g} to {high:g}, got {text!r}")
-        return value
-
-    return parse
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -90,14 +64,14 @@ def add_lab_parser(sub) -> None:
     parser.add_argument("--init", choices=lab.LAB_INITS, metavar="NAME", help=f"initialiser ({', '.join(lab.LAB_INITS)}; default he_normal)")
     parser.add_argument("--optimizer", choices=lab.OPTIMIZERS, help="sgd (default), momentum or adam")
     parser.add_argument("--loss", choices=lab.LAB_LOSSES, help="auto (cross-entropy, the default), cross_entropy or mse")
-    parser.add_argument("--learning-rate", type=_bounded_float(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA", help="step size, above 0 to 10 (default 0.1)")
-    parser.add_argument("--batch", type=_bounded_int(1, lab.MAX_BATCH), metavar="N", help="mini-batch size (default 10)")
-    parser.add_argument("--epochs", type=_bounded_int(1, lab.MAX_EPOCHS), metavar="N", help="epochs to train (default 30)")
-    parser.add_argument("--seed", type=_bounded_int(0, 2**32 - 1), metavar="N", help="seeds the data, the split, the weights and the batch order")
-    parser.add_argument("--test-fraction", type=_bounded_float(0.0, MAX_TEST_FRACTION), metavar="F", help="share of the samples held out (default 0.2)")
-    parser.add_argument("--points", type=_bounded_int(MIN_POINTS, MAX_POINTS), metavar="N", help="points a 2-D generator draws (default 400)")
-    parser.add_argument("--noise", type=_bounded_float(0.0, MAX_NOISE), metavar="F", help="a 2-D generator's noise, 0 to 0.5 (default 0)")
-    parser.add_argument("--clip", type=_bounded_float(0.0, lab.MAX_CLIP, low_open=True), metavar="NORM", help="clip the gradient's global norm to NORM")
+    parser.add_argument("--learning-rate", type=number(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA", help="step size, above 0 to 10 (default 0.1)")
+    parser.add_argument("--batch", type=whole_number(1, lab.MAX_BATCH), metavar="N", help="mini-batch size (default 10)")
+    parser.add_argument("--epochs", type=whole_number(1, lab.MAX_EPOCHS), metavar="N", help="epochs to train (default 30)")
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), metavar="N", help="seeds the data, the split, the weights and the batch order")
+    parser.add_argument("--test-fraction", type=number(0.0, MAX_TEST_FRACTION), metavar="F", help="share of the samples held out (default 0.2)")
+    parser.add_argument("--points", type=whole_number(MIN_POINTS, MAX_POINTS), metavar="N", help="points a 2-D generator draws (default 400)")
+    parser.add_argument("--noise", type=number(0.0, MAX_NOISE), metavar="F", help="a 2-D generator's noise, 0 to 0.5 (default 0)")
+    parser.add_argument("--clip", type=number(0.0, lab.MAX_CLIP, low_open=True), metavar="NORM", help="clip the gradient's global norm to NORM")
     parser.add_argument("--json", action="store_true", help="print one strict JSON object")
     parser.add_argument("--out", metavar="FILE", help="write the lab session (lanes, data, history, weights) to FILE")
 

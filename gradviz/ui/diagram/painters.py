@@ -461,7 +461,7 @@ def paint_labels_and_overlays(
             legend_cache.paint(painter, legend_key, legend_rect, device_scale, lambda p, r: paint_legend(p, layout, scene, theme, r), boxes)
     # On the caption, the prediction against the target (the loss is on the caption's first line already).
     output_note = " · ".join(t.split("\n")[0] for t in scene.output_text) if outputs is None and scene.output_text else ""
-    notes = (output_note, scene.node_note if drawn else "", edge_note, HIDDEN_VALUES_HINT if hidden and desk_hints else "")
+    notes = (output_note, *(scene.node_note if drawn else ()), edge_note, HIDDEN_VALUES_HINT if hidden and desk_hints else "")
     if caches is None:
         paint_caption(painter, layout, scene, theme, notes, boxes)
     else:

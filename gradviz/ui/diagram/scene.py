@@ -103,8 +103,9 @@ class DiagramScene:
     node_argb: np.ndarray
     #: Per layer, the values printed on its neurons, or None when the layer is too wide or not computed.
     node_text: tuple[tuple[str, ...] | None, ...]
-    #: What the numbers on the neurons are, for the caption line.
-    node_note: str
+    #: What the numbers on the neurons are, as the caption's parts (two during the backward pass, which prints
+    #: δ where it has reached and the activations still left of that).
+    node_note: tuple[str, ...]
     #: Per layer (0 = the input): "input", then each layer's activation ("sigmoid", "ReLU + skip").
     layer_names: tuple[str, ...]
     #: The layer whose band is highlighted (the one being computed, or the output at the loss), or None.
@@ -438,7 +439,7 @@ def build_scene(
     node_text = tuple(t[0] for t in texts)
     node_text_short = tuple(t[1] for t in texts)
     mean = " (mean over samples)" if np.shape(record.inputs)[0] > 1 else ""
-    node_note = f"numbers on neurons: δ = ∂L/∂z{mean}" if backward else f"numbers on neurons: activation a{mean}"
+    node_note = _node_note(record, backward, mean)
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers
     )
@@ -490,6 +491,18 @@ def build_scene(
         edge_note_short=edge_note_short,
         output_text=output_text,
     )
+
+
+def _node_note(record: PassRecord, backward: bool, mean: str) -> tuple[str, ...]:
+    """The caption's parts that say what the numbers on the neurons are: the activation a; during the backward
+    pass δ = ∂L/∂z, and a still left of the layers it has reached (:func:`~.values.node_means`). Two parts,
+    so a narrow caption puts them on two lines rather than cut the second."""
+    if not backward:
+        return (f"numbers on neurons: activation a{mean}",)
+    reached = [l for l in range(1, record.depth + 1) if record.layers[l - 1].delta is not None]
+    if not reached or reached[0] == 1:
+        return (f"numbers on neurons: δ = ∂L/∂z{mean}",)
+    return (f"numbers on neurons: δ = ∂L/∂z{mean}", f"left of layer {reached[0]}: a")
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

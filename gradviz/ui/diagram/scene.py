@@ -35,6 +35,7 @@ from .values import (  # noqa: F401  (the hover texts are read from here too)
     node_means,
     node_value_texts,
     output_texts,
+    over_samples,
     skip_value_description,
     update_texts,
 )
@@ -438,7 +439,7 @@ def build_scene(
     texts = [node_texts(record, l, units, backward) if widths[l] <= MAX_LABELLED_UNITS else (None, None) for l, units in enumerate(shown)]
     node_text = tuple(t[0] for t in texts)
     node_text_short = tuple(t[1] for t in texts)
-    mean = " (mean over samples)" if np.shape(record.inputs)[0] > 1 else ""
+    mean = over_samples(record.inputs)
     node_note = _node_note(record, backward, mean)
     layer_names = ("input",) + tuple(
         get_activation(l.activation).label + (" + skip" if l.residual else "") for l in record.layers

@@ -133,8 +133,13 @@ def edge_value_description(record: PassRecord, mode: str, layer: int, to_unit: i
         if a is not None:
             with np.errstate(invalid="ignore", over="ignore"):
                 mean = float(np.mean(np.abs(np.asarray(a)[:, from_unit])))
-            lines.append(f"|a| of source = {format_number(mean, EDGE_TEXT_DIGITS)} (mean over samples)")
+            lines.append(f"|a| of source = {format_number(mean, EDGE_TEXT_DIGITS)}{over_samples(a)}")
     return "\n".join(lines)
+
+
+def over_samples(values) -> str:
+    """The suffix " (mean over samples)" of a value averaged over several samples' ``values``; none for one sample's."""
+    return " (mean over samples)" if np.shape(values)[0] > 1 else ""
 
 
 def neuron_value_description(record: PassRecord, layer: int, unit: int) -> str:
@@ -145,10 +150,10 @@ def neuron_value_description(record: PassRecord, layer: int, unit: int) -> str:
         if a is None:
             lines.append("a: not computed yet")
         else:
-            lines.append(f"a = {format_number(float(np.mean(np.asarray(a)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
+            lines.append(f"a = {format_number(float(np.mean(np.asarray(a)[:, unit])), EDGE_TEXT_DIGITS)}{over_samples(a)}")
         delta = record.layers[layer - 1].delta if layer else None
         if delta is not None:
-            lines.append(f"δ = ∂L/∂z = {format_number(float(np.mean(np.asarray(delta)[:, unit])), EDGE_TEXT_DIGITS)} (mean over samples)")
+            lines.append(f"δ = ∂L/∂z = {format_number(float(np.mean(np.asarray(delta)[:, unit])), EDGE_TEXT_DIGITS)}{over_samples(delta)}")
     return "\n".join(lines)
 
 

@@ -53,3 +53,14 @@ def test_the_slides_caption_at_1280_x_720_says_both_parts_whole(qtbot):
     assert lines[1:] == [DELTA, "left of layer 2: a   ·   numbers on edges: ∂L/∂w"], lines
     assert not any("…" in line for line in lines)
     window.close()
+
+
+def test_hover_texts_say_mean_over_samples_only_where_there_are_several():
+    from gradviz.ui.diagram.values import edge_value_description, neuron_value_description
+
+    one = stepper_for("tiny-sigmoid").run_to_end_of_pass()  # one sample
+    assert neuron_value_description(one, 1, 0).splitlines()[1:] == ["a = 0.562", "δ = ∂L/∂z = −0.000847"]
+    assert edge_value_description(one, "activation", 2, 0, 0).splitlines()[-1] == "|a| of source = 0.562"
+    several = stepper_for("deep-sigmoid").run_to_end_of_pass()  # four samples
+    lines = neuron_value_description(several, 1, 0).splitlines()
+    assert lines[1].endswith(" (mean over samples)") and lines[2].endswith(" (mean over samples)"), lines

@@ -41,6 +41,13 @@ def _weight_name(record: PassRecord, layer: int, to_unit: int, from_unit: int) -
     return f"w{layer}[{to_unit + 1},{from_unit + 1}]" if record.weights[layer - 1].size > 1 else f"w{layer}"
 
 
+def edge_ends(layer: int, to_unit: int, from_unit: int) -> str:
+    """Where the weight ``layer[to_unit, from_unit]`` runs, neurons counted from 1: "from input 4 to neuron 8 of
+    layer 1", "from neuron 8 of layer 10 to neuron 1 of layer 11" (the inspector's words and the hover's)."""
+    source = f"input {from_unit + 1}" if layer == 1 else f"neuron {from_unit + 1} of layer {layer - 1}"
+    return f"from {source} to neuron {to_unit + 1} of layer {layer}"
+
+
 def _sample_count(record: PassRecord) -> int:
     return len(record.inputs)
 
@@ -154,8 +161,7 @@ def explain_edge(record: PassRecord, layer: int, to_unit: int, from_unit: int, s
     weights = record.pass_weights
     w = weights[layer - 1][to_unit, from_unit]
     name = _weight_name(record, layer, to_unit, from_unit)
-    lines = [f"Weight {name}: from neuron {from_unit + 1} of layer {layer - 1} to neuron {to_unit + 1} of layer {layer}",
-             f"{name} = {fmt(w)}"]  # fmt: skip
+    lines = [f"Weight {name}: {edge_ends(layer, to_unit, from_unit)}", f"{name} = {fmt(w)}"]
     info = record.layers[layer - 1]
     a_prev = record.activations(layer - 1)
     if not info.backward_done:

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ...core.explain import edge_ends
 from ...core.format import format_number
 from ...core.records import PassRecord, WeightUpdate
 from ...core.stats import skip_gradient
@@ -120,7 +121,7 @@ def output_texts(record: PassRecord, shown_outputs) -> tuple[str, ...] | None:
 
 def edge_value_description(record: PassRecord, mode: str, layer: int, to_unit: int, from_unit: int) -> str:
     """The hover text of an edge: where it runs and its value in ``mode`` (and its gradient once computed)."""
-    lines = [f"weight layer {layer}: from neuron {from_unit} of layer {layer - 1} to neuron {to_unit} of layer {layer}"]
+    lines = [f"weight layer {layer}: {edge_ends(layer, to_unit, from_unit)}"]
     weights = record.weights[layer - 1]
     grad = record.layers[layer - 1].grad_w
     lines.append(f"w = {format_number(float(weights[to_unit, from_unit]), EDGE_TEXT_DIGITS)}")
@@ -144,7 +145,7 @@ def over_samples(values) -> str:
 
 def neuron_value_description(record: PassRecord, layer: int, unit: int) -> str:
     """The hover text of a neuron: its activation and, once computed, its δ (means over the samples)."""
-    lines = [f"input neuron {unit}" if layer == 0 else f"layer {layer}, neuron {unit}"]
+    lines = [f"input {unit + 1}" if layer == 0 else f"neuron {unit + 1} of layer {layer}"]
     a = record.activations(layer)
     with np.errstate(invalid="ignore", over="ignore"):
         if a is None:

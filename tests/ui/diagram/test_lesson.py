@@ -268,12 +268,13 @@ def test_hovering_an_edge_or_a_neuron_shows_its_value(qtbot, view):
     qtbot.mouseMove(view, point)
     qtbot.waitUntil(lambda: view.hover_text != "")
     grad = record.layers[10].grad_w[0, 7]
-    assert "from neuron 7 of layer 10 to neuron 0 of layer 11" in view.hover_text
+    # Counted from 1, as the inspector counts (unit 7 is the 8th neuron).
+    assert "from neuron 8 of layer 10 to neuron 1 of layer 11" in view.hover_text
     assert f"∂L/∂w = {grad:.3g}".replace("-", "\u2212").replace("e\u22120", "e\u2212") in view.hover_text
     qtbot.waitUntil(lambda: QtWidgets.QToolTip.isVisible() and QtWidgets.QToolTip.text() == view.hover_text)
     centre = view.neuron_center(3, 5)
     qtbot.mouseMove(view, centre)
-    qtbot.waitUntil(lambda: view.hover_text.startswith("layer 3, neuron 5"))
+    qtbot.waitUntil(lambda: view.hover_text.startswith("neuron 6 of layer 3"))
     mean_a = float(np.mean(record.layers[2].a[:, 5]))
     assert f"a = {mean_a:.3g}" in view.hover_text
 

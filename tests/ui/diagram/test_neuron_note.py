@@ -59,8 +59,23 @@ def test_hover_texts_say_mean_over_samples_only_where_there_are_several():
     from gradviz.ui.diagram.values import edge_value_description, neuron_value_description
 
     one = stepper_for("tiny-sigmoid").run_to_end_of_pass()  # one sample
-    assert neuron_value_description(one, 1, 0).splitlines()[1:] == ["a = 0.562", "δ = ∂L/∂z = −0.000847"]
+    assert neuron_value_description(one, 1, 0).splitlines() == ["neuron 1 of layer 1", "a = 0.562", "δ = ∂L/∂z = −0.000847"]
     assert edge_value_description(one, "activation", 2, 0, 0).splitlines()[-1] == "|a| of source = 0.562"
     several = stepper_for("deep-sigmoid").run_to_end_of_pass()  # four samples
     lines = neuron_value_description(several, 1, 0).splitlines()
     assert lines[1].endswith(" (mean over samples)") and lines[2].endswith(" (mean over samples)"), lines
+
+
+def test_hover_and_inspector_count_neurons_alike_from_1():
+    """The hover said "layer 1, neuron 0" where the inspector says "Neuron 1 of layer 1" for the same neuron."""
+    from gradviz.core.explain import explain_edge, explain_neuron
+    from gradviz.ui.diagram.values import edge_value_description, neuron_value_description
+
+    record = stepper_for("deep-sigmoid").run_to_end_of_pass()  # widths 4, 8 x 10, 1
+    assert neuron_value_description(record, 3, 5).splitlines()[0] == "neuron 6 of layer 3"
+    assert neuron_value_description(record, 0, 2).splitlines()[0] == "input 3"
+    assert edge_value_description(record, "gradient", 1, 7, 3).splitlines()[0] == "weight layer 1: from input 4 to neuron 8 of layer 1"
+    assert edge_value_description(record, "gradient", 11, 0, 7).splitlines()[0] == "weight layer 11: from neuron 8 of layer 10 to neuron 1 of layer 11"
+    assert explain_neuron(record, 3, 5)[0].startswith("Neuron 6 of layer 3")
+    assert explain_edge(record, 11, 0, 7)[0].endswith(": from neuron 8 of layer 10 to neuron 1 of layer 11")
+    assert explain_edge(record, 1, 7, 3)[0].endswith(": from input 4 to neuron 8 of layer 1")

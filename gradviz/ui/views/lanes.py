@@ -2,6 +2,7 @@
 
 from PySide6 import QtCore, QtWidgets
 
+from ..panels.plot_style import show_legible_controls
 from .registry import ViewSpec
 
 
@@ -12,6 +13,9 @@ def make(theme) -> QtWidgets.QLabel:
     # At the top of its dock, where one reads from (a label centres its text in its height by default).
     label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
     label.setMargin(4)
+    # The theme's legible print from the start: an export draws this label without the window, which gives its
+    # views that print when the theme changes (a label made with the desktop's 12 px was 8 px on a 1280 slide).
+    show_legible_controls(label, theme)
     return label
 
 

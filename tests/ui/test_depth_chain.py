@@ -194,3 +194,26 @@ def test_bad_depth_or_x_is_one_line_and_exit_2(qapp, tmp_path, capsys, options, 
     err = capsys.readouterr().err
     assert code == 2 and not out.exists()
     assert err.count("\n") == 1 and err.startswith("gradviz: error: ") and message in err, err
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES], ids=lambda t: t.name)
+def test_the_bounds_legend_sample_is_dashed_as_its_curve_is(qtbot, theme):
+    """The bound 0.25ᵏ is drawn dashed; its legend sample, a 20 px line, showed one dash long enough to read
+    as solid, like the sigmoid curve's. Along the sample's middle, its colour must stop and start again."""
+    from PySide6 import QtGui
+
+    panel = _shown(qtbot, DepthChainPanel(theme))
+    samples = [sample for sample, label in panel.legend().items if label.text.startswith("bound")]
+    assert len(samples) == 1
+    sample = samples[0]
+    rect = sample.boundingRect()
+    image = QtGui.QImage(int(rect.width()), int(rect.height()), QtGui.QImage.Format.Format_ARGB32)
+    image.fill(QtCore.Qt.GlobalColor.transparent)
+    painter = QtGui.QPainter(image)
+    sample.paint(painter, None, None)
+    painter.end()
+    alpha = np.array([[image.pixelColor(x, y).alpha() for x in range(image.width())] for y in range(image.height())])
+    row = alpha[int(np.argmax(alpha.sum(axis=1)))]  # the row the line runs along
+    inked = row > 128
+    starts = np.flatnonzero(inked[1:] & ~inked[:-1]) + 1
+    assert inked.any() and (len(starts) + int(inked[0])) >= 2, row.tolist()

@@ -397,7 +397,9 @@ class DepthChainPanel(DrawnWhenSeen):
             zero_k.extend(k[zeros])
             zero_count += int(zeros.sum())
         bound_pen = theme.pen(theme.compare_colors[0])
-        bound_pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+        # Dashes of 2 pen widths, gaps of 1.5: Qt's DashLine (4 and 2) gave the legend's 20 px sample one dash
+        # and a sliver of gap, which read as a solid line like the sigmoid curve's.
+        bound_pen.setDashPattern([2.0, 1.5])
         bound = pg.PlotDataItem(k, log_heights(self._bound, floor), pen=bound_pen, antialias=True)
         plot.addItem(bound)
         self._legend.addItem(bound, f"bound {format_number(SIGMOID_DERIVATIVE_BOUND, 3, trailing_zeros=False)}ᵏ")

@@ -149,10 +149,14 @@ def _percent(value) -> str:
 
 
 def _progress(epoch: int, total: int) -> None:
-    if epoch % max(1, total // 200) and epoch < total:  # at most about 200 redraws, however long the run
+    """The progress bar on stderr: redrawn in place on a terminal (at most about 200 times, however long the
+    run); a file or a pipe gets the finished bar only, not the redraws joined by carriage returns."""
+    terminal = sys.stderr.isatty()
+    if epoch < total and (not terminal or epoch % max(1, total // 200)):
         return
     done = PROGRESS_WIDTH * epoch // total
-    sys.stderr.write(f"\r[{'#' * done}{' ' * (PROGRESS_WIDTH - done)}] epoch {epoch:,}/{total:,}")
+    back = "\r" if terminal else ""  # to the start of the line, over the bar drawn before
+    sys.stderr.write(f"{back}[{'#' * done}{' ' * (PROGRESS_WIDTH - done)}] epoch {epoch:,}/{total:,}")
     if epoch >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -218,8 +222,8 @@ def run_lab(args) -> int:
             if not args.json:
                 _progress(epoch, lab.config.epochs)
             for message in messages:
-                if not args.json:
-                    sys.stderr.write("\n")
+                if not args.json and sys.stderr.isatty():
+                    sys.stderr.write("\n")  # below the bar being redrawn
                 print(one_line(message), file=sys.stderr)
 
         lab.run(on_epoch)

@@ -61,7 +61,26 @@ def test_without_json_a_table_on_stdout_and_a_progress_bar_on_stderr(capsys):
     assert "lane tanh: hidden 8,8 tanh, init xavier_normal, sgd eta 0.1" in lines
     assert "  epoch        loss   train    test    speed 1    speed 2" in lines
     assert sum(line.split()[0] == "4" for line in lines if line.strip() and line.split()[0].isdigit()) == 2
-    assert err.endswith(f"[{'#' * 30}] epoch 4/4\n")
+    # Captured (not a terminal): the finished bar alone, without the redraws a terminal gets.
+    assert err == f"[{'#' * 30}] epoch 4/4\n"
+
+
+def test_on_a_terminal_the_bar_is_redrawn_in_place(monkeypatch):
+    import io
+
+    from gradviz import lab_cli
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(lab_cli.sys, "stderr", terminal)
+    for epoch in range(5):
+        lab_cli._progress(epoch, 4)
+    bars = terminal.getvalue().split("\r")
+    assert bars[0] == "" and len(bars) == 6, bars  # epochs 0 to 4, each over the one before
+    assert bars[1] == f"[{' ' * 30}] epoch 0/4" and bars[-1] == f"[{'#' * 30}] epoch 4/4\n"
 
 
 def test_list_names_every_preset_with_its_description(capsys):

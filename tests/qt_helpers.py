@@ -11,9 +11,9 @@ from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN
 
 
-def shown_window(qtbot, preset: str = "tiny-sigmoid", size=(1400, 900), settings=None) -> MainWindow:
-    """A MainWindow on ``preset`` in the screen theme, shown at ``size``; qtbot closes it after the test."""
-    window = MainWindow(load_preset(preset), SCREEN, settings)
+def shown_window(qtbot, preset: str = "tiny-sigmoid", size=(1400, 900), settings=None, theme=SCREEN) -> MainWindow:
+    """A MainWindow on ``preset`` in ``theme``, shown at ``size``; qtbot closes it after the test."""
+    window = MainWindow(load_preset(preset), theme, settings)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()

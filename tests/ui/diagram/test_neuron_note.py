@@ -7,11 +7,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtWidgets
 
-from gradviz.files.network_file import load_preset
 from gradviz.ui.diagram import build_scene
-from gradviz.ui.main_window import MainWindow
 from gradviz.ui.theme import SCREEN, SLIDES
 from tests.helpers import hand_tiny_sigmoid, stepper_for
+from tests.qt_helpers import shown_window
 
 A = "numbers on neurons: activation a"
 DELTA = "numbers on neurons: δ = ∂L/∂z"
@@ -41,11 +40,7 @@ def test_several_samples_say_mean_on_the_delta_part():
 
 
 def test_the_slides_caption_at_1280_x_720_says_both_parts_whole(qtbot):
-    window = MainWindow(load_preset("tiny-sigmoid"), SLIDES)
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, "tiny-sigmoid", (1280, 720), theme=SLIDES)
     window.bridge.go_to_step(6)
     QtWidgets.QApplication.processEvents()
     window.diagram.grab()

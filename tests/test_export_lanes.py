@@ -7,13 +7,12 @@ import numpy as np
 from PySide6 import QtGui
 
 from gradviz.cli import main
+from tests.readability import image_array
 
 
 def _first_line_ink_height(path) -> int:
     """Rows of the first run of dark pixels (text on the slides theme's white), top to bottom."""
-    image = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * image.height())
-    grey = pixels.reshape(image.height(), -1, 4)[:, : image.width(), :3].mean(axis=2)
+    grey = image_array(QtGui.QImage(str(path))).mean(axis=2)
     rows = np.flatnonzero((grey < 128).any(axis=1))
     assert rows.size, "no text drawn"
     first = rows[: np.argmax(np.diff(np.r_[rows, rows[-1] + 10]) > 1) + 1]

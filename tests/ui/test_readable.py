@@ -19,6 +19,7 @@ from gradviz.ui.main_window import MainWindow, apply_app_font, desktop_font
 from gradviz.ui.panels.log_axis import LogAxisItem
 from gradviz.ui.theme import SCREEN, SLIDES
 from tests.qt_helpers import shown_lab
+from tests.readability import image_array
 
 SCREENS = [(1280, 720), (1920, 1080)]
 PLOT_DOCKS = tuple(v.name for v in views() if v.place == "bottom")
@@ -377,12 +378,10 @@ def test_dock_tabs_keep_their_whole_titles(qtbot):
 def _title_text_height(dock) -> int:
     """The height in px of the ink of ``dock``'s title (rows of its title bar holding text-coloured pixels),
     measured on the dock as drawn; the float and close buttons at the right are left out."""
-    image = dock.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = image_array(dock.grab().toImage())
     bar = dock.widget().geometry().top()
     assert bar > 8, f"{dock.windowTitle()}: no title bar above the dock's widget"
-    width, height = image.width(), image.height()
-    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height).reshape(height, -1, 4)
-    grey = pixels[:bar, : width - 60, :3].astype(int).mean(axis=2)
+    grey = pixels[:bar, : pixels.shape[1] - 60].mean(axis=2)
     background = np.median(grey)
     ink = np.flatnonzero((np.abs(grey - background) > 80).any(axis=1))
     assert ink.size, f"{dock.windowTitle()}: no title drawn"

@@ -279,10 +279,23 @@ def _load(args):
     from .files.network_file import load_preset
     from .files.sniff import load_network
 
-    experiment = load_preset(args.preset) if args.preset else load_network(args.file)
+    experiment = load_preset(args.preset) if args.preset else _load_file(args.file, load_network)
     if getattr(args, "activation", None):
         experiment = experiment.with_activation(args.activation)
     return experiment
+
+
+def _load_file(path, load):
+    """``load(path)``, with a problem of the file's content named with the file ("x.json: not valid JSON ...",
+    not a bare "layers: is missing"), as the problems of reading it already are."""
+    from .core.experiment import NetworkFileError
+
+    try:
+        return load(path)
+    except NetworkFileError as exc:
+        if str(path) in str(exc):
+            raise
+        raise UsageError(f"{path}: {exc}") from None
 
 
 def _run_presets(args) -> int:

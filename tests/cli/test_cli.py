@@ -388,7 +388,32 @@ def test_errors_naming_user_text_are_one_escaped_line(capsys, tmp_path, key):
     code, out, err = run_cli(capsys, "trace", str(path))
     assert_one_line_error(code, out, err, "unknown field")
     assert "\x1b" not in err and "\ud800" not in err
-    assert err.startswith("gradviz: error: " + repr(key)[1:-1] + ": unknown field")
+    assert err.startswith(f"gradviz: error: {path}: " + repr(key)[1:-1] + ": unknown field")
+
+
+@pytest.mark.parametrize("command", ["trace", "export"])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("layers = 3\n", "not valid JSON: Expecting value at line 1, column 1"),
+        ('{"input": [1.0]}', "layers: is missing; give the layer widths, input first, e.g. [1, 1, 1, 1]"),
+        ("[1, 2]", "a network file must hold one JSON object, got a list of 2"),
+    ],
+    ids=["not-json", "no-layers", "a-list"],
+)
+def test_a_bad_network_file_is_named_with_its_problem(capsys, tmp_path, command, text, problem):
+    path = tmp_path / "lesson.json"
+    path.write_text(text, encoding="utf-8")
+    extra = ["--out", str(tmp_path / "out.png")] if command == "export" else []
+    code, out, err = run_cli(capsys, command, str(path), *extra)
+    assert (code, out, err) == (2, "", f"gradviz: error: {path}: {problem}\n")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_file_that_cannot_be_read_is_named_once(capsys, tmp_path):
+    missing = tmp_path / "missing.json"
+    code, out, err = run_cli(capsys, "trace", str(missing))
+    assert (code, out, err) == (2, "", f"gradviz: error: no such file: {missing}\n")
 
 
 def test_a_lone_surrogate_in_a_name_prints_in_a_real_process(tmp_path):

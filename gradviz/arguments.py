@@ -39,8 +39,8 @@ def number(low: float = -math.inf, high: float = math.inf, low_open: bool = Fals
             if not math.isfinite(value):
                 raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         elif not math.isfinite(value) or value > high or value < low or (low_open and value == low):
-            above = "above" if low_open else "from"
-            raise argparse.ArgumentTypeError(f"must be a number {above} {low:g} to {high:g}, got {text!r}")
+            bounds = f"above {low:g} and at most {high:g}" if low_open else f"from {low:g} to {high:g}"
+            raise argparse.ArgumentTypeError(f"must be a number {bounds}, got {text!r}")
         return value
 
     return parse

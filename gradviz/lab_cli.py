@@ -64,7 +64,7 @@ def add_lab_parser(sub) -> None:
     parser.add_argument("--init", choices=lab.LAB_INITS, metavar="NAME", help=f"initialiser ({', '.join(lab.LAB_INITS)}; default he_normal)")
     parser.add_argument("--optimizer", choices=lab.OPTIMIZERS, help="sgd (default), momentum or adam")
     parser.add_argument("--loss", choices=lab.LAB_LOSSES, help="auto (cross-entropy, the default), cross_entropy or mse")
-    parser.add_argument("--learning-rate", type=number(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA", help="step size, above 0 to 10 (default 0.1)")
+    parser.add_argument("--learning-rate", type=number(0.0, lab.MAX_LEARNING_RATE, low_open=True), metavar="ETA", help="step size, above 0 and at most 10 (default 0.1)")
     parser.add_argument("--batch", type=whole_number(1, lab.MAX_BATCH), metavar="N", help="mini-batch size (default 10)")
     parser.add_argument("--epochs", type=whole_number(1, lab.MAX_EPOCHS), metavar="N", help="epochs to train (default 30)")
     parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), metavar="N", help="seeds the data, the split, the weights and the batch order")

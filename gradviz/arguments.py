@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from .core.format import format_bound
+
 
 def whole_number(low: int = 1, high: int | None = None):
     """A whole number from ``low`` (to ``high``, where given)."""
@@ -39,8 +41,9 @@ def number(low: float = -math.inf, high: float = math.inf, low_open: bool = Fals
             if not math.isfinite(value):
                 raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         elif not math.isfinite(value) or value > high or value < low or (low_open and value == low):
-            bounds = f"above {low:g} and at most {high:g}" if low_open else f"from {low:g} to {high:g}"
+            bounds = f"above {format_bound(low)} and at most {format_bound(high)}" if low_open else f"from {format_bound(low)} to {format_bound(high)}"
             raise argparse.ArgumentTypeError(f"must be a number {bounds}, got {text!r}")
         return value
 
     return parse
+

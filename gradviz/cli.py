@@ -17,7 +17,7 @@ import numpy as np
 from . import names
 from .ui.views import registry as view_registry
 from .arguments import number, whole_number
-from .core.format import format_number, one_line
+from .core.format import format_bound, format_number, one_line
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
 
@@ -329,7 +329,7 @@ def _run_train(args) -> int:
         _check_output(args.out)  # before training, so a bad name does not cost the run
     learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
     if not 0 <= learning_rate <= MAX_LEARNING_RATE:
-        raise UsageError(f"argument --learning-rate: must be from 0 to {MAX_LEARNING_RATE:g}, got {learning_rate:g}")
+        raise UsageError(f"argument --learning-rate: must be from 0 to {format_bound(MAX_LEARNING_RATE)}, got {learning_rate:g}")
     history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
     if args.out is not None:
         trained = experiment.with_network(history.network)

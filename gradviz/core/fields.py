@@ -17,7 +17,7 @@ from .activations import check_activation
 from .budget import STEPPER_PASSES, WorkBudgetError, check_budget
 from .choices import UnknownNameError
 from .experiment import Experiment, NetworkFileError
-from .format import describe_value
+from .format import describe_value, format_bound
 from .init import INIT_PARAMETERS, InitSpec, check_init_scheme, init_network_weights
 from .losses import check_loss
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH, Network
@@ -81,7 +81,7 @@ def check_number(value, where: str, lo: float = -MAX_ABS_VALUE, hi: float = MAX_
     if not math.isfinite(value):
         raise NetworkFileError(where, f"must be a finite number, got {value}")
     if not lo <= value <= hi:
-        raise NetworkFileError(where, f"must be from {lo:g} to {hi:g}, got {value:g}")
+        raise NetworkFileError(where, f"must be from {format_bound(lo)} to {format_bound(hi)}, got {value:g}")
     return value
 
 

@@ -104,6 +104,11 @@ def format_factor(value: float) -> str:
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
+def format_bound(bound: float) -> str:
+    """A limit in a message, as people write it: 1,000,000 rather than 1e+06; 0.5 and 1e-09 as ``:g`` has them."""
+    return f"{int(bound):,}" if float(bound).is_integer() and abs(bound) < 1e15 else f"{bound:g}"
+
+
 def one_line(text) -> str:
     """``text`` with every control character, line or paragraph separator and lone surrogate escaped.
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..resource_folder import resource_folder
 from .activations import ACTIVATION_NAMES
 from .data import DataError, DataSpec
+from .format import format_bound
 from .network import MAX_WEIGHT_LAYERS, MAX_WIDTH
 
 #: Initialisers a lane may use. "nielsen" is Nielsen's: weights N(0, 1/n_in), biases N(0, 1); the others
@@ -91,9 +92,9 @@ class LabConfig:
             if lane.optimizer not in OPTIMIZERS:
                 raise LabError(f"optimizer: choose one of {', '.join(OPTIMIZERS)}, got {lane.optimizer!r}")
             if not (math.isfinite(lane.learning_rate) and 0 < lane.learning_rate <= MAX_LEARNING_RATE):
-                raise LabError(f"learning rate: must be above 0 and at most {MAX_LEARNING_RATE:g}, got {lane.learning_rate:g}")
+                raise LabError(f"learning rate: must be above 0 and at most {format_bound(MAX_LEARNING_RATE)}, got {lane.learning_rate:g}")
             if lane.clip is not None and not (math.isfinite(lane.clip) and 0 < lane.clip <= MAX_CLIP):
-                raise LabError(f"clip: must be above 0 and at most {MAX_CLIP:g}, got {lane.clip:g}")
+                raise LabError(f"clip: must be above 0 and at most {format_bound(MAX_CLIP)}, got {lane.clip:g}")
         return self
 
     def to_json(self) -> dict:

@@ -91,7 +91,7 @@ BAD_FILES = [
     ("bad-init-param-value", good(weights=None, init={"scheme": "constant", "value": "big"}), "init.value", "must be a number, got the text 'big'"),
     ("bad-init-seed", good(weights=None, init={"scheme": "he_normal", "seed": -1}), "init.seed", "must be a whole number from 0 to 4294967295, got -1"),
     ("init-not-an-object", good(init="he_normal"), "init", "must be an object like"),
-    ("negative-learning-rate", good(learning_rate=-0.1), "learning_rate", "must be from 0 to 1e+06, got -0.1"),
+    ("negative-learning-rate", good(learning_rate=-0.1), "learning_rate", "must be from 0 to 1,000,000, got -0.1"),
     ("learning-rate-text", good(learning_rate="fast"), "learning_rate", "must be a number, got the text 'fast'"),
     ("residual-not-bool", good(residual=1), "residual", "must be true or false, got 1"),
     ("name-empty", good(name=" "), "name", "must be a non-empty text of at most 200 characters"),

@@ -84,6 +84,8 @@ class CachedPaint:
     KEPT = 24
     #: Images of single layer labels kept: each layer's, plain and bold, for networks as deep as the largest.
     LABELS_KEPT = 256
+    #: Images of single skip arcs kept: each arc's few colours in a pass, for a network of 30 skips.
+    ARCS_KEPT = 96
 
     def __init__(self, kept: int = KEPT):
         self._images: dict = {}
@@ -313,25 +315,50 @@ def _skip_arc_width(layout: DiagramLayout, theme: Theme) -> float:
     return max(3.0, 1.2 * vector_edge_width(layout, theme))
 
 
-def paint_skip_arcs_cached(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, cache: CachedPaint, device_scale: float) -> None:
-    """:func:`paint_skip_arcs` through ``cache``: antialiased wide curves cost more than blitting their image."""
+def _skip_arc_rects(layout: DiagramLayout, theme: Theme) -> tuple[dict, QtCore.QRectF]:
+    """Each skip arc's box (by the layer it skips) and the box of them all, with room for the pen: worked
+    out once per layout."""
+    key = ("skip arc rects", theme.name)
+    if key not in layout.memo:
+        margin = _skip_arc_width(layout, theme) / 2 + 2
+        rects, whole = {}, QtCore.QRectF()
+        for layer, points in zip(layout.skip_layers, layout.arc_points):
+            (left, top), (right, bottom) = points.min(axis=0) - margin, points.max(axis=0) + margin
+            rects[layer] = QtCore.QRectF(float(left), float(top), float(right - left), float(bottom - top))
+            whole = rects[layer] if whole.isNull() else whole.united(rects[layer])
+        layout.memo[key] = (rects, whole)
+    return layout.memo[key]
+
+
+def paint_skip_arcs_cached(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, caches, device_scale: float) -> None:
+    """:func:`paint_skip_arcs` through ``caches``, two :class:`CachedPaint`: antialiased wide curves cost more
+    than blitting images. The first holds all the arcs in one image, the second each arc's image. A step of
+    the backward pass recolours one arc: only that one is drawn anew, and the others' images make the new
+    whole (one image for the screen to copy, not one per arc)."""
     if not scene.skip_layers or not layout.arc_ends:
         return
-    margin = _skip_arc_width(layout, theme) + 2
-    xs = [x for x0, _, x1, _, _ in layout.arc_ends for x in (x0, x1)]
-    ys = [y for _, y0, _, y1, control in layout.arc_ends for y in (y0, y1, control)]
-    rect = QtCore.QRectF(min(xs) - margin, min(ys) - margin, max(xs) - min(xs) + 2 * margin, max(ys) - min(ys) + 2 * margin)
-    key = ("skip arcs", id(layout), scene.skip_layers, scene.skip_argb, theme.name)
-    cache.paint(painter, key, rect, device_scale, lambda p, r: paint_skip_arcs(p, layout, scene, theme), None)
+    whole_cache, arc_cache = caches
+    rects, whole = _skip_arc_rects(layout, theme)
+    arcs = [(layer, argb, rects[layer]) for layer, argb in zip(scene.skip_layers, scene.skip_argb) if layer in rects]
+    if not arcs:
+        return
+
+    def draw_all(tile, _records) -> None:
+        for layer, argb, rect in arcs:
+            key = ("skip arc", id(layout), layer, argb, theme.name)
+            arc_cache.paint(tile, key, rect, device_scale, lambda p, r, layer=layer: paint_skip_arcs(p, layout, scene, theme, only=layer), None)
+
+    whole_cache.paint(painter, ("skip arcs", id(layout), scene.skip_layers, scene.skip_argb, theme.name), whole, device_scale, draw_all, None)
 
 
-def paint_skip_arcs(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme) -> None:
-    """The skip connections, as arcs over the layers they skip, coloured by the gradient through them."""
+def paint_skip_arcs(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, only: int | None = None) -> None:
+    """The skip connections (or the one over layer ``only``), as arcs over the layers they skip, coloured by
+    the gradient through them."""
     if not scene.skip_layers:
         return
     width = _skip_arc_width(layout, theme)
     for layer, argb in zip(scene.skip_layers, scene.skip_argb):
-        if layer not in layout.skip_layers:
+        if layer not in layout.skip_layers or only not in (None, layer):
             continue
         x0, y0, x1, y1, control = layout.arc_ends[layout.skip_layers.index(layer)]
         path = QtGui.QPainterPath(QtCore.QPointF(x0, y0))

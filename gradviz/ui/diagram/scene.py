@@ -291,12 +291,13 @@ class SceneCache:
         self._scales: dict = {}
         self._bars: dict = {}
         self._texts: dict = {}
+        self._skips: dict = {}
 
     def __repr__(self):
         return f"SceneCache(edges={len(self._edges)}, nodes={len(self._nodes)}, scales={len(self._scales)})"
 
     def clear(self) -> None:
-        for memo in (self._edges, self._nodes, self._scales, self._bars, self._texts):
+        for memo in (self._edges, self._nodes, self._scales, self._bars, self._texts, self._skips):
             memo.clear()
 
     def colour_scale(self, mode: str, records) -> ColourScale:
@@ -322,6 +323,19 @@ class SceneCache:
         if len(self._edges) > 8 * (record.depth + 2):
             self._edges.clear()
         self._edges[key] = (source, result)
+        return result
+
+    def skip_colours(self, record, mode, theme, scale):
+        """:func:`skip_colours`, recomputed only when a skipped layer's δ is new (once per backward step)."""
+        deltas = tuple(l.delta for l in record.layers if l.residual)
+        key = (mode, theme.name, scale, tuple(id(d) for d in deltas))
+        hit = self._skips.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], deltas)):
+            return hit[1]
+        result = skip_colours(record, mode, theme, scale)
+        if len(self._skips) > 4 * (record.depth + 2):
+            self._skips.clear()
+        self._skips[key] = (deltas, result)
         return result
 
     def node_colours(self, record, layer, units, theme):
@@ -460,7 +474,8 @@ def build_scene(
         edge_note_short = "numbers on edges: the new weight w"
     output_units = shown[-1] if widths[-1] <= MAX_LABELLED_UNITS else None
     output_text = None if output_units is None else output_texts(record, output_units)
-    skip_layers, skip_argb, skip_value = skip_colours(record, colouring, theme, colour_scale)
+    skips = cache.skip_colours if cache is not None else skip_colours
+    skip_layers, skip_argb, skip_value = skips(record, colouring, theme, colour_scale)
     bar = (
         cache.colour_bar(colouring, theme, colour_scale, bool(skip_layers))
         if cache is not None

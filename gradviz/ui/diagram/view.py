@@ -75,7 +75,7 @@ class NetworkView(QtWidgets.QWidget):
         self._node_tiles = painters.NodeTiles()
         single_labels = painters.CachedPaint(painters.CachedPaint.LABELS_KEPT)
         self._cached_paints = (single_labels, painters.CachedPaint(), painters.CachedPaint())
-        self._skip_arcs = painters.CachedPaint()
+        self._skip_arcs = (painters.CachedPaint(), painters.CachedPaint(painters.CachedPaint.ARCS_KEPT))
         self._legend = "right"
         self._before_argb: np.ndarray | None = None
         self._animation = QtCore.QVariantAnimation(self)

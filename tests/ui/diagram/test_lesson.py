@@ -157,6 +157,34 @@ def test_residual_network_draws_its_skips_as_arcs_coloured_by_the_gradient_throu
     assert svg_of(view).count("<path") > 0
 
 
+def _arc_apex_colours(view) -> list:
+    layout, image = view._current_layout(), view.grab().toImage()
+    apexes = [points[len(points) // 2] for points in layout.arc_points]
+    return [QtGui.QColor(image.pixel(int(x), int(round(y)))).getRgb()[:3] for x, y in apexes]
+
+
+def test_each_arc_shows_its_own_colour_at_every_step_forward_and_back(view):
+    """The arcs are cached one image each: a step redraws only the arc it recolours, and stepping back
+    finds the earlier colours. At every step each arc's top is in the colour the scene gives it now."""
+    stepper = stepper_for("residual-sigmoid")
+    depth = stepper.network.depth
+    stepper.go_to_step(depth + 1)
+    complete = stepper.complete_record()
+    seen = set()
+    for step in [*range(depth + 1, 2 * depth + 2), *range(2 * depth, depth, -1)]:
+        stepper.go_to_step(step)
+        view.show_record(stepper.record, complete)
+        # The view's scene, built through its cache, colours the arcs as a scene built afresh does.
+        assert view.scene.skip_argb == build_scene(stepper.record, complete, "gradient", SCREEN).skip_argb
+        want = [((argb >> 16) & 255, (argb >> 8) & 255, argb & 255) for argb in view.scene.skip_argb]
+        shown = _arc_apex_colours(view)
+        assert len(shown) == len(want) == 9
+        for got, expected in zip(shown, want):
+            assert max(abs(a - b) for a, b in zip(got, expected)) <= 40, (step, got, expected)
+        seen.add(view.scene.skip_argb)
+    assert len(seen) >= depth - 1  # the arcs really changed colour along the way
+
+
 def test_no_skip_swatch_without_skips():
     scene = build_scene(stepper_for("deep-sigmoid").run_to_end_of_pass(), None, "gradient", SCREEN)
     assert scene.skip_layers == ()

@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from gradviz.core.format import format_decimals, format_factor, format_number, format_power, format_power_of_ten, one_line
+from gradviz.core.format import (
+    format_bound, format_decimals, format_factor, format_number, format_power, format_power_of_ten, one_line,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +108,11 @@ def test_format_decimals(value, decimals, expected):
 )
 def test_format_power(value, expected):
     assert format_power(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("bound", "expected"),
+    [(1e6, "1,000,000"), (10.0, "10"), (0.0, "0"), (100_000, "100,000"), (0.5, "0.5"), (0.9, "0.9"), (1e-9, "1e-09"), (1e300, "1e+300")],
+)
+def test_format_bound_writes_limits_as_people_do(bound, expected):
+    assert format_bound(bound) == expected

@@ -10,8 +10,11 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   edges, on the largest network the files allow (64 weight layers of 512) and on every bundled preset as a
   lecture shows it (``tiny-sigmoid``: edge labels on). ``--against COMMIT_OR_PATH`` times the frames of this
   tree and of an older one (a git worktree of the commit, or a checkout folder) side by side, in fresh
-  processes, alternating which goes first, and prints both. Printed besides: the median frame of a step
-  shown for the first time in the run (its gradients drawn anew) and of one shown before (from the caches).
+  processes, alternating which goes first, and prints both. Each network's figure is the median of
+  ``FRAME_ROUNDS`` rounds (each a fresh view, the networks taken in turn round after round, so that a slow
+  phase of the machine falls on one round of a network, not on all); each round's is the median of its
+  frames. Printed besides: the rounds' lowest and highest, and the median frame of a step shown for the
+  first time in the run (its gradients drawn anew) and of one shown before (from the caches).
 - core_vs_torch: one forward plus backward pass recording every layer (``Network.run``) against the same
   pass in PyTorch (CPU, float64, ``retain_grad`` on every z and a), one thread each; null without torch.
 - train_steps_per_s: SGD steps per second on deep-sigmoid (``core.training.train``, which also records each
@@ -60,6 +63,7 @@ FRAME_NETWORKS = {"1000": [10] * 11, "10000": [32] * 11, "100000": [64] * 26, "l
 WINDOW_SIZE = (1400, 900)
 WARMUP_FRAMES = 3
 MEASURED_FRAMES = 15
+FRAME_ROUNDS = 3
 #: The core passes compared with torch: widths and samples.
 CORE_CASES = {"tiny": ([1, 1, 1, 1], 1), "medium": ([64] * 11, 64), "large": ([256] * 21, 256)}
 ROUNDS = 5
@@ -281,7 +285,14 @@ def _median_or_none(values):
 def frame_benchmark() -> dict:
     """``frame_ms`` at about 1e3, 1e4 and 1e5 edges, the largest network, and every bundled preset."""
     names = list(FRAME_NETWORKS) + _preset_names()
-    details = {name: frame_times(name) for name in names}
+    rounds: dict = {name: [] for name in names}
+    for _ in range(FRAME_ROUNDS):
+        for name in names:
+            rounds[name].append(frame_times(name))
+    details = {}
+    for name, runs in rounds.items():
+        medians = [run["median_ms"] for run in runs]
+        details[name] = {**sorted(runs, key=lambda run: run["median_ms"])[len(runs) // 2], "round_medians_ms": medians}
     return {"frame_ms": {name: round(d["median_ms"], 2) for name, d in details.items()}, "_frame_details": details}
 
 
@@ -848,13 +859,21 @@ def public(results: dict) -> dict:
 def _print_table(results: dict) -> None:
     details = results.get("_frame_details", {})
     if details:
-        heads = ("network", "edges", "path", "frame ms", "step ms", "paint ms", "max ms", "new ms", "again ms")
-        print("  ".join(f"{h:>9}" for h in heads))
+        heads = ("network", "edges", "path", "frame ms", "rounds ms", "step ms", "paint ms", "max ms", "new ms", "again ms")
+        print("  ".join(f"{h:>11}" for h in heads))
         for name, d in details.items():
-            times = (d["median_ms"], d["step_median_ms"], d["paint_median_ms"], d["max_ms"], d["first_showing_median_ms"], d["repeat_median_ms"])
-            cells = (name, d["edges"], str(d["render_path"]), *("-" if t is None else f"{t:.2f}" for t in times))
-            print("  ".join(f"{c:>9}" for c in cells))
-        print("budget: 16.7 ms (one 60 Hz frame); new / again: the median frame of a step shown for the first time in the run / shown before")
+            spread = d.get("round_medians_ms") or [d["median_ms"]]
+            times = (d["step_median_ms"], d["paint_median_ms"], d["max_ms"], d["first_showing_median_ms"], d["repeat_median_ms"])
+            cells = (
+                name, d["edges"], str(d["render_path"]), f"{d['median_ms']:.2f}", f"{min(spread):.2f}-{max(spread):.2f}",
+                *("-" if t is None else f"{t:.2f}" for t in times),
+            )
+            print("  ".join(f"{c:>11}" for c in cells))
+        print(
+            f"budget: 16.7 ms (one 60 Hz frame); frame ms: the median of {FRAME_ROUNDS} rounds, each the median of its "
+            f"frames; rounds ms: the lowest and highest round; the other columns are the median round's; new / again: "
+            f"the median frame of a step shown for the first time in the run / shown before"
+        )
     lab_details = results.get("_lab_details")
     if lab_details:
         print(f"lab digits-deep: a whole epoch with the measures takes {lab_details['epoch_with_measures_s']} s; "

@@ -125,7 +125,7 @@ def paint_band_outline(painter, layout: DiagramLayout, scene: DiagramScene, them
 
 
 def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, edge_argb=None, lo: int = 0, hi: int | None = None) -> None:
-    """Edges ``lo:hi`` as antialiased lines: one ``drawLines`` per colour, strongest gradients on top.
+    """Edges ``lo:hi`` as antialiased lines, a colour at a time, strongest gradients on top.
 
     ``edge_argb`` overrides the scene's colours (a fade between two scenes).
     """
@@ -148,30 +148,39 @@ def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, them
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     ends = np.r_[starts[1:], sorted_keys.size]
     group_rank = np.maximum.reduceat(scene.edge_rank[lo:hi][order], starts)
-    x0, y0, x1, y1 = layout.ex0[lo:hi], layout.ey0[lo:hi], layout.ex1[lo:hi], layout.ey1[lo:hi]
-    for g in np.argsort(group_rank, kind="stable"):
+    x0, y0, x1, y1 = (v[lo:hi].tolist() for v in (layout.ex0, layout.ey0, layout.ex1, layout.ey1))
+    # Two pens, recoloured group by group, and a lone edge drawn with drawLine: a new QPen and a list per
+    # group cost a third of a small layer's time (64 groups of one edge: 1.27 ms against 0.89 ms here).
+    live = QtGui.QPen(QtGui.QColor(), width)
+    live.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    # Thinner than a live edge: a layer of dead ReLUs is clearly marked without drowning the rest.
+    dead = QtGui.QPen(QtGui.QColor(), max(ZERO_EDGE_MIN_PX, ZERO_EDGE_WIDTH * width))
+    dead.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    dead.setDashPattern([3.0, 2.0])
+    order, starts, ends, colours, dashed = order.tolist(), starts.tolist(), ends.tolist(), argb.tolist(), dashed.tolist()
+    line = QtCore.QLineF
+    for g in np.argsort(group_rank, kind="stable").tolist():
         members = order[starts[g] : ends[g]]
-        pen = QtGui.QPen(qcolor(argb[members[0]]), width)
-        pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
-        if dashed[members[0]]:
-            # Thinner than a live edge: a layer of dead ReLUs is clearly marked without drowning the rest.
-            pen.setWidthF(max(ZERO_EDGE_MIN_PX, ZERO_EDGE_WIDTH * width))
-            # Each half runs outwards from the midpoint, so a dash always sits on the middle.
-            pen.setDashPattern([3.0, 2.0])
-            # They overlap by a pixel either side of the middle, so antialiasing leaves no seam there.
-            dx, dy = x1[members] - x0[members], y1[members] - y0[members]
-            length = np.maximum(np.hypot(dx, dy), 1e-9)
-            ux, uy = dx / length, dy / length
-            mx, my = (x0[members] + x1[members]) / 2, (y0[members] + y1[members]) / 2
-            lines = [QtCore.QLineF(*v) for v in zip((mx + ux).tolist(), (my + uy).tolist(), x0[members].tolist(), y0[members].tolist())]
-            lines += [QtCore.QLineF(*v) for v in zip((mx - ux).tolist(), (my - uy).tolist(), x1[members].tolist(), y1[members].tolist())]
-        else:
-            lines = [
-                QtCore.QLineF(a, b, c, d)
-                for a, b, c, d in zip(x0[members].tolist(), y0[members].tolist(), x1[members].tolist(), y1[members].tolist())
-            ]
+        first = members[0]
+        pen = dead if dashed[first] else live
+        pen.setColor(qcolor(colours[first]))
         painter.setPen(pen)
-        painter.drawLines(lines)
+        if pen is dead:
+            # Each half runs outwards from the midpoint, so a dash always sits on the middle; they overlap by
+            # a pixel either side of the middle, so antialiasing leaves no seam there.
+            halves = ([], [])
+            for i in members:
+                dx, dy = x1[i] - x0[i], y1[i] - y0[i]
+                length = max(math.hypot(dx, dy), 1e-9)
+                ux, uy = dx / length, dy / length
+                mx, my = (x0[i] + x1[i]) / 2, (y0[i] + y1[i]) / 2
+                halves[0].append(line(mx + ux, my + uy, x0[i], y0[i]))
+                halves[1].append(line(mx - ux, my - uy, x1[i], y1[i]))
+            painter.drawLines(halves[0] + halves[1])
+        elif len(members) == 1:
+            painter.drawLine(line(x0[first], y0[first], x1[first], y1[first]))
+        else:
+            painter.drawLines([line(x0[i], y0[i], x1[i], y1[i]) for i in members])
 
 
 def _new_tile(left: float, top: float, right: float, bottom: float, device_scale: float) -> tuple[QtGui.QImage, QtGui.QPainter]:

@@ -92,6 +92,28 @@ def test_the_scale_record_fixes_the_colour_scale(view):
     assert rgb(view.edge_color(11, 0, 0)) != rgb(with_scale)
 
 
+@pytest.mark.parametrize("strong", [0, 1], ids=["first-to-strong", "second-to-strong"])
+def test_where_two_edges_cross_the_stronger_gradient_is_drawn_on_top(view, strong):
+    """Input 1 -> neuron 1 and input 2 -> neuron 2 cross no one; input 1 -> neuron 2 and input 2 -> neuron 1
+    cross in the middle of the gap. With a = (1, 1) and a linear layer, dL/dw[to, from] = delta_to, so the
+    edge into the neuron with the larger |delta| carries the larger gradient: its colour is at the crossing."""
+    network = Network([2, 2], "linear", [np.eye(2)])
+    target = [1.0 - 3.0, 1.0 - 0.003] if strong == 0 else [1.0 - 0.003, 1.0 - 3.0]  # delta = a - target
+    stepper = Stepper(network, [[1.0, 1.0]], [target])
+    record = stepper.run_to_end_of_pass()
+    show_pass(view, stepper)
+    grad = record.layers[0].grad_w
+    assert abs(grad[strong, 1 - strong]) > 100 * abs(grad[1 - strong, strong])  # the crossing pair's gradients
+    a, b = view.neuron_center(0, 0), view.neuron_center(1, 1)
+    c, d = view.neuron_center(0, 1), view.neuron_center(1, 0)
+    crossing = QtCore.QPoint((a.x() + b.x() + c.x() + d.x()) // 4, (a.y() + b.y() + c.y() + d.y()) // 4)
+    decades = decade_range(all_grads(stepper.complete_record()))
+    want = gradient_colors(np.abs(grad[strong, 1 - strong]), decades, SCREEN)[0]
+    other = gradient_colors(np.abs(grad[1 - strong, strong]), decades, SCREEN)[0]
+    assert max(abs(int(x) - int(y)) for x, y in zip(want[:3], other[:3])) > 100  # two colours told apart
+    assert_close(pixel_at(view, crossing), want, 12)
+
+
 def test_dead_relu_edges_are_zero_coloured_and_dashed(view):
     stepper = stepper_for("tiny-relu", inputs=[[-0.5]])
     record = stepper.run_to_end_of_pass()

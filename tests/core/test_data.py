@@ -171,12 +171,19 @@ def test_a_csv_file_trains_in_the_lab(tmp_path):
         ("5\n6\n", "data.csv: row 1 has 1 column; it needs at least one feature and a class label"),
         (b"1,2,0\n\x00\x01\x02", "data.csv: is binary data (it holds NUL bytes), not a CSV text file"),
         (b"1,2,0\n3,\xff,1\n", "data.csv: row 2 is not UTF-8 text (byte 9)"),
+        ('{"format": "gradviz-lab", "lanes": []}', "data.csv: holds JSON, not a CSV table of numeric features followed by a class label"),
+        ("  [1, 2]\n", "data.csv: holds JSON, not a CSV table"),
     ],
 )
 def test_every_bad_csv_is_one_message_naming_the_row_or_column(tmp_path, content, message):
     with pytest.raises(DataError) as caught:
         table.read_csv(write(tmp_path, content))
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_header_in_brackets_is_still_a_header_not_json(tmp_path):
+    data = table.read_csv(write(tmp_path, "[x],[y],label\n1,2,a\n3,4,b\n"))
+    assert data.feature_names == ("[x]", "[y]") and data.features.tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
 
 def test_a_csv_with_too_many_rows_names_the_first_row_beyond_the_limit(tmp_path, monkeypatch):

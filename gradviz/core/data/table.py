@@ -9,6 +9,7 @@ the column (rows and columns counted from 1, as a spreadsheet shows them).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import stat
@@ -88,6 +89,11 @@ def parse_csv(raw: bytes, source: str, name: str) -> DataSet:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"{source}: row {line:,} is not UTF-8 text (byte {exc.start + 1:,})") from None
+    if _is_json(text):
+        raise DataError(
+            f"{source}: holds JSON, not a CSV table of numeric features followed by a class label "
+            "(a lab session saved by gradviz opens in the window: File > Open)"
+        )
     rows = []  # (row number in the file, fields)
     for number, fields in enumerate(csv.reader(text.splitlines()), start=1):
         if not fields or all(not f.strip() for f in fields):
@@ -117,6 +123,17 @@ def parse_csv(raw: bytes, source: str, name: str) -> DataSet:
     labels, class_names = _class_labels([fields[-1] for _, fields in rows], [n for n, _ in rows], columns, source)
     feature_names = tuple(header[:-1]) if header else tuple(f"x{j + 1}" for j in range(columns - 1))
     return DataSet(name, features, labels, class_names, feature_names)
+
+
+def _is_json(text: str) -> bool:
+    """Whether ``text`` is a JSON object or list (a network or lab session file given for a table)."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _is_number(text: str) -> bool:

@@ -39,6 +39,12 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+#: argparse's words for a missing network, and what gradviz says instead.
+PLAIN_ERRORS = {
+    "one of the arguments file --preset is required": "give a network or session FILE, or --preset NAME (gradviz presets lists them)",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """Errors as ``UsageError``; an option it does not know is named first.
 
@@ -52,7 +58,9 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         unknown = self.unknown_option(getattr(self, "_given", ()))
-        raise UsageError(f"unrecognized option {unknown} (see {self.prog} --help)" if unknown else message)
+        if unknown:
+            raise UsageError(f"unrecognized option {unknown} (see {self.prog} --help)")
+        raise UsageError(PLAIN_ERRORS.get(message, message))
 
     def unknown_option(self, given) -> str | None:
         """The first of ``given`` that looks like an option and is none of this parser's (nor an abbreviation
@@ -154,11 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--step", help="a micro-step number, or forward, loss or backward (default: backward; a session file: its saved step)"
     )
     export.add_argument(
-        "--depth", type=whole_number(1), metavar="N",
+        "--depth", type=whole_number(1, names.DEPTH_CHAIN_MAX_DEPTH), metavar="N",
         help="with --view depth-chain (or window): the layers k the chain runs to (default 10, the tutorial's)",
     )  # fmt: skip
     export.add_argument(
-        "--x", type=number(), metavar="X",
+        "--x", type=number(*names.DEPTH_CHAIN_X_LIMITS), metavar="X",
         help="with --view depth-chain (or window): the pre-activation x every layer sits at (default 5)",
     )  # fmt: skip
     size = export.add_mutually_exclusive_group()

@@ -38,3 +38,8 @@ def edge_colouring(mode) -> str:
 
 #: The preset the window starts on when nothing else is asked for (and File > New opens).
 DEFAULT_PRESET = "tiny-sigmoid"
+
+
+#: The depth chain (gradient vs depth): the pre-activation x it may sit at and the most layers it runs to.
+DEPTH_CHAIN_X_LIMITS = (-50.0, 50.0)
+DEPTH_CHAIN_MAX_DEPTH = 64

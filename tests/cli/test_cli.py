@@ -316,7 +316,7 @@ def test_train_table(capsys):
         (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "1e308"], "--learning-rate: must be from 0 to 1,000,000, got 1e+308"),
         (["train", "--preset", "tiny-relu", "--steps", "100000000000"], "--steps: must be from 1 to 100,000, got 100,000,000,000"),
         (["train", "--preset", "tiny-relu", "--steps", "2", "--learning-rate", "nan"], "--learning-rate: must be a finite number"),
-        (["trace"], "one of the arguments file --preset is required"),
+        (["trace"], "gradviz: error: give a network or session FILE, or --preset NAME (gradviz presets lists them)"),
         (["trace", "--preset", "tiny-relu", "--activation", "swish"], "argument --activation: unknown activation 'swish'; choose one of sigmoid, tanh"),
         (["trace", "some.json", "--preset", "tiny-relu"], "argument --preset: not allowed with argument file"),
         (["trace", "--preset", "tiny-relu", "--colour"], "unrecognized arguments: --colour"),

@@ -180,10 +180,10 @@ def test_export_depth_and_x_set_the_table_and_the_plot(qapp, tmp_path, source):
 @pytest.mark.parametrize(
     "options, message",
     [
-        (["--depth", "0"], "argument --depth: must be at least 1, got 0"),
-        (["--depth", "65"], "--depth must be from 1 to 64 layers, got 65"),
-        (["--x", "51"], "--x must be from -50 to 50, got 51"),
-        (["--x", "nan"], "argument --x: must be a finite number, got 'nan'"),
+        (["--depth", "0"], "argument --depth: must be from 1 to 64, got 0"),
+        (["--depth", "65"], "argument --depth: must be from 1 to 64, got 65"),
+        (["--x", "51"], "argument --x: must be a number from -50 to 50, got '51'"),
+        (["--x", "nan"], "argument --x: must be a number from -50 to 50, got 'nan'"),
         (["--x", "five"], "argument --x: must be a number, got 'five'"),
         (["--view", "diagram", "--depth", "3"], "--depth set the gradient-vs-depth view; add --view depth-chain"),
     ],

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.activations import ACTIVATIONS
 from ...core.analysis import CHAIN_ACTIVATIONS, SIGMOID_DERIVATIVE_BOUND, derivative_chain, sigmoid_bound_chain
 from ...core.format import format_decimals, format_number, format_power
+from ...names import DEPTH_CHAIN_MAX_DEPTH, DEPTH_CHAIN_X_LIMITS
 from ..theme import SCREEN, Theme
 from .log_axis import decade_span, log_heights, log_view_range
 from .plot_style import (
@@ -26,11 +27,11 @@ from .plot_style import (
 #: Range and resolution of the x slider (the spin box beside it takes any x in X_LIMITS).
 SLIDER_RANGE = (-10.0, 10.0)
 SLIDER_STEP = 0.1
-X_LIMITS = (-50.0, 50.0)
+X_LIMITS = DEPTH_CHAIN_X_LIMITS
 DEFAULT_X = 5.0
 #: The tutorial's table: layers 1 to 10.
 DEFAULT_DEPTH = 10
-MAX_DEPTH = 64
+MAX_DEPTH = DEPTH_CHAIN_MAX_DEPTH
 #: Points get symbols up to this depth; deeper chains are plain lines.
 MAX_SYMBOL_DEPTH = 24
 #: The table prints f′(x)ᵏ with the tutorial's 8 decimals, and beside it the true value as a power of ten.

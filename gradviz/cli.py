@@ -395,11 +395,16 @@ def _check_output(path) -> None:
 
 
 def _refuse_empty_outputs(args) -> None:
-    """An empty output name (an unset shell variable) is an error for every command, never a silent no-op."""
+    """An empty output name (an unset shell variable) is an error for every command, never a silent no-op;
+    and "-", which by custom means standard output, is refused rather than written as a file called "-"
+    (standard output carries the command's results)."""
     for dest, what in (("out", "file"), ("frames_dir", "folder")):
         value = getattr(args, dest, None)
+        option = f"--{dest.replace('_', '-')}"
         if isinstance(value, str) and not value.strip():
-            raise UsageError(f"argument --{dest.replace('_', '-')}: no {what} name given")
+            raise UsageError(f"argument {option}: no {what} name given")
+        if value == "-":
+            raise UsageError(f"argument {option}: '-' is standard output by custom, and this writes a {what}; give its name (./- for one called -)")
 
 
 def _run_export(args) -> int:

@@ -438,3 +438,21 @@ def test_the_window_without_a_display_is_one_clear_line():
         "gradviz: error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
         "`gradviz export` draws every view without one\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "what"),
+    [
+        (["lab", "--data", "xor", "--epochs", "1", "--out", "-"], "--out", "file"),
+        (["train", "--preset", "tiny-relu", "--steps", "2", "--out", "-"], "--out", "file"),
+        (["export", "--preset", "tiny-relu", "--out", "-"], "--out", "file"),
+        (["export", "--preset", "tiny-relu", "--animate", "--frames-dir", "-", "--out", "a.gif"], "--frames-dir", "folder"),
+    ],
+    ids=["lab", "train", "export", "frames-dir"],
+)
+def test_a_dash_for_an_output_is_refused_not_written_as_a_file_called_dash(capsys, tmp_path, monkeypatch, argv, option, what):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    expected = f"gradviz: error: argument {option}: '-' is standard output by custom, and this writes a {what}; give its name (./- for one called -)\n"
+    assert (code, out, err) == (2, "", expected)
+    assert list(tmp_path.iterdir()) == []

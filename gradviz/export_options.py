@@ -150,6 +150,8 @@ class ExportOptions:
             raise ExportError(f"no file name given; give one ending with {_choices(formats)}")
         path = Path(self.path).expanduser()
         suffix = path.suffix.lower().lstrip(".")
+        if not suffix and path.is_dir():  # "--out ." or "--out ~/slides": the folder, not a name in it
+            raise ExportError(f"cannot write {path}: it is a folder; give a file name in it ending with {_choices(formats)}")
         if not suffix:
             raise ExportError(f"{path} has no extension; end the name with {_choices(formats)}")
         if suffix == "gif" and not self.animate:

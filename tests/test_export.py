@@ -366,6 +366,12 @@ def test_a_folder_as_the_path_is_refused(tmp_path):
         ExportOptions(tmp_path / "plot.png")
 
 
+def test_a_folder_without_an_extension_is_named_as_a_folder_not_as_a_missing_extension(tmp_path):
+    with pytest.raises(ExportError) as info:
+        ExportOptions(tmp_path)
+    assert str(info.value) == f"cannot write {tmp_path}: it is a folder; give a file name in it ending with .png, .svg or .pdf"
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write anywhere")
 def test_a_read_only_folder_is_refused(tmp_path):
     folder = tmp_path / "locked"

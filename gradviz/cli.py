@@ -57,10 +57,22 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message):
-        unknown = self.unknown_option(getattr(self, "_given", ()))
+        given = getattr(self, "_given", ())
+        parser, unknown = self, self.unknown_option(given)
+        if unknown is None and given:
+            # A subcommand's parser hands options it does not know back to this one ("gradviz presets --json").
+            parser = self._subcommand_parser(given[0]) or self
+            unknown = parser.unknown_option(given[1:]) if parser is not self else None
         if unknown:
-            raise UsageError(f"unrecognized option {unknown} (see {self.prog} --help)")
+            raise UsageError(f"unrecognized option {unknown} (see {parser.prog} --help)")
         raise UsageError(PLAIN_ERRORS.get(message, message))
+
+    def _subcommand_parser(self, name: str):
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(name)
+                return chosen if isinstance(chosen, _Parser) else None
+        return None
 
     def unknown_option(self, given) -> str | None:
         """The first of ``given`` that looks like an option and is none of this parser's (nor an abbreviation

@@ -205,6 +205,9 @@ def run_lab(args) -> int:
     try:
         if args.list:
             descriptions = preset_descriptions()
+            if args.json:  # one strict JSON object, as --json promises: each preset's name and description
+                sys.stdout.write(json.dumps(descriptions, allow_nan=False) + "\n")
+                return 0
             width = max(map(len, descriptions))
             for name, description in descriptions.items():
                 print(f"{name:<{width}}  {description}")

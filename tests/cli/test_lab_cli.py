@@ -89,6 +89,14 @@ def test_list_names_every_preset_with_its_description(capsys):
     assert code == 0 and names == ["digits-deep", "digits-shallow", "spiral-deep", "xor", "circles", "moons", "gauss", "exploding-clip"]
 
 
+def test_list_with_json_is_one_json_object_of_names_and_descriptions(capsys):
+    code, out, err = run_cli(capsys, "lab", "--list", "--json")
+    listed = json.loads(out)
+    assert (code, err, out.count("\n")) == (0, "", 1)
+    assert list(listed) == ["digits-deep", "digits-shallow", "spiral-deep", "xor", "circles", "moons", "gauss", "exploding-clip"]
+    assert listed["xor"].startswith("XOR, Playground's four quadrants")
+
+
 def test_out_writes_a_lab_session_the_lab_reopens_with_the_same_weights(tmp_path, capsys):
     path = tmp_path / "session.json"
     code, out, err = run_cli(capsys, "lab", "--preset", "circles", "--epochs", "3", "--json", "--out", str(path))

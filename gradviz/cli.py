@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("presets", help="list the bundled presets")
+    presets = sub.add_parser("presets", help="list the bundled presets")
+    presets.add_argument("--json", action="store_true", help="print one JSON object: each preset's name and description")
 
     trace = sub.add_parser("trace", help="run one forward and backward pass and print every layer's numbers")
     _add_source(trace)
@@ -322,6 +323,9 @@ def _run_presets(args) -> int:
     from .files.network_file import preset_descriptions
 
     descriptions = preset_descriptions()
+    if args.json:
+        print(json.dumps(descriptions, allow_nan=False))
+        return 0
     width = max(map(len, descriptions))
     for name, description in descriptions.items():
         print(f"{name:<{width}}  {description}")

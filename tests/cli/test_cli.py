@@ -325,7 +325,7 @@ def test_train_table(capsys):
         (["trace", "--preset", "tiny-relu", "--format", "xml"], "unrecognized option --format (see gradviz trace --help)"),
         (["export", "--preset", "tiny-relu", "--size", "99x99", "--out", "x.png"], "unrecognized option --size (see gradviz export --help)"),
         (["export", "--preset", "tiny-relu", "--out", "x.png", "--size=99x99"], "unrecognized option --size (see gradviz export --help)"),
-        (["presets", "--json"], "unrecognized option --json (see gradviz presets --help)"),
+        (["presets", "--csv"], "unrecognized option --csv (see gradviz presets --help)"),
         (["--prest", "tiny-relu"], "unrecognized option --prest (see gradviz --help)"),
         (["export", "--preset", "tiny-relu", "--view", "depth-chain", "--x", "-1e3", "--out", "x.png"], "argument --x: expected one argument"),
     ],
@@ -458,3 +458,11 @@ def test_a_dash_for_an_output_is_refused_not_written_as_a_file_called_dash(capsy
     expected = f"gradviz: error: argument {option}: '-' is standard output by custom, and this writes a {what}; give its name (./- for one called -)\n"
     assert (code, out, err) == (2, "", expected)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_presets_json_is_one_object_of_every_preset_and_its_description(capsys):
+    code, out, err = run_cli(capsys, "presets", "--json")
+    listed = strict_json(out)
+    assert (code, err) == (0, "")
+    assert list(listed) == ["tiny-sigmoid", "tiny-relu", "deep-sigmoid", "deep-relu", "residual-sigmoid", "exploding"]
+    assert listed["tiny-relu"].startswith("The same 1-1-1-1 chain with ReLU")

@@ -105,7 +105,9 @@ class ExportDialog(QtWidgets.QDialog):
         self.transparent = QtWidgets.QCheckBox("Transparent background (PNG)")
         form.addRow("", self.transparent)
 
-        self.path = QtWidgets.QLineEdit(str(Path.home() / f"{window.bridge.session.experiment.name}-{self.view.currentData()}.png"))
+        files = getattr(window, "files", None)
+        folder = files.start_folder() if files is not None else Path.home()
+        self.path = QtWidgets.QLineEdit(str(folder / f"{window.bridge.session.experiment.name}-{self.view.currentData()}.png"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QtWidgets.QHBoxLayout()

@@ -315,7 +315,8 @@ class LabPart(QtCore.QObject):
             return False
         self.driver.pause()
         if not path:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the lab", "lab.json", "Lab sessions (*.json)")
+            suggested = self.lab_path if self.lab_path is not None else self.window.files.start_folder() / "lab.json"
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the lab", str(suggested), "Lab sessions (*.json)")
             if not path:
                 return False
         try:

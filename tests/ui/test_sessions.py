@@ -546,3 +546,42 @@ def test_the_first_launch_fills_the_screen_and_a_later_one_comes_back_as_left(qt
     assert (second.width(), second.height()) == left_at
     second.ask_to_save = False
     closed(second)
+
+
+def test_file_dialogs_start_in_the_current_or_newest_files_folder_else_home(qtbot, tmp_path, settings, monkeypatch):
+    """Not in whatever folder the program was started from: the current file's, else the newest recent
+    file's, else the home folder. Open, Save As, Export and Save lab all start there."""
+    monkeypatch.chdir(tmp_path)  # the folder the program was started from
+    window = make_window(qtbot, load_preset("tiny-sigmoid"), settings)
+    assert window.files.start_folder() == Path.home()
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return "", ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(answer))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", staticmethod(answer))
+    window.files.save_as()
+    window.files.open_file(ask=False)
+    assert asked == [str(Path.home() / "tiny-sigmoid.json"), str(Path.home())]
+    # A session saved elsewhere: the dialogs start in its folder, and so does the export's file name.
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    assert window.files.save_as(str(lessons / "week3.json"))
+    asked.clear()
+    window.files.open_file(ask=False)
+    assert asked == [str(lessons)]
+    from gradviz.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window)
+    assert Path(dialog.path.text()).parent == lessons
+    dialog.deleteLater()
+    window.lab.open_preset("xor")
+    asked.clear()
+    window.lab.save_lab_as()
+    assert asked == [str(lessons / "lab.json")]
+    # A new session has no file: the newest recent file's folder.
+    assert window.files.new_session()
+    assert window.bridge.session.file.path is None and window.files.start_folder() == lessons
+    closed(window)

@@ -34,6 +34,15 @@ class FileCommands:
         #: Whether a training run is under way (between sigTrainingStarted and sigTrainingFinished).
         self.training_running = False
 
+    def start_folder(self) -> Path:
+        """Where a file dialog starts: the current file's folder, else the newest recent file's, else the
+        home folder (not the folder the program happened to be started from)."""
+        current = self._shot.file_path
+        for path in ([current] if current is not None else []) + [Path(p) for p in self._recent]:
+            if path.parent.is_dir():
+                return path.parent.absolute()
+        return Path.home()
+
     def _status(self, text: str, ms: int) -> None:
         self._window.statusBar().showMessage(text, ms)
 
@@ -87,8 +96,7 @@ class FileCommands:
         if ask and not self.confirm_discard("opening another file"):
             return False
         if not path:
-            current = self._shot.file_path
-            start = str(current.parent) if current is not None else ""
+            start = str(self.start_folder())
             path, _ = QtWidgets.QFileDialog.getOpenFileName(
                 self._window, "Open a session or network file", start, "Session and network files (*.json);;All files (*)"
             )
@@ -120,7 +128,7 @@ class FileCommands:
         window = self._window
         if not path:
             current = self._shot.file_path
-            suggested = str(current) if current is not None else f"{self._shot.experiment.name}.json"
+            suggested = str(current) if current is not None else str(self.start_folder() / f"{self._shot.experiment.name}.json")
             path, _ = QtWidgets.QFileDialog.getSaveFileName(window, "Save the session", suggested, "Session files (*.json)")
             if not path:
                 return False

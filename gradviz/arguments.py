@@ -46,4 +46,3 @@ def number(low: float = -math.inf, high: float = math.inf, low_open: bool = Fals
         return value
 
     return parse
-

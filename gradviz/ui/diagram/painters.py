@@ -150,7 +150,8 @@ def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, them
     group_rank = np.maximum.reduceat(scene.edge_rank[lo:hi][order], starts)
     x0, y0, x1, y1 = (v[lo:hi].tolist() for v in (layout.ex0, layout.ey0, layout.ex1, layout.ey1))
     # Two pens, recoloured group by group, and a lone edge drawn with drawLine: a new QPen and a list per
-    # group cost a third of a small layer's time (64 groups of one edge: 1.27 ms against 0.89 ms here).
+    # group cost a seventh of a small layer's time (deep-sigmoid's layer 3, 64 edges in 19 colours: 1.27 ms
+    # that way, 1.09 ms this way).
     live = QtGui.QPen(QtGui.QColor(), width)
     live.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
     # Thinner than a live edge: a layer of dead ReLUs is clearly marked without drowning the rest.

@@ -7,6 +7,8 @@ place (``show_error``) and the current network stays.
 
 from __future__ import annotations
 
+import re
+
 from PySide6 import QtCore, QtWidgets
 
 from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
@@ -51,6 +53,42 @@ def _is_float(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+#: A refusal names the network-file field it concerns ("layers[1]: must be ..."); the form says it with
+#: the label of the row it was typed into, and counts from 1 (``NetworkFileError``'s "field: problem").
+FORM_LABELS = {
+    "layers": ("Widths", "number"), "activation": ("Per layer", "layer"), "input": ("Input", "sample"),
+    "target": ("Target", "sample"), "learning_rate": ("Learning rate", ""), "loss": ("Loss", ""),
+    "residual": ("Residual", ""), "init": ("Initialiser", ""), "init.seed": ("Seed", ""),
+}
+_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)?)((?:\[\d+\])*): ")
+
+
+def in_form_words(text: str) -> str:
+    """``text`` (a refused edit's message) with its leading field named as the Network form labels it:
+    "layers[1]: ..." reads "Widths, number 2: ...", "input[0][1]: ..." reads "Input, sample 1, number 2: ...",
+    "init.std: ..." reads "Parameters, std: ...". Any other text is returned as it is."""
+    match = _FIELD.match(text)
+    if match is None:
+        return text
+    field, indices = match.group(1), [int(i) + 1 for i in re.findall(r"\d+", match.group(2))]
+    if field in FORM_LABELS:
+        label, unit = FORM_LABELS[field]
+    elif field.startswith("init."):  # an initialiser's parameter: the row "Parameters" holds its box
+        label, unit = f"Parameters, {field[len('init.'):]}", ""
+    else:
+        return text
+    if field == "activation" and not indices:
+        label = "Activation"
+    parts = [label]
+    if indices:
+        parts.append(f"{unit or 'number'} {indices[0]}")
+        parts += [f"number {i}" for i in indices[1:]]
+    problem = text[match.end():]
+    if field.startswith("init."):
+        problem = re.sub(r"\binit\.([a-z_]+)", r"\1", problem)  # "must not exceed init.high": its box is "high"
+    return ", ".join(parts) + ": " + problem
 
 
 class ControlsPanel(QtWidgets.QWidget):
@@ -243,8 +281,9 @@ class ControlsPanel(QtWidgets.QWidget):
         self._form.setRowVisible(self.init_params_row, bool(values))
 
     def show_error(self, text: str) -> None:
-        """Show why an edit was refused; the network on screen is the one before it."""
-        self.message.setText(f"Not applied: {text}. The current network is unchanged.")
+        """Show why an edit was refused, naming the field as this form labels it; the network on screen is the
+        one before it."""
+        self.message.setText(f"Not applied: {in_form_words(text)}. The current network is unchanged.")
         self.message.show()
 
     def clear_error(self) -> None:

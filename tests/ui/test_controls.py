@@ -80,16 +80,16 @@ def test_new_widths_rebuild_with_the_initialiser_and_fit_the_data(wired):
 @pytest.mark.parametrize(
     "field, text, message",
     [
-        ("widths", "1, 0, 1", "layers[1]: must be a whole number from 1 to 512, got 0"),
-        ("widths", "1, x, 1", "layers: give whole numbers"),
-        ("widths", "1, 600, 1", "layers[1]: must be a whole number from 1 to 512, got 600"),
-        ("widths", "1, 1, 300000000", "layers[2]: must be a whole number from 1 to 512, got 300000000"),
-        ("inputs", "0.5, 0.2", "input[0]: must hold 1 number, got 2"),
-        ("inputs", "abc", "input: 'abc' is not a number"),
-        ("targets", "0.8; 0.1", "target: must hold one target per input sample (1), got 2"),
-        ("learning_rate", "-1", "learning_rate: must be from 0 to"),
-        ("learning_rate", "fast", "learning_rate: 'fast' is not a number"),
-        ("per_layer", "relu, nope, relu", "activation[1]: unknown activation 'nope'"),
+        ("widths", "1, 0, 1", "Not applied: Widths, number 2: must be a whole number from 1 to 512, got 0"),
+        ("widths", "1, x, 1", "Not applied: Widths: give whole numbers"),
+        ("widths", "1, 600, 1", "Widths, number 2: must be a whole number from 1 to 512, got 600"),
+        ("widths", "1, 1, 300000000", "Widths, number 3: must be a whole number from 1 to 512, got 300000000"),
+        ("inputs", "0.5, 0.2", "Input, sample 1: must hold 1 number, got 2"),
+        ("inputs", "abc", "Input: 'abc' is not a number"),
+        ("targets", "0.8; 0.1", "Target: must hold one target per input sample (1), got 2"),
+        ("learning_rate", "-1", "Learning rate: must be from 0 to 1,000,000, got -1"),
+        ("learning_rate", "fast", "Learning rate: 'fast' is not a number"),
+        ("per_layer", "relu, nope, relu", "Per layer, layer 2: unknown activation 'nope'"),
     ],
 )
 def test_invalid_values_are_refused_in_place_and_the_network_stays(wired, field, text, message):
@@ -192,7 +192,7 @@ def test_the_constant_initialiser_takes_its_value(wired):
     assert [w.tolist() for w in bridge.session.network.weights] == [[[0.25]]] * 3
     assert bridge.session.experiment.init.params == {"value": 0.25}
     _enter(p.init_params["value"], "big")
-    assert "init.value: 'big' is not a number" in p.message.text()
+    assert "Parameters, value: 'big' is not a number" in p.message.text()
     assert [w.tolist() for w in bridge.session.network.weights] == [[[0.25]]] * 3
 
 
@@ -201,7 +201,7 @@ def test_uniform_bounds_are_checked_and_used(wired):
     p.init.setCurrentText("uniform")
     p.init.activated.emit(p.init.currentIndex())
     _enter(p.init_params["low"], "2")
-    assert "init.low: must not exceed init.high" in p.message.text()
+    assert "Parameters, low: must not exceed high" in p.message.text()
     _enter(p.init_params["high"], "3")
     want = np.random.default_rng(0).uniform(2.0, 3.0, size=3)
     assert [float(w[0, 0]) for w in bridge.session.network.weights] == want.tolist()
@@ -268,3 +268,23 @@ def _combo_option(combo):
     option = QtWidgets.QStyleOptionComboBox()
     combo.initStyleOption(option)
     return option
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("layers[0]: must be a whole number from 1 to 512, got 0", "Widths, number 1: must be a whole number from 1 to 512, got 0"),
+        ("input[2][3]: must be a finite number, got nan", "Input, sample 3, number 4: must be a finite number, got nan"),
+        ("target[1]: must hold 2 numbers, got 1", "Target, sample 2: must hold 2 numbers, got 1"),
+        ("activation: must name one activation per weight layer (3), got 2", "Activation: must name one activation per weight layer (3), got 2"),
+        ("init.seed: must be a whole number from 0 to 4294967295, got -1", "Seed: must be a whole number from 0 to 4294967295, got -1"),
+        ("init.std: must not be negative", "Parameters, std: must not be negative"),
+        ("init.low: must not exceed init.high", "Parameters, low: must not exceed high"),
+        ("weights[0][1][2]: is nan", "weights[0][1][2]: is nan"),  # not typed in the form: as it is
+        ("no preset called 'x'", "no preset called 'x'"),
+    ],
+)
+def test_a_refusal_names_the_field_as_the_form_labels_it_counting_from_one(message, shown):
+    from gradviz.ui.controls import in_form_words
+
+    assert in_form_words(message) == shown

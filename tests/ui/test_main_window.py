@@ -168,7 +168,7 @@ def test_editing_the_network_redraws_everything_and_bad_values_keep_it(qtbot, wi
     window.controls.widths.setText("2, 0, 1")
     window.controls.widths.editingFinished.emit()
     assert window.bridge.session.network.widths == (2, 3, 1)
-    assert "layers[1]" in window.controls.message.text()
+    assert "Widths, number 2: must be a whole number from 1 to 512, got 0" in window.controls.message.text()
 
 
 def test_opening_a_bad_file_shows_one_message_and_keeps_the_session(qtbot, window, tmp_path, monkeypatch):

@@ -197,7 +197,7 @@ class LabPart(QtCore.QObject):
         }  # fmt: skip
         self.lab_actions = (self.act_play, self.act_epoch, self.act_batch, self.act_reset, self.act_undo, self.act_redo,
                             self.act_file_save, self.act_file_save_as)  # fmt: skip
-        for action in self.lab_actions:
+        for action in (*self.lab_actions, self.act_save):
             action.setEnabled(False)
         for action in (self.act_file_save, self.act_file_save_as):
             action.setVisible(False)
@@ -336,6 +336,8 @@ class LabPart(QtCore.QObject):
         if shown and self.driver.lab is None:
             names = preset_names()
             self.driver.open_lab(LabRun.from_preset(FIRST_LAB_PRESET if FIRST_LAB_PRESET in names else names[0]))
+        # Lab > Save lab as… saves the lab there is, shown or not; before any, there is nothing to save.
+        self.act_save.setEnabled(self.driver.lab is not None)
         if shown == self.shown:
             self.act_show.setChecked(shown)
             return

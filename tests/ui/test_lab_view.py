@@ -140,6 +140,18 @@ def test_hiding_the_lab_gives_the_keys_back_to_the_pass(qtbot):
     assert _lab(window).epoch == 0
 
 
+def test_lab_save_as_is_offered_once_there_is_a_lab_and_stays_while_it_is_hidden(qtbot, tmp_path):
+    window = MainWindow(load_preset("tiny-sigmoid"), SCREEN)
+    qtbot.addWidget(window)
+    assert not window.lab.act_save.isEnabled()  # no lab yet: nothing to save, so not offered
+    window.lab.open_preset("xor")
+    assert window.lab.act_save.isEnabled()
+    window.lab.set_shown(False)
+    assert window.lab.act_save.isEnabled()  # the lab is still there, hidden: it can be saved
+    path = tmp_path / "xor-lab.json"
+    assert window.lab.save_lab_as(str(path)) and path.is_file()
+
+
 # ------------------------------------------------------------------------------------------ what is drawn
 
 

@@ -300,57 +300,46 @@ class SceneCache:
         for memo in (self._edges, self._nodes, self._scales, self._bars, self._texts, self._skips):
             memo.clear()
 
+    @staticmethod
+    def _kept(memo: dict, key, sources: tuple, most: int, compute):
+        """``compute()``, kept in ``memo`` under ``key`` while ``sources`` are the very objects it was computed
+        from (checked with ``is``: an id alone may be a new object's at a freed one's address); ``memo`` is
+        emptied when it would hold more than ``most`` results."""
+        hit = memo.get(key)
+        if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources)):
+            return hit[1]
+        result = compute()
+        if len(memo) > most:
+            memo.clear()
+        memo[key] = (sources, result)
+        return result
+
     def colour_scale(self, mode: str, records) -> ColourScale:
         """:func:`colour_scale`, computed once per set of records (of weights, in weight mode)."""
         records = [records] if isinstance(records, PassRecord) else list(records)
         # Every record of a pass shares one weights tuple (until the update makes new weights).
         sources = tuple(r.weights if mode == "weight" else r for r in records)
         key = (mode, tuple(id(s) for s in sources))
-        hit = self._scales.get(key)
-        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
-            if len(self._scales) > 16:
-                self._scales.clear()
-            self._scales[key] = hit = (sources, colour_scale(mode, records))
-        return hit[1]
+        return self._kept(self._scales, key, sources, 16, lambda: colour_scale(mode, records))
 
     def edge_colours(self, record, layer, to_idx, from_idx, mode, theme, scale):
         source = _edge_source(record, layer, mode)
         key = (mode, theme.name, layer, id(source), scale, len(to_idx), len(from_idx))
-        hit = self._edges.get(key)
-        if hit is not None and hit[0] is source:
-            return hit[1]
-        result = layer_edge_colours(record, layer, to_idx, from_idx, mode, theme, scale)
-        if len(self._edges) > 8 * (record.depth + 2):
-            self._edges.clear()
-        self._edges[key] = (source, result)
-        return result
+        compute = lambda: layer_edge_colours(record, layer, to_idx, from_idx, mode, theme, scale)  # noqa: E731
+        return self._kept(self._edges, key, (source,), 8 * (record.depth + 2), compute)
 
     def skip_colours(self, record, mode, theme, scale):
         """:func:`skip_colours`, recomputed only when a skipped layer's δ is new (once per backward step)."""
         deltas = tuple(l.delta for l in record.layers if l.residual)
         key = (mode, theme.name, scale, tuple(id(d) for d in deltas))
-        hit = self._skips.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], deltas)):
-            return hit[1]
-        result = skip_colours(record, mode, theme, scale)
-        if len(self._skips) > 4 * (record.depth + 2):
-            self._skips.clear()
-        self._skips[key] = (deltas, result)
-        return result
+        return self._kept(self._skips, key, deltas, 4 * (record.depth + 2), lambda: skip_colours(record, mode, theme, scale))
 
     def node_colours(self, record, layer, units, theme):
         z = record.layers[layer - 1].z if layer else None
         if z is None:
             return layer_node_colours(record, layer, units, theme)
         key = (theme.name, layer, id(z), len(units))
-        hit = self._nodes.get(key)
-        if hit is not None and hit[0] is z:
-            return hit[1]
-        argb = layer_node_colours(record, layer, units, theme)
-        if len(self._nodes) > 4 * (record.depth + 2):
-            self._nodes.clear()
-        self._nodes[key] = (z, argb)
-        return argb
+        return self._kept(self._nodes, key, (z,), 4 * (record.depth + 2), lambda: layer_node_colours(record, layer, units, theme))
 
     def node_texts(self, record, layer, units, backward):
         """:func:`layer_node_texts`, recomputed only when the array they print (δ or a) is new."""
@@ -359,23 +348,12 @@ class SceneCache:
         if source is None:
             return None, None
         key = (layer, id(source), len(units))
-        hit = self._texts.get(key)
-        if hit is not None and hit[0] is source:
-            return hit[1]
-        result = layer_node_texts(record, layer, units, backward)
-        if len(self._texts) > 4 * (record.depth + 2):
-            self._texts.clear()
-        self._texts[key] = (source, result)
-        return result
+        compute = lambda: layer_node_texts(record, layer, units, backward)  # noqa: E731
+        return self._kept(self._texts, key, (source,), 4 * (record.depth + 2), compute)
 
     def colour_bar(self, mode, theme, scale, skips: bool = False) -> ColourBarSpec:
         key = (mode, theme.name, scale, skips)
-        spec = self._bars.get(key)
-        if spec is None:
-            if len(self._bars) > 16:
-                self._bars.clear()
-            spec = self._bars[key] = colour_bar_spec(mode, theme, scale, skips)
-        return spec
+        return self._kept(self._bars, key, (), 16, lambda: colour_bar_spec(mode, theme, scale, skips))
 
 
 def default_colour_scale(record: PassRecord, scale_record: PassRecord, mode: str, cache: SceneCache | None = None) -> ColourScale:

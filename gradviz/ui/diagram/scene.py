@@ -278,11 +278,18 @@ def _colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSp
     return ColourBarSpec("|a| of source", "mean over samples", stops, ticks, swatches, fills)
 
 
+#: A memo recognises an array of at most this many values by its content, a larger one only as the very object
+#: it was computed from. A pass stepped through again (after a reset) computes equal arrays anew, and a small
+#: network's then find their colours and texts kept; reading a larger one's bytes would cost more than it saves.
+CONTENT_KEYED_VALUES = 1024
+
+
 class SceneCache:
     """Memos that keep rebuilding a scene per micro-step cheap: pass one to :func:`build_scene` again and again.
 
-    Everything is keyed on the identity of the (immutable) arrays and records it was computed from, checked
-    with ``is``: a layer's colours are recomputed only when its array is new, a colour scale once a pass.
+    Everything is keyed on the (immutable) arrays and records it was computed from: small arrays by their
+    content (:data:`CONTENT_KEYED_VALUES`), the rest by identity, checked with ``is``. A layer's colours are
+    recomputed only when its array is new, a colour scale once a pass.
     """
 
     def __init__(self):
@@ -302,9 +309,17 @@ class SceneCache:
 
     @staticmethod
     def _kept(memo: dict, key, sources: tuple, most: int, compute):
-        """``compute()``, kept in ``memo`` under ``key`` while ``sources`` are the very objects it was computed
-        from (checked with ``is``: an id alone may be a new object's at a freed one's address); ``memo`` is
-        emptied when it would hold more than ``most`` results."""
+        """``compute()``, kept in ``memo`` under ``key`` and ``sources``, the objects it was computed from;
+        ``memo`` is emptied when it would hold more than ``most`` results.
+
+        Sources that are all small arrays are recognised by their content (shape, type and bytes); any other
+        sources only as the very same objects (their ids in the key, checked with ``is``: an id alone may be a
+        new object's at a freed one's address)."""
+        if sources and all(type(s) is np.ndarray and s.size <= CONTENT_KEYED_VALUES for s in sources):
+            key = (key, tuple((s.shape, s.dtype.str, s.tobytes()) for s in sources))
+            sources = ()
+        elif sources:
+            key = (key, tuple(id(s) for s in sources))
         hit = memo.get(key)
         if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources)):
             return hit[1]
@@ -319,26 +334,26 @@ class SceneCache:
         records = [records] if isinstance(records, PassRecord) else list(records)
         # Every record of a pass shares one weights tuple (until the update makes new weights).
         sources = tuple(r.weights if mode == "weight" else r for r in records)
-        key = (mode, tuple(id(s) for s in sources))
-        return self._kept(self._scales, key, sources, 16, lambda: colour_scale(mode, records))
+        return self._kept(self._scales, mode, sources, 16, lambda: colour_scale(mode, records))
 
     def edge_colours(self, record, layer, to_idx, from_idx, mode, theme, scale):
         source = _edge_source(record, layer, mode)
-        key = (mode, theme.name, layer, id(source), scale, len(to_idx), len(from_idx))
+        key = (mode, theme.name, layer, scale, len(to_idx), len(from_idx))
         compute = lambda: layer_edge_colours(record, layer, to_idx, from_idx, mode, theme, scale)  # noqa: E731
         return self._kept(self._edges, key, (source,), 8 * (record.depth + 2), compute)
 
     def skip_colours(self, record, mode, theme, scale):
         """:func:`skip_colours`, recomputed only when a skipped layer's δ is new (once per backward step)."""
         deltas = tuple(l.delta for l in record.layers if l.residual)
-        key = (mode, theme.name, scale, tuple(id(d) for d in deltas))
+        key = (mode, theme.name, scale, len(deltas))
         return self._kept(self._skips, key, deltas, 4 * (record.depth + 2), lambda: skip_colours(record, mode, theme, scale))
 
     def node_colours(self, record, layer, units, theme):
         z = record.layers[layer - 1].z if layer else None
         if z is None:
             return layer_node_colours(record, layer, units, theme)
-        key = (theme.name, layer, id(z), len(units))
+        # The slope f'(z) depends on the layer's activation as well as on z.
+        key = (theme.name, layer, record.layers[layer - 1].activation, len(units))
         return self._kept(self._nodes, key, (z,), 4 * (record.depth + 2), lambda: layer_node_colours(record, layer, units, theme))
 
     def node_texts(self, record, layer, units, backward):
@@ -347,7 +362,7 @@ class SceneCache:
         source = delta if delta is not None else record.activations(layer)
         if source is None:
             return None, None
-        key = (layer, id(source), len(units))
+        key = (layer, len(units))
         compute = lambda: layer_node_texts(record, layer, units, backward)  # noqa: E731
         return self._kept(self._texts, key, (source,), 4 * (record.depth + 2), compute)
 

@@ -158,6 +158,84 @@ def test_a_cache_gives_the_same_scene_and_reuses_unchanged_layers(monkeypatch):
     assert cached.node_argb.tolist() == fresh.node_argb.tolist()
 
 
+def _counting(monkeypatch, name):
+    computed = []
+    original = getattr(scene_module, name)
+
+    def counted(record, layer, *args):
+        computed.append(layer)
+        return original(record, layer, *args)
+
+    monkeypatch.setattr(scene_module, name, counted)
+    return computed
+
+
+def test_a_pass_stepped_through_again_after_a_reset_finds_its_colours_kept(monkeypatch):
+    """A reset recomputes the pass: new arrays, equal to the old. A small network's layers are recognised by
+    content and recoloured by nobody; the scene is the one a fresh build gives."""
+    stepper = stepper_for("deep-sigmoid")
+    depth = stepper.network.depth
+    cache = SceneCache()
+    # The neurons' fill is computed from their slopes: counted where they are.
+    edges, nodes = _counting(monkeypatch, "layer_edge_colours"), _counting(monkeypatch, "mean_relative_slope")
+    for step in range(1, 2 * depth + 2):
+        build_scene(stepper.step_forward(), stepper.complete_record(), "gradient", SCREEN, cache=cache)
+    first_grad = stepper.record.layers[0].grad_w
+    stepper.reset()
+    edges.clear(), nodes.clear()
+    for step in range(1, 2 * depth + 2):
+        record = stepper.step_forward()
+        cached = build_scene(record, stepper.complete_record(), "gradient", SCREEN, cache=cache)
+    assert stepper.record.layers[0].grad_w is not first_grad  # computed anew ...
+    assert edges == [] and nodes == []  # ... and not recoloured
+    fresh = build_scene(record, stepper.complete_record(), "gradient", SCREEN)
+    assert cached.edge_argb.tolist() == fresh.edge_argb.tolist()
+    assert cached.node_argb.tolist() == fresh.node_argb.tolist()
+    assert cached.node_text == fresh.node_text
+
+
+def test_an_activation_changed_over_equal_z_gives_its_own_neuron_colours():
+    """Layer 1's z does not depend on layer 1's activation: the same z under ReLU is not coloured as under sigmoid."""
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(size=(3, 2)), rng.normal(size=(1, 3))]
+    inputs, targets = np.array([[0.5, -1.0]]), np.array([[0.2]])
+    cache = SceneCache()
+    scenes = []
+    for activation in ("sigmoid", "relu"):
+        network = Network([2, 3, 1], [activation, "sigmoid"], weights)
+        record = network.run(inputs, targets)
+        scenes.append(build_scene(record, record, "gradient", SCREEN, cache=cache))
+        fresh = build_scene(record, record, "gradient", SCREEN)
+        assert scenes[-1].node_argb.tolist() == fresh.node_argb.tolist()
+    z = network.run(inputs, targets).layers[0].z
+    # Sigmoid's slope relative to its largest (1/4) is 4 s (1 - s) < 1; ReLU's is 1 where z > 0, 0 elsewhere.
+    hidden = slice(2, 5)  # after the two inputs' neurons
+    assert scenes[0].node_argb[hidden].tolist() != scenes[1].node_argb[hidden].tolist()
+    relu_slopes = (z[0] > 0).astype(float)
+    expected = [packed(SCREEN.colormap("activation").map(np.array([v]), mode="byte")[0]) for v in relu_slopes]
+    assert scenes[1].node_argb[hidden].tolist() == expected
+
+
+def test_large_arrays_are_recognised_only_as_the_same_object(monkeypatch):
+    """Above CONTENT_KEYED_VALUES values a layer's bytes are not read: an equal copy is coloured anew."""
+    rng = np.random.default_rng(0)
+    width = 40  # 1,600 weights per layer, above the 1,024 read by content
+    assert width * width > scene_module.CONTENT_KEYED_VALUES
+    network = Network([width, width, 1], "sigmoid", [rng.normal(size=(width, width)), rng.normal(size=(1, width))])
+    inputs, targets = rng.normal(size=(2, width)), rng.uniform(size=(2, 1))
+    cache = SceneCache()
+    edges = _counting(monkeypatch, "layer_edge_colours")
+    first = network.run(inputs, targets)
+    build_scene(first, first, "gradient", SCREEN, cache=cache)
+    build_scene(first, first, "gradient", SCREEN, cache=cache)
+    assert edges == [1, 2]  # the same record: kept
+    again = network.run(inputs, targets)
+    assert np.array_equal(again.layers[0].grad_w, first.layers[0].grad_w)
+    build_scene(again, again, "gradient", SCREEN, cache=cache)
+    # Layer 1 (1,600 gradients) by identity: coloured again; layer 2 (40) by content: kept.
+    assert edges == [1, 2, 1]
+
+
 def test_scene_module_uses_no_widget_and_no_painter():
     tree = ast.parse((ROOT / "gradviz" / "ui" / "diagram" / "scene.py").read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "PySide6" for alias in node.names}

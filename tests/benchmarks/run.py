@@ -307,7 +307,7 @@ def frame_benchmark() -> dict:
 
 
 #: The networks ``--against`` times in both trees (the largest takes a minute to build, so it is left out).
-AGAINST_NETWORKS = ("1000", "10000", "100000", "tiny-sigmoid")
+AGAINST_NETWORKS = ("1000", "10000", "100000", "tiny-sigmoid", "deep-sigmoid", "residual-sigmoid")
 AGAINST_ROUNDS = 5
 
 

@@ -15,6 +15,7 @@ from .layout import (
     DiagramLayout,
     Rect,
     font_px,
+    kept_for_layout,
     layout_for_theme,
     least_text_px,
     ring_reach,
@@ -114,17 +115,6 @@ def node_value_plan(layout: DiagramLayout, scene: DiagramScene, theme: Theme) ->
     return result
 
 
-def _kept(layout: DiagramLayout, name: str, key, most: int, work):
-    """``work()``, worked out once per ``key`` and kept in the layout's memo ``name``, which is emptied when it
-    would hold more than ``most`` results (bounded, never growing with the steps shown)."""
-    kept = layout.memo.setdefault(name, {})
-    if key not in kept:
-        if len(kept) > most:
-            kept.clear()
-        kept[key] = work()
-    return kept[key]
-
-
 def _values_inside(layout: DiagramLayout, layer: int, texts, short, theme: Theme) -> NodeValues | None:
     """``layer``'s numbers inside its circles (its short ones where only those fit), or None where neither fits:
     what :func:`node_value_plan` does for one layer, kept per layer and texts."""
@@ -140,7 +130,7 @@ def _values_inside(layout: DiagramLayout, layer: int, texts, short, theme: Theme
         x, r = float(layout.x[layer]), layout.radii[layer]
         return NodeValues(layer, shown, size, True, tuple(QtCore.QRectF(x - r, float(y) - r, 2 * r, 2 * r) for y in layout.ys[layer]))
 
-    return _kept(layout, "values inside", (layer, texts, short, theme.name), 1024, work)
+    return kept_for_layout(layout, "values inside", (layer, texts, short, theme.name), 1024, work)
 
 
 def paint_node_text(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, boxes=None, inside: bool = True) -> tuple[bool, bool]:
@@ -183,7 +173,7 @@ def output_label_boxes(layout: DiagramLayout, scene: DiagramScene, theme: Theme,
     taken = tuple(taken)
     # The same texts and neighbours give the same boxes: worked out once.
     key = (texts, taken, theme.name, font_px(theme))
-    hit = _kept(layout, "output boxes", key, 256, lambda: _output_label_boxes(layout, texts, theme, taken))
+    hit = kept_for_layout(layout, "output boxes", key, 256, lambda: _output_label_boxes(layout, texts, theme, taken))
     return None if hit is None else list(hit)
 
 
@@ -228,7 +218,12 @@ def paint_output_labels(painter, layout: DiagramLayout, scene: DiagramScene, the
 
 
 def direction_rects(layout: DiagramLayout) -> list[Rect]:
-    """Where the direction arrow of each layer's band goes (labels keep clear of all of them)."""
+    """Where the direction arrow of each layer's band goes (labels keep clear of all of them); worked out once
+    per layout (a new list each time: callers extend it)."""
+    return list(kept_for_layout(layout, "direction rects", None, 1, lambda: tuple(_direction_rects(layout))))
+
+
+def _direction_rects(layout: DiagramLayout) -> list[Rect]:
     size = layout.font_px
     rects = []
     for l in range(1, layout.depth + 1):

@@ -438,8 +438,28 @@ def layout_for_theme(
     )
 
 
+def kept_for_layout(layout: DiagramLayout, name: str, key, most: int, work):
+    """``work()``, worked out once per ``key`` and kept in the layout's memo ``name``, which is emptied when it
+    would hold more than ``most`` results (bounded, never growing with the steps shown)."""
+    kept = layout.memo.setdefault(name, {})
+    if key not in kept:
+        if len(kept) > most:
+            kept.clear()
+        kept[key] = work()
+    return kept[key]
+
+
 def vector_edge_width(layout: DiagramLayout, theme) -> float:
-    """The pen width of an edge drawn as a vector line: thinner the more edges share a gap."""
+    """The pen width of an edge drawn as a vector line: thinner the more edges share a gap (worked out once
+    per layout and theme: every layer's drawing asks)."""
+    key = ("vector edge width", theme.edge_width)
+    width = layout.memo.get(key)
+    if width is None:
+        width = layout.memo[key] = _vector_edge_width(layout, theme)
+    return width
+
+
+def _vector_edge_width(layout: DiagramLayout, theme) -> float:
     per_gap = max((len(layout.shown[l]) * len(layout.shown[l - 1]) for l in range(1, layout.depth + 1)), default=1)
     width = theme.edge_width * min(1.5, max(0.35, math.sqrt(64.0 / per_gap)))
     width = min(width, 0.45 * layout.radius + 1.0)

@@ -27,7 +27,7 @@ from .labels import (
     paint_output_labels,
     paint_values,
 )
-from .layout import DiagramLayout, Rect, font_px, selection_ring, title_px, vector_edge_width
+from .layout import DiagramLayout, Rect, font_px, kept_for_layout, selection_ring, title_px, vector_edge_width
 from .legend import paint_colour_bar, paint_colour_strip
 from .raster import IdRaster, blend
 from .scene import HIDDEN_VALUES_HINT, DiagramScene, pack_color
@@ -148,7 +148,7 @@ def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, them
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     ends = np.r_[starts[1:], sorted_keys.size]
     group_rank = np.maximum.reduceat(scene.edge_rank[lo:hi][order], starts)
-    x0, y0, x1, y1 = (v[lo:hi].tolist() for v in (layout.ex0, layout.ey0, layout.ex1, layout.ey1))
+    x0, y0, x1, y1, lines = _edge_lines(layout, lo, hi)
     # Two pens, recoloured group by group, and a lone edge drawn with drawLine: a new QPen and a list per
     # group cost a seventh of a small layer's time (deep-sigmoid's layer 3, 64 edges in 19 colours: 1.27 ms
     # that way, 1.09 ms this way).
@@ -179,9 +179,25 @@ def paint_edges_vector(painter, layout: DiagramLayout, scene: DiagramScene, them
                 halves[1].append(line(mx - ux, my - uy, x1[i], y1[i]))
             painter.drawLines(halves[0] + halves[1])
         elif len(members) == 1:
-            painter.drawLine(line(x0[first], y0[first], x1[first], y1[first]))
+            painter.drawLine(lines[first])
         else:
-            painter.drawLines([line(x0[i], y0[i], x1[i], y1[i]) for i in members])
+            painter.drawLines([lines[i] for i in members])
+
+
+#: A diagram of at most this many shown edges keeps their lines with its layout (about 1 MB at most); a larger
+#: one (drawn as vectors only in an export) makes each layer's anew.
+KEPT_LINES = 8192
+
+
+def _edge_lines(layout: DiagramLayout, lo: int, hi: int) -> tuple[list, list, list, list, list]:
+    """The ends of edges ``lo:hi`` (x0, y0, x1, y1 as lists) and each edge as a QLineF: worked out once per
+    layout of up to :data:`KEPT_LINES` edges, as each new colouring of a layer draws them again."""
+
+    def work():
+        ends = [v[lo:hi].tolist() for v in (layout.ex0, layout.ey0, layout.ex1, layout.ey1)]
+        return (*ends, list(map(QtCore.QLineF, *ends)))
+
+    return work() if layout.edge_count > KEPT_LINES else kept_for_layout(layout, "edge lines", (lo, hi), 1024, work)
 
 
 def _new_tile(left: float, top: float, right: float, bottom: float, device_scale: float) -> tuple[QtGui.QImage, QtGui.QPainter]:

@@ -284,6 +284,10 @@ def _colour_bar_spec(mode: str, theme: Theme, scale: ColourScale) -> ColourBarSp
 CONTENT_KEYED_VALUES = 1024
 
 
+def _same_objects(kept: tuple, sources: tuple) -> bool:
+    return len(kept) == len(sources) and all(a is b for a, b in zip(kept, sources))
+
+
 class SceneCache:
     """Memos that keep rebuilding a scene per micro-step cheap: pass one to :func:`build_scene` again and again.
 
@@ -313,19 +317,25 @@ class SceneCache:
         ``memo`` is emptied when it would hold more than ``most`` results.
 
         Sources that are all small arrays are recognised by their content (shape, type and bytes); any other
-        sources only as the very same objects (their ids in the key, checked with ``is``: an id alone may be a
-        new object's at a freed one's address)."""
-        if sources and all(type(s) is np.ndarray and s.size <= CONTENT_KEYED_VALUES for s in sources):
-            key = (key, tuple((s.shape, s.dtype.str, s.tobytes()) for s in sources))
-            sources = ()
-        elif sources:
-            key = (key, tuple(id(s) for s in sources))
-        hit = memo.get(key)
-        if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources)):
-            return hit[1]
-        result = compute()
-        if len(memo) > most:
-            memo.clear()
+        sources only as the very same objects (checked with ``is``: an id alone may be a new object's at a
+        freed one's address). First of all, the latest result under ``key`` is found again while ``sources``
+        are the same objects as its own: a frame finds its unchanged layers without reading their bytes."""
+        latest = memo.get(key)
+        if latest is not None and _same_objects(latest[0], sources):
+            return latest[1]
+        by_content = bool(sources) and all(type(s) is np.ndarray and s.size <= CONTENT_KEYED_VALUES for s in sources)
+        if by_content:
+            slot = ("content", key, tuple((s.shape, s.dtype.str, s.tobytes()) for s in sources))
+        else:
+            slot = ("identity", key, tuple(id(s) for s in sources))
+        hit = memo.get(slot)
+        if hit is not None and (by_content or _same_objects(hit[0], sources)):
+            result = hit[1]
+        else:
+            result = compute()
+            if len(memo) > most:
+                memo.clear()
+            memo[slot] = ((), result) if by_content else (sources, result)
         memo[key] = (sources, result)
         return result
 
@@ -350,8 +360,9 @@ class SceneCache:
 
     def node_colours(self, record, layer, units, theme):
         z = record.layers[layer - 1].z if layer else None
-        if z is None:
-            return layer_node_colours(record, layer, units, theme)
+        if z is None:  # the inputs, or a layer not reached yet: one fill, kept for the layer
+            key = (theme.name, layer, "unfilled", len(units))
+            return self._kept(self._nodes, key, (), 4 * (record.depth + 2), lambda: layer_node_colours(record, layer, units, theme))
         # The slope f'(z) depends on the layer's activation as well as on z.
         key = (theme.name, layer, record.layers[layer - 1].activation, len(units))
         return self._kept(self._nodes, key, (z,), 4 * (record.depth + 2), lambda: layer_node_colours(record, layer, units, theme))
@@ -365,6 +376,11 @@ class SceneCache:
         key = (layer, len(units))
         compute = lambda: layer_node_texts(record, layer, units, backward)  # noqa: E731
         return self._kept(self._texts, key, (source,), 4 * (record.depth + 2), compute)
+
+    def output_texts(self, record, units):
+        """:func:`output_texts`, recomputed only when the outputs, the targets or the loss are new."""
+        sources = (record.targets, record.output)
+        return self._kept(self._texts, ("outputs", len(units), record.loss), sources, 4 * (record.depth + 2), lambda: output_texts(record, units))
 
     def colour_bar(self, mode, theme, scale, skips: bool = False) -> ColourBarSpec:
         key = (mode, theme.name, scale, skips)
@@ -466,7 +482,8 @@ def build_scene(
         edge_note = f"numbers on edges: the update w ← w − η·∂L/∂w, η = {eta}"
         edge_note_short = "numbers on edges: the new weight w"
     output_units = shown[-1] if widths[-1] <= MAX_LABELLED_UNITS else None
-    output_text = None if output_units is None else output_texts(record, output_units)
+    outputs = cache.output_texts if cache is not None else output_texts
+    output_text = None if output_units is None else outputs(record, output_units)
     skips = cache.skip_colours if cache is not None else skip_colours
     skip_layers, skip_argb, skip_value = skips(record, colouring, theme, colour_scale)
     bar = (

@@ -216,6 +216,38 @@ def _new_tile(left: float, top: float, right: float, bottom: float, device_scale
     return image, painter
 
 
+def _edge_tile_boxes(layout: DiagramLayout, theme: Theme) -> tuple:
+    """Each weight layer's (layer, lo, hi, left, top, right, bottom): its edges ``lo:hi`` and the box of its
+    image, with room for the pen. Worked out once per layout, not per frame."""
+
+    def work():
+        margin = vector_edge_width(layout, theme) + 2
+        top, bottom = float(layout.ys_min) - margin, float(layout.ys_max) + margin
+        return tuple(
+            (l, int(layout.edge_offsets[l - 1]), int(layout.edge_offsets[l]), float(layout.x[l - 1]) - margin, top, float(layout.x[l]) + margin, bottom)
+            for l in range(1, layout.depth + 1)
+        )
+
+    return kept_for_layout(layout, "edge tile boxes", theme.edge_width, 4, work)
+
+
+def _node_tile_boxes(layout: DiagramLayout) -> tuple:
+    """Each layer with neurons shown: (layer, lo, hi, left, top, right, bottom), its neurons ``lo:hi`` and the
+    box of its image, with room for the outline. Worked out once per layout, not per frame."""
+
+    def work():
+        boxes = []
+        for l in range(layout.depth + 1):
+            lo, hi = int(layout.node_offsets[l]), int(layout.node_offsets[l + 1])
+            if hi > lo:
+                margin = layout.radii[l] + 0.1 * layout.radius + 2
+                x = float(layout.x[l])
+                boxes.append((l, lo, hi, x - margin, float(layout.ys[l].min()) - margin, x + margin, float(layout.ys[l].max()) + margin))
+        return tuple(boxes)
+
+    return kept_for_layout(layout, "node tile boxes", None, 1, work)
+
+
 class EdgeTiles:
     """Each weight layer's edges drawn once into an image, reused on screen until their colours change."""
 
@@ -229,11 +261,7 @@ class EdgeTiles:
         self._tiles.clear()
 
     def paint(self, painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, edge_argb, device_scale: float, layout_key) -> None:
-        margin = vector_edge_width(layout, theme) + 2
-        top, bottom = float(layout.ys_min) - margin, float(layout.ys_max) + margin
-        for layer in range(1, layout.depth + 1):
-            lo, hi = int(layout.edge_offsets[layer - 1]), int(layout.edge_offsets[layer])
-            left, right = float(layout.x[layer - 1]) - margin, float(layout.x[layer]) + margin
+        for layer, lo, hi, left, top, right, bottom in _edge_tile_boxes(layout, theme):
             key = (layout_key, device_scale, edge_argb[lo:hi].tobytes(), scene.edge_dashed[lo:hi].tobytes())
             # A few images per layer: stepping back and forth through a pass finds each state's edges drawn.
             kept = self._tiles.setdefault(layer, {})
@@ -305,14 +333,8 @@ class NodeTiles:
         """Draw each layer's image (drawing those not kept); the numbers in them are appended to ``boxes``."""
         inside = {v.layer: v for v in node_value_plan(layout, scene, theme)[0] if v.inside}
         tiles = {}
-        for layer in range(layout.depth + 1):
-            lo, hi = int(layout.node_offsets[layer]), int(layout.node_offsets[layer + 1])
-            if hi <= lo:
-                continue
+        for layer, lo, hi, left, top, right, bottom in _node_tile_boxes(layout):
             values = inside.get(layer)
-            margin = layout.radii[layer] + 0.1 * layout.radius + 2
-            left, right = float(layout.x[layer]) - margin, float(layout.x[layer]) + margin
-            top, bottom = float(layout.ys[layer].min()) - margin, float(layout.ys[layer].max()) + margin
             key = (layout_key, device_scale, theme.name, scene.node_argb[lo:hi].tobytes(), None if values is None else (values.texts, values.px))
             # A few images per layer, as for the edges: each state of a pass stepped through finds its neurons drawn.
             kept = self._tiles.get(layer, {})

@@ -216,6 +216,27 @@ def test_an_activation_changed_over_equal_z_gives_its_own_neuron_colours():
     assert scenes[1].node_argb[hidden].tolist() == expected
 
 
+def test_a_kept_output_text_follows_its_loss_and_alternating_records_keep_their_own_colours():
+    """The output's text names the loss: a record equal in all but the loss is not given the other's text.
+    And a cache serving two passes in turn (two records whose layers are all different objects) gives each
+    its own scene, as a fresh build does."""
+    import dataclasses
+
+    stepper = stepper_for("tiny-sigmoid")
+    record = stepper.run_to_end_of_pass()
+    other = dataclasses.replace(record, loss=0.125)
+    cache = SceneCache()
+    texts = [build_scene(r, r, "gradient", SCREEN, cache=cache).output_text for r in (record, other, record)]
+    assert texts[0] == texts[2] == build_scene(record, record, "gradient", SCREEN).output_text
+    assert texts[1][0].endswith("loss 0.125") and not texts[0][0].endswith("loss 0.125")
+    second = stepper_for("tiny-sigmoid", inputs=np.array([[0.9]])).run_to_end_of_pass()
+    for r in (record, second, record, second):
+        cached, fresh = build_scene(r, r, "gradient", SCREEN, cache=cache), build_scene(r, r, "gradient", SCREEN)
+        assert cached.edge_argb.tolist() == fresh.edge_argb.tolist()
+        assert cached.node_argb.tolist() == fresh.node_argb.tolist() and cached.node_text == fresh.node_text
+    assert build_scene(record, record, "gradient", SCREEN, cache=cache).edge_argb.tolist() != build_scene(second, second, "gradient", SCREEN).edge_argb.tolist()
+
+
 def test_large_arrays_are_recognised_only_as_the_same_object(monkeypatch):
     """Above CONTENT_KEYED_VALUES values a layer's bytes are not read: an equal copy is coloured anew."""
     rng = np.random.default_rng(0)

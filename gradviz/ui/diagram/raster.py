@@ -18,6 +18,8 @@ from .layout import DiagramLayout
 RASTER_DASH = 4
 #: Width in pixels of the column strips a frame recolours only where an id in them changed colour.
 STRIP_PX = 16
+#: Where more than one strip in this many changed, the whole picture is looked up at once.
+FULL_LOOK_UP_SHARE = 3
 
 
 def pack(rgba) -> np.ndarray:
@@ -70,7 +72,7 @@ DARK_TEXT_ABOVE_LUMINANCE = (1.05 * 0.05) ** 0.5 - 0.05
 
 
 class IdRaster:
-    """Every shown edge and neuron of a layout, drawn once into an int32 buffer of ids at device resolution.
+    """Every shown edge and neuron of a layout, drawn once into a buffer of ids at device resolution.
 
     Ids: ``0..L`` the background of each layer's band, ``L+1`` the background above and below the bands,
     ``L+2`` a neuron outline, then two per edge
@@ -104,10 +106,16 @@ class IdRaster:
         self._draw_edges(ids, thickness)
         self._fill_pinholes(ids)
         self._draw_nodes(ids)
-        self.ids = np.ascontiguousarray(ids[pad:-pad, pad:-pad])
+        # As NumPy's index type: a look-up with int32 ids first copies them all to it (a temporary of twice
+        # their size, fresh memory each frame).
+        self.ids = np.ascontiguousarray(ids[pad:-pad, pad:-pad], dtype=np.intp)
         # The ids each strip of columns holds: a micro-step recolours a layer or two, so most strips keep
         # their pixels from one frame to the next (see colour).
-        self._strips = [(start, np.unique(self.ids[:, start : start + STRIP_PX])) for start in range(0, self.width, STRIP_PX)]
+        held = [np.unique(self.ids[:, start : start + STRIP_PX]) for start in range(0, self.width, STRIP_PX)]
+        #: Every strip's ids one after another, and where each strip's begin: a frame asks which strips hold
+        #: a changed id with one gather and one reduction, not a look-up per strip.
+        self._strip_ids = np.concatenate(held)
+        self._strip_starts = np.cumsum([0] + [h.size for h in held[:-1]])
         self._lut: np.ndarray | None = None
         self._pixels: np.ndarray | None = None
 
@@ -125,9 +133,18 @@ class IdRaster:
         else:
             changed = lut != self._lut
             if changed.any():
-                for start, held in self._strips:
-                    if changed[held].any():
-                        columns = slice(start, start + STRIP_PX)
+                strips = np.logical_or.reduceat(changed[self._strip_ids], self._strip_starts)
+                if np.count_nonzero(strips) * FULL_LOOK_UP_SHARE > strips.size:
+                    # Most of the picture changed (a reset, a new pass): one look-up of it all is about three
+                    # times as fast as strip by strip (each a strided slice). Into the pixels already held, with
+                    # no temporary ("clip": every id is in range): a new array of a few MB would be fresh
+                    # memory, a page fault per 4 KB.
+                    np.take(lut, self.ids, out=self._pixels, mode="clip")
+                else:
+                    # Neighbouring strips that changed are looked up together.
+                    edges = np.flatnonzero(np.diff(np.concatenate(([False], strips, [False])).astype(np.int8)))
+                    for first, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+                        columns = slice(first * STRIP_PX, end * STRIP_PX)
                         self._pixels[:, columns] = np.take(lut, self.ids[:, columns])
         self._lut = lut
         return self._pixels

@@ -52,3 +52,34 @@ def test_one_edge_recoloured_changes_the_pixels_of_that_edge_only(raster):
 def test_a_table_of_the_wrong_size_is_refused(raster):
     with pytest.raises(ValueError, match="look-up table"):
         raster.colour(np.zeros(raster.id_count - 1, np.uint32))
+
+
+def test_an_edge_is_looked_up_in_one_slice_and_a_new_picture_at_once(raster, monkeypatch):
+    """Strips that changed side by side are looked up together; where most changed, the whole picture once."""
+    from gradviz.ui.diagram import raster as raster_module
+
+    rng = np.random.default_rng(3)
+    lut = _random_lut(raster, rng)
+    raster.colour(lut)
+    shapes = []
+    take = np.take
+
+    def counted(table, ids, *args, **kwargs):
+        shapes.append(ids.shape)
+        return take(table, ids, *args, **kwargs)
+
+    monkeypatch.setattr(raster_module.np, "take", counted)
+    edges = raster.ids[(raster.ids >= raster.edge_base) & (raster.ids < raster.node_base)]
+    edge_id = np.bincount(edges).argmax()
+    lut = lut.copy()
+    lut[edge_id] ^= np.uint32(0x00FFFFFF)
+    assert np.array_equal(raster.colour(lut), lut[raster.ids])
+    columns = np.flatnonzero((raster.ids == edge_id).any(axis=0))
+    first, last = columns.min() // STRIP_PX, columns.max() // STRIP_PX
+    assert last > first  # the edge crosses several strips ...
+    width = min(raster.width, (last + 1) * STRIP_PX) - first * STRIP_PX
+    assert shapes == [(raster.height, width)]  # ... looked up as one slice of them
+    shapes.clear()
+    lut = _random_lut(raster, rng)  # every colour new
+    assert np.array_equal(raster.colour(lut), lut[raster.ids])
+    assert shapes == [raster.ids.shape]

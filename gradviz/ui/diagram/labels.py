@@ -60,6 +60,8 @@ def node_text_size(layout: DiagramLayout, layer: int, texts, theme: Theme) -> fl
     below the least legible size (:func:`~.layout.least_text_px`; the numbers then go under the circles)."""
     r = layout.radii[layer]
     size = font_px(theme)
+    if min(1.25 * size, 0.8 * r) < least_text_px(theme):
+        return None  # too small whatever the texts: not measured (shaping new numbers is among a frame's costs)
     widest = max(text_advance(theme, size, t) for t in texts)
     size = min(1.25 * size, size * NODE_TEXT_WIDTH_OF_RADIUS * r / max(widest, 1.0), 0.8 * r)
     return size if size >= least_text_px(theme) else None
@@ -448,24 +450,58 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     ``notes`` are the parts of the notes' lines (what the numbers on neurons and edges are, how to see hidden
     ones), on one line where they fit, else split in two. A caption too long for the width even at
     :data:`CAPTION_LEAST_SCALE` of its size puts its loss on the notes' lines; any line still too long
-    shrinks to fit rather than be cut.
+    shrinks to fit rather than be cut. The first line and the notes' lines are drawn apart
+    (:func:`paint_caption_title`, :func:`paint_caption_notes`), so a view can keep them apart.
     """
-    rect = layout.caption
-    first = QtCore.QRectF(rect.left, rect.top, rect.width, 1.35 * layout.title_px)
+    title, parts = caption_parts(layout, scene, theme, notes)
+    paint_caption_title(painter, layout, theme, title, boxes)
+    paint_caption_notes(painter, layout, theme, parts, boxes)
+
+
+def caption_parts(layout: DiagramLayout, scene: DiagramScene, theme: Theme, notes=()) -> tuple[str, tuple[str, ...]]:
+    """The caption's first line, and the parts of the notes' lines under it (with the loss, moved down when the
+    first line is too long to shrink legibly)."""
     title, parts = scene.caption, [n for n in notes if n]
     full = text_advance(theme, title_px(theme), title, bold=True)
-    if full * CAPTION_LEAST_SCALE > rect.width and CAPTION_SEPARATOR in title:
+    if full * CAPTION_LEAST_SCALE > layout.caption.width and CAPTION_SEPARATOR in title:
         # Too long to shrink legibly: the loss moves down to the notes' lines.
         title, rest = title.split(CAPTION_SEPARATOR, 1)
         parts.insert(0, rest)
+    return title, tuple(parts)
+
+
+def caption_title_box(layout: DiagramLayout) -> QtCore.QRectF:
+    """Where the caption's first line goes: the top of the caption's room."""
+    rect = layout.caption
+    return QtCore.QRectF(rect.left, rect.top, rect.width, 1.35 * layout.title_px)
+
+
+def caption_title_advance(layout: DiagramLayout, theme: Theme, title: str) -> float:
+    """How far the caption's first line runs at the size it is drawn (at most the caption's width)."""
+    size = fitting_font(theme, title_px(theme), title, layout.caption.width, bold=True).pixelSize()
+    return min(text_advance(theme, size, title, bold=True), layout.caption.width)
+
+
+_CAPTION_FLAGS = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+
+
+def paint_caption_title(painter, layout: DiagramLayout, theme: Theme, title: str, boxes=None) -> None:
+    """The caption's first line (see :func:`caption_parts`), in bold, shrunk to fit down to the least legible size."""
+    rect = layout.caption
     painter.setFont(fitting_font(theme, title_px(theme), title, rect.width, bold=True))
     painter.setPen(theme.color("foreground"))
-    flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
-    title_font = painter.font()
-    title_advance = text_advance(theme, title_font.pixelSize(), title, bold=True)
-    text_in(painter, first, flags, _elided(painter, title, rect.width, title_advance), boxes, "caption")
+    title_advance = text_advance(theme, painter.font().pixelSize(), title, bold=True)
+    text_in(painter, caption_title_box(layout), _CAPTION_FLAGS, _elided(painter, title, rect.width, title_advance), boxes, "caption")
+
+
+def paint_caption_notes(painter, layout: DiagramLayout, theme: Theme, parts, boxes=None) -> None:
+    """The notes' lines under the caption's first line: ``parts`` on as few lines as fit, else split into the
+    room's lines so that the longest is the shortest; a line too long is cut with "…", never shrunk."""
     if not parts:
         return
+    rect = layout.caption
+    first = caption_title_box(layout)
+
     def advance(text: str) -> float:
         return text_advance(theme, font_px(theme), text)
 
@@ -481,9 +517,9 @@ def paint_caption(painter, layout: DiagramLayout, scene: DiagramScene, theme: Th
     line_height = (rect.bottom - first.bottom()) / max(slots, len(lines))
     painter.setPen(theme.color("muted"))
     for i, text in enumerate(lines):
-        painter.setFont(font(theme, font_px(theme)))  # a line too long is cut with "…", never shrunk
+        painter.setFont(font(theme, font_px(theme)))
         box = QtCore.QRectF(rect.left, first.bottom() + i * line_height, rect.width, line_height)
-        text_in(painter, box, flags, _elided(painter, text, rect.width, advance(text)), boxes, "caption")
+        text_in(painter, box, _CAPTION_FLAGS, _elided(painter, text, rect.width, advance(text)), boxes, "caption")
 
 
 def _elided(painter, text: str, room: float, advance: float) -> str:

@@ -19,7 +19,12 @@ from .labels import (
     layer_label_plan,
     node_value_plan,
     output_label_boxes,
+    caption_parts,
+    caption_title_advance,
+    caption_title_box,
     paint_caption,
+    paint_caption_notes,
+    paint_caption_title,
     paint_edge_labels,
     paint_ellipses,
     paint_layer_labels,
@@ -38,6 +43,8 @@ ZERO_EDGE_WIDTH = 0.6
 ZERO_EDGE_MIN_PX = 2.0
 #: Opacity of the band behind the layer being computed.
 HIGHLIGHT_ALPHA = 0.18
+#: Pixels an image of the caption's first line reaches past its text on each side (antialiasing, a glyph's overhang).
+CAPTION_IMAGE_MARGIN = 8
 #: Images of a weight layer's edges kept on screen (its state before and after its gradient, and one more).
 EDGE_TILES_PER_LAYER = 3
 #: Images of a layer's neurons kept on screen (before and after its values change, and one more).
@@ -80,8 +87,11 @@ class CachedPaint:
     """A part of the diagram that changes seldom (the colour bar, the layer labels) drawn once into an image
     and reused while its key stays the same; its texts are recorded each time as if drawn."""
 
-    #: Images kept: one per highlighted layer of a small network, so a pass steps through cached captions.
+    #: Images kept (colour bars).
     KEPT = 24
+    #: Images of caption lines kept: each step's first line of a pass through a network of 30 layers, and
+    #: the notes' few.
+    CAPTIONS_KEPT = 64
     #: Images of single layer labels kept: each layer's, plain and bold, for networks as deep as the largest.
     LABELS_KEPT = 256
     #: Images of single skip arcs kept: each arc's few colours in a pass, for a network of 30 skips.
@@ -540,9 +550,18 @@ def paint_labels_and_overlays(
     if caches is None:
         paint_caption(painter, layout, scene, theme, notes, boxes)
     else:
+        # The first line and the notes' lines in images of their own: a step changes the first line (where the
+        # pass stands), seldom the notes. The first line's image is as wide as its text.
         room = layout.caption
-        caption_rect = QtCore.QRectF(room.left - 4, room.top - 4, room.width + 8, room.height + 8)
-        caption_key = ("caption", id(layout), scene.caption, notes, theme.name)
-        caption_cache.paint(painter, caption_key, caption_rect, device_scale, lambda p, r: paint_caption(p, layout, scene, theme, notes, r), boxes)
+        title, parts = caption_parts(layout, scene, theme, notes)
+        first = caption_title_box(layout)
+        width = caption_title_advance(layout, theme, title) + 2 * CAPTION_IMAGE_MARGIN
+        title_rect = QtCore.QRectF(room.left - 4, room.top - 4, width, first.height() + 8)
+        title_key = ("caption title", id(layout), title, theme.name)
+        caption_cache.paint(painter, title_key, title_rect, device_scale, lambda p, r: paint_caption_title(p, layout, theme, title, r), boxes)
+        if parts:
+            notes_rect = QtCore.QRectF(room.left - 4, first.bottom() - 4, room.width + 8, room.bottom - first.bottom() + 8)
+            notes_key = ("caption notes", id(layout), parts, theme.name)
+            caption_cache.paint(painter, notes_key, notes_rect, device_scale, lambda p, r: paint_caption_notes(p, layout, theme, parts, r), boxes)
     if pulse_t is not None:
         paint_pulse(painter, layout, scene, theme, pulse_t)

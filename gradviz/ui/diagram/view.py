@@ -74,7 +74,7 @@ class NetworkView(QtWidgets.QWidget):
         self._edge_tiles = painters.EdgeTiles()
         self._node_tiles = painters.NodeTiles()
         single_labels = painters.CachedPaint(painters.CachedPaint.LABELS_KEPT)
-        self._cached_paints = (single_labels, painters.CachedPaint(), painters.CachedPaint())
+        self._cached_paints = (single_labels, painters.CachedPaint(), painters.CachedPaint(painters.CachedPaint.CAPTIONS_KEPT))
         self._skip_arcs = (painters.CachedPaint(), painters.CachedPaint(painters.CachedPaint.ARCS_KEPT))
         self._legend = "right"
         self._before_argb: np.ndarray | None = None

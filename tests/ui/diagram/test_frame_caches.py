@@ -55,3 +55,33 @@ def test_a_view_stepped_through_a_pass_and_back_paints_each_state_as_a_fresh_vie
             fresh.close()
             checked += 1
     assert checked >= 6
+
+
+def test_a_backward_step_draws_the_captions_first_line_anew_and_keeps_its_notes(qtbot, monkeypatch):
+    """deep-sigmoid's backward steps change where the pass stands, not what the notes say: the notes' image
+    is drawn once and the first line's once per step; each state still paints as a fresh view does."""
+    from gradviz.ui.diagram import painters
+
+    drawn = {"title": [], "notes": []}
+    title, notes = painters.paint_caption_title, painters.paint_caption_notes
+    monkeypatch.setattr(painters, "paint_caption_title", lambda p, layout, theme, text, r: (drawn["title"].append(text), title(p, layout, theme, text, r)))
+    monkeypatch.setattr(painters, "paint_caption_notes", lambda p, layout, theme, parts, r: (drawn["notes"].append(parts), notes(p, layout, theme, parts, r)))
+    experiment = load_preset("deep-sigmoid")
+    stepper = Stepper(experiment.network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+    stepper.run_to_end_of_pass()
+    scale = stepper.complete_record()
+    depth = stepper.network.depth
+    view = _view(qtbot, SLIDES)
+    for step in range(depth + 2, 2 * depth + 2):  # the backward pass, layer by layer
+        stepper.go_to_step(step)
+        view.show_record(stepper.record, scale)
+        view.grab()  # a paint of the widget, as on screen
+    assert len(drawn["title"]) == depth and len(set(drawn["title"])) == depth
+    assert drawn["title"][0].startswith(f"Backward: layer {depth} of {depth}")
+    assert len(drawn["notes"]) == 1
+    fresh = _view(qtbot, SLIDES)
+    fresh.show_record(stepper.record, scale)
+    assert np.array_equal(_pixels(view), _pixels(fresh))
+    captions = [b for b in view.text_boxes if b.role == "caption"]
+    assert [b.text for b in captions] == [b.text for b in fresh.text_boxes if b.role == "caption"]
+    assert captions[0].text.startswith("Backward: layer 1 of") and len(captions) >= 2

@@ -517,7 +517,16 @@ def paint_labels_and_overlays(
     paint_selection(painter, layout, scene, theme, selection)
     drawn, hidden = paint_node_text(painter, layout, scene, theme, boxes, inside=not numbers_in_nodes_drawn)
     paint_ellipses(painter, layout, scene, theme, boxes)
-    paint_direction(painter, layout, scene, theme)
+    if caches is None or scene.highlight is None or scene.highlight == 0:
+        paint_direction(painter, layout, scene, theme)
+    else:
+        # The arrow through the labels' cache (wide antialiased strokes cost more than a copy), in a box on
+        # whole pixels so that it lands on the same pixels as drawn directly.
+        box = direction_rects(layout)[scene.highlight - 1]
+        left, top = math.floor(box.left - 4), math.floor(box.top - 4)
+        arrow = QtCore.QRectF(left, top, math.ceil(box.left + box.width + 4) - left, math.ceil(box.top + box.height + 4) - top)
+        key = ("direction", id(layout), scene.highlight, scene.direction, theme.name)
+        caches[0].paint(painter, key, arrow, device_scale, lambda p, r: paint_direction(p, layout, scene, theme), None)
     taken = [Rect(r.left(), r.top(), r.width(), r.height()) for v in node_value_plan(layout, scene, theme)[0] if not v.inside for r in v.rects]
     outputs = output_label_boxes(layout, scene, theme, taken + direction_rects(layout))
     if outputs:

@@ -85,3 +85,40 @@ def test_a_backward_step_draws_the_captions_first_line_anew_and_keeps_its_notes(
     captions = [b for b in view.text_boxes if b.role == "caption"]
     assert [b.text for b in captions] == [b.text for b in fresh.text_boxes if b.role == "caption"]
     assert captions[0].text.startswith("Backward: layer 1 of") and len(captions) >= 2
+
+
+@pytest.mark.parametrize("theme", [SCREEN, SLIDES])
+def test_the_kept_direction_arrow_lands_where_the_arrow_drawn_directly_does(qtbot, theme):
+    """The arrow under the band comes from the labels' cache on screen: the same pixels as drawn straight onto
+    the screen, but for rounding of a level where its antialiased edge meets the band."""
+    experiment = load_preset("deep-sigmoid")
+    stepper = Stepper(experiment.network, experiment.inputs, experiment.targets, experiment.loss, experiment.learning_rate)
+    stepper.run_to_end_of_pass()
+    scale = stepper.complete_record()
+    view = _view(qtbot, theme)
+    labels = view._cached_paints[0]
+
+    class ArrowDrawnDirectly:
+        def paint(self, painter, key, rect, device_scale, draw, boxes):
+            if key[0] == "direction":
+                draw(painter, boxes)
+            else:
+                labels.paint(painter, key, rect, device_scale, draw, boxes)
+
+    for step in (3, stepper.network.depth + 4):  # forward (→) and backward (←)
+        stepper.go_to_step(step)
+        view.show_record(stepper.record, scale)
+        kept = _pixels(view).astype(int)
+        view._cached_paints = (ArrowDrawnDirectly(), *view._cached_paints[1:])
+        direct = _pixels(view).astype(int)
+        view._cached_paints = (labels, *view._cached_paints[1:])
+        band = view.scene.highlight
+        assert band is not None and band > 0
+        assert np.abs(kept - direct).max() <= 1 and np.count_nonzero(kept != direct) <= 24, step
+        # And the arrow is there: its colour, exactly, inside the box kept for it.
+        from gradviz.ui.diagram.labels import direction_rects
+
+        box = direction_rects(view._current_layout())[band - 1]
+        colour = theme.color("highlight")
+        area = kept[int(box.top) : int(box.top + box.height), int(box.left) * 4 : int(box.left + box.width) * 4].reshape(-1, 4)
+        assert np.any((area[:, 2] == colour.red()) & (area[:, 1] == colour.green()) & (area[:, 0] == colour.blue())), step

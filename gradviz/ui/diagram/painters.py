@@ -15,13 +15,13 @@ from PySide6 import QtCore, QtGui
 from ..theme import Theme
 from .labels import (
     EDGE_VALUES_HINT,
+    caption_parts,
+    caption_title_advance,
+    caption_title_box,
     direction_rects,
     layer_label_plan,
     node_value_plan,
     output_label_boxes,
-    caption_parts,
-    caption_title_advance,
-    caption_title_box,
     paint_caption,
     paint_caption_notes,
     paint_caption_title,
@@ -510,7 +510,8 @@ def paint_labels_and_overlays(
     The selection ring comes first, so no label lies under it (and the labels keep clear of where it reaches).
     ``numbers_in_nodes_drawn``: the numbers inside the circles are already in the cached images of the neurons
     (:class:`NodeTiles`, which recorded them in ``boxes`` too).
-    ``caches``: three :class:`CachedPaint` (on screen): each single layer label, the colour bar and the caption.
+    ``caches``: three :class:`CachedPaint` (on screen): each single layer label and the direction arrow, the
+    colour bar, and the caption's first line and its notes' lines.
     ``desk_hints``: the caption may say how to see values too small to print ("hover or click ..."), which is
     for the person at the mouse; a picture for an audience (an export, presenter mode) leaves it out.
     """

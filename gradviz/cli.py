@@ -321,14 +321,9 @@ def _load_file(path, load):
 
 def _run_presets(args) -> int:
     from .files.network_file import preset_descriptions
+    from .lab_cli import print_descriptions
 
-    descriptions = preset_descriptions()
-    if args.json:
-        print(json.dumps(descriptions, allow_nan=False))
-        return 0
-    width = max(map(len, descriptions))
-    for name, description in descriptions.items():
-        print(f"{name:<{width}}  {description}")
+    print_descriptions(preset_descriptions(), args.json)
     return 0
 
 

@@ -140,6 +140,17 @@ def lab_config(args):
     )
 
 
+def print_descriptions(descriptions: dict, as_json: bool) -> None:
+    """Presets on standard output (``gradviz presets``, ``gradviz lab --list``): a line each, names aligned;
+    or, ``as_json``, one strict JSON object of each one's name and description."""
+    if as_json:
+        sys.stdout.write(json.dumps(descriptions, allow_nan=False) + "\n")
+        return
+    width = max(map(len, descriptions))
+    for name, description in descriptions.items():
+        print(f"{name:<{width}}  {description}")
+
+
 def _fmt(value) -> str:
     return "-" if value is None else format_number(value, 4, trailing_zeros=False)
 
@@ -204,13 +215,7 @@ def run_lab(args) -> int:
 
     try:
         if args.list:
-            descriptions = preset_descriptions()
-            if args.json:  # one strict JSON object, as --json promises: each preset's name and description
-                sys.stdout.write(json.dumps(descriptions, allow_nan=False) + "\n")
-                return 0
-            width = max(map(len, descriptions))
-            for name, description in descriptions.items():
-                print(f"{name:<{width}}  {description}")
+            print_descriptions(preset_descriptions(), args.json)
             return 0
         lab = Lab(lab_config(args))
         if args.out is not None:  # before training: a run is never lost to a name that cannot be written

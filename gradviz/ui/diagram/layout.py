@@ -452,11 +452,7 @@ def kept_for_layout(layout: DiagramLayout, name: str, key, most: int, work):
 def vector_edge_width(layout: DiagramLayout, theme) -> float:
     """The pen width of an edge drawn as a vector line: thinner the more edges share a gap (worked out once
     per layout and theme: every layer's drawing asks)."""
-    key = ("vector edge width", theme.edge_width)
-    width = layout.memo.get(key)
-    if width is None:
-        width = layout.memo[key] = _vector_edge_width(layout, theme)
-    return width
+    return kept_for_layout(layout, "vector edge width", theme.edge_width, 4, lambda: _vector_edge_width(layout, theme))
 
 
 def _vector_edge_width(layout: DiagramLayout, theme) -> float:

@@ -376,16 +376,17 @@ def _skip_arc_width(layout: DiagramLayout, theme: Theme) -> float:
 def _skip_arc_rects(layout: DiagramLayout, theme: Theme) -> tuple[dict, QtCore.QRectF]:
     """Each skip arc's box (by the layer it skips) and the box of them all, with room for the pen: worked
     out once per layout."""
-    key = ("skip arc rects", theme.name)
-    if key not in layout.memo:
+
+    def work():
         margin = _skip_arc_width(layout, theme) / 2 + 2
         rects, whole = {}, QtCore.QRectF()
         for layer, points in zip(layout.skip_layers, layout.arc_points):
             (left, top), (right, bottom) = points.min(axis=0) - margin, points.max(axis=0) + margin
             rects[layer] = QtCore.QRectF(float(left), float(top), float(right - left), float(bottom - top))
             whole = rects[layer] if whole.isNull() else whole.united(rects[layer])
-        layout.memo[key] = (rects, whole)
-    return layout.memo[key]
+        return rects, whole
+
+    return kept_for_layout(layout, "skip arc rects", theme.name, 4, work)
 
 
 def paint_skip_arcs_cached(painter, layout: DiagramLayout, scene: DiagramScene, theme: Theme, caches, device_scale: float) -> None:

@@ -47,6 +47,13 @@ def _network(widths, activations, seed, scale=1.0, residual=False) -> Network:
     return Network(widths, activations, weights, biases, residual)
 
 
+@pytest.fixture(params=[True, False], ids=["sigmoid-as-tanh", "sigmoid-as-exp"])
+def sigmoid_form(request, monkeypatch):
+    """Both ways a sigmoid layer can be evaluated, whichever this machine's NumPy picks."""
+    monkeypatch.setattr(lab_grid, "SIGMOID_BY_TANH", request.param)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def spiral():
     lab = Lab(load_preset("spiral-deep"))
@@ -55,7 +62,7 @@ def spiral():
     return lab
 
 
-def test_every_cell_of_spiral_deeps_200_by_200_grid_is_its_networks_probability(spiral):
+def test_every_cell_of_spiral_deeps_200_by_200_grid_is_its_networks_probability(spiral, sigmoid_form):
     for lane in spiral.lanes:
         xs, ys, values = decision_grid(lane.network, spiral.split, 200)
         expected = _reference(lane.network, spiral.split, xs, ys)
@@ -73,9 +80,11 @@ def test_every_cell_of_spiral_deeps_200_by_200_grid_is_its_networks_probability(
         ((2, 8, 8, 8, 1), ("tanh", "tanh", "relu", "sigmoid"), False),
         ((2, 12, 12, 12, 1), ("relu", "relu", "relu", "linear"), True),
         ((2, 2, 2, 1), "sigmoid", True),  # the first layer's skip adds the inputs themselves
+        ((2, 16, 8, 12, 5, 1), "sigmoid", False),  # widths that change: each buffer's ones row moves
+        ((2, 16, 8, 12, 5, 1), ("relu", "sigmoid", "relu", "sigmoid", "sigmoid"), False),
     ],
 )
-def test_each_layout_at_resolutions_that_do_not_fill_whole_chunks(spiral, resolution, widths, activations, residual):
+def test_each_layout_at_resolutions_that_do_not_fill_whole_chunks(spiral, sigmoid_form, resolution, widths, activations, residual):
     network = _network(widths, activations, seed=len(widths) + resolution, residual=residual)
     xs, ys, values = decision_grid(network, spiral.split, resolution)
     np.testing.assert_allclose(values, _reference(network, spiral.split, xs, ys), rtol=0, atol=5e-6)
@@ -100,7 +109,7 @@ def test_with_more_classes_each_cell_is_the_float64_argmax_away_from_ties():
     np.testing.assert_array_equal(classes[clear], expected[clear])
 
 
-def test_weights_that_push_z_to_a_thousand_give_saturated_cells_and_no_warning(spiral):
+def test_weights_that_push_z_to_a_thousand_give_saturated_cells_and_no_warning(spiral, sigmoid_form):
     network = _network((2, 16, 16, 16, 1), "sigmoid", seed=9, scale=1000.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -112,7 +121,7 @@ def test_weights_that_push_z_to_a_thousand_give_saturated_cells_and_no_warning(s
     assert np.abs(cells @ network.weights[0].T + network.biases[0]).max() > 1000  # z really is that far out
 
 
-def test_one_thread_and_two_threads_give_the_same_grid(spiral, monkeypatch):
+def test_one_thread_and_two_threads_give_the_same_grid(spiral, sigmoid_form, monkeypatch):
     network = spiral.lanes[0].network
     grids = []
     for threads in (1, 2, 3):
@@ -142,9 +151,9 @@ def test_every_row_of_a_grid_is_evaluated_once_whatever_the_threads(spiral, monk
     seen = []
     evaluate = lab_grid._evaluate
 
-    def spy(layers, first, buffers, out, sliced):
-        seen.append(out.size)
-        return evaluate(layers, first, buffers, out, sliced)
+    def spy(layers, first, buffers, logits, sliced, filled):
+        seen.append(logits.size)
+        return evaluate(layers, first, buffers, logits, sliced, filled)
 
     monkeypatch.setattr(lab_grid, "_evaluate", spy)
     for threads in (1, 2, 4):
@@ -155,28 +164,42 @@ def test_every_row_of_a_grid_is_evaluated_once_whatever_the_threads(spiral, monk
         assert np.isfinite(values).all()
 
 
-def test_a_sliced_product_keeps_each_blas_call_under_the_threading_threshold_and_gives_the_same_values(monkeypatch):
+def test_a_product_goes_in_slices_under_openblass_small_kernel_bound_and_its_threading_threshold(monkeypatch):
     rng = np.random.default_rng(3)
     weights = rng.standard_normal((16, 17)).astype(np.float32)
     a = rng.standard_normal((17, 20000)).astype(np.float32)
-    calls = []
+    calls, products = [], []
     matmul = np.matmul
 
     def spy(x, y, out=None):
-        calls.append(x.shape[0] * x.shape[1] * y.shape[1])
+        calls.append(y.shape)
+        items, columns = (y.shape[0], y.shape[2]) if y.ndim == 3 else (1, y.shape[1])
+        products.extend([x.shape[0] * x.shape[1] * columns] * items)
         return matmul(x, y, out=out)
 
     monkeypatch.setattr(lab_grid.np, "matmul", spy)
-    whole, sliced = np.empty((16, 20000), np.float32), np.empty((16, 20000), np.float32)
-    lab_grid._product(weights, a, whole, sliced=False)
-    assert calls == [16 * 17 * 20000]
+    # 16 x 17 = 272 multiplications a column. Small kernel: m n k <= 1,000,000, so at most 3,676 columns:
+    # 6 slices, and 8 of 2,500 divide the columns exactly. Threading threshold as well: m n k < 524,288,
+    # at most 1,927 columns: 11 slices, and 16 of 1,250 divide them. 20,001 columns (3 x 59 x 113): no
+    # count from 6 to 12 divides them, so 6 slices of 3,333 and the 3 columns left over.
+    for sliced, columns, expected_calls in (
+        (False, 20000, [(8, 17, 2500)]),
+        (True, 20000, [(16, 17, 1250)]),
+        (False, 20001, [(6, 17, 3333), (17, 3)]),
+    ):
+        calls.clear()
+        products.clear()
+        wide = np.concatenate([a, a[:, :1]], axis=1)[:, :columns]
+        out = np.full((16, columns), np.nan, np.float32)
+        lab_grid._product(weights, wide, out, sliced=sliced)
+        assert calls == expected_calls
+        assert max(products) <= (2 * 65536 * 4 - 1 if sliced else 100**3) and sum(products) == 272 * columns
+        np.testing.assert_allclose(out, weights.astype(np.float64) @ wide.astype(np.float64), rtol=1e-5, atol=1e-5)
     calls.clear()
-    lab_grid._product(weights, a, sliced, sliced=True)
-    # 524,287 // 272 = 1,927 cells a slice: 11 slices, the last one 730 cells.
-    assert len(calls) == 11 and max(calls) == 272 * 1927 < 2 * 65536 * 4 and sum(calls) == 272 * 20000
-    expected = weights.astype(np.float64) @ a.astype(np.float64)
-    np.testing.assert_allclose(whole, expected, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(sliced, expected, rtol=1e-5, atol=1e-5)
+    small = np.empty((16, 3000), np.float32)
+    lab_grid._product(weights, a[:, :3000], small, sliced=False)  # 816,000: one plain product
+    assert calls == [(17, 3000)]
+    np.testing.assert_allclose(small, weights.astype(np.float64) @ a[:, :3000].astype(np.float64), rtol=1e-5, atol=1e-5)
 
 
 def test_the_grid_is_the_same_whether_openblas_says_one_thread_or_more(spiral, monkeypatch):
@@ -190,7 +213,7 @@ def test_the_grid_is_the_same_whether_openblas_says_one_thread_or_more(spiral, m
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_a_non_finite_weight_gives_a_grid_without_an_error_or_a_warning(spiral, bad):
+def test_a_non_finite_weight_gives_a_grid_without_an_error_or_a_warning(spiral, sigmoid_form, bad):
     network = spiral.lanes[0].network
     weights = [w.copy() for w in network.weights]
     weights[2][3, 4] = bad  # a hidden layer's weight: the first layer's tables stay finite
@@ -201,3 +224,49 @@ def test_a_non_finite_weight_gives_a_grid_without_an_error_or_a_warning(spiral, 
     assert values.shape == (30, 30) and values.dtype == np.float32
     if np.isinf(bad):  # the unit it feeds saturates to 0 or 1 where its input is not 0: still probabilities
         assert np.isfinite(values).mean() > 0.9 and ((values >= 0) & (values <= 1))[np.isfinite(values)].all()
+
+
+def test_an_infinite_weight_next_to_an_opposite_one_keeps_exp_below_it_and_gives_probabilities(spiral):
+    network = spiral.lanes[0].network  # sigmoid throughout
+    weights = [w.copy() for w in network.weights]
+    weights[2][3, 4], weights[2][5, 6] = np.inf, -np.inf  # their sums would be inf - inf = NaN
+    broken = Network(network.widths, network.activations, weights, network.biases)
+    forms = [layer.halved_tanh for layer in lab_grid._float32_layers(broken, tanh_sigmoid=True)]
+    # Layer 2 (index 1) feeds the broken layer: folding its offset into infinite weights would give NaN.
+    assert forms == [True, False, True, True, True, False]
+    assert [layer.halved_tanh for layer in lab_grid._float32_layers(network, tanh_sigmoid=True)] == [True] * 5 + [False]
+    assert not any(layer.halved_tanh for layer in lab_grid._float32_layers(network, tanh_sigmoid=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = {form: decision_grid_with(broken, spiral.split, form) for form in (True, False)}
+    # Units 3 and 5 of layer 3 saturate where their inputs are not 0: the same grid both ways, within float32.
+    assert np.isfinite(values[True]).all() and ((values[True] >= 0) & (values[True] <= 1)).all()
+    np.testing.assert_allclose(values[True], values[False], rtol=0, atol=2e-6)
+
+
+def decision_grid_with(network, split, tanh_sigmoid: bool) -> np.ndarray:
+    before = lab_grid.SIGMOID_BY_TANH
+    lab_grid.SIGMOID_BY_TANH = tanh_sigmoid
+    try:
+        return decision_grid(network, split, 40)[2]
+    finally:
+        lab_grid.SIGMOID_BY_TANH = before
+
+
+@pytest.mark.parametrize(
+    "current, expected",
+    [("X86_V4", True), ("AVX512_SKX", True), ("X86_V3", False), ("AVX2", False), ("ASIMD", False), (None, False)],
+)
+def test_sigmoid_is_tanh_only_where_numpy_runs_float32_tanh_in_its_avx512_loop(monkeypatch, current, expected):
+    introspect = pytest.importorskip("numpy.lib.introspect")  # NumPy 2; NumPy 1.x always keeps exp
+
+    def info(func_name, signature):
+        assert (func_name, signature) == ("^tanh$", "float32")
+        if current is None:
+            raise RuntimeError("no dispatch information")
+        return {"tanh": {"ff": {"current": current, "available": "X86_V4 X86_V3 baseline(X86_V2)"}}}
+
+    monkeypatch.setattr(introspect, "opt_func_info", info)
+    assert lab_grid._tanh_is_vectorised_wide() is expected
+    monkeypatch.setattr(lab_grid, "SIGMOID_BY_TANH", None)
+    assert lab_grid._sigmoid_by_tanh() is expected and lab_grid.SIGMOID_BY_TANH is expected

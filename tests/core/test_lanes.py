@@ -227,7 +227,10 @@ def test_files_saved_by_the_main_before_lanes_open_to_the_records_it_showed(name
     assert open_file(session, FIXTURES / f"{name}.json") is True
     record = session.record
     assert (record.step, record.phase.value, record.layer) == (expected["step"], expected["phase"], expected["layer"])
-    assert record.loss == expected["loss"]
+    # The records are computed again here: float64 sums whose last digits follow the CPU's BLAS kernel
+    # (measured: up to 4e-15 apart, relatively, between an AVX-512 machine and the AVX2 one that saved the
+    # fixture), so they are compared to 1e-12; what the file holds (weights, step, selection) exactly.
+    assert record.loss == pytest.approx(expected["loss"], rel=1e-12, abs=0)
     assert session.stepper.passes_done == expected["passes_done"]
     assert session.compare.active == expected["compare_active"]
     assert (None if session.view.selection is None else list(session.view.selection)) == expected["selection"]
@@ -238,12 +241,13 @@ def test_files_saved_by_the_main_before_lanes_open_to_the_records_it_showed(name
             array = getattr(got, field)
             assert (array is None) == (value is None), field
             if value is not None:
-                np.testing.assert_array_equal(array, np.asarray(value))
+                np.testing.assert_allclose(array, np.asarray(value), rtol=1e-12, atol=0, err_msg=field)
     if "compare" in expected:
         compare = session.compare_lane.record
-        assert compare.step == expected["compare"]["step"] and compare.loss == expected["compare"]["loss"]
+        assert compare.step == expected["compare"]["step"]
+        assert compare.loss == pytest.approx(expected["compare"]["loss"], rel=1e-12, abs=0)
         for got, want in zip(compare.layers, expected["compare"]["grad_w"]):
             assert (got.grad_w is None) == (want is None)
             if want is not None:
-                np.testing.assert_array_equal(got.grad_w, np.asarray(want))
+                np.testing.assert_allclose(got.grad_w, np.asarray(want), rtol=1e-12, atol=0)
         assert session.restore_note is None  # before the first update the right half is exactly restored

@@ -28,7 +28,9 @@ Not collected by pytest (no test_ functions). ``--json`` prints exactly one JSON
   slower lane's time to evaluate the 200 x 200 decision grid of ``spiral-deep`` (``lab_grid.decision_grid``,
   float32, on up to two threads). Printed besides: the grid on one thread, the cores its threads kept busy on
   average (CPU time over wall time: 2.0 at best on two cores, less on a loaded machine), spiral-deep's epochs
-  per second through ``LabRun`` and the time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids).
+  per second through ``LabRun`` and the time of its ``LabSnapshot`` (what the Lab view draws, 100 x 100 grids);
+  and, on a machine whose NumPy runs float32 exp in AVX-512, the grid as a machine without AVX-512 evaluates
+  it (a worker started with NumPy's AVX-512 loops and OpenBLAS's AVX-512 kernels off), in alternating rounds.
 
 Every figure is the median of several runs; each comparison alternates its two sides within the run. The table
 also prints a speed probe taken before and after each figure (``speed_probe_us``): a virtual machine runs
@@ -557,6 +559,58 @@ def _grid_threads(threads: int):
         lab_grid.GRID_THREADS = before
 
 
+#: What a machine without AVX-512 runs, asked of this one: NumPy's AVX2 loops (X86_V3) and OpenBLAS's
+#: Haswell kernels, which have no kernel for small matrices.
+WITHOUT_AVX512 = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Haswell"}
+
+
+def _grid_rounds_ms(spiral) -> dict:
+    """One round of the 200 x 200 grid of each of spiral-deep's lanes, in ms."""
+    from gradviz.core.lab_grid import decision_grid
+
+    return {lane.name: _per_call_s(lambda lane=lane: decision_grid(lane.network, spiral.split, GRID_SIDE)) * 1e3
+            for lane in spiral.lanes}  # fmt: skip
+
+
+def _grid_worker() -> int:
+    """One round of the grid in this process (run by ``_grid_without_avx512`` with NumPy's AVX-512 loops off)."""
+    from gradviz.core import lab_grid
+    from gradviz.core.lab import Lab, load_preset
+
+    spiral = Lab(load_preset("spiral-deep"))
+    figures = _grid_rounds_ms(spiral)
+    assert not lab_grid._sigmoid_by_tanh(), "NumPy kept its AVX-512 loops"  # sigmoid as exp, as without AVX-512
+    print(json.dumps(figures))
+    return 0
+
+
+def _grid_without_avx512(spiral) -> dict | None:
+    """The grid as a machine without AVX-512 evaluates it, side by side with this one: rounds alternate
+    between this process and a worker that NumPy and OpenBLAS start without their AVX-512 code. None on a
+    machine whose NumPy runs float32 exp without AVX-512 already (its figures are the ones above)."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+
+        current = opt_func_info(func_name="^exp$", signature="float32")["exp"]["ff"]["current"]
+    except Exception:  # noqa: BLE001 - NumPy 1.x: no way to tell
+        return None
+    if current != "X86_V4" and not current.startswith("AVX512"):
+        return None
+    here, there = [], []
+    for _ in range(ROUNDS):
+        here.append(_grid_rounds_ms(spiral))
+        worker = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--grid-worker"], capture_output=True, text=True,
+            env={**os.environ, **WITHOUT_AVX512}, timeout=300, check=True,
+        )  # fmt: skip
+        there.append(json.loads(worker.stdout.strip().splitlines()[-1]))
+    names = list(here[0])
+    return {
+        "grid_ms_per_lane": {name: round(statistics.median(r[name] for r in here), 2) for name in names},
+        "without_avx512_ms_per_lane": {name: round(statistics.median(r[name] for r in there), 2) for name in names},
+    }
+
+
 def lab_benchmark() -> dict:
     """Seconds per epoch of digits-deep (both lanes, training only) against torch, and the decision grid."""
     from gradviz.core.lab import Lab, load_preset
@@ -597,6 +651,7 @@ def lab_benchmark() -> dict:
         float64_ms[lane.name] = round(statistics.median(before_ms), 2)
         one_thread_ms[lane.name] = round(statistics.median(single_ms), 2)
         cores_used[lane.name] = round(statistics.median(cores), 2)
+    without_avx512 = _grid_without_avx512(spiral)
     result = {"gradviz_s": round(statistics.median(g_times), 4)}
     result["torch_s"] = round(statistics.median(t_times), 4) if t_times else None
     result["ratio"] = round(statistics.median(ratios), 2) if ratios else None
@@ -608,6 +663,7 @@ def lab_benchmark() -> dict:
         "grid_float64_ms_per_lane": float64_ms, "grid_one_thread_ms_per_lane": one_thread_ms,
         "grid_cores_used_per_lane": cores_used,
         "spiral_deep_epochs_per_s": round(epochs_per_s, 1), "spiral_deep_snapshot_ms": round(snapshot_ms, 2),
+        "grid_without_avx512": without_avx512,
     }  # fmt: skip
     return {"lab": {"digits-deep": result, "grid_ms": max(grid_ms.values())}, "_lab_details": details}
 
@@ -891,6 +947,11 @@ def _print_table(results: dict) -> None:
               f"{lab_details['grid_cores_used_per_lane']}); spiral-deep trains "
               f"{lab_details['spiral_deep_epochs_per_s']} epochs/s (both lanes, LabRun.step_epoch) and its "
               f"snapshot with 100 x 100 grids takes {lab_details['spiral_deep_snapshot_ms']} ms")
+        side_by_side = lab_details.get("grid_without_avx512")
+        if side_by_side:
+            print(f"the grid per lane in alternating rounds, here {side_by_side['grid_ms_per_lane']} ms and as a machine "
+                  f"without AVX-512 runs it (NumPy's AVX2 loops, OpenBLAS's Haswell kernels) "
+                  f"{side_by_side['without_avx512_ms_per_lane']} ms")
     frames, key_parts = results.get("_lab_frames"), results.get("_lab_key_parts_ms")
     if frames and key_parts:
         print(f"lab window ({LAB_PRESET} playing): {frames['frames']} frames, the slowest {frames['max_ms']} ms; a key press "
@@ -920,7 +981,10 @@ def main(argv=None) -> int:
         "folder holding a gradviz checkout) side by side, alternating, and print both",
     )
     parser.add_argument("--frame-worker", nargs="+", metavar=("ROOT", "NETWORK"), help=argparse.SUPPRESS)
+    parser.add_argument("--grid-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.grid_worker:
+        return _grid_worker()
     if args.frame_worker:
         return _frame_worker(args.frame_worker[0], args.frame_worker[1:])
     if args.against:

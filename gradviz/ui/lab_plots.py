@@ -191,14 +191,36 @@ def _curve(canvas, area, epochs, values, y_of, color, dashed, last_epoch) -> tup
             breaks = np.flatnonzero(np.diff(keep.astype(np.int8))) + 1
             runs = [slice(run[0], run[-1] + 1) for run in np.split(np.arange(len(keep)), breaks) if keep[run[0]] and len(run) >= 2]
         canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, not canvas.draft)
+        offsets = ((0.0, 0.0),)
+        if canvas.draft:
+            offsets = _draft_brush(pen)
+            canvas.p.setPen(pen)
         for run in runs:
             run_x, run_y = _per_pixel_extremes(xs[run], ys[run])
             polygon = pg.functions.create_qpolygonf(len(run_x))
             memory = pg.functions.ndarray_from_qpolygonf(polygon)
-            memory[:, 0], memory[:, 1] = run_x, run_y
-            canvas.p.drawPolyline(polygon)
+            for dx, dy in offsets:
+                memory[:, 0], memory[:, 1] = run_x + dx, run_y + dy
+                canvas.p.drawPolyline(polygon)
         canvas.p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     return drawn
+
+
+def _draft_brush(pen: QtGui.QPen) -> list[tuple[float, float]]:
+    """A draft's wide line as 1-pixel lines side by side: sets ``pen`` cosmetic (one pixel, its dashes as
+    long as the wide pen's) and returns the offsets to draw it at, the whole pixels of a disc as wide as the
+    pen (2 px: a 2 x 2 square; 3 px: a plus). Qt strokes a wide line as a filled outline, about 14 times
+    the cost of its 1-pixel lines (measured: 3.0 against 0.21 ms for a jagged 300-point curve), and a
+    curve's frame is redrawn with each epoch while training plays."""
+    width = pen.widthF()
+    size = max(1, round(width))
+    centre = (size - 1) / 2
+    offsets = [(i - centre, j - centre) for i in range(size) for j in range(size)
+               if (i - centre) ** 2 + (j - centre) ** 2 <= 0.8 * (size / 2) ** 2 or size <= 2]  # fmt: skip
+    if pen.style() != QtCore.Qt.PenStyle.SolidLine:
+        pen.setDashPattern([4.0 * width, 2.0 * width])  # DashLine's 4 and 2 pen widths, in pixels of the 1-pixel pen
+    pen.setWidthF(0.0)  # 0: cosmetic, one pixel whatever the transform
+    return offsets
 
 
 def _curves(canvas, name: str, area: QtCore.QRectF, key: tuple, draw_all) -> None:

@@ -83,20 +83,26 @@ GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 SEPARABLE_EXP_LIMIT = 40.0
 
 
+def runs_float32_in_avx512(ufunc: str) -> bool:
+    """Whether NumPy runs the float32 loop of the one-argument ``ufunc`` ("tanh", "exp") in AVX-512 here,
+    as ``numpy.lib.introspect`` (NumPy 2) says; False where it cannot be asked (NumPy 1.x)."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+
+        current = opt_func_info(func_name=f"^{ufunc}$", signature="float32")[ufunc]["ff"]["current"]
+    except Exception:  # noqa: BLE001 - NumPy 1.x, or a layout this does not know
+        return False
+    return isinstance(current, str) and (current == "X86_V4" or current.startswith("AVX512"))
+
+
 def _tanh_is_vectorised_wide() -> bool:
-    """Whether NumPy runs float32 ``tanh`` in its AVX-512 loop here (``numpy.lib.introspect``, NumPy 2).
+    """Whether NumPy runs float32 ``tanh`` in its AVX-512 loop here.
 
     There one ``tanh`` pass costs less than sigmoid's three (``exp``, ``+ 1``, ``1 /``); measured on 160,000
     values: tanh 60-98 us against 105 + 20 + 40. In NumPy's AVX2 loop ``tanh`` costs 440-510 us, twice
     ``exp`` (200-240). Decided from the loop NumPy dispatches, not from a timing: the same machine always
     evaluates the grid the same way."""
-    try:
-        from numpy.lib.introspect import opt_func_info
-
-        current = opt_func_info(func_name="^tanh$", signature="float32")["tanh"]["ff"]["current"]
-    except Exception:  # noqa: BLE001 - NumPy 1.x, or a layout this does not know: keep exp
-        return False
-    return isinstance(current, str) and (current == "X86_V4" or current.startswith("AVX512"))
+    return runs_float32_in_avx512("tanh")
 
 
 #: Sigmoid layers below the last evaluated as ``tanh(z / 2)`` (see the module's note); None until the
@@ -175,8 +181,7 @@ def _activate(layer: _Layer, z: np.ndarray) -> None:
         np.tanh(z, out=z)
     elif name == "sigmoid":
         np.exp(z, out=z)
-        z += 1.0
-        np.divide(1.0, z, out=z)
+        _one_over_one_plus(z, z)
     elif name == "relu":
         np.maximum(z, 0.0, out=z)
     elif name == "tanh":
@@ -185,21 +190,20 @@ def _activate(layer: _Layer, z: np.ndarray) -> None:
         z[...] = layer.function.f(z.astype(np.float64))
 
 
-def _with_ones_row(buffer: np.ndarray, units: int, cells: int, filled: dict | None = None, key=None) -> np.ndarray:
+def _with_ones_row(buffer: np.ndarray, units: int, cells: int, filled: dict, key) -> np.ndarray:
     """An activation array (units x cells) in ``buffer``, with the last row of ones that multiplies the biases.
 
     ``filled`` remembers, under ``key``, the shape whose ones row the buffer holds: a layer writes only the
     rows above it, so the next array of that shape in that buffer needs no new fill."""
     array = buffer[: (units + 1) * cells].reshape(units + 1, cells)
-    if filled is None or filled.get(key) != (units, cells):
+    if filled.get(key) != (units, cells):
         array[-1] = 1.0
-        if filled is not None:
-            filled[key] = (units, cells)
+        filled[key] = (units, cells)
     return array
 
 
 def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], logits: np.ndarray, sliced: bool,
-              filled: dict | None = None) -> None:
+              filled: dict) -> None:
     """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells, in ``buffers[0]``): the last
     layer's z (outputs x cells, sigmoid's minus folded in) into ``logits``. The layers write into the two
     buffers in turn; ``sliced`` splits each product (see ``_product``); ``filled`` is the thread's record
@@ -227,8 +231,13 @@ def _read_logits(last: _Layer, logits: np.ndarray, out: np.ndarray) -> None:
     if last.activation != "sigmoid":  # one output without a sigmoid: class 1's probability is still sigmoid(z)
         np.negative(z, out=z)
     np.exp(z, out=z)
-    z += 1.0
-    np.divide(1.0, z, out=out)
+    _one_over_one_plus(z, out)
+
+
+def _one_over_one_plus(e: np.ndarray, out: np.ndarray) -> None:
+    """``1 / (1 + e)`` into ``out`` (``e`` is overwritten): sigmoid from ``e = exp(-z)``."""
+    e += 1.0
+    np.divide(1.0, e, out=out)
 
 
 def _product(weights: np.ndarray, a: np.ndarray, out: np.ndarray, sliced: bool) -> None:
@@ -342,8 +351,7 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
         if product:
             np.multiply(x_rows[:, : count * resolution].reshape(units, count, resolution), y_part[:, rows, None],
                         out=z.reshape(units, count, resolution))
-            z += 1.0
-            np.divide(1.0, z, out=z)
+            _one_over_one_plus(z, z)
         else:
             _product(first_layer.weights_and_biases, cells_xy[:, cells], z, sliced)
             _activate(first_layer, z)

@@ -587,14 +587,11 @@ def _grid_worker() -> int:
 def _grid_without_avx512(spiral) -> dict | None:
     """The grid as a machine without AVX-512 evaluates it, side by side with this one: rounds alternate
     between this process and a worker that NumPy and OpenBLAS start without their AVX-512 code. None on a
-    machine whose NumPy runs float32 exp without AVX-512 already (its figures are the ones above)."""
-    try:
-        from numpy.lib.introspect import opt_func_info
+    machine whose NumPy runs float32 exp without AVX-512 already (its figures are the ones above), or cannot
+    say (NumPy 1.x)."""
+    from gradviz.core.lab_grid import runs_float32_in_avx512
 
-        current = opt_func_info(func_name="^exp$", signature="float32")["exp"]["ff"]["current"]
-    except Exception:  # noqa: BLE001 - NumPy 1.x: no way to tell
-        return None
-    if current != "X86_V4" and not current.startswith("AVX512"):
+    if not runs_float32_in_avx512("exp"):
         return None
     here, there = [], []
     for _ in range(ROUNDS):

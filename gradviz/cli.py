@@ -17,7 +17,7 @@ import numpy as np
 from . import names
 from .ui.views import registry as view_registry
 from .arguments import number, whole_number
-from .core.format import format_bound, format_number, one_line
+from .core.format import format_bound, format_number, one_line, reads_as_number
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
 
@@ -84,7 +84,8 @@ class _Parser(argparse.ArgumentParser):
         for token in given:
             if token == "--":
                 return None
-            if not token.startswith("-") or token == "-" or _is_number(token):
+            # "-5" and "-1e3" are values, however much they look like options.
+            if not token.startswith("-") or token == "-" or reads_as_number(token):
                 continue
             name = token.split("=", 1)[0]
             if name.startswith("--"):
@@ -94,15 +95,6 @@ class _Parser(argparse.ArgumentParser):
                 continue
             return name
         return None
-
-
-def _is_number(text: str) -> bool:
-    """Whether ``text`` reads as a number ("-5", "-1e3"): a value, however much it looks like an option."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _training_steps(text: str) -> int:

@@ -109,6 +109,15 @@ def format_bound(bound: float) -> str:
     return f"{int(bound):,}" if float(bound).is_integer() and abs(bound) < 1e15 else f"{bound:g}"
 
 
+def reads_as_number(text: str) -> bool:
+    """Whether ``text`` reads as a number to Python's ``float`` ("-5", "-1e3", " 2.5 ", "nan", "inf")."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def one_line(text) -> str:
     """``text`` with every control character, line or paragraph separator and lone surrogate escaped.
 

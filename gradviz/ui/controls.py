@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ..core.experiment import Experiment, NetworkFileError
-from ..core.format import format_number
+from ..core.format import format_number, reads_as_number
 from ..core.init import INIT_PARAMETERS, INIT_SCHEMES
 from ..core.losses import LOSS_NAMES, LOSSES
 from ..files.network_file import preset_names
@@ -42,17 +42,9 @@ def _parse_rows(text: str, field: str) -> list:
         try:
             rows.append([float(v) for v in values])
         except ValueError:
-            bad = next(v for v in values if not _is_float(v))
+            bad = next(v for v in values if not reads_as_number(v))
             raise NetworkFileError(field, f"{bad!r} is not a number") from None
     return rows
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 #: A refusal names the network-file field it concerns ("layers[1]: must be ..."); the form says it with

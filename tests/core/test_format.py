@@ -6,6 +6,7 @@ import pytest
 
 from gradviz.core.format import (
     format_bound, format_decimals, format_factor, format_number, format_power, format_power_of_ten, one_line,
+    reads_as_number,
 )
 
 
@@ -116,3 +117,12 @@ def test_format_power(value, expected):
 )
 def test_format_bound_writes_limits_as_people_do(bound, expected):
     assert format_bound(bound) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("-5", True), ("-1e3", True), (" 2.5 ", True), ("nan", True), ("-inf", True), ("1_000", True),
+     ("", False), ("-", False), ("--seed", False), ("1,5", False), ("0x10", False), ("five", False)],
+)
+def test_reads_as_number_is_what_float_accepts(text, expected):
+    assert reads_as_number(text) is expected

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..format import reads_as_number
+
 MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_FEATURES = 1024
@@ -109,7 +111,7 @@ def parse_csv(raw: bytes, source: str, name: str) -> DataSet:
     if columns - 1 > MAX_FEATURES:
         raise DataError(f"{source}: row {rows[0][0]:,} has {columns - 1:,} feature columns, more than the {MAX_FEATURES:,} allowed")
     header = None
-    if not all(_is_number(f) for f in rows[0][1][:-1]):
+    if not all(reads_as_number(f) for f in rows[0][1][:-1]):
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
@@ -132,14 +134,6 @@ def _is_json(text: str) -> bool:
     try:
         json.loads(text)
     except (ValueError, RecursionError):
-        return False
-    return True
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
         return False
     return True
 

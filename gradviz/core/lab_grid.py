@@ -17,8 +17,9 @@ within float32 rounding of the boundary. What the layout does, and why each step
   fewer chunks. A chunk's cells are computed the same whichever thread takes it, so the grid does not
   depend on threads;
 - each matrix product runs on the thread that asks for it, in slices of columns (``_product``): small
-  enough for OpenBLAS's kernel for small matrices (``BLAS_SMALL_PRODUCT``), and, unless OpenBLAS says it
-  has one thread (``blas.openblas_threads``), under its threading threshold (``BLAS_ONE_THREAD_PRODUCT``).
+  enough for OpenBLAS's kernel for small matrices (``BLAS_SMALL_PRODUCT``) where its kernels have one
+  (``blas.openblas_core``), and, unless OpenBLAS says it has one thread (``blas.openblas_threads``),
+  under its threading threshold (``BLAS_ONE_THREAD_PRODUCT``).
   ``gradviz`` asks OpenBLAS for one thread on import, but that is too late when NumPy was imported first
   (a test, a script); then a large product would wake OpenBLAS's threads too, twice as many threads as
   cores, which spin and take turns (measured: 2x to 10x slower on a busy 2-core machine);
@@ -48,7 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import passes
-from .blas import openblas_threads
+from .blas import openblas_core, openblas_threads
 from .budget import check_budget
 from .data import Split
 from .lab_config import LabError
@@ -69,12 +70,16 @@ GRID_CHUNK_BYTES = 2 * 2**20
 #: float32 16 x 17 times 17 x n: 27 us at n = 1,900 (516,800), 286 us at n = 2,000 (544,000) with a
 #: second process busy. Where OpenBLAS may use more than one thread, a product is split into slices under it.
 BLAS_ONE_THREAD_PRODUCT = 2 * 65536 * 4
-#: OpenBLAS's AVX-512 builds (SkylakeX, Cooperlake, Sapphire Rapids) multiply float32 with a kernel for
-#: small matrices, which packs nothing, while m * n * k is at most 100^3 (its
-#: sgemm_small_kernel_permit_skylakex). For the grid's skinny products it is about twice as fast: measured
-#: here, 16 x 17 times 17 x n, 35-45 us per 10,000 columns up to n = 3,500 and 75-94 us from n = 4,000.
-#: Elsewhere (OpenBLAS's Haswell kernel) the slices cost what the whole product does.
+#: OpenBLAS's AVX-512 kernels (``SMALL_KERNEL_CORES``) multiply float32 with a kernel for small matrices,
+#: which packs nothing, while m * n * k is at most 100^3 (its sgemm_small_kernel_permit_skylakex). For the
+#: grid's skinny products it is about twice as fast: measured here, 16 x 17 times 17 x n, 35-45 us per
+#: 10,000 columns up to n = 3,500 and 75-94 us from n = 4,000. Other kernels have none, and there the
+#: slices cost more than the whole product: OpenBLAS's Haswell kernels, 116 against 92 us (the whole
+#: sigmoid grid 0.97x unsliced, on one and on two threads).
 BLAS_SMALL_PRODUCT = 100 * 100 * 100
+#: The cores (``blas.openblas_core``) whose kernels OpenBLAS takes from its SkylakeX ones, the small
+#: matrices' kernel among them.
+SMALL_KERNEL_CORES = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
 #: Threads that evaluate chunks side by side.
 GRID_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Largest |part| of a first sigmoid layer's z split into an x and a y part: exp(40) * exp(40) is far
@@ -202,23 +207,23 @@ def _with_ones_row(buffer: np.ndarray, units: int, cells: int, filled: dict, key
     return array
 
 
-def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], logits: np.ndarray, sliced: bool,
-              filled: dict) -> None:
+def _evaluate(layers: list[_Layer], first: np.ndarray, buffers: list[np.ndarray], logits: np.ndarray,
+              limit: int | None, filled: dict) -> None:
     """Layers 2 to L from the first layer's output ``first`` (units + 1 x cells, in ``buffers[0]``): the last
     layer's z (outputs x cells, sigmoid's minus folded in) into ``logits``. The layers write into the two
-    buffers in turn; ``sliced`` splits each product (see ``_product``); ``filled`` is the thread's record
+    buffers in turn; ``limit`` bounds each product's slices (see ``_product``); ``filled`` is the thread's record
     of the buffers' ones rows (see ``_with_ones_row``)."""
     a = first
     cells = a.shape[1]
     for index, layer in enumerate(layers[1:-1], start=1):
         units = layer.weights_and_biases.shape[0]
         z = _with_ones_row(buffers[index % 2], units, cells, filled, index % 2)
-        _product(layer.weights_and_biases, a, z[:-1], sliced)
+        _product(layer.weights_and_biases, a, z[:-1], limit)
         _activate(layer, z[:-1])
         if layer.skip:
             z[:-1] += a[:-1]
         a = z
-    _product(layers[-1].weights_and_biases, a, logits, sliced)
+    _product(layers[-1].weights_and_biases, a, logits, limit)
 
 
 def _read_logits(last: _Layer, logits: np.ndarray, out: np.ndarray) -> None:
@@ -240,15 +245,23 @@ def _one_over_one_plus(e: np.ndarray, out: np.ndarray) -> None:
     np.divide(1.0, e, out=out)
 
 
-def _product(weights: np.ndarray, a: np.ndarray, out: np.ndarray, sliced: bool) -> None:
-    """``weights @ a`` into ``out``, in slices of ``a``'s columns small enough for OpenBLAS's small-matrix
-    kernel (``BLAS_SMALL_PRODUCT``) and, ``sliced``, under its threading threshold
-    (``BLAS_ONE_THREAD_PRODUCT``): equal slices in one batched call (NumPy multiplies each on its own), and
-    the few columns left over, if any, in a second."""
+def product_limit(core: str | None, threads: int | None) -> int | None:
+    """The largest m * n * k of a slice of the grid's products, or None for whole products: under the small
+    matrices' bound where OpenBLAS's ``core`` has that kernel (``SMALL_KERNEL_CORES``), and under its threading
+    threshold unless it has one thread (``threads``; None where that cannot be asked)."""
+    limits = [BLAS_SMALL_PRODUCT] if core in SMALL_KERNEL_CORES else []
+    if threads != 1:
+        limits.append(BLAS_ONE_THREAD_PRODUCT - 1)
+    return min(limits, default=None)
+
+
+def _product(weights: np.ndarray, a: np.ndarray, out: np.ndarray, limit: int | None) -> None:
+    """``weights @ a`` into ``out``, in slices of ``a``'s columns whose m * n * k is at most ``limit`` (see
+    ``product_limit``; None: one product): equal slices in one batched call (NumPy multiplies each on its
+    own), and the few columns left over, if any, in a second."""
     rows, depth = weights.shape
     cells = a.shape[1]
-    limit = min(BLAS_SMALL_PRODUCT, BLAS_ONE_THREAD_PRODUCT - 1) if sliced else BLAS_SMALL_PRODUCT
-    step = max(1, limit // (rows * depth))
+    step = cells if limit is None else max(1, limit // (rows * depth))
     parts = -(-cells // step)
     if parts <= 1:
         np.matmul(weights, a, out=out)
@@ -326,7 +339,7 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
         cells_xy[1] = v.astype(GRID_DTYPE)[:, None]
         cells_xy[2] = 1.0
         cells_xy = cells_xy.reshape(3, resolution * resolution)
-    sliced = openblas_threads() != 1
+    limit = product_limit(openblas_core(), openblas_threads())
     widest = max(layer.weights_and_biases.shape[0] for layer in layers) + 1
 
     chunks = [slice(row, min(row + rows_per_chunk, resolution)) for row in range(0, resolution, rows_per_chunk)]
@@ -342,7 +355,7 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
             for chunk in queue:
                 cells = slice(chunk.start * resolution, chunk.stop * resolution)
                 first = _first_layer(chunk, cells, buffers[0], filled)
-                _evaluate(layers, first, buffers, logits[:, cells], sliced, filled)
+                _evaluate(layers, first, buffers, logits[:, cells], limit, filled)
 
     def _first_layer(rows: slice, cells: slice, buffer: np.ndarray, filled: dict) -> np.ndarray:
         count = rows.stop - rows.start
@@ -353,7 +366,7 @@ def decision_grid(network: Network, split: Split, resolution: int = 200, margin:
                         out=z.reshape(units, count, resolution))
             _one_over_one_plus(z, z)
         else:
-            _product(first_layer.weights_and_biases, cells_xy[:, cells], z, sliced)
+            _product(first_layer.weights_and_biases, cells_xy[:, cells], z, limit)
             _activate(first_layer, z)
             if first_layer.skip:
                 z += cells_xy[:-1, cells]

@@ -151,9 +151,9 @@ def test_every_row_of_a_grid_is_evaluated_once_whatever_the_threads(spiral, monk
     seen = []
     evaluate = lab_grid._evaluate
 
-    def spy(layers, first, buffers, logits, sliced, filled):
+    def spy(layers, first, buffers, logits, limit, filled):
         seen.append(logits.size)
-        return evaluate(layers, first, buffers, logits, sliced, filled)
+        return evaluate(layers, first, buffers, logits, limit, filled)
 
     monkeypatch.setattr(lab_grid, "_evaluate", spy)
     for threads in (1, 2, 4):
@@ -182,34 +182,52 @@ def test_a_product_goes_in_slices_under_openblass_small_kernel_bound_and_its_thr
     # 6 slices, and 8 of 2,500 divide the columns exactly. Threading threshold as well: m n k < 524,288,
     # at most 1,927 columns: 11 slices, and 16 of 1,250 divide them. 20,001 columns (3 x 59 x 113): no
     # count from 6 to 12 divides them, so 6 slices of 3,333 and the 3 columns left over.
-    for sliced, columns, expected_calls in (
-        (False, 20000, [(8, 17, 2500)]),
-        (True, 20000, [(16, 17, 1250)]),
-        (False, 20001, [(6, 17, 3333), (17, 3)]),
+    for limit, columns, expected_calls in (
+        (100**3, 20000, [(8, 17, 2500)]),
+        (2 * 65536 * 4 - 1, 20000, [(16, 17, 1250)]),
+        (100**3, 20001, [(6, 17, 3333), (17, 3)]),
+        (None, 20000, [(17, 20000)]),
     ):
         calls.clear()
         products.clear()
         wide = np.concatenate([a, a[:, :1]], axis=1)[:, :columns]
         out = np.full((16, columns), np.nan, np.float32)
-        lab_grid._product(weights, wide, out, sliced=sliced)
+        lab_grid._product(weights, wide, out, limit)
         assert calls == expected_calls
-        assert max(products) <= (2 * 65536 * 4 - 1 if sliced else 100**3) and sum(products) == 272 * columns
+        assert max(products) <= (limit or 272 * columns) and sum(products) == 272 * columns
         np.testing.assert_allclose(out, weights.astype(np.float64) @ wide.astype(np.float64), rtol=1e-5, atol=1e-5)
     calls.clear()
     small = np.empty((16, 3000), np.float32)
-    lab_grid._product(weights, a[:, :3000], small, sliced=False)  # 816,000: one plain product
+    lab_grid._product(weights, a[:, :3000], small, 100**3)  # 816,000: one plain product
     assert calls == [(17, 3000)]
     np.testing.assert_allclose(small, weights.astype(np.float64) @ a[:, :3000].astype(np.float64), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "core, threads, expected",
+    [
+        ("skylakex", 1, 1_000_000),  # the small kernel's bound: m n k <= 100^3
+        ("sapphirerapids", 1, 1_000_000),
+        ("cooperlake", 2, 524_287),  # and the threading threshold's, 2 x 65,536 x 4, the smaller
+        ("haswell", 1, None),  # no small kernel, one thread: whole products
+        ("haswell", 2, 524_287),
+        ("zen", None, 524_287),  # threads that cannot be asked may be more than one
+        (None, 1, None),  # another BLAS
+    ],
+)
+def test_products_are_sliced_for_openblass_small_kernel_only_where_its_kernels_have_one(core, threads, expected):
+    assert lab_grid.product_limit(core, threads) == expected
 
 
 def test_the_grid_is_the_same_whether_openblas_says_one_thread_or_more(spiral, monkeypatch):
     network = spiral.lanes[0].network
     grids = []
-    for threads in (1, 8, None):
+    for core, threads in (("skylakex", 1), ("skylakex", 8), ("haswell", 1), ("haswell", None)):
         monkeypatch.setattr(lab_grid, "openblas_threads", lambda threads=threads: threads)
+        monkeypatch.setattr(lab_grid, "openblas_core", lambda core=core: core)
         grids.append(decision_grid(network, spiral.split, 200)[2])
-    np.testing.assert_allclose(grids[1], grids[0], rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(grids[2], grids[1])
+    for grid in grids[1:]:
+        np.testing.assert_allclose(grid, grids[0], rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

@@ -261,7 +261,7 @@ def _product(weights: np.ndarray, a: np.ndarray, out: np.ndarray, limit: int | N
     own), and the few columns left over, if any, in a second."""
     rows, depth = weights.shape
     cells = a.shape[1]
-    step = cells if limit is None else max(1, limit // (rows * depth))
+    step = max(1, cells if limit is None else limit // (rows * depth))
     parts = -(-cells // step)
     if parts <= 1:
         np.matmul(weights, a, out=out)

@@ -103,9 +103,10 @@ def _training_steps(text: str) -> int:
     return whole_number(1, MAX_TRAINING_STEPS)(text)
 
 
-def _add_source(parser: argparse.ArgumentParser, required: bool = True) -> None:
+def _add_source(parser: argparse.ArgumentParser, required: bool = True,
+                file_help: str = "a network file, or a session file (its network as saved)") -> None:
     source = parser.add_mutually_exclusive_group(required=required)
-    source.add_argument("file", nargs="?", help="a network file (JSON)")
+    source.add_argument("file", nargs="?", help=file_help)
     source.add_argument("--preset", metavar="NAME", help="a bundled preset (see `gradviz presets`)")
 
 
@@ -199,7 +200,7 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Open the gradviz window. Subcommands: " + ", ".join(SUBCOMMANDS) + " (gradviz SUBCOMMAND --help).",
     )
     parser.add_argument("--version", action=_VersionAction)
-    _add_source(parser, required=False)
+    _add_source(parser, required=False, file_help="a network file, a session file or a lab session file (gradviz lab --out)")
     parser.add_argument("--theme", choices=names.THEME_NAMES, default=None, help="the window's theme")
     # labview (#19): open the training lab on a lab preset (see `gradviz lab --help`)
     parser.add_argument("--lab", metavar="PRESET", help="open the training lab on a lab preset, e.g. spiral-deep")

@@ -6,7 +6,7 @@ Every caller that opens a user's file (File > Open, the last session at launch, 
 
 from __future__ import annotations
 
-from ..core.experiment import Experiment
+from ..core.experiment import Experiment, NetworkFileError
 from ..core.lab_session import LAB_FILE_FORMAT, lab_from_session_json
 from ..core.session import Session
 from ..core.session_data import SessionData
@@ -19,11 +19,16 @@ def read_file(path) -> SessionData | Experiment:
     """A session file's ``SessionData``, or a plain network file's ``Experiment``.
 
     The file is read with a bound (``reading.MAX_FILE_BYTES``); a document with a ``session`` object is a
-    session file. Every problem is one ``NetworkFileError`` naming what is wrong.
+    session file. Every problem is one ``NetworkFileError`` naming what is wrong; a lab session file
+    (``gradviz lab --out``) is one too, since it holds no single network.
     """
     document = decode_text(read_text(path))
     if isinstance(document, dict) and SESSION_FIELD in document:
         return parse_session(document)
+    if isinstance(document, dict) and document.get("format") == LAB_FILE_FORMAT:
+        # Lanes trained side by side, not one network: only the window's lab opens it (``read_lab_file``).
+        raise NetworkFileError("", "a training-lab session (gradviz lab --out), which holds lanes rather than one "
+                                   "network; open it in the window: gradviz FILE")
     return parse_network(document)
 
 

@@ -111,6 +111,17 @@ def test_out_writes_a_lab_session_the_lab_reopens_with_the_same_weights(tmp_path
     assert oct(os.stat(path).st_mode & 0o777) == oct(0o666 & ~_umask())
 
 
+@pytest.mark.parametrize("command", [["trace"], ["train", "--steps", "2"], ["export", "--out", "picture.png"]])
+def test_a_lab_session_given_where_one_network_is_wanted_is_named_as_such(tmp_path, capsys, monkeypatch, command):
+    path = tmp_path / "session.json"
+    assert run_cli(capsys, "lab", "--preset", "xor", "--epochs", "1", "--json", "--out", str(path))[0] == 0
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, command[0], str(path), *command[1:])
+    assert_one_line_error(code, out, err, f"{path}: a training-lab session (gradviz lab --out), which holds lanes "
+                                          "rather than one network; open it in the window: gradviz FILE")
+    assert not (tmp_path / "picture.png").exists()
+
+
 def _umask():
     mask = os.umask(0o022)
     os.umask(mask)

@@ -1,15 +1,20 @@
 """``gradviz lab``: train two to four networks side by side and print how fast each layer learns.
 
 The subcommand's flags (``add_lab_parser``) and its run (``run_lab``). Bad input is one line naming the
-flag, file, row or column, and exit 2; ``--json`` prints one strict JSON object on stdout.
+flag, file, row or column, and exit 2; ``--json`` prints one strict JSON object on stdout. Ctrl+C stops the
+run at the end of the epoch under way, and what was trained is printed (and written to ``--out``) as
+after a whole run, with exit 130; a second Ctrl+C stops at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 
 from .core.activations import ACTIVATION_NAMES
 from .core.files import check_output_path, write_error_message
@@ -206,8 +211,37 @@ def _print_table(lab) -> None:
             print(one_line(lane.stop_reason))
 
 
+class _Interrupted(Exception):
+    """Ctrl+C while training: raised at the end of the epoch under way, where every lane is whole."""
+
+
+@contextlib.contextmanager
+def _stop_at_epoch_end_on_ctrl_c(state: dict):
+    """While inside, the first Ctrl+C sets ``state["interrupted"]`` (the run stops at the end of its epoch:
+    stopping between a lane's two updates would leave its weights half-stepped) and the next one stops at
+    once. Only the main thread can be given a signal handler; elsewhere Ctrl+C keeps Python's meaning."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first_ctrl_c(signum, frame):
+        state["interrupted"] = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C stops at once
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")  # below the progress bar being redrawn
+        print("gradviz: stopping at the end of this epoch (Ctrl+C again stops at once, keeping nothing)",
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, first_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_lab(args) -> int:
-    """Run ``gradviz lab`` with parsed ``args``: 0 on success, 2 (one line on stderr) on bad input."""
+    """Run ``gradviz lab`` with parsed ``args``: 0 on success, 2 (one line on stderr) on bad input, 130 when
+    Ctrl+C stopped the training (what was trained is still printed and written)."""
     from .core.budget import WorkBudgetError
     from .core.data import DataError
     from .core.lab import Lab, LabError, preset_descriptions
@@ -226,6 +260,8 @@ def run_lab(args) -> int:
         for message in lab.start_messages:
             print(one_line(message), file=sys.stderr)
 
+        ctrl_c = {"interrupted": False}
+
         def on_epoch(epoch, messages):
             if not args.json:
                 _progress(epoch, lab.config.epochs)
@@ -233,8 +269,16 @@ def run_lab(args) -> int:
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\n")  # below the bar being redrawn
                 print(one_line(message), file=sys.stderr)
+            if ctrl_c["interrupted"] and not lab.finished:
+                raise _Interrupted
 
-        lab.run(on_epoch)
+        try:
+            with _stop_at_epoch_end_on_ctrl_c(ctrl_c):
+                lab.run(on_epoch)
+        except _Interrupted:
+            if not args.json and sys.stderr.isatty():
+                sys.stderr.write("\n")
+            print(f"gradviz: interrupted: trained {lab.epoch:,} of {lab.config.epochs:,} epochs", file=sys.stderr)
         if args.out:
             try:
                 save_lab_session(lab, args.out)
@@ -246,7 +290,7 @@ def run_lab(args) -> int:
             _print_table(lab)
         if args.out:
             print(f"wrote {one_line(args.out)}", file=sys.stderr)
-        return 0
+        return 130 if ctrl_c["interrupted"] else 0
     except (LabUsageError, LabError, DataError, WorkBudgetError) as exc:
         print(f"gradviz: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

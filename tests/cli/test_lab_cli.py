@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -120,6 +121,50 @@ def test_a_lab_session_given_where_one_network_is_wanted_is_named_as_such(tmp_pa
     assert_one_line_error(code, out, err, f"{path}: a training-lab session (gradviz lab --out), which holds lanes "
                                           "rather than one network; open it in the window: gradviz FILE")
     assert not (tmp_path / "picture.png").exists()
+
+
+def _ctrl_c_during_epoch(monkeypatch, epoch: int, presses: int) -> None:
+    """Ctrl+C (a real SIGINT to this process) pressed ``presses`` times while epoch ``epoch`` trains."""
+    run_epoch = Lab.run_epoch
+
+    def pressed(self):
+        if self.epoch == epoch - 1:
+            for _ in range(presses):
+                signal.raise_signal(signal.SIGINT)
+        return run_epoch(self)
+
+    monkeypatch.setattr(Lab, "run_epoch", pressed)
+
+
+def test_ctrl_c_stops_at_the_end_of_the_epoch_and_keeps_what_was_trained(tmp_path, capsys, monkeypatch):
+    before = signal.getsignal(signal.SIGINT)
+    path = tmp_path / "session.json"
+    _ctrl_c_during_epoch(monkeypatch, epoch=3, presses=1)
+    code, out, err = run_cli(capsys, "lab", "--preset", "xor", "--epochs", "50", "--json", "--out", str(path))
+    assert code == 130
+    assert err.splitlines() == [
+        "gradviz: stopping at the end of this epoch (Ctrl+C again stops at once, keeping nothing)",
+        "gradviz: interrupted: trained 3 of 50 epochs",
+        f"wrote {path}",
+    ]
+    printed = json.loads(out)
+    assert [[e["epoch"] for e in lane["epochs"]] for lane in printed["lanes"]] == [[0, 1, 2, 3]] * 2
+    saved = json.loads(path.read_text())
+    assert saved["epoch"] == 3 and len(saved["lanes"][0]["history"]) == 4
+    # The same three epochs as a run asked for three: the stop came between epochs, never inside one.
+    monkeypatch.undo()
+    code, whole, _ = run_cli(capsys, "lab", "--preset", "xor", "--epochs", "3", "--json")
+    assert code == 0 and json.loads(whole)["lanes"] == printed["lanes"]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_second_ctrl_c_stops_at_once_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "session.json"
+    _ctrl_c_during_epoch(monkeypatch, epoch=3, presses=2)
+    code, out, err = run_cli(capsys, "lab", "--preset", "xor", "--epochs", "50", "--out", str(path))
+    assert (code, out) == (130, "")
+    assert err == "gradviz: stopping at the end of this epoch (Ctrl+C again stops at once, keeping nothing)\n"
+    assert not path.exists() and list(tmp_path.iterdir()) == []
 
 
 def _umask():

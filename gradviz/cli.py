@@ -18,8 +18,11 @@ from . import names
 from .ui.views import registry as view_registry
 from .arguments import number, whole_number
 from .core.format import format_bound, format_number, one_line, reads_as_number
+from .ctrl_c import INTERRUPTED_EXIT, CtrlC
 
 SUBCOMMANDS = ("presets", "trace", "train", "export", "lab")
+#: ``gradviz train`` looks at Ctrl+C every so many steps (about 0.04 s of deep-sigmoid's steps).
+TRAIN_CTRL_C_STEPS = 100
 
 
 class UsageError(Exception):
@@ -342,7 +345,12 @@ def _run_train(args) -> int:
     learning_rate = experiment.learning_rate if args.learning_rate is None else args.learning_rate
     if not 0 <= learning_rate <= MAX_LEARNING_RATE:
         raise UsageError(f"argument --learning-rate: must be from 0 to {format_bound(MAX_LEARNING_RATE)}, got {learning_rate:g}")
-    history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate, args.steps)
+    with CtrlC("a whole step") as ctrl_c:  # looked at every TRAIN_CTRL_C_STEPS steps, between steps
+        history = train(experiment.network, experiment.inputs, experiment.targets, experiment.loss, learning_rate,
+                        args.steps, on_progress=lambda done: ctrl_c.pressed, progress_every=TRAIN_CTRL_C_STEPS)
+    interrupted = ctrl_c.pressed and history.cancelled
+    if interrupted:
+        print(f"gradviz: interrupted: trained {history.steps:,} of {args.steps:,} steps", file=sys.stderr)
     if args.out is not None:
         trained = experiment.with_network(history.network)
         try:
@@ -385,7 +393,7 @@ def _run_train(args) -> int:
             print(history.stop_reason)
     if args.out is not None:
         print(f"wrote {args.out}", file=sys.stderr)
-    return 0
+    return INTERRUPTED_EXIT if interrupted else 0
 
 
 def _check_output(path) -> None:
@@ -487,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gradviz: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED_EXIT
     except BrokenPipeError:
         return 0
     except Exception:  # noqa: BLE001 - the contract: anything unexpected is exit 1, with the details

@@ -9,17 +9,15 @@ after a whole run, with exit 130; a second Ctrl+C stops at once.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import signal
 import sys
-import threading
 
 from .core.activations import ACTIVATION_NAMES
 from .core.files import check_output_path, write_error_message
 from .arguments import number, whole_number
 from .core.format import format_number, one_line
+from .ctrl_c import INTERRUPTED_EXIT, CtrlC
 
 #: Hidden widths, activation and initialiser of ``--data`` without ``--layers``, ``--activation``, ``--init``.
 DEFAULT_LAYERS = (16, 16)
@@ -215,30 +213,6 @@ class _Interrupted(Exception):
     """Ctrl+C while training: raised at the end of the epoch under way, where every lane is whole."""
 
 
-@contextlib.contextmanager
-def _stop_at_epoch_end_on_ctrl_c(state: dict):
-    """While inside, the first Ctrl+C sets ``state["interrupted"]`` (the run stops at the end of its epoch:
-    stopping between a lane's two updates would leave its weights half-stepped) and the next one stops at
-    once. Only the main thread can be given a signal handler; elsewhere Ctrl+C keeps Python's meaning."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def first_ctrl_c(signum, frame):
-        state["interrupted"] = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C stops at once
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")  # below the progress bar being redrawn
-        print("gradviz: stopping at the end of this epoch (Ctrl+C again stops at once, keeping nothing)",
-              file=sys.stderr, flush=True)
-
-    previous = signal.signal(signal.SIGINT, first_ctrl_c)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def run_lab(args) -> int:
     """Run ``gradviz lab`` with parsed ``args``: 0 on success, 2 (one line on stderr) on bad input, 130 when
     Ctrl+C stopped the training (what was trained is still printed and written)."""
@@ -260,7 +234,7 @@ def run_lab(args) -> int:
         for message in lab.start_messages:
             print(one_line(message), file=sys.stderr)
 
-        ctrl_c = {"interrupted": False}
+        ctrl_c = CtrlC("the end of this epoch")  # stopping between a lane's two updates would half-step it
 
         def on_epoch(epoch, messages):
             if not args.json:
@@ -269,13 +243,15 @@ def run_lab(args) -> int:
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\n")  # below the bar being redrawn
                 print(one_line(message), file=sys.stderr)
-            if ctrl_c["interrupted"] and not lab.finished:
+            if ctrl_c.pressed and not lab.finished:
                 raise _Interrupted
 
+        interrupted = False
         try:
-            with _stop_at_epoch_end_on_ctrl_c(ctrl_c):
+            with ctrl_c:
                 lab.run(on_epoch)
         except _Interrupted:
+            interrupted = True
             if not args.json and sys.stderr.isatty():
                 sys.stderr.write("\n")
             print(f"gradviz: interrupted: trained {lab.epoch:,} of {lab.config.epochs:,} epochs", file=sys.stderr)
@@ -290,7 +266,7 @@ def run_lab(args) -> int:
             _print_table(lab)
         if args.out:
             print(f"wrote {one_line(args.out)}", file=sys.stderr)
-        return 130 if ctrl_c["interrupted"] else 0
+        return INTERRUPTED_EXIT if interrupted else 0
     except (LabUsageError, LabError, DataError, WorkBudgetError) as exc:
         print(f"gradviz: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import numpy as np
 
 from gradviz import cli
@@ -37,6 +39,20 @@ def run_cli(capsys, *argv):
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def press_ctrl_c(monkeypatch, owner, method: str, when, presses: int = 1) -> None:
+    """Ctrl+C (a real SIGINT to this process) pressed ``presses`` times as ``owner.method`` starts on an
+    object for which ``when(object)`` is true."""
+    original = getattr(owner, method)
+
+    def pressed(self, *args, **kwargs):
+        if when(self):
+            for _ in range(presses):
+                signal.raise_signal(signal.SIGINT)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, pressed)
 
 
 def assert_one_line_error(code, out, err, message):

@@ -12,7 +12,7 @@ import pytest
 
 from gradviz.core.lab import Lab, load_preset
 from gradviz.files.lab_file import load_lab_session
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, press_ctrl_c, run_cli
 
 EPOCH_KEYS = {"epoch", "loss", "train_accuracy", "test_accuracy", "speed", "update_ratio", "saturated"}
 
@@ -124,16 +124,7 @@ def test_a_lab_session_given_where_one_network_is_wanted_is_named_as_such(tmp_pa
 
 
 def _ctrl_c_during_epoch(monkeypatch, epoch: int, presses: int) -> None:
-    """Ctrl+C (a real SIGINT to this process) pressed ``presses`` times while epoch ``epoch`` trains."""
-    run_epoch = Lab.run_epoch
-
-    def pressed(self):
-        if self.epoch == epoch - 1:
-            for _ in range(presses):
-                signal.raise_signal(signal.SIGINT)
-        return run_epoch(self)
-
-    monkeypatch.setattr(Lab, "run_epoch", pressed)
+    press_ctrl_c(monkeypatch, Lab, "run_epoch", lambda lab: lab.epoch == epoch - 1, presses)
 
 
 def test_ctrl_c_stops_at_the_end_of_the_epoch_and_keeps_what_was_trained(tmp_path, capsys, monkeypatch):

@@ -143,7 +143,8 @@ def _percent(value: float) -> str:
 def lab_verdict(lanes: tuple[LabLaneShot, ...]) -> str:
     """One sentence on what the lanes show: the slowest first layer against its last, and the test accuracies.
 
-    e.g. "lane 1 (sigmoid)'s first layer learns 120× slower than its last; test accuracy 10% against 98%".
+    e.g. "lane 1 (sigmoid)'s first layer learns 120× slower than its last; test accuracy sigmoid 10%, relu 98%".
+    Each accuracy names its lane: with three or four lanes a bare list of percentages says nothing.
     """
     measured = [lane for lane in lanes if len(lane.history.epochs)]
     if not measured:
@@ -162,7 +163,7 @@ def lab_verdict(lanes: tuple[LabLaneShot, ...]) -> str:
             parts.append(f"every lane's first layer learns within {format_factor(spread)} of its last")
     accuracies = [_percent(float(lane.history.test_accuracy[-1])) for lane in measured]
     if any(a != "–" for a in accuracies):
-        parts.append("test accuracy " + " against ".join(accuracies))
+        parts.append("test accuracy " + ", ".join(f"{lane.name} {a}" for lane, a in zip(measured, accuracies)))
     parts += [lane.stopped for lane in lanes if lane.stopped]
     return "; ".join(parts)
 

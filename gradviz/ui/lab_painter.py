@@ -122,17 +122,29 @@ def _paint_lanes(canvas, rect: QtCore.QRectF) -> None:
     n = max(len(lanes), 1)
     gap = canvas.pad * 1.5
     width = (rect.width() - gap * (n - 1)) / n
-    for k, lane in enumerate(lanes):
+    lh = canvas.line_height()
+    captions = _captions(canvas, lanes, width - lh * 0.5 - canvas.pad * 0.5)
+    for k, (lane, caption) in enumerate(zip(lanes, captions)):
         column = QtCore.QRectF(rect.left() + k * (width + gap), rect.top(), width, rect.height())
-        _paint_lane(canvas, k, lane, column)
+        _paint_lane(canvas, k, lane, caption, column)
 
 
-def _paint_lane(canvas, k: int, lane, rect: QtCore.QRectF) -> None:
+def _captions(canvas, lanes, width: float) -> list[str]:
+    """Each lane's caption, the longest of its forms that fits ``width``; where one lane's drops the word
+    "Lane", every lane's does ("Lane 1 · relu · He" beside "2 · sigmoid · He" read as two kinds of thing)."""
+    chosen = [canvas.fitting(lane.caption, width, bold=True) for lane in lanes]
+    if all(text.startswith("Lane ") for text in chosen):
+        return chosen
+    return [canvas.fitting([f for f in lane.caption if not f.startswith("Lane ")] or lane.caption, width, bold=True)
+            for lane in lanes]  # fmt: skip
+
+
+def _paint_lane(canvas, k: int, lane, caption_text: str, rect: QtCore.QRectF) -> None:
     lh = canvas.line_height()
     swatch = QtCore.QRectF(rect.left(), rect.top() + lh * 0.25, lh * 0.5, lh * 0.5)
     canvas.p.fillRect(swatch, lane_color(canvas.theme, k))
     caption = QtCore.QRectF(swatch.right() + canvas.pad * 0.5, rect.top(), rect.width() - swatch.width() - canvas.pad * 0.5, lh)
-    canvas.text(caption, canvas.fitting(lane.caption, caption.width(), bold=True), "caption", bold=True)
+    canvas.text(caption, caption_text, "caption", bold=True)
     body = QtCore.QRectF(rect.left(), rect.top() + lh + canvas.pad * 0.3, rect.width(), rect.height() - lh - canvas.pad * 0.3)
     if lane.grid is not None:
         sketch_w = body.width() * 0.40

@@ -49,7 +49,9 @@ def paint_boundary(canvas: LabCanvas, k: int, lane, rect: QtCore.QRectF) -> None
         canvas.p.drawImage(square.topLeft(), layer)
     legend = QtCore.QRectF(rect.left(), square.bottom() + canvas.pad * 0.3, rect.width(), legend_h)
     accuracy = _percent(lane.test_accuracy)
-    forms = (f"● train  ▲ test · test accuracy {accuracy}", f"● train  ▲ test · {accuracy} right", "● train  ▲ test")
+    # The test accuracy is what a narrow lane keeps longest; the points' key goes first.
+    forms = (f"● train  ▲ test · test accuracy {accuracy}", f"● train  ▲ test · {accuracy} right",
+             f"▲ test · {accuracy} right", f"test {accuracy}", accuracy)  # fmt: skip
     canvas.text(legend, canvas.fitting(forms, rect.width()), "legend",
               align=QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
 

@@ -457,7 +457,7 @@ def test_the_digits_snapshot_shows_the_test_images_their_predictions_and_the_ver
         assert lane.confusion.shape == (10, 10) and lane.confusion.trace() == np.count_nonzero(predicted == data.test_labels)
     sigmoid, relu = shot.lanes
     ratio = sigmoid.history.speed[-1, -1] / sigmoid.history.speed[-1, 0]
-    found = re.fullmatch(r"lane 1 \(sigmoid\)'s first layer learns (\d+)× slower than its last; test accuracy (\d+)% against (\d+)%", shot.verdict)
+    found = re.fullmatch(r"lane 1 \(sigmoid\)'s first layer learns (\d+)× slower than its last; test accuracy sigmoid (\d+)%, relu (\d+)%", shot.verdict)
     assert found, shot.verdict
     assert int(found.group(1)) == pytest.approx(ratio, rel=0.05)
     assert int(found.group(2)) == round(100 * sigmoid.history.test_accuracy[-1])
@@ -470,11 +470,20 @@ def test_the_verdict_when_no_first_layer_is_slow_and_when_a_lane_stopped():
     ratios = [lane.history.speed[-1, -1] / lane.history.speed[-1, 0] for lane in shot.lanes]
     spread = max(max(r, 1 / r) for r in ratios)
     assert 1 < spread < 10  # both lanes' first layers learn about as fast as their last (ReLU, tanh)
-    found = re.match(r"every lane's first layer learns within ([\d.]+)× of its last; test accuracy \d+% against \d+%$", shot.verdict)
+    found = re.match(r"every lane's first layer learns within ([\d.]+)× of its last; test accuracy relu \d+%, tanh \d+%$", shot.verdict)
     assert found and float(found.group(1)) == pytest.approx(spread, rel=0.05)
     stopped = replace(shot.lanes[1], stopped="lane tanh stopped at epoch 3: the loss is not finite")
     assert lab_verdict((shot.lanes[0], stopped)).endswith("; lane tanh stopped at epoch 3: the loss is not finite")
     assert lab_verdict(()) == ""
+
+
+def test_the_verdict_names_the_lane_of_each_test_accuracy_however_many_lanes():
+    run = LabRun(Lab(small_config(activations=("relu", "tanh", "sigmoid", "elu"))))
+    run.step_epoch()
+    shot = run.snapshot()
+    expected = ", ".join(f"{name} {round(100 * lane.history.test_accuracy[-1])}%"
+                         for name, lane in zip(("relu", "tanh", "sigmoid", "elu"), shot.lanes))
+    assert shot.verdict.endswith(f"; test accuracy {expected}"), shot.verdict
 
 
 def test_an_edit_that_repeats_unchanged_settings_keeps_what_the_changed_one_allows():

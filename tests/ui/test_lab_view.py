@@ -7,6 +7,8 @@ from the lab's state before any training, text sizes and contrast from the rende
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -484,7 +486,16 @@ def test_four_lanes_stay_readable_with_every_line_in_the_legends(qtbot, restore_
         assert name in legend  # its row of layers in the speed legend
     # Every layer of every lane is named: one number per line, or one "layers 1 → L" for the strips.
     assert legend.count(str(layers)) == len(names) or f"layers 1 → {layers}" in legend
-    assert all(name in t.text for t, name in zip([t for t in picture.texts if t.role == "caption"], names))
+    captions = [t.text for t in picture.texts if t.role == "caption"]
+    assert all(name in caption for caption, name in zip(captions, names))
+    # Every caption has the word "Lane" or none has: "Lane 1 · relu · He" beside "2 · sigmoid · He" read as two kinds.
+    assert len({caption.startswith("Lane ") for caption in captions}) == 1, captions
+    # However narrow a lane, its test accuracy stays under its picture, and the verdict names each lane's.
+    percents = [f"{round(100 * lane.history.test_accuracy[-1])}%" for lane in _lab(window).lanes]
+    under = [t.text for t in picture.texts if t.role in ("legend", "title") and re.search(r"\d%( right)?$", t.text)]
+    assert len(under) == len(names) and all(re.search(f"(^| ){p}( right)?$", text) for text, p in zip(under, percents)), (under, percents)
+    verdict = " ".join(t.text for t in picture.texts if t.role == "verdict")
+    assert "test accuracy " + ", ".join(f"{n} {p}" for n, p in zip(names, percents)) in verdict, verdict
 
 
 def test_a_layout_saved_with_the_lab_shown_does_not_bring_its_dock_back_without_it(qtbot):

@@ -132,7 +132,7 @@ def paint_confusion(canvas: LabCanvas, lane, rect: QtCore.QRectF) -> None:
     """The confusion matrix: rows the true class, columns the predicted one, shaded by each row's share."""
     lh = canvas.line_height()
     canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), lh),
-              canvas.fitting(("Confusion: true ↓ predicted →", "True ↓ predicted →", "True ↓ pred. →", "Confusion"), rect.width()), "title")  # fmt: skip
+              canvas.fitting(("Confusion: true ↓ predicted →", "True ↓ predicted →", "True ↓ pred. →", "Confusion", "Conf."), rect.width()), "title")  # fmt: skip
     matrix = np.asarray(lane.confusion, dtype=np.float64)
     n = matrix.shape[0]
     label_w = canvas.text_width("9") + canvas.pad * 0.5

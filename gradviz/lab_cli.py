@@ -209,10 +209,6 @@ def _print_table(lab) -> None:
             print(one_line(lane.stop_reason))
 
 
-class _Interrupted(Exception):
-    """Ctrl+C while training: raised at the end of the epoch under way, where every lane is whole."""
-
-
 def run_lab(args) -> int:
     """Run ``gradviz lab`` with parsed ``args``: 0 on success, 2 (one line on stderr) on bad input, 130 when
     Ctrl+C stopped the training (what was trained is still printed and written)."""
@@ -243,15 +239,12 @@ def run_lab(args) -> int:
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\n")  # below the bar being redrawn
                 print(one_line(message), file=sys.stderr)
-            if ctrl_c.pressed and not lab.finished:
-                raise _Interrupted
+            return ctrl_c.pressed  # stops the run here, between epochs, where every lane is whole
 
-        interrupted = False
-        try:
-            with ctrl_c:
-                lab.run(on_epoch)
-        except _Interrupted:
-            interrupted = True
+        with ctrl_c:
+            lab.run(on_epoch)
+        interrupted = ctrl_c.pressed and not lab.finished
+        if interrupted:
             if not args.json and sys.stderr.isatty():
                 sys.stderr.write("\n")
             print(f"gradviz: interrupted: trained {lab.epoch:,} of {lab.config.epochs:,} epochs", file=sys.stderr)

@@ -198,13 +198,14 @@ class Lab:
         return self.train_batches(self.batches_per_epoch)[1]
 
     def run(self, on_epoch=None) -> list[str]:
-        """Run the remaining epochs; ``on_epoch(epoch, messages)`` after each. Returns all stop messages."""
+        """Run the remaining epochs; ``on_epoch(epoch, messages)`` after each, which stops the run there, between
+        epochs, by returning True (as ``training.train``'s ``on_progress`` does). Returns all stop messages."""
         messages = []
         while not self.finished:
             new = self.run_epoch()
             messages += new
-            if on_epoch is not None:
-                on_epoch(self.epoch, new)
+            if on_epoch is not None and on_epoch(self.epoch, new):
+                break
         return messages
 
     def _record(self, lane: Lane, parameters_before: np.ndarray) -> bool:

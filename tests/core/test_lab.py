@@ -245,3 +245,17 @@ def test_a_fifo_or_a_folder_as_a_lab_session_is_refused_without_blocking(tmp_pat
         load_lab_session(fifo)
     with pytest.raises(LabError, match="is a folder"):
         load_lab_session(tmp_path)
+
+
+def test_run_stops_between_epochs_where_on_epoch_says_so_and_goes_on_from_there():
+    config = load_preset("xor")
+    seen = []
+    stopped = Lab(config)
+    stopped.run(lambda epoch, messages: seen.append(epoch) or epoch == 3)
+    assert seen == [1, 2, 3] and stopped.epoch == 3 and not stopped.finished
+    three = Lab(config)
+    for _ in range(3):
+        three.run_epoch()
+    assert stopped.to_json() == three.to_json()
+    stopped.run()  # the rest of the epochs, from epoch 3
+    assert stopped.finished and stopped.epoch == config.epochs
